@@ -1,0 +1,300 @@
+"""Compiled policies: the same decisions as `evaluate`, in a few microseconds.
+
+`compile_policies` indexes a principal's statements by action once:
+
+- exact actions (`s3:GetObject`) in a dict, service wildcards (`s3:*`) in another, prefix
+  wildcards (`s3:Get*`) by service and prefix, and any other glob in a short list;
+- the candidate statements for an action are remembered, so a repeated action costs one dict
+  lookup however many statements the principal has;
+- resources become precompiled matchers (equality, prefix or regex), conditions closures.
+
+Boundary, session and resource policies passed to `evaluate` are compiled once per `Policy`
+object and kept on it (a Policy is immutable, so the compiled form never goes stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from gateway.policy.conditions import ConditionCheck, compile_condition
+from gateway.policy.decision import Decision, Effect, StatementRef
+from gateway.policy.document import Policy, PrincipalSet, Statement
+from gateway.policy.evaluator import PolicyArg, as_policies
+from gateway.policy.matching import Matcher, glob_matcher, glob_text_matcher
+from gateway.policy.outcome import ROOT_TYPE, Applied, Findings, decide, ordered_keys
+from gateway.policy.principals import Grant, principal_grant, principal_names
+from gateway.policy.request import Request
+from gateway.policy.variables import Literal, Wildcard
+
+ResourceTest = Callable[[Request], bool]
+_MEMO_LIMIT = 4096
+
+
+class _Compiled:
+    """One statement, ready to test against requests."""
+
+    __slots__ = (
+        "action_tests",
+        "condition_keys",
+        "conditions",
+        "effect",
+        "index",
+        "is_deny",
+        "not_action",
+        "not_principal",
+        "order",
+        "policy",
+        "principals",
+        "resource_test",
+        "sid",
+    )
+
+    def __init__(self, order: int, policy: Policy, statement: Statement) -> None:
+        self.order = order
+        self.policy = policy.label
+        self.sid = statement.sid
+        self.index = statement.index
+        self.effect = statement.effect
+        self.is_deny = statement.is_deny
+        self.not_action = statement.not_action
+        self.action_tests = [glob_text_matcher(a, ignore_case=True) for a in statement.actions]
+        self.resource_test = _resource_test(statement)
+        self.principals: PrincipalSet | None = statement.principals
+        self.not_principal = statement.not_principal
+        self.conditions: tuple[ConditionCheck, ...] = tuple(
+            compile_condition(c) for c in statement.conditions
+        )
+        self.condition_keys = tuple((k, k.lower()) for k in statement.condition_keys)
+
+    def ref(self, layer: str) -> StatementRef:
+        return StatementRef(layer, self.policy, self.sid, self.index, self.effect)
+
+
+class _Index:
+    """Statements of one or more policies, indexed by the actions they name."""
+
+    __slots__ = ("everything", "exact", "memo", "not_actions", "patterns", "prefixes", "services")
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        self.exact: dict[str, list[_Compiled]] = {}
+        self.services: dict[str, list[_Compiled]] = {}
+        self.prefixes: dict[str, dict[int, dict[str, list[_Compiled]]]] = {}
+        self.patterns: list[tuple[Matcher, _Compiled]] = []
+        self.everything: list[_Compiled] = []
+        self.not_actions: list[_Compiled] = []
+        self.memo: dict[str, tuple[_Compiled, ...]] = {}
+        order = 0
+        for policy in policies:
+            for statement in policy.statements:
+                self._add(_Compiled(order, policy, statement), statement.actions)
+                order += 1
+
+    def _add(self, compiled: _Compiled, actions: Sequence[str]) -> None:
+        if compiled.not_action:
+            self.not_actions.append(compiled)
+            return
+        for action in actions:
+            lowered = action.lower()
+            service, _, name = lowered.partition(":")
+            if lowered == "*":
+                self.everything.append(compiled)
+            elif "*" not in lowered and "?" not in lowered:
+                self.exact.setdefault(lowered, []).append(compiled)
+            elif "*" in service or "?" in service:
+                self.patterns.append((glob_text_matcher(lowered), compiled))
+            elif name == "*":
+                self.services.setdefault(service, []).append(compiled)
+            elif name.endswith("*") and "*" not in name[:-1] and "?" not in name:
+                prefix = name[:-1]
+                by_length = self.prefixes.setdefault(service, {})
+                by_length.setdefault(len(prefix), {}).setdefault(prefix, []).append(compiled)
+            else:
+                self.patterns.append((glob_text_matcher(lowered), compiled))
+
+    def candidates(self, action: str) -> tuple[_Compiled, ...]:
+        """The statements whose Action/NotAction covers `action` (lower-case), in order."""
+        found = self.memo.get(action)
+        if found is not None:
+            return found
+        service, _, name = action.partition(":")
+        matched: dict[int, _Compiled] = {}
+        for bucket in (
+            self.everything,
+            self.exact.get(action, ()),
+            self.services.get(service, ()),
+        ):
+            for compiled in bucket:
+                matched[compiled.order] = compiled
+        for length, by_prefix in self.prefixes.get(service, {}).items():
+            for compiled in by_prefix.get(name[:length], ()):
+                matched[compiled.order] = compiled
+        for test, compiled in self.patterns:
+            if test(action):
+                matched[compiled.order] = compiled
+        for compiled in self.not_actions:
+            if not any(test(action) for test in compiled.action_tests):
+                matched[compiled.order] = compiled
+        found = tuple(matched[order] for order in sorted(matched))
+        if len(self.memo) >= _MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[action] = found
+        return found
+
+
+class CompiledPolicies:
+    """A principal's identity-based policies, compiled for fast repeated decisions."""
+
+    __slots__ = ("_index", "policies")
+
+    def __init__(self, policies: Sequence[Policy]) -> None:
+        self.policies = tuple(policies)
+        self._index = _Index(self.policies)
+
+    def evaluate(
+        self,
+        request: Request,
+        boundary: PolicyArg = None,
+        session: PolicyArg = None,
+        resource: PolicyArg = None,
+    ) -> Decision:
+        """The same Decision as `evaluate(request, identity=policies, …)`."""
+        if (
+            boundary is None
+            and session is None
+            and resource is None
+            and request.principal_type != ROOT_TYPE
+        ):
+            return self._identity_only(request)
+        boundaries = as_policies(boundary)
+        sessions = as_policies(session)
+        findings = Findings.empty()
+        _collect(self._index, "identity", request, findings)
+        for layer, policies in (
+            ("resource", as_policies(resource) or []),
+            ("boundary", boundaries or []),
+            ("session", sessions or []),
+        ):
+            for policy in policies:
+                _collect(_policy_index(policy), layer, request, findings)
+        return decide(
+            request,
+            findings,
+            has_boundary=boundaries is not None,
+            has_session=sessions is not None,
+        )
+
+    def _identity_only(self, request: Request) -> Decision:
+        """The common case, identity policies alone, without the general bookkeeping."""
+        denies: list[StatementRef] = []
+        allows: list[StatementRef] = []
+        missing: set[str] | None = None
+        for compiled in self._index.candidates(request.action.lower()):
+            if not compiled.resource_test(request):
+                continue
+            if compiled.condition_keys:
+                context = request.keys
+                for key, lowered in compiled.condition_keys:
+                    if not context.get(lowered):
+                        if missing is None:
+                            missing = set()
+                        missing.add(key)
+                if not all(check(context) for check in compiled.conditions):
+                    continue
+            (denies if compiled.is_deny else allows).append(compiled.ref("identity"))
+        keys = ordered_keys(missing) if missing else ()
+        if denies:
+            return Decision(Effect.EXPLICIT_DENY, tuple(denies), "identity", keys)
+        if not allows:
+            return Decision(Effect.IMPLICIT_DENY, (), "identity", keys)
+        if request.resource_account not in ("", request.principal_account):
+            return Decision(Effect.IMPLICIT_DENY, (), "resource", keys)
+        return Decision(Effect.ALLOW, tuple(allows), None, keys)
+
+
+def compile_policies(policies: Sequence[Policy]) -> CompiledPolicies:
+    """Index one principal's identity-based policies for fast evaluation."""
+    return CompiledPolicies(policies)
+
+
+def _policy_index(policy: Policy) -> _Index:
+    cache = policy.compiled_cache
+    if not cache:
+        cache.append(_Index([policy]))
+    index: _Index = cache[0]
+    return index
+
+
+def _collect(index: _Index, layer: str, request: Request, findings: Findings) -> None:
+    found = findings.layer(layer)
+    names: frozenset[tuple[str, str]] | None = None
+    for compiled in index.candidates(request.action.lower()):
+        if not compiled.resource_test(request):
+            continue
+        grant: Grant | None = None
+        if compiled.principals is not None:
+            if names is None:
+                names = principal_names(request)
+            grant = principal_grant(compiled.principals, compiled.not_principal, request, names)
+            if grant is None:
+                continue
+        if compiled.condition_keys:
+            context = request.keys
+            findings.missing.update(k for k, low in compiled.condition_keys if not context.get(low))
+            if not all(check(context) for check in compiled.conditions):
+                continue
+        found.append(Applied(compiled.ref(layer), grant))
+
+
+def _resource_test(statement: Statement) -> ResourceTest:
+    """A predicate on the request's resource for the statement's Resource/NotResource."""
+    if statement.resources is None:
+        return _always
+    negate = statement.not_resource
+    static: list[Matcher] = []
+    exact: set[str] = set()
+    dynamic = []
+    for template in statement.resources:
+        if template.has_variables:
+            dynamic.append(template)
+            continue
+        rendered = template.render(_unused_lookup)
+        assert rendered is not None
+        if rendered == (Wildcard("*"),) and not negate:
+            return _always
+        if all(isinstance(p, Literal) for p in rendered):
+            exact.add("".join(p.text for p in rendered if isinstance(p, Literal)))
+        else:
+            static.append(glob_matcher(rendered))
+
+    if not dynamic:
+
+        def static_test(request: Request) -> bool:
+            resource = request.resource
+            listed = resource in exact or any(m(resource) for m in static)
+            return listed != negate
+
+        return static_test
+
+    def dynamic_test(request: Request) -> bool:
+        resource = request.resource
+        listed = resource in exact or any(m(resource) for m in static)
+        for template in dynamic:
+            rendered = template.render(request.value)
+            if rendered is None:
+                if negate:
+                    return False
+                continue
+            if not listed and glob_matcher(rendered)(resource):
+                listed = True
+        return listed != negate
+
+    return dynamic_test
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def _unused_lookup(_: str) -> str | None:
+    return None

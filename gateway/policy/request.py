@@ -1,0 +1,128 @@
+"""The request being authorized: who asks to do what on which resource, in which context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.policy.conditions import Context
+
+ROLE_SESSION_TYPES = ("AssumedRole",)
+
+
+class Request:
+    """An authorization request, as AWS's request context describes it.
+
+    `principal` carries `arn`, `type` (aws:PrincipalType: "Account" for the root user,
+    "User", "AssumedRole", "FederatedUser"), `username`, `userid`, `account` and `tags`.
+    `context` holds condition keys with string or list-of-string values. The `aws:` keys that
+    follow from the principal are derived only where `context` lacks them.
+    """
+
+    __slots__ = ("_context", "_lookup", "action", "context", "principal", "resource")
+
+    def __init__(
+        self,
+        action: str,
+        resource: str,
+        principal: Mapping[str, Any] | None = None,
+        context: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> None:
+        self.action = action
+        self.resource = resource
+        self.principal: Mapping[str, Any] = principal or {}
+        self.context: Mapping[str, str | Sequence[str]] = context or {}
+        self._context: dict[str, tuple[str, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Request(action={self.action!r}, resource={self.resource!r}, "
+            f"principal={dict(self.principal)!r}, context={dict(self.context)!r})"
+        )
+
+    @property
+    def action_lower(self) -> str:
+        """The action as actions are compared: case-insensitively."""
+        return self.action.lower()
+
+    @property
+    def keys(self) -> Context:
+        """The full request context: lower-cased key → values, principal keys included."""
+        if self._context is None:
+            self._context = _build_context(self.principal, self.context)
+        return self._context
+
+    def value(self, key: str) -> str | None:
+        """A single-valued context key's value (None if absent or multi-valued)."""
+        values = self.keys.get(key.lower())
+        if values is None or len(values) != 1:
+            return None
+        return values[0]
+
+    @property
+    def principal_arn(self) -> str:
+        """The calling principal's ARN (for a role session, the session ARN)."""
+        return str(self.principal.get("arn", ""))
+
+    @property
+    def principal_account(self) -> str:
+        """The calling principal's account id."""
+        account = self.principal.get("account")
+        if account:
+            return str(account)
+        return _arn_account(self.principal_arn)
+
+    @property
+    def principal_type(self) -> str:
+        """aws:PrincipalType of the caller."""
+        return str(self.principal.get("type", ""))
+
+    @property
+    def resource_account(self) -> str:
+        """The account that owns the resource; empty when the ARN names none."""
+        return _arn_account(self.resource)
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
+def _build_context(
+    principal: Mapping[str, Any], given: Mapping[str, str | Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    context: dict[str, tuple[str, ...]] = {}
+    for key, value in _derived(principal).items():
+        context[key.lower()] = (value,)
+    for key, raw in given.items():
+        context[key.lower()] = (raw,) if isinstance(raw, str) else tuple(str(v) for v in raw)
+    return context
+
+
+def _derived(principal: Mapping[str, Any]) -> dict[str, str]:
+    derived: dict[str, str] = {}
+    arn = str(principal.get("arn") or "")
+    kind = str(principal.get("type") or "")
+    if arn:
+        derived["aws:PrincipalArn"] = _role_arn(arn) if kind in ROLE_SESSION_TYPES else arn
+    account = principal.get("account") or _arn_account(arn)
+    if account:
+        derived["aws:PrincipalAccount"] = str(account)
+    if kind:
+        derived["aws:PrincipalType"] = kind
+    if principal.get("userid"):
+        derived["aws:userid"] = str(principal["userid"])
+    if kind == "User" and principal.get("username"):
+        derived["aws:username"] = str(principal["username"])
+    for tag, value in (principal.get("tags") or {}).items():
+        derived[f"aws:PrincipalTag/{tag}"] = str(value)
+    return derived
+
+
+def _role_arn(session_arn: str) -> str:
+    """arn:aws:sts::A:assumed-role/R/S → arn:aws:iam::A:role/R (used only when not given)."""
+    parts = session_arn.split(":", 5)
+    if len(parts) == 6 and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return session_arn
