@@ -168,10 +168,12 @@ class CompiledPolicies:
             return self._identity_only(request)
         boundaries = as_policies(boundary)
         sessions = as_policies(session)
+        resources = as_policies(resource) or []
         findings = Findings.empty()
+        findings.trust = any(policy.kind == "trust" for policy in resources)
         _collect(self._index, "identity", request, findings)
         for layer, policies in (
-            ("resource", as_policies(resource) or []),
+            ("resource", resources),
             ("boundary", boundaries or []),
             ("session", sessions or []),
         ):

@@ -33,10 +33,12 @@ def evaluate(
     """
     boundaries = as_policies(boundary)
     sessions = as_policies(session)
+    resources = as_policies(resource) or []
     findings = Findings.empty()
+    findings.trust = any(policy.kind == "trust" for policy in resources)
     layers = (
         ("identity", list(identity)),
-        ("resource", as_policies(resource) or []),
+        ("resource", resources),
         ("boundary", boundaries or []),
         ("session", sessions or []),
     )

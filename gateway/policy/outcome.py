@@ -33,6 +33,8 @@ class Findings:
     boundary: list[Applied]
     session: list[Applied]
     missing: set[str]
+    trust: bool = False
+    """True when the resource policy is a role's trust policy, which must always allow."""
 
     @classmethod
     def empty(cls) -> Findings:
@@ -75,7 +77,16 @@ def decide(
             return Decision(Effect.ALLOW, all_allows, None, missing)
         return Decision(Effect.IMPLICIT_DENY, (), "resource", missing)
 
-    if same_account:
+    if findings.trust:
+        # Assuming a role needs its trust policy's Allow, and the caller's identity policies
+        # too unless the trust policy names the caller itself within the same account.
+        if resource_grant is None:
+            return Decision(Effect.IMPLICIT_DENY, (), "resource", missing)
+        if same_account and resource_grant is Grant.DIRECT:
+            return Decision(Effect.ALLOW, all_allows, None, missing)
+        if not allows["identity"]:
+            return Decision(Effect.IMPLICIT_DENY, (), "identity", missing)
+    elif same_account:
         if resource_grant is Grant.DIRECT:
             return Decision(Effect.ALLOW, all_allows, None, missing)
         if not allows["identity"] and resource_grant is not Grant.PRINCIPAL:
