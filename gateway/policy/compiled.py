@@ -22,7 +22,14 @@ from gateway.policy.decision import Decision, Effect, StatementRef
 from gateway.policy.document import Policy, PrincipalSet, Statement
 from gateway.policy.evaluator import PolicyArg, as_policies
 from gateway.policy.matching import Matcher, glob_matcher, glob_text_matcher
-from gateway.policy.outcome import ROOT_TYPE, Applied, Findings, decide, ordered_keys
+from gateway.policy.outcome import (
+    FEDERATED_TYPE,
+    ROOT_TYPE,
+    Applied,
+    Findings,
+    decide,
+    ordered_keys,
+)
 from gateway.policy.principals import Grant, principal_grant, principal_names
 from gateway.policy.request import Request
 from gateway.policy.variables import Literal, Wildcard
@@ -163,7 +170,7 @@ class CompiledPolicies:
             boundary is None
             and session is None
             and resource is None
-            and request.principal_type != ROOT_TYPE
+            and request.principal_type not in (ROOT_TYPE, FEDERATED_TYPE)
         ):
             return self._identity_only(request)
         boundaries = as_policies(boundary)

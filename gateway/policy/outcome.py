@@ -14,6 +14,7 @@ from gateway.policy.principals import Grant
 from gateway.policy.request import Request
 
 ROOT_TYPE = "Account"
+FEDERATED_TYPE = "FederatedUser"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,10 @@ def decide(
     if has_boundary and not allows["boundary"]:
         return Decision(Effect.IMPLICIT_DENY, (), "boundary", missing)
     if has_session and not allows["session"]:
+        return Decision(Effect.IMPLICIT_DENY, (), "session", missing)
+    if not has_session and request.principal_type == FEDERATED_TYPE:
+        # A federated user's permissions are its session policy's: with none, nothing is
+        # allowed (AWS: only a role session is allowed when no session policy is present).
         return Decision(Effect.IMPLICIT_DENY, (), "session", missing)
     return Decision(Effect.ALLOW, all_allows, None, missing)
 
