@@ -32,7 +32,7 @@ from gateway.policy.outcome import (
 )
 from gateway.policy.principals import Grant, principal_grant, principal_names
 from gateway.policy.request import Request
-from gateway.policy.variables import Literal, Wildcard
+from gateway.policy.variables import Literal, Template, Wildcard
 
 ResourceTest = Callable[[Request], bool]
 _MEMO_LIMIT = 4096
@@ -46,6 +46,7 @@ class _Compiled:
         "condition_keys",
         "conditions",
         "effect",
+        "identity_ref",
         "index",
         "is_deny",
         "not_action",
@@ -73,8 +74,10 @@ class _Compiled:
             compile_condition(c) for c in statement.conditions
         )
         self.condition_keys = tuple((k, k.lower()) for k in statement.condition_keys)
+        self.identity_ref = self.ref("identity")
 
     def ref(self, layer: str) -> StatementRef:
+        """How a decision names this statement when it sits in a `layer` policy."""
         return StatementRef(layer, self.policy, self.sid, self.index, self.effect)
 
 
@@ -210,7 +213,10 @@ class CompiledPolicies:
                         missing.add(key)
                 if not all(check(context) for check in compiled.conditions):
                     continue
-            (denies if compiled.is_deny else allows).append(compiled.ref("identity"))
+            if compiled.is_deny:
+                denies.append(compiled.identity_ref)
+            else:
+                allows.append(compiled.identity_ref)
         keys = ordered_keys(missing) if missing else ()
         if denies:
             return Decision(Effect.EXPLICIT_DENY, tuple(denies), "identity", keys)
@@ -277,28 +283,78 @@ def _resource_test(statement: Statement) -> ResourceTest:
             static.append(glob_matcher(rendered))
 
     if not dynamic:
+        return _static_resource_test(exact, static, negate)
 
-        def static_test(request: Request) -> bool:
-            resource = request.resource
-            listed = resource in exact or any(m(resource) for m in static)
-            return listed != negate
-
-        return static_test
+    matchers = [_variable_matcher(template) for template in dynamic]
 
     def dynamic_test(request: Request) -> bool:
         resource = request.resource
         listed = resource in exact or any(m(resource) for m in static)
-        for template in dynamic:
-            rendered = template.render(request.value)
-            if rendered is None:
+        for matcher_for in matchers:
+            matcher = matcher_for(request)
+            if matcher is None:
                 if negate:
                     return False
                 continue
-            if not listed and glob_matcher(rendered)(resource):
+            if not listed and matcher(resource):
                 listed = True
         return listed != negate
 
     return dynamic_test
+
+
+def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]:
+    """The matcher for a resource pattern with policy variables, remembered per value set."""
+    keys = template.variable_keys
+    remembered: dict[tuple[str | None, ...], Matcher | None] = {}
+
+    def matcher_for(request: Request) -> Matcher | None:
+        values = tuple(request.value(key) for key in keys)
+        found = remembered.get(values, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        rendered = template.render(request.value)
+        matcher = None if rendered is None else glob_matcher(rendered)
+        if len(remembered) >= _MEMO_LIMIT:
+            remembered.clear()
+        remembered[values] = matcher
+        return matcher
+
+    return matcher_for
+
+
+_UNSEEN = object()
+
+
+def _static_resource_test(exact: set[str], static: list[Matcher], negate: bool) -> ResourceTest:
+    """The cheapest predicate for resource patterns known at compile time."""
+    if not negate and not static:
+        if len(exact) == 1:
+            (only,) = exact
+
+            def one_exact(request: Request) -> bool:
+                return request.resource == only
+
+            return one_exact
+
+        def any_exact(request: Request) -> bool:
+            return request.resource in exact
+
+        return any_exact
+    if not negate and not exact and len(static) == 1:
+        (matcher,) = static
+
+        def one_pattern(request: Request) -> bool:
+            return matcher(request.resource)
+
+        return one_pattern
+
+    def general(request: Request) -> bool:
+        resource = request.resource
+        listed = resource in exact or any(m(resource) for m in static)
+        return listed != negate
+
+    return general
 
 
 def _always(_: Any) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from gateway.policy.matching import glob_matcher
@@ -177,6 +178,8 @@ def compile_condition(condition: Condition) -> ConditionCheck:
 
     qualifier = op.qualifier
     templates = condition.values
+    # How the per-value verdicts combine: every value must pass, or one is enough.
+    every = qualifier == "ForAllValues" or (qualifier is None and negated)
 
     def check(context: Context) -> bool:
         values = context.get(key)
@@ -187,21 +190,13 @@ def compile_condition(condition: Condition) -> ConditionCheck:
             tests = _value_tests(positive, templates, context)
             if tests is None:
                 return False
+        if every:
+            if negated:
+                return not any(test(v) for v in values for test in tests)
+            return all(any(test(v) for test in tests) for v in values)
         if negated:
-
-            def value_ok(value: str) -> bool:
-                return not any(test(value) for test in tests)
-
-        else:
-
-            def value_ok(value: str) -> bool:
-                return any(test(value) for test in tests)
-
-        if qualifier == "ForAllValues":
-            return all(value_ok(v) for v in values)
-        if qualifier == "ForAnyValue" or not negated:
-            return any(value_ok(v) for v in values)
-        return all(value_ok(v) for v in values)
+            return any(not any(test(v) for test in tests) for v in values)
+        return any(test(v) for v in values for test in tests)
 
     return check
 
@@ -316,13 +311,18 @@ def _ip_test(text: str) -> ValueTest:
         return _never
 
     def test(value: str) -> bool:
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            return False
-        return address.version == network.version and address in network
+        address = _ip_address(value)
+        return address is not None and address.version == network.version and address in network
 
     return test
+
+
+@lru_cache(maxsize=4096)
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
 
 def _arn_test(rendered: tuple[Literal | Wildcard, ...]) -> ValueTest:
