@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/gateway migrate
 	$(BIN)/gateway serve
 
 lint: $(STAMP)

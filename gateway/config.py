@@ -1,0 +1,116 @@
+"""Settings of a gateway process, read once from the environment.
+
+Every setting has a default that works on a developer's machine with nothing configured: an
+SQLite file `gateway.db` in the working directory, the server on 127.0.0.1:8000, GraphiQL and
+introspection on. Production deployments override them with `GATEWAY_*` variables:
+
+| variable | setting | default |
+| --- | --- | --- |
+| `GATEWAY_DATABASE_URL` | `database_url` | `sqlite://gateway.db` |
+| `GATEWAY_HOST` | `host` | `127.0.0.1` |
+| `GATEWAY_PORT` | `port` | `8000` |
+| `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
+| `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
+| `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
+| `GATEWAY_SECRET_KEY` | `secret_key` | unset (needed once MFA seeds are stored) |
+| `GATEWAY_GRAPHIQL` | `graphiql` | `true` |
+| `GATEWAY_INTROSPECTION` | `introspection` | `true` |
+| `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
+| `GATEWAY_MAX_BODY_BYTES` | `max_body_bytes` | `1048576` |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite://gateway.db"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The configuration of one gateway process; build it with `Settings.from_env()`."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """Tortoise database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`."""
+    host: str = "127.0.0.1"
+    """Interface the HTTP server binds to."""
+    port: int = 8000
+    """TCP port the HTTP server listens on."""
+    root_email: str | None = None
+    """E-mail of the root user that bootstrap creates on an empty database."""
+    root_password: str | None = field(default=None, repr=False)
+    """Password of that root user; generated and printed once when unset."""
+    session_ttl_seconds: int = 43200
+    """Lifetime of a sign-in session (bearer token), in seconds."""
+    secret_key: str | None = field(default=None, repr=False)
+    """Key that encrypts secrets the gateway must read back (TOTP seeds)."""
+    graphiql: bool = True
+    """Serve the GraphiQL IDE on `GET /graphql`."""
+    introspection: bool = True
+    """Answer full introspection queries (`__schema`); turn off in production."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed to call the API from a browser; empty means none."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body accepted; larger bodies get 413."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from `environ` (default: `os.environ`).
+
+        Raises `ValueError` naming the variable when a value cannot be understood.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            host=env.get("GATEWAY_HOST") or "127.0.0.1",
+            port=_int(env, "GATEWAY_PORT", 8000, minimum=1, maximum=65535),
+            root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
+            root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
+            session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
+            secret_key=env.get("GATEWAY_SECRET_KEY") or None,
+            graphiql=_bool(env, "GATEWAY_GRAPHIQL", True),
+            introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
+            cors_origins=_list(env, "GATEWAY_CORS_ORIGINS"),
+            max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        )
+
+
+def _int(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    *,
+    minimum: int,
+    maximum: int | None = None,
+) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())

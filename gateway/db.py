@@ -1,0 +1,63 @@
+"""The database configuration shared by the app, the CLI, the tests and Tortoise's own CLI.
+
+`tortoise_config(url)` is the one Tortoise config of the project: app label `models` (the
+label in `"models.User"` references), the models in `gateway.models`, migrations in the
+top-level `migrations` package, timezone-aware UTC datetimes.
+
+Schema changes go through Tortoise's built-in migrations; from the repository root::
+
+    .venv/bin/tortoise makemigrations      # write migrations/NNNN_….py after a model change
+    .venv/bin/tortoise migrate             # apply them (or: gateway migrate)
+
+Tortoise's CLI finds the config through `[tool.tortoise] tortoise_orm` in pyproject.toml,
+which points at `TORTOISE_ORM` below (built from `GATEWAY_DATABASE_URL`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as _migrate
+
+from gateway.config import Settings
+
+APP_LABEL = "models"
+MODELS_MODULE = "gateway.models"
+MIGRATIONS_MODULE = "migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """Return the Tortoise config for the gateway's models on `database_url`."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+MigrationProgress = Callable[[str, str, str], object]
+"""Called as `progress(event, app_label, migration_name)`; event is `apply_start`,
+`apply_done`, `rollback_start` or `rollback_done`."""
+
+
+async def migrate(database_url: str, progress: MigrationProgress | None = None) -> None:
+    """Apply every migration in `migrations/` not yet applied to `database_url`.
+
+    Runs in its own Tortoise context, so it neither needs nor disturbs one the caller has
+    open; the context's connections are closed when it returns.
+    """
+    async with TortoiseContext():
+        await _migrate(config=tortoise_config(database_url), progress=progress)
+
+
+TORTOISE_ORM: dict[str, Any] = tortoise_config(Settings.from_env().database_url)
+"""The config Tortoise's own CLI (`tortoise makemigrations`, `tortoise migrate`) uses."""

@@ -1,0 +1,51 @@
+"""The identity store: Tortoise ORM models, one module per aggregate.
+
+Tortoise discovers the models through this package (app label `models`, see
+`gateway.db.tortoise_config`); the rest of the gateway imports them from here.
+"""
+
+from gateway.models.accounts import Account, RootUser
+from gateway.models.audit import AuditEvent, Outcome
+from gateway.models.groups import Group, GroupMembership
+from gateway.models.policies import (
+    EntityKind,
+    InlinePolicy,
+    ManagedPolicy,
+    PolicyAttachment,
+    PolicyVersion,
+)
+from gateway.models.sessions import PrincipalKind, Session
+from gateway.models.users import LoginProfile, User
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "EntityKind",
+    "Group",
+    "GroupMembership",
+    "InlinePolicy",
+    "LoginProfile",
+    "ManagedPolicy",
+    "Outcome",
+    "PolicyAttachment",
+    "PolicyVersion",
+    "PrincipalKind",
+    "RootUser",
+    "Session",
+    "User",
+]
+
+__models__ = [
+    Account,
+    RootUser,
+    User,
+    LoginProfile,
+    Group,
+    GroupMembership,
+    ManagedPolicy,
+    PolicyVersion,
+    PolicyAttachment,
+    InlinePolicy,
+    Session,
+    AuditEvent,
+]

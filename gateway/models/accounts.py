@@ -1,0 +1,51 @@
+"""Accounts (tenants) and their root users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Account(Model):
+    """A tenant: a 12-digit id, an optional alias used at sign-in, and one root user.
+
+    Everything else (users, groups, policies, sessions) belongs to exactly one account.
+    """
+
+    id = fields.CharField(max_length=12, primary_key=True)
+    alias = fields.CharField(max_length=63, null=True, unique=True)
+    created_at: datetime = fields.DatetimeField(auto_now_add=True)
+
+    root: fields.BackwardOneToOneRelation[RootUser]
+
+    class Meta:
+        table = "accounts"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class RootUser(Model):
+    """The account's root user, never limited by policies.
+
+    It signs in with e-mail and password (and, later, MFA).
+    `email` is stored lower-cased by the services, so its uniqueness is case-insensitive.
+    """
+
+    id = fields.IntField(primary_key=True)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "models.Account", related_name="root", on_delete=fields.CASCADE
+    )
+    account_id: str
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    created_at: datetime = fields.DatetimeField(auto_now_add=True)
+    password_last_used = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "root_users"
+
+    def __str__(self) -> str:
+        return self.email

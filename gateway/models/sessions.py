@@ -1,0 +1,59 @@
+"""Sign-in sessions: the bearer tokens that GraphQL requests carry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from gateway.models.accounts import Account, RootUser
+    from gateway.models.users import User
+
+
+class PrincipalKind(StrEnum):
+    """Who a session acts as."""
+
+    ROOT = "root"
+    USER = "user"
+    ROLE = "role"
+
+
+class Session(Model):
+    """A signed-in principal's session.
+
+    The bearer token itself is never stored: `token_hash` is its hash, looked up on every
+    request. Exactly one of `root` / `user` is set for root and user sessions (role sessions
+    arrive with roles). A session is valid while `revoked_at` is null and `expires_at` is in
+    the future. The MFA columns record how the session was authenticated, for
+    `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`.
+    """
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    token_hash = fields.CharField(max_length=128, unique=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="sessions", on_delete=fields.CASCADE
+    )
+    account_id: str
+    principal_kind = fields.CharField(max_length=8)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    user_id: str | None
+    root: fields.ForeignKeyNullableRelation[RootUser] = fields.ForeignKeyField(
+        "models.RootUser", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    root_id: int | None
+    created_at: datetime = fields.DatetimeField(auto_now_add=True)
+    expires_at: datetime = fields.DatetimeField(db_index=True)
+    last_used_at: datetime = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    source_ip = fields.CharField(max_length=45, default="")
+    mfa_authenticated = fields.BooleanField(default=False)
+    mfa_authenticated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sessions"
