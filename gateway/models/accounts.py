@@ -16,6 +16,9 @@ class Account(Model):
 
     id = fields.CharField(max_length=12, primary_key=True)
     alias = fields.CharField(max_length=63, null=True, unique=True)
+    # Bumped in the same transaction as every change to the account's identities, policies,
+    # memberships or sessions; replicas compare it to know their cached permissions are stale.
+    authz_generation = fields.BigIntField(default=0)
     created_at: datetime = fields.DatetimeField(auto_now_add=True)
 
     root: fields.BackwardOneToOneRelation[RootUser]

@@ -1,0 +1,143 @@
+"""Every error the gateway reports, with its wire code on the class.
+
+    GatewayError                     code                     meaning
+     ├── NoSuchEntity                NoSuchEntity             the named entity does not exist
+     ├── EntityAlreadyExists         EntityAlreadyExists      the name is taken
+     ├── DeleteConflict              DeleteConflict           it still has subordinate entities
+     ├── LimitExceeded               LimitExceeded            a quota would be exceeded
+     ├── MalformedPolicyDocument     MalformedPolicyDocument  the policy document is invalid
+     ├── InvalidInput                InvalidInput             an argument is invalid
+     ├── ValidationError             ValidationError          an argument breaks a constraint
+     ├── PasswordPolicyViolation     PasswordPolicyViolation  the password breaks the policy
+     ├── InvalidAuthenticationCode   InvalidAuthenticationCode  wrong MFA code
+     ├── UnmodifiableEntity          UnmodifiableEntity       AWS-managed, cannot be changed
+     ├── AccessDenied                AccessDenied             a policy does not allow it
+     ├── ExpiredToken                ExpiredToken             the session has expired
+     ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
+     ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
+     ├── Throttled                   Throttled                too many attempts (gateway)
+     └── ServiceFailure              ServiceFailure           anything unexpected (masked)
+
+Codes are AWS's where AWS has one. Services raise these; `gateway.graphql.errors` is the one
+place that turns them into GraphQL errors. Messages are for people and never hold secrets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.policy import PolicySizeError, PolicyValidationError
+
+
+class GatewayError(Exception):
+    """Base of every error a client may see; `code` goes to `extensions.code`."""
+
+    code = "ServiceFailure"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class NoSuchEntity(GatewayError):
+    """The request names an entity that does not exist."""
+
+    code = "NoSuchEntity"
+
+
+class EntityAlreadyExists(GatewayError):
+    """An entity with that name already exists."""
+
+    code = "EntityAlreadyExists"
+
+
+class DeleteConflict(GatewayError):
+    """The entity still has subordinate entities (members, attachments, credentials)."""
+
+    code = "DeleteConflict"
+
+
+class LimitExceeded(GatewayError):
+    """The request would exceed a quota."""
+
+    code = "LimitExceeded"
+
+
+class MalformedPolicyDocument(GatewayError):
+    """The policy document is not valid."""
+
+    code = "MalformedPolicyDocument"
+
+
+class InvalidInput(GatewayError):
+    """An argument is not valid."""
+
+    code = "InvalidInput"
+
+
+class ValidationError(GatewayError):
+    """An argument fails a length or pattern constraint."""
+
+    code = "ValidationError"
+
+
+class PasswordPolicyViolation(GatewayError):
+    """The password does not meet the account's password policy."""
+
+    code = "PasswordPolicyViolation"
+
+
+class InvalidAuthenticationCode(GatewayError):
+    """The MFA code is wrong or was already used."""
+
+    code = "InvalidAuthenticationCode"
+
+
+class UnmodifiableEntity(GatewayError):
+    """The entity is managed by the gateway (an AWS-managed policy) and cannot be changed."""
+
+    code = "UnmodifiableEntity"
+
+
+class AccessDenied(GatewayError):
+    """A policy does not allow the request; extensions explain which."""
+
+    code = "AccessDenied"
+
+
+class ExpiredToken(GatewayError):
+    """The session token has expired."""
+
+    code = "ExpiredToken"
+
+
+class Unauthenticated(GatewayError):
+    """The request carries no valid credentials."""
+
+    code = "Unauthenticated"
+
+
+class MfaRequired(GatewayError):
+    """Sign-in needs a second factor before it completes."""
+
+    code = "MfaRequired"
+
+
+class Throttled(GatewayError):
+    """Too many attempts; retry later."""
+
+    code = "Throttled"
+
+
+class ServiceFailure(GatewayError):
+    """Something unexpected failed; the details stay in the server's log."""
+
+    code = "ServiceFailure"
+
+
+def from_policy_error(error: PolicyValidationError) -> GatewayError:
+    """The gateway error for an invalid policy document (size errors are LimitExceeded)."""
+    if isinstance(error, PolicySizeError):
+        return LimitExceeded(error.message)
+    return MalformedPolicyDocument(error.message)

@@ -1,0 +1,78 @@
+"""Who is acting: the authenticated principal that every service call carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gateway import clock
+from gateway.models import PrincipalKind
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: the root user, an IAM user, or (later) a role session.
+
+    `id` is the unique id (`AIDA…` for a user, the account id for root); `name` the user name
+    (None for root). The session fields describe how this call was authenticated.
+    """
+
+    kind: PrincipalKind
+    account_id: str
+    arn: str
+    id: str
+    name: str | None = None
+    path: str = "/"
+    tags: dict[str, str] = field(default_factory=dict)
+    session_id: str | None = None
+    source_ip: str = ""
+    mfa_authenticated_at: datetime | None = None
+    session_issued_at: datetime | None = None
+
+    @property
+    def is_root(self) -> bool:
+        """True for the account's root user."""
+        return self.kind is PrincipalKind.ROOT
+
+    @property
+    def policy_type(self) -> str:
+        """aws:PrincipalType for this caller."""
+        return {
+            PrincipalKind.ROOT: "Account",
+            PrincipalKind.USER: "User",
+            PrincipalKind.ROLE: "AssumedRole",
+        }[self.kind]
+
+    def policy_principal(self) -> dict[str, Any]:
+        """The principal as `gateway.policy.Request` takes it."""
+        principal: dict[str, Any] = {
+            "arn": self.arn,
+            "type": self.policy_type,
+            "userid": self.id,
+            "account": self.account_id,
+            "tags": self.tags,
+        }
+        if self.name is not None:
+            principal["username"] = self.name
+        return principal
+
+    def request_context(self) -> dict[str, str]:
+        """The `aws:` context keys that follow from how the caller authenticated."""
+        now = clock.now()
+        context = {
+            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": str(int(now.timestamp())),
+        }
+        if self.source_ip:
+            context["aws:SourceIp"] = self.source_ip
+        if self.session_id is not None:
+            # Sessions always say whether MFA was used; long-term keys (later) carry no MFA keys.
+            mfa = self.mfa_authenticated_at is not None
+            context["aws:MultiFactorAuthPresent"] = "true" if mfa else "false"
+            if self.mfa_authenticated_at is not None:
+                age = int((now - self.mfa_authenticated_at).total_seconds())
+                context["aws:MultiFactorAuthAge"] = str(max(age, 0))
+        if self.session_issued_at is not None:
+            context["aws:TokenIssueTime"] = self.session_issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return context

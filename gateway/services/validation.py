@@ -1,0 +1,101 @@
+"""AWS's constraints on names, paths, descriptions and tags, with AWS's messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from gateway.errors import InvalidInput, LimitExceeded, ValidationError
+
+NAME_PATTERN = r"[\w+=,.@-]+"
+PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
+TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
+TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
+
+_NAME = re.compile(r"[\w+=,.@-]+")
+_PATH = re.compile(r"/|/[\x21-\x7e]+/")
+_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]+")
+_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]*")
+
+MAX_TAGS = 50
+
+
+def _violation(value: str, field: str, constraint: str) -> ValidationError:
+    return ValidationError(
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: {constraint}"
+    )
+
+
+def check_length(value: str, field: str, *, minimum: int = 1, maximum: int) -> str:
+    """`value` if its length is within bounds; else AWS's ValidationError."""
+    if len(value) < minimum:
+        raise _violation(
+            value, field, f"Member must have length greater than or equal to {minimum}"
+        )
+    if len(value) > maximum:
+        raise _violation(value, field, f"Member must have length less than or equal to {maximum}")
+    return value
+
+
+def check_name(value: str, field: str, *, maximum: int) -> str:
+    """A user, group, role or policy name: 1..maximum characters of `[\\w+=,.@-]`."""
+    check_length(value, field, maximum=maximum)
+    if not _NAME.fullmatch(value) or not value.isascii():
+        raise _violation(
+            value, field, f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
+        )
+    return value
+
+
+def check_path(value: str, field: str = "path") -> str:
+    """An IAM path: `/` or `/a/b/`, at most 512 characters."""
+    check_length(value, field, maximum=512)
+    if not _PATH.fullmatch(value):
+        raise _violation(
+            value, field, f"Member must satisfy regular expression pattern: {PATH_PATTERN}"
+        )
+    return value
+
+
+def check_path_prefix(value: str, field: str = "pathPrefix") -> str:
+    """A path prefix for list filters: starts with `/`, printable ASCII, ≤ 512."""
+    check_length(value, field, maximum=512)
+    if not value.startswith("/") or not all("\x21" <= ch <= "\x7e" for ch in value):
+        raise _violation(
+            value,
+            field,
+            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+        )
+    return value
+
+
+def check_description(value: str, field: str = "description") -> str:
+    """A description: at most 1000 characters."""
+    return check_length(value, field, minimum=0, maximum=1000)
+
+
+def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = None) -> None:
+    """Tag keys and values as AWS allows them, and at most 50 per entity after the change."""
+    for key, value in tags.items():
+        check_length(key, "tags.member.key", maximum=128)
+        if not _TAG_KEY.fullmatch(key):
+            raise _violation(
+                key,
+                "tags.member.key",
+                f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}",
+            )
+        check_length(value, "tags.member.value", minimum=0, maximum=256)
+        if not _TAG_VALUE.fullmatch(value):
+            raise _violation(
+                value,
+                "tags.member.value",
+                f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}",
+            )
+    if len({k.lower() for k in tags}) != len(tags):
+        raise InvalidInput(
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+        )
+    merged = {**(existing or {}), **tags}
+    if len(merged) > MAX_TAGS:
+        raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")

@@ -1,0 +1,89 @@
+"""One transaction per write, its audit event and the account's authorization generation
+inside it.
+
+    async with writing(actor, "iam:CreateUser", user_arn) as tx:
+        user = await User.create(..., using_db=tx.connection)
+        tx.details["userName"] = name
+
+On success the change, its audit event (outcome Allowed) and the bump of the account's
+`authz_generation` (which tells every replica its cached permissions are stale) commit
+together. If the block raises a `GatewayError`, everything rolls back and a Failed audit event
+is written on its own; other exceptions roll back and propagate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from gateway.errors import GatewayError
+from gateway.models import Account, AuditEvent, Outcome
+from gateway.services.principal import Principal
+
+request_id: ContextVar[str] = ContextVar("gateway_request_id", default="-")
+"""The id of the HTTP request being served, for audit events (set by the app)."""
+
+
+@dataclass(slots=True)
+class Write:
+    """The open write: its connection, and details to record in the audit event."""
+
+    connection: BaseDBAsyncClient
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def writing(actor: Principal, action: str, resource: str) -> AsyncIterator[Write]:
+    """Run a write as one transaction with its audit event; see the module docstring."""
+    try:
+        async with in_transaction() as connection:
+            write = Write(connection)
+            yield write
+            await record(
+                actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
+            )
+            await bump_generation(actor.account_id, using=connection)
+    except GatewayError as error:
+        await record(actor, action, resource, Outcome.FAILED, error_code=error.code)
+        raise
+
+
+async def record(
+    actor: Principal,
+    action: str,
+    resource: str,
+    outcome: Outcome,
+    *,
+    error_code: str | None = None,
+    details: dict[str, Any] | None = None,
+    using: BaseDBAsyncClient | None = None,
+) -> None:
+    """Write one audit event (in `using`'s transaction when given)."""
+    await AuditEvent.create(
+        account_id=actor.account_id,
+        principal_arn=actor.arn,
+        action=action,
+        resource=resource,
+        source_ip=actor.source_ip,
+        outcome=outcome.value,
+        error_code=error_code,
+        request_id=request_id.get(),
+        details=details or {},
+        using_db=using,
+    )
+
+
+async def bump_generation(account_id: str, *, using: BaseDBAsyncClient | None = None) -> None:
+    """Mark every cached permission of the account stale, on every replica."""
+    await (
+        Account.filter(id=account_id)
+        .using_db(using)
+        .update(authz_generation=F("authz_generation") + 1)
+    )
