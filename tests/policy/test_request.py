@@ -1,0 +1,196 @@
+"""gateway.policy.request: the request context, the keys derived from the principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gateway.policy import Request
+
+PrincipalFactory = Callable[..., dict[str, Any]]
+
+ACCOUNT = "111122223333"
+SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/build-42"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Deployer"
+
+
+def keys_of(principal: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(Request("s3:GetObject", "*", principal, context).keys)
+
+
+def session(principal: PrincipalFactory, **overrides: Any) -> dict[str, Any]:
+    return principal(
+        arn=SESSION_ARN, type="AssumedRole", username=None, userid="AROAID:build-42", **overrides
+    )
+
+
+def test_user_principal_yields_the_aws_principal_keys(principal: PrincipalFactory) -> None:
+    assert keys_of(principal(tags={"team": "dev"})) == {
+        "aws:principalarn": (f"arn:aws:iam::{ACCOUNT}:user/alice",),
+        "aws:principalaccount": (ACCOUNT,),
+        "aws:principaltype": ("User",),
+        "aws:userid": ("AIDAALICE",),
+        "aws:username": ("alice",),
+        "aws:principaltag/team": ("dev",),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "arn"),
+    [
+        ("AssumedRole", SESSION_ARN),
+        ("FederatedUser", f"arn:aws:sts::{ACCOUNT}:federated-user/bob"),
+        ("Account", f"arn:aws:iam::{ACCOUNT}:root"),
+    ],
+)
+def test_username_is_derived_only_for_iam_users(
+    principal: PrincipalFactory, kind: str, arn: str
+) -> None:
+    request = Request("s3:GetObject", "*", principal(arn=arn, type=kind, username="bob"))
+    assert "aws:username" not in request.keys
+    assert request.value("aws:username") is None
+    assert request.value("aws:PrincipalType") == kind
+
+
+def test_session_principal_arn_is_derived_from_the_session_arn(
+    principal: PrincipalFactory,
+) -> None:
+    request = Request("s3:GetObject", "*", session(principal))
+    assert request.value("aws:PrincipalArn") == ROLE_ARN
+    assert request.principal_arn == SESSION_ARN
+
+
+def test_session_principal_arn_given_in_context_wins(principal: PrincipalFactory) -> None:
+    with_path = f"arn:aws:iam::{ACCOUNT}:role/ci/Deployer"
+    request = Request("s3:GetObject", "*", session(principal), {"aws:PrincipalArn": with_path})
+    assert request.value("aws:PrincipalArn") == with_path
+
+
+@pytest.mark.parametrize(
+    ("kind", "arn"),
+    [
+        ("User", f"arn:aws:iam::{ACCOUNT}:user/alice"),
+        ("FederatedUser", f"arn:aws:sts::{ACCOUNT}:federated-user/bob"),
+        ("Account", f"arn:aws:iam::{ACCOUNT}:root"),
+    ],
+)
+def test_principal_arn_of_other_principals_is_their_own_arn(
+    principal: PrincipalFactory, kind: str, arn: str
+) -> None:
+    request = Request("s3:GetObject", "*", principal(arn=arn, type=kind))
+    assert request.value("aws:PrincipalArn") == arn
+
+
+def test_principal_tags_become_principal_tag_keys(principal: PrincipalFactory) -> None:
+    request = Request("s3:GetObject", "*", principal(tags={"team": "dev", "CostCenter": "42"}))
+    assert request.value("aws:PrincipalTag/team") == "dev"
+    assert request.value("aws:PrincipalTag/costcenter") == "42"
+    assert request.value("aws:PrincipalTag/missing") is None
+
+
+@pytest.mark.parametrize(
+    ("given_key", "value"),
+    [("aws:username", "mallory"), ("AWS:USERNAME", "mallory"), ("aws:PrincipalTag/team", "ops")],
+)
+def test_given_context_wins_over_derived_keys(
+    principal: PrincipalFactory, given_key: str, value: str
+) -> None:
+    request = Request("s3:GetObject", "*", principal(tags={"team": "dev"}), {given_key: value})
+    assert request.value(given_key) == value
+    assert request.keys[given_key.lower()] == (value,)
+
+
+def test_context_keys_are_case_insensitive(principal: PrincipalFactory) -> None:
+    request = Request("s3:GetObject", "*", principal(), {"AWS:SourceIp": "203.0.113.7"})
+    assert request.keys["aws:sourceip"] == ("203.0.113.7",)
+    for spelling in ("aws:SourceIp", "AWS:SOURCEIP", "aws:sourceip"):
+        assert request.value(spelling) == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("raw", "values"),
+    [
+        (["a", "b"], ("a", "b")),
+        (("a", "b"), ("a", "b")),
+        ([], ()),
+        ("a", ("a",)),
+        (["a"], ("a",)),
+    ],
+)
+def test_context_values_become_tuples(raw: Any, values: tuple[str, ...]) -> None:
+    assert Request("s3:GetObject", "*", {}, {"aws:TagKeys": raw}).keys["aws:tagkeys"] == values
+
+
+def test_value_of_a_multi_valued_key_is_none() -> None:
+    request = Request("s3:GetObject", "*", {}, {"aws:TagKeys": ["a", "b"], "aws:One": ["x"]})
+    assert request.value("aws:TagKeys") is None
+    assert request.value("aws:One") == "x"
+
+
+def test_absent_key_is_absent(principal: PrincipalFactory) -> None:
+    request = Request("s3:GetObject", "*", principal())
+    assert request.value("aws:MultiFactorAuthPresent") is None
+    assert "aws:multifactorauthpresent" not in request.keys
+
+
+def test_request_without_principal_or_context_has_no_keys() -> None:
+    request = Request("s3:GetObject", "arn:aws:s3:::b")
+    assert dict(request.keys) == {}
+    assert (request.principal_arn, request.principal_account, request.principal_type) == (
+        "",
+        "",
+        "",
+    )
+
+
+def test_principal_without_optional_fields_derives_what_it_can() -> None:
+    request = Request("s3:GetObject", "*", {"arn": f"arn:aws:iam::{ACCOUNT}:user/x"})
+    assert dict(request.keys) == {
+        "aws:principalarn": (f"arn:aws:iam::{ACCOUNT}:user/x",),
+        "aws:principalaccount": (ACCOUNT,),
+    }
+
+
+@pytest.mark.parametrize(
+    ("resource", "account"),
+    [
+        (f"arn:aws:iam::{ACCOUNT}:user/alice", ACCOUNT),
+        (f"arn:aws:sqs:us-east-1:{ACCOUNT}:queue", ACCOUNT),
+        ("arn:aws:s3:::bucket/key", ""),
+        ("*", ""),
+        ("not-an-arn", ""),
+        ("arn:aws:s3", ""),
+        (f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:a:b", ACCOUNT),
+    ],
+)
+def test_resource_account_is_the_fifth_arn_component(resource: str, account: str) -> None:
+    assert Request("s3:GetObject", resource).resource_account == account
+
+
+@pytest.mark.parametrize(
+    ("given", "account"),
+    [
+        ({"account": "444455556666", "arn": f"arn:aws:iam::{ACCOUNT}:user/x"}, "444455556666"),
+        ({"arn": f"arn:aws:iam::{ACCOUNT}:user/x"}, ACCOUNT),
+        ({"arn": SESSION_ARN}, ACCOUNT),
+        ({}, ""),
+    ],
+)
+def test_principal_account_comes_from_the_principal_or_its_arn(
+    given: dict[str, str], account: str
+) -> None:
+    assert Request("s3:GetObject", "*", given).principal_account == account
+
+
+def test_action_is_compared_lower_cased() -> None:
+    assert Request("S3:GetObject", "*").action_lower == "s3:getobject"
+
+
+def test_repr_shows_the_request() -> None:
+    text = repr(Request("s3:GetObject", "arn:aws:s3:::b", {"arn": "x"}, {"k:k": "v"}))
+    assert text == (
+        "Request(action='s3:GetObject', resource='arn:aws:s3:::b', "
+        "principal={'arn': 'x'}, context={'k:k': 'v'})"
+    )
