@@ -21,24 +21,33 @@ def glob_matcher(pattern: Sequence[Literal | Wildcard], *, ignore_case: bool = F
     With `ignore_case` the caller must pass the candidate string already lower-cased; the
     pattern is lower-cased here.
     """
-    parts = [
-        Literal(p.text.lower()) if ignore_case and isinstance(p, Literal) else p for p in pattern
-    ]
-    wildcards = [p for p in parts if isinstance(p, Wildcard)]
+    pieces: list[str | None] = []  # literal text, or None where a wildcard stands
+    regex: list[str] = []
+    wildcards: list[str] = []
+    for part in pattern:
+        if isinstance(part, Literal):
+            text = part.text.lower() if ignore_case else part.text
+            pieces.append(text)
+            regex.append(re.escape(text))
+        else:
+            pieces.append(None)
+            wildcards.append(part.char)
+            regex.append(".*" if part.char == "*" else ".")
     if not wildcards:
-        text = "".join(p.text for p in parts if isinstance(p, Literal))
-        return text.__eq__
-    if len(parts) == 1 and wildcards[0].char == "*":
-        return _always
-    if len(wildcards) == 1 and wildcards[0].char == "*":
-        first, last = parts[0], parts[-1]
-        if len(parts) == 2 and isinstance(first, Literal):
-            return _starts_with(first.text)
-        if len(parts) == 2 and isinstance(last, Literal):
-            return _ends_with(last.text)
-    return _compiled_regex(_regex_source(parts)).fullmatch  # type: ignore[return-value]
+        return "".join(p for p in pieces if p is not None).__eq__
+    if wildcards == ["*"]:
+        if len(pieces) == 1:
+            return _always
+        first, last = pieces[0], pieces[-1]
+        if len(pieces) == 2 and first is not None:
+            return _starts_with(first)
+        if len(pieces) == 2 and last is not None:
+            return _ends_with(last)
+    source = "".join(regex)
+    return _regex_matcher(source)
 
 
+@lru_cache(maxsize=16384)
 def glob_text_matcher(pattern: str, *, ignore_case: bool = False) -> Matcher:
     """`glob_matcher` for a plain pattern string in which `*` and `?` are the wildcards."""
     return glob_matcher(split_glob(pattern), ignore_case=ignore_case)
@@ -59,19 +68,14 @@ def split_glob(pattern: str) -> tuple[Literal | Wildcard, ...]:
     return tuple(parts)
 
 
-def _regex_source(parts: Sequence[Literal | Wildcard]) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Literal):
-            out.append(re.escape(part.text))
-        else:
-            out.append(".*" if part.char == "*" else ".")
-    return "".join(out)
+@lru_cache(maxsize=16384)
+def _regex_matcher(source: str) -> Matcher:
+    fullmatch = re.compile(source, re.DOTALL).fullmatch
 
+    def matcher(candidate: str) -> bool:
+        return fullmatch(candidate) is not None
 
-@lru_cache(maxsize=4096)
-def _compiled_regex(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.DOTALL)
+    return matcher
 
 
 def _always(_: str) -> bool:

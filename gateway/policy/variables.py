@@ -50,16 +50,13 @@ class Template:
 
     source: str
     parts: tuple[Part, ...]
+    variable_keys: tuple[str, ...] = ()
+    """The context keys the value refers to, in order of appearance."""
 
     @property
     def has_variables(self) -> bool:
         """True when the value refers to the request context."""
-        return any(isinstance(part, Variable) for part in self.parts)
-
-    @property
-    def variable_keys(self) -> tuple[str, ...]:
-        """The context keys the value refers to, in order of appearance."""
-        return tuple(part.key for part in self.parts if isinstance(part, Variable))
+        return bool(self.variable_keys)
 
     def render(self, lookup: Lookup) -> Rendered | None:
         """The value with its variables substituted, or None if one cannot be resolved."""
@@ -112,7 +109,8 @@ def parse_template(text: str, *, variables: bool, wildcards: bool) -> Template:
             buffer.append(ch)
         i += 1
     _flush(buffer, parts)
-    return Template(text, tuple(parts))
+    keys = tuple(part.key for part in parts if isinstance(part, Variable))
+    return Template(text, tuple(parts), keys)
 
 
 def _variable_part(inner: str) -> Literal | Variable | None:
