@@ -10,7 +10,7 @@
      ├── ValidationError             ValidationError          an argument breaks a constraint
      ├── PasswordPolicyViolation     PasswordPolicyViolation  the password breaks the policy
      ├── InvalidAuthenticationCode   InvalidAuthenticationCode  wrong MFA code
-     ├── UnmodifiableEntity          UnmodifiableEntity       AWS-managed, cannot be changed
+     ├── UnmodifiableEntity          UnmodifiableEntity       the entity cannot be changed
      ├── AccessDenied                AccessDenied             a policy does not allow it
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
@@ -95,7 +95,7 @@ class InvalidAuthenticationCode(GatewayError):
 
 
 class UnmodifiableEntity(GatewayError):
-    """The entity is managed by the gateway (an AWS-managed policy) and cannot be changed."""
+    """The entity cannot be changed (AWS refuses writes to AWS-managed policies as AccessDenied)."""
 
     code = "UnmodifiableEntity"
 

@@ -43,3 +43,8 @@ def new_unique_id(prefix: str) -> str:
 def new_account_id() -> str:
     """Return a new random 12-digit account id that does not start with 0."""
     return str(secrets.randbelow(9 * 10**11) + 10**11)
+
+
+def new_session_id() -> str:
+    """A random 32-character session id (not the token: it identifies, never authenticates)."""
+    return secrets.token_hex(16)

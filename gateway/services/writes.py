@@ -40,8 +40,14 @@ class Write:
 
 
 @asynccontextmanager
-async def writing(actor: Principal, action: str, resource: str) -> AsyncIterator[Write]:
-    """Run a write as one transaction with its audit event; see the module docstring."""
+async def writing(
+    actor: Principal, action: str, resource: str, *, changes_permissions: bool = True
+) -> AsyncIterator[Write]:
+    """Run a write as one transaction with its audit event; see the module docstring.
+
+    `changes_permissions=False` is for writes that cannot change what anyone may do (signing
+    in, say), so that they leave every cached permission in place.
+    """
     try:
         async with in_transaction() as connection:
             write = Write(connection)
@@ -49,7 +55,8 @@ async def writing(actor: Principal, action: str, resource: str) -> AsyncIterator
             await record(
                 actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
             )
-            await bump_generation(actor.account_id, using=connection)
+            if changes_permissions:
+                await bump_generation(actor.account_id, using=connection)
     except GatewayError as error:
         await record(actor, action, resource, Outcome.FAILED, error_code=error.code)
         raise

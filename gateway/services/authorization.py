@@ -1,0 +1,111 @@
+"""Deciding whether a principal may do an action on a resource, with compiled policies cached.
+
+Each principal's policies are compiled once and kept, keyed by its account's authorization
+generation: every write that can change permissions bumps the generation in the same
+transaction (`gateway.services.writes`), and every request reads the current generation with
+its session, so a change made through any replica is in force on all of them from their next
+request. Entries for older generations are simply never used again and age out of the LRU.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gateway.errors import AccessDenied
+from gateway.policy import CompiledPolicies, Decision, Effect, Policy, Request, compile_policies
+from gateway.services.effective import identity_policies
+from gateway.services.principal import Principal
+
+CACHE_SIZE = 10_000
+
+_DENIED_BY_PHRASE = {
+    "identity": "identity-based policy",
+    "resource": "resource-based policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+}
+_ARTICLE = {"identity": "an", "resource": "a", "boundary": "a", "session": "a"}
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalPolicies:
+    """A principal's compiled identity policies and its permissions boundary."""
+
+    compiled: CompiledPolicies
+    boundary: Policy | None
+
+
+_EMPTY = PrincipalPolicies(compile_policies([]), None)
+
+
+class Authorizer:
+    """Decisions for principals; one per process, shared by all requests."""
+
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+        self._cache: OrderedDict[tuple[str, str, int], PrincipalPolicies] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def policies(self, principal: Principal, generation: int) -> PrincipalPolicies:
+        """The principal's compiled policies as of `generation`."""
+        if principal.is_root:
+            return _EMPTY
+        key = (principal.account_id, principal.id, generation)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        effective = await identity_policies(principal.account_id, principal.id)
+        loaded = PrincipalPolicies(compile_policies(effective.identity), effective.boundary)
+        self._cache[key] = loaded
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return loaded
+
+    async def decide(
+        self,
+        principal: Principal,
+        generation: int,
+        action: str,
+        resource: str,
+        context: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> Decision:
+        """The decision for `principal` doing `action` on `resource`."""
+        loaded = await self.policies(principal, generation)
+        request = Request(
+            action,
+            resource,
+            principal.policy_principal(),
+            {**principal.request_context(), **(context or {})},
+        )
+        return loaded.compiled.evaluate(request, boundary=loaded.boundary)
+
+    def forget(self) -> None:
+        """Drop every cached entry (tests; a replica never needs it)."""
+        self._cache.clear()
+
+
+def access_denied(
+    principal: Principal, action: str, resource: str, decision: Decision
+) -> AccessDenied:
+    """AWS's AccessDenied for a denial, with the deciding layer and statements in extensions."""
+    layer = decision.denied_by or "identity"
+    if decision.effect is Effect.EXPLICIT_DENY:
+        reason = f"with an explicit deny in {_ARTICLE[layer]} {_DENIED_BY_PHRASE[layer]}"
+    else:
+        reason = f"because no {_DENIED_BY_PHRASE[layer]} allows the {action} action"
+    message = (
+        f"User: {principal.arn} is not authorized to perform: {action} on resource: "
+        f"{resource} {reason}"
+    )
+    return AccessDenied(
+        message,
+        decision=str(decision.effect),
+        deniedBy=layer,
+        statements=[
+            {"layer": s.layer, "policy": s.policy, "sid": s.sid, "index": s.index}
+            for s in decision.statements
+        ],
+        missingContextKeys=list(decision.missing_keys),
+    )

@@ -1,0 +1,178 @@
+"""Passwords: Argon2id hashing and AWS's password rules.
+
+Passwords are stored only as Argon2id hashes (argon2-cffi's `PasswordHasher`, its default
+parameters). The hasher is a seam, like the clock: `using_hasher()` swaps it for a block
+(tests use cheap parameters; a deployment could raise them).
+
+`check_password_policy` enforces AWS's length limit (1..128, a ValidationError) and a
+`PasswordPolicy` (a PasswordPolicyViolation listing every rule broken). Without a policy it
+applies `DEFAULT_PASSWORD_POLICY`, the rules AWS applies to an account that has set no custom
+password policy: at least 8 characters, at least three of uppercase letters, lowercase letters,
+numbers and symbols, and not identical to the account's name or e-mail address. The account
+password policy API (a later issue) builds a `PasswordPolicy` from its settings and passes it.
+
+No message here ever contains the password.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from gateway.errors import PasswordPolicyViolation, ValidationError
+
+MIN_PASSWORD_LENGTH = 1
+MAX_PASSWORD_LENGTH = 128
+PASSWORD_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
+_PASSWORD = re.compile(r"[\t\n\r\x20-\xff]+")
+
+SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
+"""The characters AWS counts as symbols in password rules."""
+SYMBOLS_TEXT = "! @ # $ % ^ & * ( ) _ + - = [ ] { } | '"
+
+_default_hasher = PasswordHasher()
+_hasher: ContextVar[PasswordHasher | None] = ContextVar("gateway_password_hasher", default=None)
+
+
+@contextmanager
+def using_hasher(hasher: PasswordHasher) -> Iterator[PasswordHasher]:
+    """Hash with `hasher` for the duration of the block (in this context)."""
+    token = _hasher.set(hasher)
+    try:
+        yield hasher
+    finally:
+        _hasher.reset(token)
+
+
+def _current() -> PasswordHasher:
+    return _hasher.get() or _default_hasher
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of `password` (salted, with its parameters encoded in it)."""
+    return _current().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if `password` matches `password_hash`.
+
+    Never raises: a wrong password, a malformed or foreign hash all give False.
+    """
+    try:
+        return _current().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True if the hash was made with other parameters than the hasher's now (or is invalid);
+    sign-in re-hashes the password it just verified when this says so."""
+    try:
+        return _current().check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """The rules a new password must follow, named after AWS's password policy settings.
+
+    `minimum_character_types` is the default policy's "at least three of the four character
+    types"; AWS's custom policies use the four `require_*` flags instead (it is 0 for them).
+    `reject_account_identifiers` forbids a password identical (ignoring case) to the user
+    name, the account id, alias or e-mail address.
+    """
+
+    minimum_password_length: int = 8
+    require_uppercase_characters: bool = False
+    require_lowercase_characters: bool = False
+    require_numbers: bool = False
+    require_symbols: bool = False
+    minimum_character_types: int = 0
+    reject_account_identifiers: bool = True
+
+
+DEFAULT_PASSWORD_POLICY = PasswordPolicy(minimum_password_length=8, minimum_character_types=3)
+"""What AWS applies when the account has no custom password policy."""
+
+
+def _length_violation(constraint: str) -> ValidationError:
+    # AWS leaves the value out of validation errors for sensitive fields; so do we.
+    return ValidationError(
+        f"1 validation error detected: Value at 'password' failed to satisfy constraint: "
+        f"{constraint}"
+    )
+
+
+def check_password_policy(
+    password: str,
+    *,
+    account_id: str | None = None,
+    user_name: str | None = None,
+    account_alias: str | None = None,
+    email: str | None = None,
+    policy: PasswordPolicy | None = None,
+) -> None:
+    """Accept `password` or raise.
+
+    ValidationError when it is not 1..128 characters of AWS's password alphabet;
+    PasswordPolicyViolation when it breaks `policy` (default: `DEFAULT_PASSWORD_POLICY`), with
+    every broken rule in the message, separated by "; ". The identifiers given are those the
+    password must not be identical to.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _length_violation(
+            f"Member must have length greater than or equal to {MIN_PASSWORD_LENGTH}"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise _length_violation(
+            f"Member must have length less than or equal to {MAX_PASSWORD_LENGTH}"
+        )
+    if not _PASSWORD.fullmatch(password):
+        raise _length_violation(
+            f"Member must satisfy regular expression pattern: {PASSWORD_PATTERN}"
+        )
+
+    rules = policy or DEFAULT_PASSWORD_POLICY
+    failures: list[str] = []
+    if len(password) < rules.minimum_password_length:
+        failures.append(f"Password should have a minimum length of {rules.minimum_password_length}")
+
+    has_upper = any("A" <= ch <= "Z" for ch in password)
+    has_lower = any("a" <= ch <= "z" for ch in password)
+    has_number = any("0" <= ch <= "9" for ch in password)
+    has_symbol = any(ch in SYMBOLS for ch in password)
+    if rules.require_uppercase_characters and not has_upper:
+        failures.append("Password should have at least one uppercase letter")
+    if rules.require_lowercase_characters and not has_lower:
+        failures.append("Password should have at least one lowercase letter")
+    if rules.require_numbers and not has_number:
+        failures.append("Password should have at least one number")
+    if rules.require_symbols and not has_symbol:
+        failures.append(
+            f"Password should have at least one of the following symbols: {SYMBOLS_TEXT}"
+        )
+    kinds = sum((has_upper, has_lower, has_number, has_symbol))
+    if kinds < rules.minimum_character_types:
+        failures.append(
+            f"Password should have at least {rules.minimum_character_types} of the following "
+            f"character types: uppercase letters, lowercase letters, numbers, and symbols "
+            f"({SYMBOLS_TEXT})"
+        )
+
+    if rules.reject_account_identifiers:
+        identifiers = (account_id, user_name, account_alias, email)
+        lowered = password.lower()
+        if any(ident and lowered == ident.lower() for ident in identifiers):
+            failures.append(
+                "Password should not be identical to the user name, account ID, account alias "
+                "or e-mail address"
+            )
+    if failures:
+        raise PasswordPolicyViolation("; ".join(failures))

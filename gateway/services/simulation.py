@@ -1,0 +1,34 @@
+"""The principal whose policies a simulation evaluates."""
+
+from __future__ import annotations
+
+from gateway.arns import root_arn
+from gateway.errors import InvalidInput, NoSuchEntity
+from gateway.models import PrincipalKind, User
+from gateway.services.principal import Principal
+
+
+async def principal_for_arn(account_id: str, arn: str) -> Principal:
+    """The root user or IAM user of the account named by `arn`, as a session-less principal.
+
+    Simulations carry no session, so no MFA or source-address keys are set unless the
+    caller passes them as context entries.
+    """
+    if arn == root_arn(account_id):
+        return Principal(kind=PrincipalKind.ROOT, account_id=account_id, arn=arn, id=account_id)
+    user = await User.get_or_none(account_id=account_id, arn=arn)
+    if user is None:
+        if ":user/" in arn:
+            raise NoSuchEntity(f"The user with ARN {arn} cannot be found.")
+        raise InvalidInput(
+            f"Invalid policySourceArn {arn}: only users and the root user can be simulated."
+        )
+    return Principal(
+        kind=PrincipalKind.USER,
+        account_id=account_id,
+        arn=user.arn,
+        id=user.id,
+        name=user.name,
+        path=user.path,
+        tags=dict(user.tags),
+    )

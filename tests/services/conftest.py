@@ -1,0 +1,226 @@
+"""Fixtures for the service tests: a bootstrapped account, its root principal, a user, and
+helpers that check what a write leaves behind (rows, audit events, authorization generation).
+
+    async def test_x(db, root, rejects):
+        await rejects(create_user(root, user_name="a b"), ValidationError, "1 validation …",
+                      action="iam:CreateUser")
+
+`rejects` awaits the call, checks the error's class and exact message, that no row of any
+table changed, and that a Failed audit event with the error's code was written. `snapshot()`
+is the row-by-row picture it compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from tortoise.context import TortoiseContext
+
+import gateway.models
+from gateway import arns
+from gateway.errors import GatewayError
+from gateway.ids import POLICY_PREFIX, new_unique_id
+from gateway.models import (
+    Account,
+    AuditEvent,
+    EntityKind,
+    InlinePolicy,
+    ManagedPolicy,
+    PolicyAttachment,
+    PrincipalKind,
+    User,
+)
+from gateway.services.accounts import bootstrap_account
+from gateway.services.passwords import using_hasher
+from gateway.services.principal import Principal
+from gateway.services.users import create_user
+
+ROOT_EMAIL = "root@example.com"
+ROOT_PASSWORD = "Root-Passw0rd"
+GOOD_PASSWORD = "Sup3r-Secret"
+
+Snapshot = dict[str, list[dict[str, Any]]]
+Rejects = Callable[..., Awaitable[GatewayError]]
+Succeeds = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture(autouse=True)
+async def cheap_hashing() -> AsyncIterator[None]:
+    """Argon2id with the smallest parameters: the default costs ~50 ms per hash."""
+    with using_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)):
+        yield
+
+
+def principal_for_root(account_id: str) -> Principal:
+    """The root user of `account_id` as an acting principal."""
+    return Principal(
+        kind=PrincipalKind.ROOT,
+        account_id=account_id,
+        arn=arns.root_arn(account_id),
+        id=account_id,
+    )
+
+
+def principal_for_user(user: User) -> Principal:
+    """An IAM user as an acting principal."""
+    return Principal(
+        kind=PrincipalKind.USER,
+        account_id=user.account_id,
+        arn=user.arn,
+        id=user.id,
+        name=user.name,
+        path=user.path,
+    )
+
+
+@pytest.fixture
+async def account(db: TortoiseContext) -> Account:
+    """A bootstrapped account (root e-mail ROOT_EMAIL, password ROOT_PASSWORD)."""
+    created, _ = await bootstrap_account(email=ROOT_EMAIL, password=ROOT_PASSWORD)
+    return created
+
+
+@pytest.fixture
+def root(account: Account) -> Principal:
+    """The root user of `account`."""
+    return principal_for_root(account.id)
+
+
+@pytest.fixture
+async def other_root(db: TortoiseContext) -> Principal:
+    """The root user of a second account, for isolation tests."""
+    created, _ = await bootstrap_account(email="other@example.com", password=ROOT_PASSWORD)
+    return principal_for_root(created.id)
+
+
+@pytest.fixture
+async def admin_user(root: Principal) -> User:
+    """A user named "admin" in `account`."""
+    return await create_user(root, user_name="admin")
+
+
+@pytest.fixture
+def admin(admin_user: User) -> Principal:
+    """`admin_user` as an acting principal."""
+    return principal_for_user(admin_user)
+
+
+async def snapshot() -> Snapshot:
+    """Every row of every table except the audit trail, in primary-key order."""
+    tables: Snapshot = {}
+    for model in gateway.models.__models__:
+        if model is AuditEvent:
+            continue
+        tables[model.__name__] = await model.all().order_by(model._meta.pk_attr).values()
+    return tables
+
+
+async def last_event(action: str) -> AuditEvent:
+    """The most recent audit event for `action`."""
+    event = await AuditEvent.filter(action=action).order_by("-id").first()
+    assert event is not None, f"no audit event for {action}"
+    return event
+
+
+async def generation(account_id: str) -> int:
+    """The account's authorization generation."""
+    account = await Account.get(id=account_id)
+    return int(account.authz_generation)
+
+
+@pytest.fixture
+def rejects(db: TortoiseContext) -> Rejects:
+    """Await a failing write and check it failed cleanly; returns the error."""
+
+    async def check(
+        call: Coroutine[Any, Any, Any],
+        error_type: type[GatewayError],
+        message: str,
+        *,
+        action: str,
+    ) -> GatewayError:
+        try:
+            before = await snapshot()
+            events_before = await AuditEvent.filter(action=action, outcome="Failed").count()
+        except BaseException:
+            call.close()
+            raise
+        with pytest.raises(error_type) as raised:
+            await call
+        assert raised.value.message == message
+        assert raised.value.code == error_type.code
+        assert await snapshot() == before, "a failed write changed the database"
+        failed = AuditEvent.filter(action=action, outcome="Failed")
+        assert await failed.count() == events_before + 1
+        event = await last_event(action)
+        assert event.outcome == "Failed"
+        assert event.error_code == error_type.code
+        return raised.value
+
+    return check
+
+
+@pytest.fixture
+def succeeds(db: TortoiseContext) -> Succeeds:
+    """Await a write and check it wrote one Allowed audit event by `actor` and bumped the
+    account's authorization generation by one (left it alone with `bumps=False`, for writes
+    that change no permission); returns the call's result."""
+
+    async def check(
+        call: Coroutine[Any, Any, Any],
+        *,
+        actor: Principal,
+        action: str,
+        resource: str | None,
+        bumps: bool = True,
+    ) -> Any:
+        try:
+            before = await generation(actor.account_id)
+            allowed_before = await AuditEvent.filter(action=action, outcome="Allowed").count()
+        except BaseException:
+            call.close()
+            raise
+        result = await call
+        assert await AuditEvent.filter(action=action, outcome="Allowed").count() == (
+            allowed_before + 1
+        )
+        event = await last_event(action)
+        assert event.outcome == "Allowed"
+        assert event.principal_arn == actor.arn
+        assert event.account_id == actor.account_id
+        if resource is not None:
+            assert event.resource == resource
+        assert await generation(actor.account_id) == before + int(bumps)
+        return result
+
+    return check
+
+
+async def make_policy(account_id: str | None, name: str) -> ManagedPolicy:
+    """A managed policy row (account-owned, or AWS-managed for None), straight in the table:
+    the policy services are tested elsewhere."""
+    arn = (
+        arns.policy_arn(account_id, "/", name) if account_id else arns.aws_managed_policy_arn(name)
+    )
+    return await ManagedPolicy.create(
+        id=new_unique_id(POLICY_PREFIX),
+        account_id=account_id,
+        name=name,
+        name_lower=name.lower(),
+        arn=arn,
+    )
+
+
+async def attach(policy: ManagedPolicy, kind: EntityKind, entity_id: str) -> None:
+    """Attach `policy` to an identity, straight in the table."""
+    await PolicyAttachment.create(policy=policy, entity_kind=kind.value, entity_id=entity_id)
+
+
+async def embed(kind: EntityKind, entity_id: str, name: str = "inline") -> None:
+    """Give an identity an inline policy, straight in the table."""
+    await InlinePolicy.create(
+        entity_kind=kind.value, entity_id=entity_id, name=name, document='{"Version":"2012-10-17"}'
+    )

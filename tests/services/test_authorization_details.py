@@ -1,0 +1,112 @@
+"""GetAccountAuthorizationDetails (gateway/services/authorization_details.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.errors import ValidationError
+from gateway.services.attachments import attach_group_policy, attach_user_policy
+from gateway.services.authorization_details import get_account_authorization_details
+from gateway.services.boundaries import put_user_permissions_boundary
+from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.groups import add_user_to_group, create_group
+from gateway.services.inline_policies import put_group_policy, put_user_policy
+from gateway.services.policies import create_policy, create_policy_version
+from gateway.services.principal import Principal
+from gateway.services.users import create_user
+from tests.services.policy_fixtures import counting_queries, document
+
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+async def coffee_shop(root: Principal, cashiers: int = 2) -> None:
+    await ensure_builtin_policies()
+    await create_user(root, user_name="admin")
+    await attach_user_policy(root, user_name="admin", policy_arn=ADMIN)
+    await put_user_permissions_boundary(root, user_name="admin", permissions_boundary=READ_ONLY)
+    await create_group(root, group_name="Cashiers")
+    listing = await create_policy(
+        root, policy_name="ListBucket", policy_document=document("s3:ListBucket")
+    )
+    await create_policy_version(root, listing.arn, policy_document=document("s3:List*"))
+    await attach_group_policy(root, group_name="Cashiers", policy_arn=listing.arn)
+    await put_group_policy(
+        root, group_name="Cashiers", policy_name="Till", policy_document=document("till:Open")
+    )
+    for i in range(cashiers):
+        await create_user(root, user_name=f"cashier{i}")
+        await add_user_to_group(root, group_name="Cashiers", user_name=f"cashier{i}")
+    await put_user_policy(
+        root, user_name="cashier0", policy_name="Own", policy_document=document("s3:GetObject")
+    )
+    await create_policy(root, policy_name="Unused", policy_document=document("sqs:*"))
+
+
+async def test_the_whole_account_in_aws_shape(root, other_root) -> None:
+    await coffee_shop(root)
+    await create_user(other_root, user_name="stranger")
+    await attach_user_policy(other_root, user_name="stranger", policy_arn=READ_ONLY)
+
+    details = await get_account_authorization_details(root)
+
+    users = {d.user.name: d for d in details.users}
+    assert list(users) == ["admin", "cashier0", "cashier1"]
+    assert [p.arn for p in users["admin"].attached_policies] == [ADMIN]
+    assert users["admin"].permissions_boundary_arn == READ_ONLY
+    assert users["cashier0"].group_names == ("Cashiers",)
+    assert [p.name for p in users["cashier0"].inline_policies] == ["Own"]
+    assert users["cashier1"].permissions_boundary_arn is None
+    [group] = details.groups
+    assert [p.name for p in group.attached_policies] == ["ListBucket"]
+    assert [p.name for p in group.inline_policies] == ["Till"]
+    policies = {d.policy.name: d for d in details.policies}
+    # Local policies all; AWS-managed ones only when this account uses them.
+    assert sorted(policies) == ["AdministratorAccess", "ListBucket", "ReadOnlyAccess", "Unused"]
+    assert [v.version_id for v in policies["ListBucket"].versions] == ["v2", "v1"]
+    assert policies["ReadOnlyAccess"].policy.boundary_usage_count == 1
+    assert policies["ReadOnlyAccess"].policy.attachment_count == 0  # the stranger's is not ours
+
+
+async def test_filter_narrows_the_answer(root) -> None:
+    await coffee_shop(root)
+
+    only_local = await get_account_authorization_details(root, filter=["LocalManagedPolicy"])
+    users_and_aws = await get_account_authorization_details(
+        root, filter=["User", "AWSManagedPolicy"]
+    )
+
+    assert (only_local.users, only_local.groups) == ((), ())
+    assert sorted(d.policy.name for d in only_local.policies) == ["ListBucket", "Unused"]
+    assert len(users_and_aws.users) == 3
+    assert users_and_aws.groups == ()
+    assert sorted(d.policy.name for d in users_and_aws.policies) == [
+        "AdministratorAccess",
+        "ReadOnlyAccess",
+    ]
+
+
+async def test_an_unknown_filter_is_rejected(root) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await get_account_authorization_details(root, filter=["Everything"])
+    assert raised.value.message == (
+        "1 validation error detected: Value 'Everything' at 'filter' failed to satisfy "
+        "constraint: Member must satisfy enum value set: "
+        "[User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]"
+    )
+
+
+async def test_an_empty_account(root) -> None:
+    details = await get_account_authorization_details(root)
+    assert (details.users, details.groups, details.policies) == ((), (), ())
+
+
+@pytest.mark.parametrize("cashiers", [1, 6])
+async def test_the_query_count_does_not_grow_with_the_account(root, cashiers) -> None:
+    await coffee_shop(root, cashiers)
+
+    with counting_queries() as log:
+        details = await get_account_authorization_details(root)
+
+    assert len(details.users) == 1 + cashiers
+    assert log.selects == 9

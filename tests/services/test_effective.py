@@ -1,0 +1,133 @@
+"""The policies in force for a user (gateway/services/effective.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.errors import NoSuchEntity
+from gateway.models import User
+from gateway.policy import Request, evaluate
+from gateway.services.attachments import attach_group_policy, attach_user_policy
+from gateway.services.boundaries import put_user_permissions_boundary
+from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.effective import identity_policies
+from gateway.services.groups import add_user_to_group, create_group
+from gateway.services.inline_policies import put_group_policy, put_user_policy
+from gateway.services.policies import create_policy, create_policy_version
+from gateway.services.principal import Principal
+from gateway.services.users import create_user
+from tests.services.policy_fixtures import counting_queries, document
+
+BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
+
+
+def request(user: User, action: str, resource: str = BUCKET) -> Request:
+    principal = {"arn": user.arn, "type": "User", "userid": user.id, "account": user.account_id}
+    return Request(action=action, resource=resource, principal=principal, context={})
+
+
+async def build_user_in_groups(root: Principal, groups: int) -> User:
+    """alice: one attached and one inline policy of her own, and per group the same."""
+    user = await create_user(root, user_name="alice")
+    own = await create_policy(root, policy_name="Own", policy_document=document("s3:GetObject"))
+    await attach_user_policy(root, user_name="alice", policy_arn=own.arn)
+    await put_user_policy(
+        root, user_name="alice", policy_name="Mine", policy_document=document("s3:PutObject")
+    )
+    for i in range(groups):
+        name = f"G{i}"
+        await create_group(root, group_name=name)
+        await add_user_to_group(root, group_name=name, user_name="alice")
+        policy = await create_policy(
+            root, policy_name=f"P{i}", policy_document=document(f"s3:Action{i}")
+        )
+        await attach_group_policy(root, group_name=name, policy_arn=policy.arn)
+        await put_group_policy(
+            root, group_name=name, policy_name="Inline", policy_document=document(f"sqs:A{i}")
+        )
+    return user
+
+
+async def test_a_user_in_two_groups_gets_every_policy_labelled(root) -> None:
+    user = await build_user_in_groups(root, 2)
+    account = root.account_id
+    shared = f"arn:aws:iam::{account}:policy/Own"
+    await attach_group_policy(root, group_name="G1", policy_arn=shared)  # listed once only
+    boundary = await create_policy(root, policy_name="Cap", policy_document=document("s3:*"))
+    await put_user_permissions_boundary(root, user_name="alice", permissions_boundary=boundary.arn)
+
+    effective = await identity_policies(account, user.id)
+
+    assert [p.label for p in effective.identity] == [
+        f"arn:aws:iam::{account}:policy/Own",
+        f"arn:aws:iam::{account}:user/alice:inline/Mine",
+        f"arn:aws:iam::{account}:policy/P0",
+        f"arn:aws:iam::{account}:group/G0:inline/Inline",
+        f"arn:aws:iam::{account}:policy/P1",
+        f"arn:aws:iam::{account}:group/G1:inline/Inline",
+    ]
+    assert effective.boundary is not None
+    assert effective.boundary.label == boundary.arn
+
+    def decide(action: str) -> str:
+        identity, cap = list(effective.identity), effective.boundary
+        return str(evaluate(request(user, action), identity=identity, boundary=cap).effect)
+
+    assert decide("s3:Action1") == "Allow"
+    assert decide("sqs:A0") == "ImplicitDeny"  # allowed, but outside the boundary
+
+
+async def test_only_default_versions_are_in_force(root) -> None:
+    user = await create_user(root, user_name="alice")
+    policy = await create_policy(root, policy_name="P", policy_document=document("s3:GetObject"))
+    await create_policy_version(root, policy.arn, policy_document=document("s3:DeleteObject"))
+    await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
+
+    [only] = (await identity_policies(root.account_id, user.id)).identity
+
+    assert [s.actions for s in only.statements] == [("s3:GetObject",)]
+
+
+async def test_a_user_without_policies_has_none(root) -> None:
+    user = await create_user(root, user_name="alice")
+    effective = await identity_policies(root.account_id, user.id)
+    assert (effective.identity, effective.boundary) == ((), None)
+
+
+async def test_aws_managed_boundary(root) -> None:
+    await ensure_builtin_policies()
+    user = await create_user(root, user_name="alice")
+    read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    await put_user_permissions_boundary(root, user_name="alice", permissions_boundary=read_only)
+
+    effective = await identity_policies(root.account_id, user.id)
+
+    assert effective.boundary is not None
+    assert effective.boundary.label == read_only
+
+
+async def test_an_unknown_user_or_another_accounts_user(root, other_root) -> None:
+    user = await create_user(other_root, user_name="alice")
+    with pytest.raises(NoSuchEntity):
+        await identity_policies(root.account_id, user.id)
+
+
+async def test_unchanged_documents_are_parsed_once(root) -> None:
+    user = await build_user_in_groups(root, 1)
+    first = await identity_policies(root.account_id, user.id)
+    second = await identity_policies(root.account_id, user.id)
+    assert all(a is b for a, b in zip(first.identity, second.identity, strict=True))
+
+
+@pytest.mark.parametrize("groups", [1, 5])
+async def test_the_query_count_does_not_grow_with_groups(root, groups) -> None:
+    user = await build_user_in_groups(root, groups)
+    boundary = await create_policy(root, policy_name="Cap", policy_document=document("s3:*"))
+    await put_user_permissions_boundary(root, user_name="alice", permissions_boundary=boundary.arn)
+
+    with counting_queries() as log:
+        effective = await identity_policies(root.account_id, user.id)
+
+    assert len(effective.identity) == 2 + 2 * groups
+    assert log.selects == 5
+    assert len(log.statements) == 5

@@ -1,0 +1,531 @@
+"""Managed policies, versions and policy tags (gateway/services/policies.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    ValidationError,
+)
+from gateway.models import ManagedPolicy, PolicyVersion
+from gateway.services.attachments import attach_user_policy
+from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.policies import (
+    create_policy,
+    create_policy_version,
+    default_versions,
+    delete_policy,
+    delete_policy_version,
+    get_policy,
+    get_policy_version,
+    list_policies,
+    list_policy_versions,
+    set_default_policy_version,
+    tag_policy,
+    untag_policy,
+)
+from gateway.services.principal import Principal
+from gateway.services.users import create_user
+from tests.services.conftest import Rejects
+from tests.services.policy_fixtures import counting_queries, document, sized_document
+
+NO_ACTION = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}'
+LIST_BUCKET = document("s3:ListBucket", resource="arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET")
+
+
+def arn_of(root: Principal, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{root.account_id}:policy{path}{name}"
+
+
+# --- CreatePolicy ------------------------------------------------------------------------------
+
+
+async def test_create_policy_stores_the_document_as_default_version_v1(root, succeeds) -> None:
+    text = (
+        '{"Version": "2012-10-17",\n "Statement": '
+        '{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
+    )
+    policy = await succeeds(
+        create_policy(
+            root,
+            policy_name="Cashiers",
+            policy_document=text,
+            path="/shop/",
+            description="List the bucket",
+            tags={"team": "shop"},
+        ),
+        actor=root,
+        action="iam:CreatePolicy",
+        resource=arn_of(root, "Cashiers", "/shop/"),
+    )
+
+    assert policy.arn == arn_of(root, "Cashiers", "/shop/")
+    assert policy.id.startswith("ANPA")
+    assert len(policy.id) == 21
+    assert (policy.default_version_id, policy.attachment_count) == ("v1", 0)
+    assert policy.tags == {"team": "shop"}
+    [version] = await PolicyVersion.filter(policy_id=policy.id)
+    assert (version.version_id, version.is_default, version.document) == ("v1", True, text)
+
+
+async def test_policy_names_are_unique_ignoring_case(root, rejects: Rejects) -> None:
+    await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
+
+    await rejects(
+        create_policy(root, policy_name="CASHIERS", policy_document=LIST_BUCKET, path="/x/"),
+        EntityAlreadyExists,
+        "A policy called CASHIERS already exists. Duplicate names are not allowed.",
+        action="iam:CreatePolicy",
+    )
+
+
+async def test_the_same_policy_name_may_exist_in_two_accounts(root, other_root) -> None:
+    first = await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
+    second = await create_policy(other_root, policy_name="Cashiers", policy_document=LIST_BUCKET)
+    assert first.arn != second.arn
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            {"policy_name": "a b"},
+            ValidationError,
+            "1 validation error detected: Value 'a b' at 'policyName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+        ),
+        (
+            {"policy_name": "p" * 129},
+            ValidationError,
+            f"1 validation error detected: Value '{'p' * 129}' at 'policyName' failed to "
+            "satisfy constraint: Member must have length less than or equal to 128",
+        ),
+        (
+            {"path": "no-slash"},
+            ValidationError,
+            "1 validation error detected: Value 'no-slash' at 'path' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+        ),
+        (
+            {"description": "d" * 1001},
+            ValidationError,
+            f"1 validation error detected: Value '{'d' * 1001}' at 'description' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1000",
+        ),
+        (
+            {"policy_document": "not json"},
+            MalformedPolicyDocument,
+            "Syntax errors in policy.",
+        ),
+        (
+            {"policy_document": NO_ACTION},
+            MalformedPolicyDocument,
+            "Policy statement must contain actions.",
+        ),
+        (
+            {"policy_document": sized_document(6145)},
+            LimitExceeded,
+            "Cannot exceed quota for PolicySize: 6144",
+        ),
+        (
+            {"tags": {"a": "1", "A": "2"}},
+            InvalidInput,
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        ),
+    ],
+    ids=["name-pattern", "name-length", "path", "description", "json", "grammar", "size", "tags"],
+)
+async def test_create_policy_rejects_bad_input(root, rejects: Rejects, arguments, error, message):
+    call = {"policy_name": "P", "policy_document": LIST_BUCKET, **arguments}
+    await rejects(create_policy(root, **call), error, message, action="iam:CreatePolicy")
+
+
+async def test_a_document_of_exactly_6144_characters_is_accepted(root) -> None:
+    policy = await create_policy(root, policy_name="Big", policy_document=sized_document(6144))
+    assert policy.default_version_id == "v1"
+
+
+# --- GetPolicy, ListPolicies ---------------------------------------------------------------------
+
+
+async def test_get_policy_finds_own_and_aws_managed_policies(root) -> None:
+    await ensure_builtin_policies()
+    own = await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
+
+    assert (await get_policy(root, own.arn)).id == own.id
+    builtin = await get_policy(root, "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    assert builtin.account_id is None
+
+
+async def test_get_policy_of_another_account_is_not_found(root, other_root) -> None:
+    theirs = await create_policy(other_root, policy_name="Theirs", policy_document=LIST_BUCKET)
+
+    with pytest.raises(NoSuchEntity) as raised:
+        await get_policy(root, theirs.arn)
+    assert raised.value.message == f"Policy {theirs.arn} was not found."
+
+
+async def test_get_policy_rejects_a_malformed_arn(root) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        await get_policy(root, "not-an-arn-but-long-enough")
+    assert raised.value.message == "ARN not-an-arn-but-long-enough is not valid."
+
+
+async def test_list_policies_by_scope(root, other_root) -> None:
+    await ensure_builtin_policies()
+    await create_policy(root, policy_name="Mine", policy_document=LIST_BUCKET)
+    await create_policy(other_root, policy_name="Theirs", policy_document=LIST_BUCKET)
+
+    local = await list_policies(root, scope="Local")
+    aws = await list_policies(root, scope="AWS")
+    everything = await list_policies(root)
+
+    assert [p.name for p in local.items] == ["Mine"]
+    assert [p.name for p in aws.items] == [
+        "AdministratorAccess",
+        "IAMFullAccess",
+        "IAMReadOnlyAccess",
+        "IAMUserChangePassword",
+        "ReadOnlyAccess",
+    ]
+    assert len(everything.items) == 6
+    assert "Theirs" not in {p.name for p in everything.items}
+
+
+async def test_list_policies_only_attached_counts_this_account_only(root, other_root) -> None:
+    await ensure_builtin_policies()
+    mine = await create_policy(root, policy_name="Mine", policy_document=LIST_BUCKET)
+    await create_policy(root, policy_name="Unused", policy_document=LIST_BUCKET)
+    await create_user(root, user_name="alice")
+    await create_user(other_root, user_name="bob")
+    await attach_user_policy(root, user_name="alice", policy_arn=mine.arn)
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    await attach_user_policy(other_root, user_name="bob", policy_arn=admin)
+
+    mine_attached = await list_policies(root, only_attached=True)
+    theirs_attached = await list_policies(other_root, only_attached=True)
+
+    assert [p.name for p in mine_attached.items] == ["Mine"]
+    assert [(p.name, p.attachment_count) for p in theirs_attached.items] == [
+        ("AdministratorAccess", 1)
+    ]
+    shared = await get_policy(root, admin)
+    assert shared.attachment_count == 0  # the other account's attachment does not show
+
+
+async def test_list_policies_filters_by_path_prefix_case_sensitively(root) -> None:
+    await create_policy(root, policy_name="A", policy_document=LIST_BUCKET, path="/shop/")
+    await create_policy(root, policy_name="B", policy_document=LIST_BUCKET, path="/Shop/")
+    await create_policy(root, policy_name="C", policy_document=LIST_BUCKET)
+
+    page = await list_policies(root, scope="Local", path_prefix="/shop/")
+
+    assert [p.name for p in page.items] == ["A"]
+
+
+async def test_list_policies_pages_by_name(root) -> None:
+    for name in ["delta", "Alpha", "charlie", "Bravo", "echo"]:
+        await create_policy(root, policy_name=name, policy_document=LIST_BUCKET)
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await list_policies(root, scope="Local", first=2, after=after)
+        seen += [p.name for p in page.items]
+        if not page.has_next:
+            break
+        after = page.end_cursor
+
+    assert seen == ["Alpha", "Bravo", "charlie", "delta", "echo"]
+
+
+async def test_list_policies_rejects_an_unknown_scope(root) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await list_policies(root, scope="Everything")
+    assert raised.value.message == (
+        "1 validation error detected: Value 'Everything' at 'scope' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [All, AWS, Local]"
+    )
+
+
+# --- DeletePolicy ------------------------------------------------------------------------------
+
+
+async def test_delete_policy_removes_it_and_its_default_version(root, succeeds) -> None:
+    policy = await create_policy(root, policy_name="Gone", policy_document=LIST_BUCKET)
+
+    await succeeds(
+        delete_policy(root, policy.arn), actor=root, action="iam:DeletePolicy", resource=policy.arn
+    )
+
+    assert not await ManagedPolicy.filter(id=policy.id).exists()
+    assert not await PolicyVersion.filter(policy_id=policy.id).exists()
+
+
+async def test_a_deleted_policy_name_can_be_reused(root) -> None:
+    policy = await create_policy(root, policy_name="Again", policy_document=LIST_BUCKET)
+    await delete_policy(root, policy.arn)
+
+    again = await create_policy(root, policy_name="again", policy_document=LIST_BUCKET)
+
+    assert again.id != policy.id
+
+
+async def test_delete_policy_refuses_while_attached(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="InUse", policy_document=LIST_BUCKET)
+    await create_user(root, user_name="alice")
+    await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
+
+    await rejects(
+        delete_policy(root, policy.arn),
+        DeleteConflict,
+        "Cannot delete a policy attached to entities.",
+        action="iam:DeletePolicy",
+    )
+
+
+async def test_delete_policy_refuses_while_it_has_other_versions(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="Versioned", policy_document=LIST_BUCKET)
+    await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET)
+
+    await rejects(
+        delete_policy(root, policy.arn),
+        DeleteConflict,
+        "This policy has more than one version. Before you delete a policy, you must delete "
+        "the policy's versions. The default version is deleted with the policy.",
+        action="iam:DeletePolicy",
+    )
+
+
+async def test_delete_policy_that_does_not_exist(root, rejects: Rejects) -> None:
+    arn = arn_of(root, "Nope")
+    await rejects(
+        delete_policy(root, arn),
+        NoSuchEntity,
+        f"Policy {arn} does not exist or is not attachable.",
+        action="iam:DeletePolicy",
+    )
+
+
+async def test_delete_policy_rejects_a_malformed_arn(root, rejects: Rejects) -> None:
+    await rejects(
+        delete_policy(root, "not-an-arn-but-long-enough"),
+        InvalidInput,
+        "ARN not-an-arn-but-long-enough is not valid.",
+        action="iam:DeletePolicy",
+    )
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+async def test_versions_count_up_to_five_then_limit_exceeded(root, succeeds, rejects) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    for number in range(2, 6):
+        version = await succeeds(
+            create_policy_version(root, policy.arn, policy_document=document(f"s3:Get{number}")),
+            actor=root,
+            action="iam:CreatePolicyVersion",
+            resource=policy.arn,
+        )
+        assert (version.version_id, version.is_default) == (f"v{number}", False)
+
+    await rejects(
+        create_policy_version(root, policy.arn, policy_document=LIST_BUCKET),
+        LimitExceeded,
+        "A managed policy can have up to 5 versions. Before you create a new version, you "
+        "must delete an existing version.",
+        action="iam:CreatePolicyVersion",
+    )
+
+
+async def test_version_ids_are_never_reused_after_a_delete(root, succeeds) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    for _ in range(4):
+        await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET)
+
+    await succeeds(
+        delete_policy_version(root, policy.arn, "v5"),
+        actor=root,
+        action="iam:DeletePolicyVersion",
+        resource=policy.arn,
+    )
+    await delete_policy_version(root, policy.arn, "v2")
+    created = await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET)
+
+    assert created.version_id == "v6"
+    versions = await list_policy_versions(root, policy.arn)
+    assert [v.version_id for v in versions] == ["v6", "v4", "v3", "v1"]
+
+
+async def test_set_as_default_switches_the_default_version(root) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    new_text = document("s3:GetObject")
+
+    version = await create_policy_version(
+        root, policy.arn, policy_document=new_text, set_as_default=True
+    )
+
+    assert version.is_default
+    fetched = await get_policy(root, policy.arn)
+    assert fetched.default_version_id == "v2"
+    defaults = await PolicyVersion.filter(policy_id=policy.id, is_default=True)
+    assert [v.version_id for v in defaults] == ["v2"]
+    assert (await get_policy_version(root, policy.arn, "v2")).document == new_text
+
+
+async def test_set_default_policy_version_rolls_back(root, succeeds) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET, set_as_default=True)
+
+    updated = await succeeds(
+        set_default_policy_version(root, policy.arn, "v1"),
+        actor=root,
+        action="iam:SetDefaultPolicyVersion",
+        resource=policy.arn,
+    )
+
+    assert updated.default_version_id == "v1"
+    versions = {v.version_id: v.is_default for v in await list_policy_versions(root, policy.arn)}
+    assert versions == {"v1": True, "v2": False}
+
+
+async def test_the_default_version_cannot_be_deleted(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+
+    await rejects(
+        delete_policy_version(root, policy.arn, "v1"),
+        DeleteConflict,
+        "Cannot delete the default version of a policy.",
+        action="iam:DeletePolicyVersion",
+    )
+
+
+async def test_unknown_versions(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    missing = f"Policy {policy.arn} version v7 does not exist or is not attachable."
+
+    with pytest.raises(NoSuchEntity) as raised:
+        await get_policy_version(root, policy.arn, "v7")
+    assert raised.value.message == missing
+    await rejects(
+        delete_policy_version(root, policy.arn, "v7"),
+        NoSuchEntity,
+        missing,
+        action="iam:DeletePolicyVersion",
+    )
+    await rejects(
+        set_default_policy_version(root, policy.arn, "v7"),
+        NoSuchEntity,
+        missing,
+        action="iam:SetDefaultPolicyVersion",
+    )
+
+
+async def test_version_ids_must_match_aws_pattern(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    await rejects(
+        set_default_policy_version(root, policy.arn, "2"),
+        ValidationError,
+        "1 validation error detected: Value '2' at 'versionId' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+        action="iam:SetDefaultPolicyVersion",
+    )
+
+
+async def test_version_operations_on_a_missing_policy(root, rejects: Rejects) -> None:
+    arn = arn_of(root, "Nope")
+    await rejects(
+        create_policy_version(root, arn, policy_document=LIST_BUCKET),
+        NoSuchEntity,
+        f"Policy {arn} was not found.",
+        action="iam:CreatePolicyVersion",
+    )
+    with pytest.raises(NoSuchEntity):
+        await list_policy_versions(root, arn)
+
+
+async def test_create_policy_version_validates_the_document(root, rejects: Rejects) -> None:
+    policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
+    await rejects(
+        create_policy_version(root, policy.arn, policy_document="{"),
+        MalformedPolicyDocument,
+        "Syntax errors in policy.",
+        action="iam:CreatePolicyVersion",
+    )
+
+
+async def test_default_versions_loads_many_policies_in_one_query(root) -> None:
+    policies = [
+        await create_policy(root, policy_name=f"P{i}", policy_document=document(f"s3:A{i}"))
+        for i in range(4)
+    ]
+    await create_policy_version(
+        root, policies[0].arn, policy_document=LIST_BUCKET, set_as_default=True
+    )
+
+    with counting_queries() as log:
+        found = await default_versions([p.id for p in policies])
+
+    assert log.selects == 1
+    assert {p: v.version_id for p, v in found.items()} == {
+        policies[0].id: "v2",
+        policies[1].id: "v1",
+        policies[2].id: "v1",
+        policies[3].id: "v1",
+    }
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+
+async def test_tag_and_untag_policy(root, succeeds) -> None:
+    policy = await create_policy(
+        root, policy_name="T", policy_document=LIST_BUCKET, tags={"team": "a", "cost": "1"}
+    )
+
+    tagged = await succeeds(
+        tag_policy(root, policy.arn, tags={"Team": "b", "env": "prod"}),
+        actor=root,
+        action="iam:TagPolicy",
+        resource=policy.arn,
+    )
+    assert tagged.tags == {"cost": "1", "Team": "b", "env": "prod"}
+
+    untagged = await succeeds(
+        untag_policy(root, policy.arn, tag_keys=["COST", "missing"]),
+        actor=root,
+        action="iam:UntagPolicy",
+        resource=policy.arn,
+    )
+    assert untagged.tags == {"Team": "b", "env": "prod"}
+    assert (await get_policy(root, policy.arn)).tags == {"Team": "b", "env": "prod"}
+
+
+async def test_a_policy_has_at_most_50_tags(root, rejects: Rejects) -> None:
+    tags = {f"k{i}": "v" for i in range(49)}
+    policy = await create_policy(root, policy_name="T", policy_document=LIST_BUCKET, tags=tags)
+
+    await rejects(
+        tag_policy(root, policy.arn, tags={"x": "1", "y": "2"}),
+        LimitExceeded,
+        "The number of tags has reached the maximum limit of 50.",
+        action="iam:TagPolicy",
+    )
+
+
+async def test_tag_policy_that_does_not_exist(root, rejects: Rejects) -> None:
+    arn = arn_of(root, "Nope")
+    await rejects(
+        tag_policy(root, arn, tags={"a": "b"}),
+        NoSuchEntity,
+        f"Policy {arn} was not found.",
+        action="iam:TagPolicy",
+    )
