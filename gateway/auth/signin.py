@@ -1,0 +1,139 @@
+"""Password sign-in for the root user and IAM users, and sign-out.
+
+A wrong password, an unknown user, an unknown account and a user without a login profile all
+get the same error, after the same work (one Argon2 verification), so that neither the message
+nor the time tells which it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from gateway import clock
+from gateway.arns import root_arn
+from gateway.auth.sessions import principal_of
+from gateway.auth.tokens import hash_token, new_token
+from gateway.errors import Unauthenticated
+from gateway.ids import new_session_id
+from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
+from gateway.services.accounts import find_account
+from gateway.services.passwords import hash_password, verify_password
+from gateway.services.principal import Principal
+from gateway.services.users import find_user
+from gateway.services.writes import record, writing
+
+SIGN_IN_FAILED = "Your authentication information is incorrect. Please try again."
+SIGN_IN = "gateway:SignIn"
+SIGN_OUT = "gateway:SignOut"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A new session: the bearer token (shown once), its expiry and who it is for."""
+
+    token: str
+    expires_at: datetime
+    principal: Principal
+
+
+@cache
+def _decoy_hash() -> str:
+    # Verified against when there is no real hash, so failures cost what successes cost.
+    return hash_password("decoy password that is never anyone's")
+
+
+async def sign_in_root(
+    email: str, password: str, *, source_ip: str = "", ttl_seconds: int
+) -> SignedIn:
+    """A session for the root user with that e-mail and password; Unauthenticated otherwise."""
+    root = await RootUser.get_or_none(email=email.strip().lower())
+    stored = root.password_hash if root is not None else _decoy_hash()
+    if not verify_password(stored, password) or root is None:
+        if root is not None:
+            await _record_failure(root.account_id, root_arn(root.account_id), source_ip)
+        raise Unauthenticated(SIGN_IN_FAILED)
+    return await _open_session(
+        account_id=root.account_id,
+        kind=PrincipalKind.ROOT,
+        root=root,
+        user=None,
+        source_ip=source_ip,
+        ttl_seconds=ttl_seconds,
+    )
+
+
+async def sign_in_user(
+    account: str, user_name: str, password: str, *, source_ip: str = "", ttl_seconds: int
+) -> SignedIn:
+    """A session for the IAM user `user_name` of the account (id or alias)."""
+    found = await find_account(account.strip())
+    user = await find_user(found.id, user_name) if found is not None else None
+    profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
+    stored = profile.password_hash if profile is not None else _decoy_hash()
+    if not verify_password(stored, password) or user is None or profile is None:
+        if user is not None:
+            await _record_failure(user.account_id, user.arn, source_ip)
+        raise Unauthenticated(SIGN_IN_FAILED)
+    return await _open_session(
+        account_id=user.account_id,
+        kind=PrincipalKind.USER,
+        root=None,
+        user=user,
+        source_ip=source_ip,
+        ttl_seconds=ttl_seconds,
+    )
+
+
+async def sign_out(principal: Principal) -> None:
+    """End the caller's current session; its token stops working at once."""
+    if principal.session_id is None:
+        return
+    async with writing(principal, SIGN_OUT, principal.arn, changes_permissions=False) as tx:
+        await (
+            Session.filter(id=principal.session_id, revoked_at=None)
+            .using_db(tx.connection)
+            .update(revoked_at=clock.now())
+        )
+
+
+async def _open_session(
+    *,
+    account_id: str,
+    kind: PrincipalKind,
+    root: RootUser | None,
+    user: User | None,
+    source_ip: str,
+    ttl_seconds: int,
+) -> SignedIn:
+    token = new_token()
+    now = clock.now()
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    session = Session(
+        id=new_session_id(),
+        token_hash=hash_token(token),
+        account_id=account_id,
+        principal_kind=kind.value,
+        user=user,
+        root=root,
+        created_at=now,
+        expires_at=expires_at,
+        last_used_at=now,
+        source_ip=source_ip,
+    )
+    principal = principal_of(session, source_ip=source_ip)
+    async with writing(principal, SIGN_IN, principal.arn, changes_permissions=False) as tx:
+        await session.save(using_db=tx.connection, force_create=True)
+        if user is not None:
+            await User.filter(id=user.id).using_db(tx.connection).update(password_last_used=now)
+        elif root is not None:
+            await RootUser.filter(id=root.id).using_db(tx.connection).update(password_last_used=now)
+    return SignedIn(token, expires_at, principal)
+
+
+async def _record_failure(account_id: str, arn: str, source_ip: str) -> None:
+    attempted = Principal(
+        kind=PrincipalKind.USER, account_id=account_id, arn=arn, id="", source_ip=source_ip
+    )
+    await record(attempted, SIGN_IN, arn, Outcome.FAILED, error_code=Unauthenticated.code)

@@ -1,0 +1,131 @@
+"""`@authorize(action, resource)`: the IAM permission a field needs, shown and enforced.
+
+    @strawberry.field(extensions=[authorize("iam:GetUser",
+                                            "arn:aws:iam::{account}:user{path}{userName}")])
+
+The same declaration puts the `@authorize` directive on the field in `schema.graphql`, so a
+reader of the schema sees what each field requires, and runs the check before the resolver:
+the resource template is filled from `{account}` (the caller's), the field's arguments (and
+the fields of an `input` argument) by their GraphQL names, and, for a field of an object, the
+object's own values (`authz_values()`); a `{path}` that none of these gives is the named
+entity's path, looked up (AWS authorizes against the entity's full ARN). `context` adds
+request-context keys, e.g. `["iam:PolicyARN={policyArn}"]`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from typing import Any
+
+import strawberry
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.schema_directive import Location
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
+
+from gateway.graphql.context import GatewayContext
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_NAMED_ENTITIES = {"userName": "user", "groupName": "group", "roleName": "role"}
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="authorize",
+    description=(
+        "The IAM permission this field requires: the caller's policies must allow `action` on "
+        "`resource` (placeholders are filled from the caller's account, the arguments and the "
+        "parent object)."
+    ),
+)
+class AuthorizeDirective:
+    """The schema-directive form of a field's required permission."""
+
+    action: str
+    resource: str
+    context: list[str] | None = strawberry.UNSET
+
+
+class Authorize(FieldExtension):
+    """Enforces a field's `@authorize` directive before its resolver runs."""
+
+    def __init__(self, action: str, resource: str, context: list[str] | None = None) -> None:
+        self.action = action
+        self.resource = resource
+        self.context = list(context or [])
+        self.directive = AuthorizeDirective(
+            action=action, resource=resource, context=context or strawberry.UNSET
+        )
+
+    def apply(self, field: StrawberryField) -> None:
+        """Show the requirement on the field in the schema (once, however often it is built)."""
+        if not any(d is self.directive for d in field.directives):
+            field.directives.append(self.directive)
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        """Check the caller's permission, then resolve the field."""
+        ctx: GatewayContext = info.context
+        principal = await ctx.principal()
+        values = _values(principal.account_id, source, kwargs)
+        resource = await _render(self.resource, values, ctx) or "*"
+        context = {}
+        for entry in self.context:
+            key, _, template = entry.partition("=")
+            rendered = await _render(template, values, ctx, optional=True)
+            if rendered is not None:
+                context[key] = rendered
+        await ctx.require(self.action, resource, context)
+        result = next_(source, info, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+
+def authorize(action: str, resource: str, *, context: list[str] | None = None) -> Authorize:
+    """The field extension requiring `action` on `resource` (see the module docstring)."""
+    return Authorize(action, resource, context)
+
+
+def _values(account: str, source: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {"account": account}
+    authz_values = getattr(source, "authz_values", None)
+    if callable(authz_values):
+        values.update(authz_values())
+    for name, value in kwargs.items():
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for field in dataclasses.fields(value):
+                values[to_camel_case(field.name)] = getattr(value, field.name)
+        else:
+            values[to_camel_case(name)] = value
+    return values
+
+
+async def _render(
+    template: str, values: dict[str, Any], ctx: GatewayContext, *, optional: bool = False
+) -> str | None:
+    names = _PLACEHOLDER.findall(template)
+    if "path" in names and values.get("path") is None:
+        values["path"] = await _entity_path(values, ctx)
+    filled: dict[str, str] = {}
+    for name in names:
+        value = values.get(name)
+        if value is None:
+            if optional:
+                return None
+            value = ""
+        filled[name] = str(value)
+    return _PLACEHOLDER.sub(lambda m: filled[m.group(1)], template)
+
+
+async def _entity_path(values: dict[str, Any], ctx: GatewayContext) -> str:
+    for placeholder, kind in _NAMED_ENTITIES.items():
+        name = values.get(placeholder)
+        if isinstance(name, str):
+            path = await ctx.loaders.entity_path.load((values["account"], kind, name.lower()))
+            return path or "/"
+    return "/"

@@ -1,0 +1,115 @@
+"""Per-request GraphQL context: who is calling, their decisions, the request's DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.auth.sessions import Authenticated, authenticate
+from gateway.config import Settings
+from gateway.errors import Unauthenticated
+from gateway.policy import Decision
+from gateway.services.audit import record_denial
+from gateway.services.authorization import Authorizer, access_denied
+from gateway.services.principal import Principal
+
+if TYPE_CHECKING:
+    from gateway.graphql.loaders import Loaders
+
+BEARER = "bearer "
+
+
+@dataclass(slots=True)
+class AppState:
+    """What the app keeps for all requests (on `app.state.gateway`)."""
+
+    settings: Settings
+    authorizer: Authorizer
+
+
+@dataclass(slots=True)
+class GatewayContext:
+    """Everything a resolver may need for this one request; nothing here outlives it."""
+
+    request: Request
+    response: Response | None
+    state: AppState
+    _auth: Authenticated | None = None
+    _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
+        default_factory=dict
+    )
+    _loaders: Loaders | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The gateway's settings."""
+        return self.state.settings
+
+    @property
+    def source_ip(self) -> str:
+        """The client's address."""
+        client = self.request.client
+        return client.host if client is not None else ""
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders (created on first use)."""
+        if self._loaders is None:
+            from gateway.graphql.loaders import Loaders
+
+            self._loaders = Loaders()
+        return self._loaders
+
+    def bearer_token(self) -> str | None:
+        """The session token from `Authorization: Bearer …`, if any."""
+        header = self.request.headers.get("authorization", "")
+        if header[: len(BEARER)].lower() != BEARER:
+            return None
+        return header[len(BEARER) :].strip() or None
+
+    async def authenticated(self) -> Authenticated:
+        """The caller, proven by its session token; Unauthenticated otherwise."""
+        if self._auth is None:
+            token = self.bearer_token()
+            if token is None:
+                raise Unauthenticated("This operation needs a signed-in caller.")
+            self._auth = await authenticate(token, source_ip=self.source_ip)
+        return self._auth
+
+    async def principal(self) -> Principal:
+        """The calling principal."""
+        return (await self.authenticated()).principal
+
+    async def decide(
+        self, action: str, resource: str, context: dict[str, str] | None = None
+    ) -> Decision:
+        """The caller's decision for `action` on `resource`, once per request and triple."""
+        key = (action, resource, tuple(sorted((context or {}).items())))
+        decision = self._decisions.get(key)
+        if decision is None:
+            auth = await self.authenticated()
+            decision = await self.state.authorizer.decide(
+                auth.principal, auth.generation, action, resource, context
+            )
+            self._decisions[key] = decision
+        return decision
+
+    async def require(
+        self, action: str, resource: str, context: dict[str, str] | None = None
+    ) -> Principal:
+        """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise."""
+        decision = await self.decide(action, resource, context)
+        principal = await self.principal()
+        if not decision.allowed:
+            await record_denial(principal, action, resource, decision)
+            raise access_denied(principal, action, resource, decision)
+        return principal
+
+
+async def build_context(request: Request, response: Response | None = None) -> GatewayContext:
+    """The context for one GraphQL request (the view's context getter)."""
+    state: Any = request.app.state.gateway
+    return GatewayContext(request=request, response=response, state=state)

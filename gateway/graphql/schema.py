@@ -1,0 +1,29 @@
+"""The GraphQL schema: every aggregate's queries and mutations, merged."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.tools import merge_types
+
+from gateway.config import Settings
+from gateway.graphql.accounts import AccountMutations, AccountQueries
+from gateway.graphql.decisions import DecisionQueries
+from gateway.graphql.groups import GroupMutations, GroupQueries
+from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.sessions import SessionMutations, SessionQueries
+from gateway.graphql.users import UserMutations, UserQueries
+
+Query = merge_types(
+    "Query",
+    (SessionQueries, DecisionQueries, AccountQueries, UserQueries, GroupQueries, PolicyQueries),
+)
+Mutation = merge_types(
+    "Mutation",
+    (SessionMutations, AccountMutations, UserMutations, GroupMutations, PolicyMutations),
+)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The gateway's schema, with the limits and error handling the settings ask for."""
+    settings = settings or Settings.from_env()
+    return strawberry.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,1 @@
+"""GraphQL object types, one per module, each with a `from_model()` mapper."""

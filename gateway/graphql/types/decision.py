@@ -1,0 +1,74 @@
+"""Authorization decisions as GraphQL types, for `authorize` and `simulatePrincipalPolicy`."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from gateway.policy import Decision as PolicyDecision
+
+
+@strawberry.enum(description="The outcome of evaluating a request against policies.")
+class DecisionEffect(Enum):
+    ALLOW = "Allow"
+    EXPLICIT_DENY = "ExplicitDeny"
+    IMPLICIT_DENY = "ImplicitDeny"
+
+
+@strawberry.type(description="A policy statement that took part in a decision.")
+class DecidingStatement:
+    layer: str = strawberry.field(
+        description="identity, resource, boundary or session: the policy type."
+    )
+    policy: str | None = strawberry.field(description="The policy's ARN or inline name.")
+    sid: str | None
+    index: int = strawberry.field(description="The statement's position in its policy.")
+    effect: str
+
+
+@strawberry.type(description="Whether an action on a resource is allowed, and why.")
+class Decision:
+    action: str
+    resource: str
+    effect: DecisionEffect
+    allowed: bool
+    denied_by: str | None = strawberry.field(
+        description="For a denial, the policy type that denied or lacked an Allow."
+    )
+    statements: list[DecidingStatement]
+    missing_context_keys: list[str] = strawberry.field(
+        description="Condition keys that applicable statements needed and the request lacked."
+    )
+
+    @classmethod
+    def from_decision(cls, action: str, resource: str, decision: PolicyDecision) -> Decision:
+        """The engine's decision as a GraphQL object."""
+        return cls(
+            action=action,
+            resource=resource,
+            effect=DecisionEffect(str(decision.effect)),
+            allowed=decision.allowed,
+            denied_by=decision.denied_by,
+            statements=[
+                DecidingStatement(
+                    layer=s.layer, policy=s.policy, sid=s.sid, index=s.index, effect=s.effect
+                )
+                for s in decision.statements
+            ],
+            missing_context_keys=list(decision.missing_keys),
+        )
+
+
+@strawberry.input(description="A request-context key and its values, e.g. aws:SourceIp.")
+class ContextEntry:
+    key: str
+    values: list[str]
+
+
+def context_dict(entries: list[ContextEntry] | None) -> dict[str, str | list[str]]:
+    """Context entries as the engine takes them (one value → a string)."""
+    context: dict[str, str | list[str]] = {}
+    for entry in entries or []:
+        context[entry.key] = entry.values[0] if len(entry.values) == 1 else list(entry.values)
+    return context

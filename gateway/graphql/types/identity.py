@@ -1,0 +1,34 @@
+"""Who the caller is (GetCallerIdentity) and the result of signing in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gateway.services.principal import Principal
+
+
+@strawberry.type(description="The calling identity, as STS GetCallerIdentity reports it.")
+class CallerIdentity:
+    account: str
+    arn: str
+    user_id: str
+    principal_type: str = strawberry.field(description="Account (root), User or AssumedRole.")
+
+    @classmethod
+    def from_principal(cls, principal: Principal) -> CallerIdentity:
+        """The identity of a principal."""
+        return cls(
+            account=principal.account_id,
+            arn=principal.arn,
+            user_id=principal.id,
+            principal_type=principal.policy_type,
+        )
+
+
+@strawberry.type(description="A new session. The token is shown only here, once.")
+class SignInPayload:
+    token: str = strawberry.field(description="Send it as `Authorization: Bearer <token>`.")
+    expiration: datetime
+    identity: CallerIdentity
