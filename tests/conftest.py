@@ -28,9 +28,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from tortoise.context import TortoiseContext
 
+from gateway import arns
 from gateway.db import migrate, tortoise_config
+from gateway.models import Account, PrincipalKind, User
+from gateway.services.accounts import bootstrap_account
+from gateway.services.passwords import using_hasher
+from gateway.services.principal import Principal
 
 BACKEND = os.environ.get("GATEWAY_TEST_DB", "sqlite").strip().lower() or "sqlite"
 if BACKEND not in {"sqlite", "postgres"}:
@@ -139,3 +145,52 @@ async def new_empty_database(tmp_path: Path) -> AsyncIterator[Callable[[], Await
     yield new
     for name in created:
         await _drop_pg_database(name)
+
+
+# -- accounts and principals shared by every test package ------------------------------
+
+ROOT_EMAIL = "root@example.com"
+ROOT_PASSWORD = "Root-Passw0rd"
+GOOD_PASSWORD = "Sup3r-Secret"
+
+
+@pytest.fixture(autouse=True)
+async def cheap_hashing() -> AsyncIterator[None]:
+    """Argon2id with the smallest parameters: the default costs ~50 ms per hash."""
+    with using_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)):
+        yield
+
+
+def principal_for_root(account_id: str) -> Principal:
+    """The root user of `account_id` as an acting principal."""
+    return Principal(
+        kind=PrincipalKind.ROOT,
+        account_id=account_id,
+        arn=arns.root_arn(account_id),
+        id=account_id,
+    )
+
+
+def principal_for_user(user: User) -> Principal:
+    """An IAM user as an acting principal."""
+    return Principal(
+        kind=PrincipalKind.USER,
+        account_id=user.account_id,
+        arn=user.arn,
+        id=user.id,
+        name=user.name,
+        path=user.path,
+    )
+
+
+@pytest.fixture
+async def account(db: TortoiseContext) -> Account:
+    """A bootstrapped account (root e-mail ROOT_EMAIL, password ROOT_PASSWORD)."""
+    created, _ = await bootstrap_account(email=ROOT_EMAIL, password=ROOT_PASSWORD)
+    return created
+
+
+@pytest.fixture
+def root(account: Account) -> Principal:
+    """The root user of `account`."""
+    return principal_for_root(account.id)

@@ -111,5 +111,14 @@ class GatewayContext:
 
 async def build_context(request: Request, response: Response | None = None) -> GatewayContext:
     """The context for one GraphQL request (the view's context getter)."""
-    state: Any = request.app.state.gateway
-    return GatewayContext(request=request, response=response, state=state)
+    return GatewayContext(request=request, response=response, state=app_state(request))
+
+
+def app_state(request: Request) -> AppState:
+    """The app-wide state, made on first use from the app's settings."""
+    app_state: Any = request.app.state
+    state: AppState | None = getattr(app_state, "gateway", None)
+    if state is None:
+        state = AppState(settings=app_state.settings, authorizer=Authorizer())
+        app_state.gateway = state
+    return state

@@ -84,8 +84,12 @@ class Request:
 
 
 def _arn_account(arn: str) -> str:
+    """The 12-digit account in an ARN; "" when it names none (`aws` for AWS-owned resources
+    such as AWS-managed policies, which every account may use)."""
     parts = arn.split(":", 5)
-    return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+    if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return ""
 
 
 def _build_context(

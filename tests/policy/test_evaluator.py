@@ -304,3 +304,10 @@ def test_policy_version_2008_reads_variables_as_literal_text() -> None:
     assert not both(
         Request("s3:GetObject", "arn:aws:s3:::home/alice", ALICE), [], resource=bucket
     ).allowed
+
+
+def test_aws_owned_resources_like_aws_managed_policies_belong_to_no_account() -> None:
+    identity = [policy(allow("iam:GetPolicy"))]
+    request = Request("iam:GetPolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess", ALICE)
+    assert both(request, identity).allowed
+    assert both(Request("iam:GetPolicy", "arn:aws:iam::aws:policy/X", ROOT), []).allowed

@@ -12,11 +12,10 @@ is the row-by-row picture it compares.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from tortoise.context import TortoiseContext
 
 import gateway.models
@@ -30,63 +29,22 @@ from gateway.models import (
     InlinePolicy,
     ManagedPolicy,
     PolicyAttachment,
-    PrincipalKind,
     User,
 )
 from gateway.services.accounts import bootstrap_account
-from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-
-ROOT_EMAIL = "root@example.com"
-ROOT_PASSWORD = "Root-Passw0rd"
-GOOD_PASSWORD = "Sup3r-Secret"
+from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
+    GOOD_PASSWORD,
+    ROOT_EMAIL,
+    ROOT_PASSWORD,
+    principal_for_root,
+    principal_for_user,
+)
 
 Snapshot = dict[str, list[dict[str, Any]]]
 Rejects = Callable[..., Awaitable[GatewayError]]
 Succeeds = Callable[..., Awaitable[Any]]
-
-
-@pytest.fixture(autouse=True)
-async def cheap_hashing() -> AsyncIterator[None]:
-    """Argon2id with the smallest parameters: the default costs ~50 ms per hash."""
-    with using_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)):
-        yield
-
-
-def principal_for_root(account_id: str) -> Principal:
-    """The root user of `account_id` as an acting principal."""
-    return Principal(
-        kind=PrincipalKind.ROOT,
-        account_id=account_id,
-        arn=arns.root_arn(account_id),
-        id=account_id,
-    )
-
-
-def principal_for_user(user: User) -> Principal:
-    """An IAM user as an acting principal."""
-    return Principal(
-        kind=PrincipalKind.USER,
-        account_id=user.account_id,
-        arn=user.arn,
-        id=user.id,
-        name=user.name,
-        path=user.path,
-    )
-
-
-@pytest.fixture
-async def account(db: TortoiseContext) -> Account:
-    """A bootstrapped account (root e-mail ROOT_EMAIL, password ROOT_PASSWORD)."""
-    created, _ = await bootstrap_account(email=ROOT_EMAIL, password=ROOT_PASSWORD)
-    return created
-
-
-@pytest.fixture
-def root(account: Account) -> Principal:
-    """The root user of `account`."""
-    return principal_for_root(account.id)
 
 
 @pytest.fixture
