@@ -15,7 +15,8 @@ which points at `TORTOISE_ORM` below (built from `GATEWAY_DATABASE_URL`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise.context import TortoiseContext
@@ -47,6 +48,14 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 MigrationProgress = Callable[[str, str, str], object]
 """Called as `progress(event, app_label, migration_name)`; event is `apply_start`,
 `apply_done`, `rollback_start` or `rollback_done`."""
+
+
+@asynccontextmanager
+async def orm(database_url: str) -> AsyncIterator[TortoiseContext]:
+    """An initialised Tortoise context on `database_url` for the block (CLI commands)."""
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(database_url))
+        yield context
 
 
 async def migrate(database_url: str, progress: MigrationProgress | None = None) -> None:

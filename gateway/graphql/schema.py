@@ -6,8 +6,10 @@ import strawberry
 from strawberry.tools import merge_types
 
 from gateway.config import Settings
+from gateway.graphql import limits
 from gateway.graphql.accounts import AccountMutations, AccountQueries
 from gateway.graphql.decisions import DecisionQueries
+from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
@@ -26,4 +28,9 @@ Mutation = merge_types(
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The gateway's schema, with the limits and error handling the settings ask for."""
     settings = settings or Settings.from_env()
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        config=limits.schema_config(settings),
+        extensions=limits.extensions(settings),
+    )

@@ -27,7 +27,8 @@ from gateway.errors import GatewayError
 from gateway.models import Account, AuditEvent, Outcome
 from gateway.services.principal import Principal
 
-request_id: ContextVar[str] = ContextVar("gateway_request_id", default="-")
+NO_REQUEST = "-"
+request_id: ContextVar[str] = ContextVar("gateway_request_id", default=NO_REQUEST)
 """The id of the HTTP request being served, for audit events (set by the app)."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gateway.models import Account
-from tests.graphql.conftest import Api
+from tests.api import Api
 
 PASSWORD = "Cafe-Latte-42"
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gateway.models import Account
-from tests.graphql.conftest import Api
+from tests.api import Api
+from tests.graphql.conftest import sign_in_root
 from tests.services.policy_fixtures import counting_queries
 
 NESTED = """{ users(first: 50) { edges { node { userName
@@ -44,8 +45,10 @@ async def statements_for(api: Api, token: str, users: int) -> int:
 
 
 async def test_nested_users_groups_and_policies_cost_the_same_statements_at_any_size(
-    api: Api, root_token: str, account: Account
+    local_api: Api, account: Account
 ) -> None:
+    api = local_api
+    root_token = await sign_in_root(api)
     await populate(api, root_token, 0, 2)
     few = await statements_for(api, root_token, 2)
     await populate(api, root_token, 2, 12)

@@ -71,8 +71,7 @@ def test_guarded_fields_are_nullable_so_a_denial_never_blanks_siblings() -> None
     non_null = [
         f"{type_name}.{field_name}"
         for type_name, field_name, field in _guarded_candidates(_graphql_schema())
-        if _authorize_directive(field) is not None
-        and isinstance(field.type, GraphQLNonNull)  # type: ignore[attr-defined]
+        if _authorize_directive(field) is not None and isinstance(field.type, GraphQLNonNull)  # type: ignore[attr-defined]
     ]
     assert non_null == []
 

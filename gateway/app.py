@@ -1,0 +1,116 @@
+"""The gateway's ASGI application.
+
+| route | what |
+| --- | --- |
+| `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
+| `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
+| `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
+| `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
+| `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
+
+Middleware, outermost first: request id, security headers, CORS (when origins are
+configured), body size limit. The lifespan opens the Tortoise ORM on `Settings.database_url`
+(`RegisterTortoise` as an async context manager, so every request sees the ORM).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from tortoise.connection import get_connection
+from tortoise.contrib.starlette import RegisterTortoise
+
+from gateway.config import Settings
+from gateway.db import tortoise_config
+from gateway.graphql import graphiql
+from gateway.graphql.view import ContextGetter, GatewayGraphQL
+from gateway.http.body_limit import BodySizeLimitMiddleware
+from gateway.http.cors import cors_middleware
+from gateway.http.metrics import Metrics
+from gateway.http.request_id import RequestIdMiddleware
+from gateway.http.security_headers import SecurityHeadersMiddleware
+from gateway.services.builtin import ensure_builtin_policies
+
+logger = logging.getLogger("gateway.app")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    schema: strawberry.Schema | None = None,
+    context_getter: ContextGetter | None = None,
+) -> Starlette:
+    """The gateway for `settings` (default: from the environment).
+
+    `schema` defaults to `gateway.graphql.schema.build_schema(settings)` and `context_getter`
+    to `gateway.graphql.context.build_context`; tests may pass their own.
+    """
+    settings = settings or Settings.from_env()
+    if schema is None:
+        from gateway.graphql.schema import build_schema
+
+        schema = build_schema(settings)
+    metrics = Metrics()
+    view = GatewayGraphQL(
+        schema,
+        context_getter=context_getter or _context_getter,
+        graphiql=graphiql.render if settings.graphiql else None,
+        observe=metrics.observe,
+    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", view, methods=None, name="graphql"),
+        Route("/healthz", healthz, methods=["GET"], name="healthz"),
+        Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
+    ]
+    if settings.graphiql:
+        routes.append(graphiql.static_files())
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        *cors_middleware(settings),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            await ensure_builtin_policies()
+            yield
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    return app
+
+
+async def _context_getter(request: Request, response: Response) -> Any:
+    """The GraphQL context of one request."""
+    from gateway.graphql.context import build_context
+
+    return await build_context(request, response)
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the database answers a trivial query, 503 otherwise."""
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+    except Exception:
+        logger.exception("Health check: the database does not answer")
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status_code=503,
+            headers={"Cache-Control": "no-store"},
+        )
+    return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,514 @@
+"""The GraphQL endpoint: Strawberry's ASGI view held to the GraphQL-over-HTTP spec, SHOULDs too.
+
+The checks, in the order they run (request → status; the spec's clause in brackets):
+
+- method other than GET/POST → 405, `Allow: GET, POST` [Request: GET and POST].
+- GET without `query` asking for text/html, GraphiQL on → the IDE page.
+- an Accept header naming no media type the server can produce → 406 [Body: 406
+  RECOMMENDED].
+- POST whose Content-Type is not `application/json` in UTF-8 (form, multipart, text, none)
+  → 415 [POST: application/json; Security: only non-simple requests run, against CSRF].
+- a body that is not UTF-8, not JSON, or nested too deep → 400 [JSON parsing failure].
+- parameters of the wrong shape, no `query`, a batch (a list) → 400 [Invalid parameters].
+- a mutation over GET → 405, `Allow: POST` [GET: mutations MUST NOT run].
+- a document that cannot be parsed, fails validation (limits included), has no operation to
+  run, or variables that cannot be coerced → a request error: 400 in
+  application/graphql-response+json, 200 in application/json [Document parsing failure,
+  Document validation failure, Operation cannot be determined, Variable coercion failure].
+- an executed operation, field errors or not → 200 [Field errors during execution].
+- a `GatewayError` while building the context (a bad token) → 401 (`WWW-Authenticate:
+  Bearer`), 403, 429 or 400 in application/graphql-response+json; 200 in application/json.
+- anything unexpected → masked; 500 (200 in application/json).
+
+Every body is a GraphQL response whose errors carry `extensions.code`; request errors have no
+`data` entry. The media type is `application/graphql-response+json` when the client accepts it
+(also for `*/*` and for a missing Accept header, the spec's rule since 2025-01-01), else
+`application/json`. Bodies over the size limit get 413 from `gateway.http.body_limit`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from gateway.errors import AccessDenied, ExpiredToken, GatewayError, Throttled, Unauthenticated
+from gateway.graphql.errors import (
+    INTERNAL_ERROR_MESSAGE,
+    VALIDATION_FAILED,
+    is_unexpected,
+    to_client_error,
+)
+from gateway.http.body_limit import BodyTooLarge
+
+logger = logging.getLogger("gateway.graphql.view")
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted in a request body or `variables`."""
+
+ContextGetter = Callable[[Request, Response], Awaitable[Any]]
+Observer = Callable[[str, str, float], None]
+"""Called as `observe(operation_type, outcome, seconds)` once per request."""
+
+
+# --- media types -------------------------------------------------------------------------
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header, or None when none is acceptable.
+
+    A missing or empty header means `application/graphql-response+json` (the spec's rule
+    since its 2025 watershed). Among the acceptable types the highest quality wins, then
+    the one the client listed first, then `application/graphql-response+json`.
+    """
+    if accept is None or not accept.strip():
+        return GRAPHQL_RESPONSE_JSON
+    best: tuple[float, int, int] | None = None
+    chosen: str | None = None
+    for preference, supported in enumerate((GRAPHQL_RESPONSE_JSON, APPLICATION_JSON)):
+        quality, position = _quality(accept, supported)
+        if quality <= 0:
+            continue
+        rank = (-quality, position, preference)
+        if best is None or rank < best:
+            best, chosen = rank, supported
+    return chosen
+
+
+def _quality(accept: str, media_type: str) -> tuple[float, int]:
+    """The quality the header gives `media_type` (most specific range wins) and its position."""
+    major = media_type.split("/")[0]
+    found: tuple[int, float, int] | None = None  # (specificity, quality, position)
+    for position, item in enumerate(accept.split(",")):
+        parts = [part.strip() for part in item.split(";")]
+        media_range = parts[0].lower()
+        quality = 1.0
+        for parameter in parts[1:]:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_range == media_type:
+            specificity = 3
+        elif media_range == f"{major}/*":
+            specificity = 2
+        elif media_range == "*/*":
+            specificity = 1
+        else:
+            continue
+        if found is None or specificity > found[0]:
+            found = (specificity, quality, position)
+    if found is None:
+        return 0.0, 0
+    return found[1], found[2]
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+class RequestRefused(Exception):
+    """A request the view answers with an error response instead of running it."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        headers: dict[str, str] | None = None,
+        *,
+        request_error: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+        self.request_error = request_error
+        """A well-formed request that failed (application/json answers it with 200)."""
+
+
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+GATEWAY_ERROR_STATUS: dict[type[GatewayError], int] = {
+    Unauthenticated: 401,
+    ExpiredToken: 401,
+    AccessDenied: 403,
+    Throttled: 429,
+}
+
+
+def error_body(message: str, code: str, **extensions: Any) -> bytes:
+    """A GraphQL response without data holding one error."""
+    return json.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]},
+        separators=(",", ":"),
+    ).encode()
+
+
+def error_response(
+    status: int, message: str, code: str, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error response in `media_type`, never cached."""
+    return Response(
+        error_body(message, code),
+        status_code=status,
+        media_type=media_type,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+# --- operation observation ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OperationRecord:
+    """What the view learns about the operation it ran (filled by `ObserveOperation`)."""
+
+    operation_type: str = "unknown"
+    outcome: str = "ok"
+
+
+_current_operation: ContextVar[OperationRecord | None] = ContextVar(
+    "gateway_graphql_operation", default=None
+)
+
+
+class ObserveOperation(SchemaExtension):
+    """Tells the view which kind of operation ran (query, mutation), for its metrics."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        record = _current_operation.get()
+        if record is None:
+            return
+        try:
+            record.operation_type = self.execution_context.operation_type.value
+        except Exception:  # no document, or no operation to run
+            record.operation_type = "unknown"
+
+
+# --- the view ----------------------------------------------------------------------------
+
+
+class _SubResponse(Response):
+    """The response resolvers may touch (headers, status), knowing the negotiated media type."""
+
+    media_type_choice: str = GRAPHQL_RESPONSE_JSON
+
+
+class GatewayGraphQL(GraphQL[Any, None]):
+    """The `/graphql` endpoint."""
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        context_getter: ContextGetter,
+        graphiql: Callable[[Request], Awaitable[Response]] | None = None,
+        observe: Observer | None = None,
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql is not None else None,
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=False,
+            subscription_protocols=(),
+        )
+        self._context_getter = context_getter
+        self._graphiql = graphiql
+        self._observe = observe
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # pragma: no cover - routes only send HTTP here
+            raise ValueError(f"Unsupported scope type {scope['type']!r}")
+        started = time.perf_counter()
+        record = OperationRecord()
+        token = _current_operation.set(record)
+        try:
+            response = await self._respond(Request(scope, receive), record)
+        finally:
+            _current_operation.reset(token)
+        if self._observe is not None:
+            self._observe(record.operation_type, record.outcome, time.perf_counter() - started)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, record: OperationRecord) -> Response:
+        if request.method not in ("GET", "POST"):
+            record.outcome = "rejected"
+            return error_response(
+                405,
+                f"GraphQL requests use GET or POST, not {request.method}.",
+                HTTP_CODES[405],
+                APPLICATION_JSON,
+                {"Allow": "GET, POST"},
+            )
+        if self._graphiql is not None and wants_graphiql(request):
+            record.operation_type = "graphiql"
+            return await self._graphiql(request)
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            record.outcome = "rejected"
+            return error_response(
+                406,
+                f"The response can only be {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}; "
+                "the Accept header allows neither.",
+                HTTP_CODES[406],
+                APPLICATION_JSON,
+            )
+        request.state.graphql_media_type = media_type
+        try:
+            if request.method == "POST":
+                self._check_content_type(request)
+            return await self.run(request)
+        except RequestRefused as refusal:
+            record.outcome = "rejected"
+            status = refusal.status
+            if refusal.request_error and media_type == APPLICATION_JSON:
+                status = 200
+            return error_response(
+                status, refusal.message, refusal.code, media_type, refusal.headers
+            )
+        except HTTPException as error:
+            record.outcome = "rejected"
+            return error_response(
+                error.status_code,
+                _sentence(error.reason),
+                HTTP_CODES.get(error.status_code, "BAD_REQUEST"),
+                media_type,
+            )
+        except GatewayError as error:  # raised while building the context (credentials)
+            record.outcome = "rejected"
+            status = GATEWAY_ERROR_STATUS.get(type(error), 400)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            if media_type == APPLICATION_JSON:
+                status = 200
+            return Response(
+                error_body(error.message, error.code, **error.extensions),
+                status_code=status,
+                media_type=media_type,
+                headers={"Cache-Control": "no-store", **headers},
+            )
+        except BodyTooLarge:
+            record.outcome = "rejected"
+            raise  # answered with 413 by the body-limit middleware
+        except Exception:
+            record.outcome = "failed"
+            logger.exception("Unexpected error handling a GraphQL request")
+            return error_response(
+                500 if media_type == GRAPHQL_RESPONSE_JSON else 200,
+                INTERNAL_ERROR_MESSAGE,
+                "ServiceFailure",
+                media_type,
+            )
+
+    @staticmethod
+    def _check_content_type(request: Request) -> None:
+        raw = request.headers.get("content-type")
+        if not raw:
+            raise RequestRefused(
+                415, "A POST request needs 'Content-Type: application/json'.", HTTP_CODES[415]
+            )
+        content_type, params = parse_content_type(raw)
+        charset = params.get("charset", "utf-8").lower()
+        if content_type != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
+            raise RequestRefused(
+                415,
+                f"POST bodies must be 'application/json' in UTF-8, not {raw!r}.",
+                HTTP_CODES[415],
+            )
+
+    # --- Strawberry hooks ------------------------------------------------------------------
+
+    async def get_context(self, request: Any, response: Any) -> Any:
+        return await self._context_getter(request, response)
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = _SubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        sub_response.media_type_choice = getattr(
+            request.state, "graphql_media_type", GRAPHQL_RESPONSE_JSON
+        )
+        request.state.graphql_sub_response = sub_response
+        return sub_response
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON from a body; anything that is not UTF-8 JSON of sane depth is a JSONDecodeError."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            value = json.loads(text)
+        except UnicodeDecodeError as error:
+            raise json.JSONDecodeError("the body is not valid UTF-8", "", error.start) from error
+        except RecursionError as error:
+            raise json.JSONDecodeError("the JSON is nested too deeply", "", 0) from error
+        if _depth_exceeds(value, MAX_JSON_DEPTH):
+            raise json.JSONDecodeError(
+                f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels", "", 0
+            )
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            value = self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise RequestRefused(
+                400, f"The request is not valid JSON: {error.msg}.", HTTP_CODES[400]
+            ) from error
+        if not isinstance(value, (dict, list)):
+            raise RequestRefused(400, "The request's JSON must be an object.", HTTP_CODES[400])
+        return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):  # pragma: no cover - batching is off: refused above
+            raise RequestRefused(400, "Batched requests are not supported.", HTTP_CODES[400])
+        if not isinstance(data.operation_name, (str, type(None))):
+            raise RequestRefused(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+                HTTP_CODES[400],
+            )
+        if data.query is None:
+            raise RequestRefused(400, "No GraphQL query found in the request.", HTTP_CODES[400])
+        return data
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            cause = error.__cause__
+            if isinstance(cause, InvalidOperationTypeError):
+                raise RequestRefused(
+                    405,
+                    "Mutations are only accepted in POST requests.",
+                    HTTP_CODES[405],
+                    {"Allow": "POST"},
+                ) from error
+            if isinstance(cause, CannotGetOperationTypeError):
+                raise RequestRefused(
+                    400, _sentence(error.reason), VALIDATION_FAILED, request_error=True
+                ) from error
+            if isinstance(cause, MissingQueryError):
+                raise RequestRefused(
+                    400, "No GraphQL query found in the request.", HTTP_CODES[400]
+                ) from error
+            raise
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        record = _current_operation.get() or OperationRecord()
+        # Normally done by the schema's GatewayErrors extension; errors raised where extensions
+        # do not see them (a syntax error in ParserCache's hook) are mapped here.
+        errors = [to_client_error(error) for error in result.errors or ()]
+        formatted: GraphQLHTTPResponse = {}
+        request_error = isinstance(result, PreExecutionError) or (
+            result.data is None and bool(errors) and all(error.path is None for error in errors)
+        )
+        if not request_error:
+            formatted["data"] = result.data
+        if errors:
+            formatted["errors"] = [error.formatted for error in errors]
+        if result.extensions:
+            formatted["extensions"] = result.extensions
+        if request_error:
+            failed = any(_was_masked(error) for error in errors)
+            record.outcome = "failed" if failed else "rejected"
+            sub_response: _SubResponse | None = getattr(request.state, "graphql_sub_response", None)
+            if sub_response is not None and sub_response.media_type_choice == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = 500 if failed else 400
+        elif errors:
+            record.outcome = "error"
+        return formatted
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = getattr(sub_response, "media_type_choice", GRAPHQL_RESPONSE_JSON)
+        response = Response(self.encode_json(response_data), status_code=200, media_type=media_type)
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    async def render_graphql_ide(self, request: Any) -> Response:  # pragma: no cover - unused
+        assert self._graphiql is not None
+        return await self._graphiql(request)
+
+
+def wants_graphiql(request: Request) -> bool:
+    """A browser opening `/graphql`: GET without a query, asking for HTML."""
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _was_masked(error: GraphQLError) -> bool:
+    return is_unexpected(error) or (error.extensions or {}).get("code") == "ServiceFailure"
+
+
+def _sentence(reason: str) -> str:
+    reason = reason.strip()
+    return reason if reason.endswith(".") else f"{reason}."
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether arrays/objects in `value` nest deeper than `limit` (iterative: no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+__all__ = [
+    "APPLICATION_JSON",
+    "GRAPHQL_RESPONSE_JSON",
+    "GatewayGraphQL",
+    "ObserveOperation",
+    "RequestRefused",
+    "negotiate",
+]

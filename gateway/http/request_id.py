@@ -1,0 +1,58 @@
+"""Give every request an id, returned in `X-Request-ID` and available to log records.
+
+A client's own `X-Request-ID` is kept when it is a sane token (letters, digits, `.`, `_`, `-`,
+at most 128 characters), so a request can be followed through proxies; otherwise the
+gateway makes one. While the request is handled it is in
+`gateway.services.writes.request_id`, so audit events carry it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.services import writes
+
+HEADER = "X-Request-ID"
+_SANE = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled, if any."""
+    current = writes.request_id.get()
+    return None if current == writes.NO_REQUEST else current
+
+
+class RequestIdMiddleware:
+    """ASGI middleware that sets `X-Request-ID` on every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        this_id = _incoming(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = this_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[HEADER] = this_id
+            await send(message)
+
+        token = writes.request_id.set(this_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            writes.request_id.reset(token)
+
+
+def _incoming(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == b"x-request-id" and _SANE.fullmatch(value):
+            return bytes(value).decode("ascii")
+    return None

@@ -1,0 +1,55 @@
+"""A GraphQL client for the gateway's API tests, whatever the transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Result:
+    """A GraphQL response: its HTTP status, data and errors."""
+
+    status: int
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+
+    def error_codes(self) -> list[str]:
+        """The `extensions.code` of every error, in order."""
+        return [e.get("extensions", {}).get("code", "") for e in self.errors]
+
+    def only_error(self) -> dict[str, Any]:
+        """The single error of the response."""
+        assert len(self.errors) == 1, self.errors
+        return self.errors[0]
+
+
+class Api:
+    """Posts GraphQL operations to the gateway."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> Result:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        body = response.json()
+        return Result(response.status_code, body.get("data"), body.get("errors") or [])
+
+    async def sign_in(self, account: str, user_name: str, password: str) -> str:
+        """A session token for an IAM user."""
+        result = await self(
+            "mutation($a: String!, $u: String!, $p: String!) {"
+            " signIn(account: $a, userName: $u, password: $p) { token } }",
+            {"a": account, "u": user_name, "p": password},
+        )
+        assert result.errors == [], result.errors
+        assert result.data is not None
+        token: str = result.data["signIn"]["token"]
+        return token

@@ -1,0 +1,111 @@
+"""A real gateway over real HTTP: uvicorn in a subprocess, on 127.0.0.1, on a fresh database.
+
+`gateway_url` starts `gateway.app:create_app` (the real schema) on the test's own migrated,
+empty database (`database_url`, SQLite or PostgreSQL per `GATEWAY_TEST_DB`) and yields its
+base URL, e.g. `http://127.0.0.1:40123`. Other tests start any app factory with
+`serve(factory, database_url)`, a context manager.
+
+The listening socket is bound here and handed to uvicorn (`--fd`), so there is no race for a
+free port; the server is ready when `/healthz` answers 200, and is stopped with SIGTERM (then
+SIGKILL) at the end. Its log is shown if it fails to start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 30.0
+
+
+@contextlib.contextmanager
+def serve(factory: str, database_url: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run uvicorn with the app factory `module:function` and yield the server's base URL."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(port),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--fd",
+        str(listener.fileno()),
+        "--lifespan",
+        "on",
+        "--ws",
+        "none",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
+        )
+        try:
+            _wait_until_ready(process, base_url, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
+                process.kill()
+                process.wait()
+            listener.close()
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log: object) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"The gateway exited with {process.returncode}:\n{_read(log)}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"The gateway did not answer /healthz within {STARTUP_TIMEOUT} s:\n{_read(log)}")
+
+
+def _read(log: object) -> str:
+    file = log  # a binary temporary file
+    file.seek(0)  # type: ignore[attr-defined]
+    return file.read().decode(errors="replace")  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture
+def gateway_url(database_url: str) -> Iterator[str]:
+    """Base URL of a real gateway (the real schema) on this test's fresh database."""
+    with serve("gateway.app:create_app", database_url) as url:
+        yield url
