@@ -32,6 +32,7 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/policy_decisions.py
+	$(BIN)/python bench/graphql_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
