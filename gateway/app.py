@@ -15,6 +15,7 @@ configured), body size limit. The lifespan opens the Tortoise ORM on `Settings.d
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -84,6 +85,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
+            # Everything loaded at start-up lives as long as the process: keep it out of the
+            # cyclic collector's full scans, which otherwise pause requests for tens of ms.
+            gc.freeze()
             yield
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -12,6 +12,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
 | `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
 | `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
+| `GATEWAY_SESSION_CACHE_MS` | `session_cache_ms` | `500` (0 to 1000) |
 | `GATEWAY_SECRET_KEY` | `secret_key` | unset (needed once MFA seeds are stored) |
 | `GATEWAY_GRAPHIQL` | `graphiql` | `true` |
 | `GATEWAY_INTROSPECTION` | `introspection` | `true` |
@@ -47,6 +48,10 @@ class Settings:
     """Password of that root user; generated and printed once when unset."""
     session_ttl_seconds: int = 43200
     """Lifetime of a sign-in session (bearer token), in seconds."""
+    session_cache_ms: int = 500
+    """How long a replica may reuse a checked session before reading it again (0: never).
+    Bounds how late a revocation or permission change made through another replica is seen;
+    at most 1,000 so that changes reach every replica within a second."""
     secret_key: str | None = field(default=None, repr=False)
     """Key that encrypts secrets the gateway must read back (TOTP seeds)."""
     graphiql: bool = True
@@ -57,6 +62,11 @@ class Settings:
     """Origins allowed to call the API from a browser; empty means none."""
     max_body_bytes: int = 1_048_576
     """Largest request body accepted; larger bodies get 413."""
+
+    @property
+    def session_cache_seconds(self) -> float:
+        """`session_cache_ms` in seconds."""
+        return self.session_cache_ms / 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +82,7 @@ class Settings:
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
+            session_cache_ms=_int(env, "GATEWAY_SESSION_CACHE_MS", 500, minimum=0, maximum=1000),
             secret_key=env.get("GATEWAY_SECRET_KEY") or None,
             graphiql=_bool(env, "GATEWAY_GRAPHIQL", True),
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
 from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
-from gateway.models import PrincipalKind, Session
+from gateway.models import PrincipalKind, Session, User
 from gateway.services.principal import Principal
+from gateway.services.writes import local_write_count
 
 # last_used_at is informational; refreshing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -21,28 +25,109 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    """A caller proven by its session, and the authorization generation of its account."""
+    """A caller proven by its session, and the authorization generation of its account.
+
+    `user` is the IAM user as loaded with the session (None for root).
+    """
 
     principal: Principal
     generation: int
+    user: User | None
+    expires_at: datetime
 
 
-async def authenticate(token: str, *, source_ip: str = "") -> Authenticated:
+class SessionCache:
+    """Recently checked sessions, by token hash, for at most `ttl` seconds.
+
+    Replicas share nothing but the database, so a revocation or permission change made
+    elsewhere reaches this process after at most `ttl` (DESIGN: within one second). One made
+    here empties the cache at once: an entry is only used while this process has committed no
+    write since it was stored.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[float, int, Authenticated]] = {}
+        self._loading: dict[str, asyncio.Future[Authenticated]] = {}
+
+    def get(self, token_hash: str) -> Authenticated | None:
+        """The cached authentication for a token hash, if still fresh."""
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        stored_at, writes, auth = entry
+        if writes != local_write_count() or time.monotonic() - stored_at > self.ttl:
+            del self._entries[token_hash]
+            return None
+        return auth
+
+    async def load(
+        self, token_hash: str, read: Callable[[], Awaitable[Authenticated]]
+    ) -> Authenticated:
+        """Read a session once for all concurrent requests that carry its token."""
+        pending = self._loading.get(token_hash)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Authenticated] = asyncio.get_running_loop().create_future()
+        self._loading[token_hash] = future
+        try:
+            auth = await read()
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here, so an unawaited future logs nothing
+            raise
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            del self._loading[token_hash]
+        future.set_result(auth)
+        self.put(token_hash, auth)
+        return auth
+
+    def put(self, token_hash: str, auth: Authenticated) -> None:
+        """Remember a successful authentication."""
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[token_hash] = (time.monotonic(), local_write_count(), auth)
+
+
+async def authenticate(
+    token: str, *, source_ip: str = "", cache: SessionCache | None = None
+) -> Authenticated:
     """The principal a session token stands for; Unauthenticated or ExpiredToken otherwise."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated(INVALID_TOKEN)
-    session = await Session.get_or_none(token_hash=hash_token(token)).select_related(
+    token_hash = hash_token(token)
+    now = clock.now()
+    if cache is None:
+        auth = await _load(token_hash, now)
+    else:
+        auth = cache.get(token_hash) or await cache.load(token_hash, lambda: _load(token_hash, now))
+    if auth.expires_at <= now:
+        raise ExpiredToken(EXPIRED_TOKEN)
+    if source_ip and source_ip != auth.principal.source_ip:
+        auth = replace(auth, principal=replace(auth.principal, source_ip=source_ip))
+    return auth
+
+
+async def _load(token_hash: str, now: datetime) -> Authenticated:
+    session = await Session.get_or_none(token_hash=token_hash).select_related(
         "account", "user", "root"
     )
     if session is None or session.revoked_at is not None:
         raise Unauthenticated(INVALID_TOKEN)
-    now = clock.now()
     if session.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         await Session.filter(id=session.id).update(last_used_at=now)
-    principal = principal_of(session, source_ip=source_ip or session.source_ip)
-    return Authenticated(principal, session.account.authz_generation)
+    principal = principal_of(session, source_ip=session.source_ip)
+    return Authenticated(
+        principal, session.account.authz_generation, session.user, session.expires_at
+    )
 
 
 def principal_of(session: Session, *, source_ip: str) -> Principal:

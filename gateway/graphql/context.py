@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.auth.sessions import Authenticated, authenticate
+from gateway.auth.sessions import Authenticated, SessionCache, authenticate
 from gateway.config import Settings
 from gateway.errors import Unauthenticated
+from gateway.graphql.loaders import Loaders, ReadCache
 from gateway.policy import Decision
 from gateway.services.audit import record_denial
 from gateway.services.authorization import Authorizer, access_denied
 from gateway.services.principal import Principal
-
-if TYPE_CHECKING:
-    from gateway.graphql.loaders import Loaders
 
 BEARER = "bearer "
 
@@ -28,6 +26,8 @@ class AppState:
 
     settings: Settings
     authorizer: Authorizer
+    sessions: SessionCache
+    reads: ReadCache
 
 
 @dataclass(slots=True)
@@ -56,11 +56,12 @@ class GatewayContext:
 
     @property
     def loaders(self) -> Loaders:
-        """This request's DataLoaders (created on first use)."""
+        """This request's DataLoaders (created on first use, after authentication)."""
         if self._loaders is None:
-            from gateway.graphql.loaders import Loaders
-
-            self._loaders = Loaders()
+            if self._auth is None:
+                raise Unauthenticated("This operation needs a signed-in caller.")
+            principal = self._auth.principal
+            self._loaders = Loaders(self.state.reads, principal.account_id, self._auth.generation)
         return self._loaders
 
     def bearer_token(self) -> str | None:
@@ -76,7 +77,9 @@ class GatewayContext:
             token = self.bearer_token()
             if token is None:
                 raise Unauthenticated("This operation needs a signed-in caller.")
-            self._auth = await authenticate(token, source_ip=self.source_ip)
+            self._auth = await authenticate(
+                token, source_ip=self.source_ip, cache=self.state.sessions
+            )
         return self._auth
 
     async def principal(self) -> Principal:
@@ -119,6 +122,12 @@ def app_state(request: Request) -> AppState:
     app_state: Any = request.app.state
     state: AppState | None = getattr(app_state, "gateway", None)
     if state is None:
-        state = AppState(settings=app_state.settings, authorizer=Authorizer())
+        settings: Settings = app_state.settings
+        state = AppState(
+            settings=settings,
+            authorizer=Authorizer(),
+            sessions=SessionCache(settings.session_cache_seconds),
+            reads=ReadCache(),
+        )
         app_state.gateway = state
     return state

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -62,12 +64,94 @@ async def _default_versions(keys: Sequence[str]) -> list[PolicyVersion | None]:
     return [versions.get(key) for key in keys]
 
 
-class Loaders:
-    """The DataLoaders of one request."""
+class ReadCache:
+    """Loader results kept across requests, keyed by the account's authorization generation.
 
-    def __init__(self) -> None:
-        self.entity_path = DataLoader(load_fn=_entity_paths)
-        self.groups_of_user = DataLoader(load_fn=_groups_of_users)
-        self.users_of_group = DataLoader(load_fn=_users_of_groups)
-        self.attached_policies = DataLoader(load_fn=_attached)
-        self.default_version = DataLoader(load_fn=_default_versions)
+    Exact, not approximate: every write to an account's users, groups, memberships or
+    policies bumps its generation in the same transaction, and each request reads the
+    generation with its session, so an entry of an older generation is never asked for again
+    (it ages out when the cache is full).
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._entries: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable) -> Any:
+        """The cached value, or MISSING."""
+        return self._entries.get(key, MISSING)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Remember a value."""
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[key] = value
+
+
+MISSING = object()
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Loaders:
+    """The DataLoaders of one request, answering from the read cache where they can.
+
+    Each loader is made on first use, and its batch function holds only the cache and the
+    (account, generation) scope, not this object: no reference cycle, so a request's loaders
+    are freed by reference counting as soon as it ends rather than by the cyclic collector.
+    """
+
+    def __init__(self, cache: ReadCache, account_id: str, generation: int) -> None:
+        self.cache = cache
+        self.scope = (account_id, generation)
+        self._made: dict[str, DataLoader[Any, Any]] = {}
+
+    @property
+    def entity_path(self) -> DataLoader[tuple[str, str, str], str | None]:
+        """(account, kind, lower-case name) → the entity's path."""
+        return self._loader("path", _entity_paths)
+
+    @property
+    def groups_of_user(self) -> DataLoader[AccountKey, list[Group]]:
+        """(account, user id) → the user's groups."""
+        return self._loader("groups", _groups_of_users)
+
+    @property
+    def users_of_group(self) -> DataLoader[AccountKey, list[User]]:
+        """(account, group id) → the group's members."""
+        return self._loader("members", _users_of_groups)
+
+    @property
+    def attached_policies(self) -> DataLoader[tuple[str, str], list[ManagedPolicy]]:
+        """(entity kind, entity id) → managed policies attached to it."""
+        return self._loader("attached", _attached)
+
+    @property
+    def default_version(self) -> DataLoader[str, PolicyVersion | None]:
+        """Managed policy id → its default version."""
+        return self._loader("version", _default_versions)
+
+    def _loader(
+        self, name: str, load: Callable[[Sequence[K]], Awaitable[list[V]]]
+    ) -> DataLoader[K, V]:
+        loader = self._made.get(name)
+        if loader is None:
+            loader = DataLoader(load_fn=partial(_cached_load, self.cache, (name, self.scope), load))
+            self._made[name] = loader
+        made: DataLoader[K, V] = loader
+        return made
+
+
+async def _cached_load(
+    cache: ReadCache,
+    prefix: tuple[str, tuple[str, int]],
+    load: Callable[[Sequence[K]], Awaitable[list[V]]],
+    keys: Sequence[K],
+) -> list[V]:
+    found = {key: cache.get((prefix, key)) for key in keys}
+    missing = [key for key, value in found.items() if value is MISSING]
+    if missing:
+        for key, value in zip(missing, await load(missing), strict=True):
+            found[key] = value
+            cache.put((prefix, key), value)
+    return [found[key] for key in keys]

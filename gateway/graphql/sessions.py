@@ -8,7 +8,6 @@ from gateway.auth import signin
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.identity import CallerIdentity, SignInPayload
 from gateway.graphql.types.user import User
-from gateway.services import users
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -27,10 +26,8 @@ class SessionQueries:
         "their own permissions."
     )
     async def me(self, info: Info) -> User | None:
-        principal = await info.context.principal()
-        if principal.name is None:
-            return None
-        return User.from_model(await users.get_user(principal, principal.name))
+        auth = await info.context.authenticated()
+        return User.from_model(auth.user) if auth.user is not None else None
 
 
 @strawberry.type

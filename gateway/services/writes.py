@@ -32,6 +32,18 @@ request_id: ContextVar[str] = ContextVar("gateway_request_id", default=NO_REQUES
 """The id of the HTTP request being served, for audit events (set by the app)."""
 
 
+class _LocalWrites:
+    """How many writes this process has committed: the signal that its short-lived caches
+    (sessions, see gateway.auth.sessions) must not answer from before a change made here."""
+
+    count = 0
+
+
+def local_write_count() -> int:
+    """The number of writes this process has committed so far."""
+    return _LocalWrites.count
+
+
 @dataclass(slots=True)
 class Write:
     """The open write: its connection, and details to record in the audit event."""
@@ -58,6 +70,7 @@ async def writing(
             )
             if changes_permissions:
                 await bump_generation(actor.account_id, using=connection)
+        _LocalWrites.count += 1
     except GatewayError as error:
         await record(actor, action, resource, Outcome.FAILED, error_code=error.code)
         raise
