@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from gateway import clock
 from gateway.arns import root_arn
@@ -19,7 +18,7 @@ from gateway.errors import Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
 from gateway.services.accounts import find_account
-from gateway.services.passwords import hash_password, verify_password
+from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
 from gateway.services.users import find_user
 from gateway.services.writes import record, writing
@@ -38,18 +37,12 @@ class SignedIn:
     principal: Principal
 
 
-@cache
-def _decoy_hash() -> str:
-    # Verified against when there is no real hash, so failures cost what successes cost.
-    return hash_password("decoy password that is never anyone's")
-
-
 async def sign_in_root(
     email: str, password: str, *, source_ip: str = "", ttl_seconds: int
 ) -> SignedIn:
     """A session for the root user with that e-mail and password; Unauthenticated otherwise."""
     root = await RootUser.get_or_none(email=email.strip().lower())
-    stored = root.password_hash if root is not None else _decoy_hash()
+    stored = root.password_hash if root is not None else decoy_hash()
     if not verify_password(stored, password) or root is None:
         if root is not None:
             await _record_failure(root.account_id, root_arn(root.account_id), source_ip)
@@ -71,7 +64,7 @@ async def sign_in_user(
     found = await find_account(account.strip())
     user = await find_user(found.id, user_name) if found is not None else None
     profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
-    stored = profile.password_hash if profile is not None else _decoy_hash()
+    stored = profile.password_hash if profile is not None else decoy_hash()
     if not verify_password(stored, password) or user is None or profile is None:
         if user is not None:
             await _record_failure(user.account_id, user.arn, source_ip)

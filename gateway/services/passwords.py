@@ -17,6 +17,7 @@ No message here ever contains the password.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -68,6 +69,28 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _current().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# One decoy per set of hashing parameters (a cache: it never needs invalidating).
+_decoys: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def decoy_hash() -> str:
+    """A hash made with the current hasher's parameters that no password is expected to match:
+    verified against when an account or user is unknown, so that failing costs the same."""
+    hasher = _current()
+    parameters = (
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+    )
+    decoy = _decoys.get(parameters)
+    if decoy is None:
+        decoy = hasher.hash(secrets.token_urlsafe(32))
+        _decoys[parameters] = decoy
+    return decoy
 
 
 def needs_rehash(password_hash: str) -> bool:
