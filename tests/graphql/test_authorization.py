@@ -234,3 +234,20 @@ async def test_simulate_principal_policy_needs_permission_and_reports_missing_ke
     }
     as_carol = await api(query, {"s": carol}, token=token)
     assert as_carol.error_codes() == ["AccessDenied"]
+
+
+async def test_group_listings_follow_membership_changes_on_the_next_request(
+    api: Api, root_token: str
+) -> None:
+    token = await make_user(api, root_token, "barista", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    query = "{ me { groups { edges { node { groupName } } } } }"
+    assert (await api(query, token=token)).data == {"me": {"groups": {"edges": []}}}
+    joined = await api(
+        'mutation { createGroup(groupName: "Baristas") { arn }'
+        ' addUserToGroup(groupName: "Baristas", userName: "barista") { arn } }',
+        token=root_token,
+    )
+    assert joined.errors == [], joined.errors
+    assert (await api(query, token=token)).data == {
+        "me": {"groups": {"edges": [{"node": {"groupName": "Baristas"}}]}}
+    }
