@@ -6,7 +6,8 @@ import strawberry
 
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
-from gateway.services import accounts
+from gateway.graphql.types.authorization_details import AccountAuthorizationDetails
+from gateway.services import accounts, authorization_details
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -19,6 +20,19 @@ class AccountQueries:
     )
     async def account_aliases(self, info: Info) -> list[str] | None:
         return await accounts.list_account_aliases(await info.context.principal())
+
+    @strawberry.field(
+        description="Every user, group and managed policy of the account with their policy "
+        "documents (GetAccountAuthorizationDetails). `filter`: User, Group, LocalManagedPolicy, "
+        "AWSManagedPolicy.",
+        extensions=[authorize("iam:GetAccountAuthorizationDetails", "*")],
+    )
+    async def account_authorization_details(
+        self, info: Info, filter: list[str] | None = None
+    ) -> AccountAuthorizationDetails | None:
+        actor = await info.context.principal()
+        found = await authorization_details.get_account_authorization_details(actor, filter=filter)
+        return AccountAuthorizationDetails.from_details(found)
 
 
 @strawberry.type

@@ -251,3 +251,50 @@ async def test_group_listings_follow_membership_changes_on_the_next_request(
     assert (await api(query, token=token)).data == {
         "me": {"groups": {"edges": [{"node": {"groupName": "Baristas"}}]}}
     }
+
+
+async def test_account_authorization_details_exports_users_groups_and_documents(
+    api: Api, root_token: str
+) -> None:
+    arn = await create_policy(
+        api,
+        root_token,
+        "Receipts",
+        document({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET}),
+    )
+    await make_user(api, root_token, "jorge", arn)
+    result = await api(
+        '{ accountAuthorizationDetails(filter: ["User", "LocalManagedPolicy"]) {'
+        " users { userName attachedPolicyArns } groups { groupName }"
+        " policies { policy { arn } versions { versionId document { json } } } } }",
+        token=root_token,
+    )
+    assert result.errors == [], result.errors
+    assert result.data == {
+        "accountAuthorizationDetails": {
+            "users": [{"userName": "jorge", "attachedPolicyArns": [arn]}],
+            "groups": [],
+            "policies": [
+                {
+                    "policy": {"arn": arn},
+                    "versions": [
+                        {
+                            "versionId": "v1",
+                            "document": {
+                                "json": {
+                                    "Version": "2012-10-17",
+                                    "Statement": [
+                                        {
+                                            "Effect": "Allow",
+                                            "Action": "s3:ListBucket",
+                                            "Resource": BUCKET,
+                                        }
+                                    ],
+                                }
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    }
