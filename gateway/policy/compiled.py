@@ -18,7 +18,7 @@ import gc
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from gateway.policy.conditions import ConditionCheck, compile_condition
+from gateway.policy.conditions import ConditionCheck, Context, compile_condition
 from gateway.policy.decision import Decision, Effect, StatementRef
 from gateway.policy.document import Policy, PrincipalSet, Statement
 from gateway.policy.evaluator import PolicyArg, as_policies
@@ -215,7 +215,7 @@ class CompiledPolicies:
         denies: list[StatementRef] = []
         allows: list[StatementRef] = []
         missing: set[str] | None = None
-        for compiled in self._index.candidates(request.action.lower()):
+        for compiled in self._index.candidates(request.action_lower):
             if not compiled.resource_test(request):
                 continue
             if compiled.condition_keys:
@@ -225,7 +225,7 @@ class CompiledPolicies:
                         if missing is None:
                             missing = set()
                         missing.add(key)
-                if not all(check(context) for check in compiled.conditions):
+                if not _all_hold(compiled.conditions, context):
                     continue
             if compiled.is_deny:
                 denies.append(compiled.identity_ref)
@@ -235,10 +235,22 @@ class CompiledPolicies:
         if denies:
             return Decision(Effect.EXPLICIT_DENY, tuple(denies), "identity", keys)
         if not allows:
-            return Decision(Effect.IMPLICIT_DENY, (), "identity", keys)
-        if request.resource_account not in ("", request.principal_account):
+            return Decision(Effect.IMPLICIT_DENY, (), "identity", keys) if keys else _NO_ALLOW
+        if not request.same_account:
             return Decision(Effect.IMPLICIT_DENY, (), "resource", keys)
         return Decision(Effect.ALLOW, tuple(allows), None, keys)
+
+
+# Decisions are immutable, so the most common one is made once.
+_NO_ALLOW = Decision(Effect.IMPLICIT_DENY, (), "identity", ())
+
+
+def _all_hold(conditions: tuple[ConditionCheck, ...], context: Context) -> bool:
+    # A plain loop: `all()` over a generator costs a frame per call on this hot path.
+    for check in conditions:  # noqa: SIM110
+        if not check(context):
+            return False
+    return True
 
 
 def compile_policies(policies: Sequence[Policy]) -> CompiledPolicies:
@@ -257,7 +269,7 @@ def _policy_index(policy: Policy) -> _Index:
 def _collect(index: _Index, layer: str, request: Request, findings: Findings) -> None:
     found = findings.layer(layer)
     names: frozenset[tuple[str, str]] | None = None
-    for compiled in index.candidates(request.action.lower()):
+    for compiled in index.candidates(request.action_lower):
         if not compiled.resource_test(request):
             continue
         grant: Grant | None = None
@@ -319,11 +331,12 @@ def _resource_test(statement: Statement) -> ResourceTest:
 
 def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]:
     """The matcher for a resource pattern with policy variables, remembered per value set."""
-    keys = template.variable_keys
-    remembered: dict[tuple[str | None, ...], Matcher | None] = {}
+    lowered = tuple(key.lower() for key in template.variable_keys)
+    remembered: dict[tuple[tuple[str, ...] | None, ...], Matcher | None] = {}
 
     def matcher_for(request: Request) -> Matcher | None:
-        values = tuple(request.value(key) for key in keys)
+        context = request.keys
+        values = tuple([context.get(key) for key in lowered])
         found = remembered.get(values, _UNSEEN)
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]

@@ -58,7 +58,7 @@ def decide(
     """The decision AWS reaches from the applicable statements of each policy type."""
     missing = ordered_keys(findings.missing)
     is_root = request.principal_type == ROOT_TYPE
-    same_account = request.resource_account in ("", request.principal_account)
+    same_account = request.same_account
 
     denies = [a.ref for layer in LAYERS for a in findings.layer(layer) if a.ref.effect == "Deny"]
     if is_root:

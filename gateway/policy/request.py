@@ -19,7 +19,16 @@ class Request:
     follow from the principal are derived only where `context` lacks them.
     """
 
-    __slots__ = ("_context", "_lookup", "action", "context", "principal", "resource")
+    __slots__ = (
+        "_context",
+        "_same_account",
+        "action",
+        "action_lower",
+        "context",
+        "principal",
+        "principal_type",
+        "resource",
+    )
 
     def __init__(
         self,
@@ -29,21 +38,21 @@ class Request:
         context: Mapping[str, str | Sequence[str]] | None = None,
     ) -> None:
         self.action = action
+        self.action_lower = action.lower()
+        """The action as actions are compared: case-insensitively."""
         self.resource = resource
         self.principal: Mapping[str, Any] = principal or {}
+        self.principal_type = str(self.principal.get("type", ""))
+        """aws:PrincipalType of the caller."""
         self.context: Mapping[str, str | Sequence[str]] = context or {}
         self._context: dict[str, tuple[str, ...]] | None = None
+        self._same_account: bool | None = None
 
     def __repr__(self) -> str:
         return (
             f"Request(action={self.action!r}, resource={self.resource!r}, "
             f"principal={dict(self.principal)!r}, context={dict(self.context)!r})"
         )
-
-    @property
-    def action_lower(self) -> str:
-        """The action as actions are compared: case-insensitively."""
-        return self.action.lower()
 
     @property
     def keys(self) -> Context:
@@ -73,14 +82,16 @@ class Request:
         return _arn_account(self.principal_arn)
 
     @property
-    def principal_type(self) -> str:
-        """aws:PrincipalType of the caller."""
-        return str(self.principal.get("type", ""))
-
-    @property
     def resource_account(self) -> str:
         """The account that owns the resource; empty when the ARN names none."""
         return _arn_account(self.resource)
+
+    @property
+    def same_account(self) -> bool:
+        """True when the resource belongs to the caller's account (or to none)."""
+        if self._same_account is None:
+            self._same_account = self.resource_account in ("", self.principal_account)
+        return self._same_account
 
 
 def _arn_account(arn: str) -> str:
