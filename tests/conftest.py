@@ -31,9 +31,8 @@ import pytest
 from argon2 import PasswordHasher
 from tortoise.context import TortoiseContext
 
-from gateway import arns
 from gateway.db import migrate, tortoise_config
-from gateway.models import Account, PrincipalKind, User
+from gateway.models import Account, User
 from gateway.services.accounts import bootstrap_account
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
@@ -163,24 +162,12 @@ async def cheap_hashing() -> AsyncIterator[None]:
 
 def principal_for_root(account_id: str) -> Principal:
     """The root user of `account_id` as an acting principal."""
-    return Principal(
-        kind=PrincipalKind.ROOT,
-        account_id=account_id,
-        arn=arns.root_arn(account_id),
-        id=account_id,
-    )
+    return Principal.root(account_id)
 
 
 def principal_for_user(user: User) -> Principal:
     """An IAM user as an acting principal."""
-    return Principal(
-        kind=PrincipalKind.USER,
-        account_id=user.account_id,
-        arn=user.arn,
-        id=user.id,
-        name=user.name,
-        path=user.path,
-    )
+    return Principal.user(user)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from gateway import clock
-from gateway.arns import root_arn
 from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import PrincipalKind, Session, User
@@ -132,32 +131,15 @@ async def _load(token_hash: str, now: datetime) -> Authenticated:
 
 def principal_of(session: Session, *, source_ip: str) -> Principal:
     """The principal a (loaded) session acts as."""
-    account_id = session.account_id
     mfa_at = session.mfa_authenticated_at if session.mfa_authenticated else None
+    fields = {
+        "session_id": session.id,
+        "source_ip": source_ip,
+        "mfa_authenticated_at": mfa_at,
+        "session_issued_at": session.created_at,
+    }
     if session.principal_kind == PrincipalKind.ROOT:
-        return Principal(
-            kind=PrincipalKind.ROOT,
-            account_id=account_id,
-            arn=root_arn(account_id),
-            id=account_id,
-            session_id=session.id,
-            source_ip=source_ip,
-            mfa_authenticated_at=mfa_at,
-            session_issued_at=session.created_at,
-        )
-    user = session.user
-    if user is None:
+        return Principal.root(session.account_id, **fields)
+    if session.user is None:
         raise Unauthenticated(INVALID_TOKEN)
-    return Principal(
-        kind=PrincipalKind.USER,
-        account_id=account_id,
-        arn=user.arn,
-        id=user.id,
-        name=user.name,
-        path=user.path,
-        tags=dict(user.tags),
-        session_id=session.id,
-        source_ip=source_ip,
-        mfa_authenticated_at=mfa_at,
-        session_issued_at=session.created_at,
-    )
+    return Principal.user(session.user, **fields)

@@ -14,13 +14,13 @@ import re
 from tortoise.exceptions import IntegrityError
 
 from gateway import arns
-from gateway.errors import EntityAlreadyExists, NoSuchEntity, ValidationError
+from gateway.errors import EntityAlreadyExists, NoSuchEntity
 from gateway.ids import new_account_id
 from gateway.models import Account, PrincipalKind, RootUser
 from gateway.services.passwords import check_password_policy, hash_password
 from gateway.services.principal import Principal
 from gateway.services.users import audited_precheck
-from gateway.services.validation import check_length
+from gateway.services.validation import check_length, violation
 from gateway.services.writes import writing
 
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
@@ -31,18 +31,11 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_EMAIL_LENGTH = 254
 
 
-def _invalid(value: str, field: str, constraint: str) -> ValidationError:
-    return ValidationError(
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-        f"constraint: {constraint}"
-    )
-
-
 def check_email(email: str) -> str:
     """The e-mail address lower-cased, if it has an e-mail's shape; else ValidationError."""
     check_length(email, "email", maximum=MAX_EMAIL_LENGTH)
     if not _EMAIL.fullmatch(email):
-        raise _invalid(email, "email", "Member must be an e-mail address")
+        raise violation(email, "email", "Member must be an e-mail address")
     return email.lower()
 
 
@@ -52,13 +45,13 @@ def check_alias(alias: str) -> str:
     account id or an alias in one field, so an alias must never look like an id."""
     check_length(alias, "accountAlias", minimum=3, maximum=63)
     if not _ALIAS.fullmatch(alias):
-        raise _invalid(
+        raise violation(
             alias,
             "accountAlias",
             f"Member must satisfy regular expression pattern: {ALIAS_PATTERN}",
         )
     if _ACCOUNT_ID.fullmatch(alias):
-        raise _invalid(alias, "accountAlias", "Member must not be a 12-digit account ID")
+        raise violation(alias, "accountAlias", "Member must not be a 12-digit account ID")
     return alias
 
 
@@ -74,7 +67,7 @@ async def bootstrap_account(
     account_id = account_id or new_account_id()
     if not _ACCOUNT_ID.fullmatch(account_id):
         # Not audited: the event would be filed under an account id that cannot exist.
-        raise _invalid(account_id, "accountId", "Member must be 12 digits")
+        raise violation(account_id, "accountId", "Member must be 12 digits")
     root = Principal(
         kind=PrincipalKind.ROOT,
         account_id=account_id,

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from gateway import clock
-from gateway.models import PrincipalKind
+from gateway.arns import root_arn
+from gateway.models import PrincipalKind, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,31 @@ class Principal:
     source_ip: str = ""
     mfa_authenticated_at: datetime | None = None
     session_issued_at: datetime | None = None
+
+    @classmethod
+    def root(cls, account_id: str, **session: Any) -> Principal:
+        """The root user of `account_id` (session fields as keywords)."""
+        return cls(
+            kind=PrincipalKind.ROOT,
+            account_id=account_id,
+            arn=root_arn(account_id),
+            id=account_id,
+            **session,
+        )
+
+    @classmethod
+    def user(cls, user: User, **session: Any) -> Principal:
+        """An IAM user (session fields as keywords)."""
+        return cls(
+            kind=PrincipalKind.USER,
+            account_id=user.account_id,
+            arn=user.arn,
+            id=user.id,
+            name=user.name,
+            path=user.path,
+            tags=dict(user.tags),
+            **session,
+        )
 
     @property
     def is_root(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.arns import root_arn
 from gateway.errors import InvalidInput, NoSuchEntity
-from gateway.models import PrincipalKind, User
+from gateway.models import User
 from gateway.services.principal import Principal
 
 
@@ -15,7 +15,7 @@ async def principal_for_arn(account_id: str, arn: str) -> Principal:
     caller passes them as context entries.
     """
     if arn == root_arn(account_id):
-        return Principal(kind=PrincipalKind.ROOT, account_id=account_id, arn=arn, id=account_id)
+        return Principal.root(account_id)
     user = await User.get_or_none(account_id=account_id, arn=arn)
     if user is None:
         if ":user/" in arn:
@@ -23,12 +23,4 @@ async def principal_for_arn(account_id: str, arn: str) -> Principal:
         raise InvalidInput(
             f"Invalid policySourceArn {arn}: only users and the root user can be simulated."
         )
-    return Principal(
-        kind=PrincipalKind.USER,
-        account_id=account_id,
-        arn=user.arn,
-        id=user.id,
-        name=user.name,
-        path=user.path,
-        tags=dict(user.tags),
-    )
+    return Principal.user(user)

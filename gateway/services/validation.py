@@ -20,7 +20,8 @@ _TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]*")
 MAX_TAGS = 50
 
 
-def _violation(value: str, field: str, constraint: str) -> ValidationError:
+def violation(value: str, field: str, constraint: str) -> ValidationError:
+    """AWS's ValidationError for `value` of `field` breaking `constraint`."""
     return ValidationError(
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: {constraint}"
@@ -30,11 +31,9 @@ def _violation(value: str, field: str, constraint: str) -> ValidationError:
 def check_length(value: str, field: str, *, minimum: int = 1, maximum: int) -> str:
     """`value` if its length is within bounds; else AWS's ValidationError."""
     if len(value) < minimum:
-        raise _violation(
-            value, field, f"Member must have length greater than or equal to {minimum}"
-        )
+        raise violation(value, field, f"Member must have length greater than or equal to {minimum}")
     if len(value) > maximum:
-        raise _violation(value, field, f"Member must have length less than or equal to {maximum}")
+        raise violation(value, field, f"Member must have length less than or equal to {maximum}")
     return value
 
 
@@ -42,7 +41,7 @@ def check_name(value: str, field: str, *, maximum: int) -> str:
     """A user, group, role or policy name: 1..maximum characters of `[\\w+=,.@-]`."""
     check_length(value, field, maximum=maximum)
     if not _NAME.fullmatch(value) or not value.isascii():
-        raise _violation(
+        raise violation(
             value, field, f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
         )
     return value
@@ -52,7 +51,7 @@ def check_path(value: str, field: str = "path") -> str:
     """An IAM path: `/` or `/a/b/`, at most 512 characters."""
     check_length(value, field, maximum=512)
     if not _PATH.fullmatch(value):
-        raise _violation(
+        raise violation(
             value, field, f"Member must satisfy regular expression pattern: {PATH_PATTERN}"
         )
     return value
@@ -62,7 +61,7 @@ def check_path_prefix(value: str, field: str = "pathPrefix") -> str:
     """A path prefix for list filters: starts with `/`, printable ASCII, ≤ 512."""
     check_length(value, field, maximum=512)
     if not value.startswith("/") or not all("\x21" <= ch <= "\x7e" for ch in value):
-        raise _violation(
+        raise violation(
             value,
             field,
             "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
@@ -80,14 +79,14 @@ def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = Non
     for key, value in tags.items():
         check_length(key, "tags.member.key", maximum=128)
         if not _TAG_KEY.fullmatch(key):
-            raise _violation(
+            raise violation(
                 key,
                 "tags.member.key",
                 f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}",
             )
         check_length(value, "tags.member.value", minimum=0, maximum=256)
         if not _TAG_VALUE.fullmatch(value):
-            raise _violation(
+            raise violation(
                 value,
                 "tags.member.value",
                 f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}",
