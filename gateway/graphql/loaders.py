@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 from gateway.models import Group, ManagedPolicy, PolicyVersion, User
 from gateway.services.attachments import attached_policies_for
 from gateway.services.groups import groups_for_users, users_for_groups
-from gateway.services.policies import default_versions
+from gateway.services.policy_versions import default_versions
 
 AccountKey = tuple[str, str]
 """(account id, entity id)"""

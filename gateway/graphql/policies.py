@@ -18,7 +18,7 @@ from gateway.graphql.types.common import (
 from gateway.graphql.types.group import Group
 from gateway.graphql.types.policy import Policy, PolicyVersion
 from gateway.graphql.types.user import InlinePolicy, User
-from gateway.services import attachments, groups, inline_policies, policies, users
+from gateway.services import attachments, groups, inline_policies, policies, policy_versions, users
 
 Info = strawberry.Info[GatewayContext, None]
 POLICY = "arn:aws:iam::{account}:policy{path}{policyName}"
@@ -86,7 +86,7 @@ class PolicyQueries:
     ) -> PolicyVersion | None:
         actor = await info.context.principal()
         return PolicyVersion.from_model(
-            await policies.get_policy_version(actor, policy_arn, version_id)
+            await policy_versions.get_policy_version(actor, policy_arn, version_id)
         )
 
 
@@ -125,7 +125,7 @@ class PolicyMutations:
         self, info: Info, policy_arn: str, policy_document: str, set_as_default: bool = False
     ) -> PolicyVersion | None:
         actor = await info.context.principal()
-        version = await policies.create_policy_version(
+        version = await policy_versions.create_policy_version(
             actor, policy_arn, policy_document=policy_document, set_as_default=set_as_default
         )
         return PolicyVersion.from_model(version)
@@ -138,7 +138,7 @@ class PolicyMutations:
         self, info: Info, policy_arn: str, version_id: str
     ) -> bool | None:
         actor = await info.context.principal()
-        await policies.delete_policy_version(actor, policy_arn, version_id)
+        await policy_versions.delete_policy_version(actor, policy_arn, version_id)
         return True
 
     @strawberry.mutation(
@@ -149,7 +149,7 @@ class PolicyMutations:
         self, info: Info, policy_arn: str, version_id: str
     ) -> Policy | None:
         actor = await info.context.principal()
-        await policies.set_default_policy_version(actor, policy_arn, version_id)
+        await policy_versions.set_default_policy_version(actor, policy_arn, version_id)
         return Policy.from_model(await policies.get_policy(actor, policy_arn))
 
     @strawberry.mutation(

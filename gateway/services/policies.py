@@ -1,4 +1,6 @@
-"""Managed policies, their versions and their tags: CreatePolicy … SetDefaultPolicyVersion.
+"""Managed policies and their tags: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, Tag/Untag.
+
+Versions are in `gateway.services.policy_versions`.
 
 A managed policy has its own ARN and keeps up to five versions of its document (`v1`, `v2`,
 …, never reused), exactly one of them the default, the one in force. Customer-managed
@@ -23,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, RawSQL, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -33,7 +35,6 @@ from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     InvalidInput,
-    LimitExceeded,
     NoSuchEntity,
     ValidationError,
     from_policy_error,
@@ -151,7 +152,7 @@ async def find_policy(
     )
 
 
-async def _lock_policy(policy: ManagedPolicy, connection: BaseDBAsyncClient) -> ManagedPolicy:
+async def lock_policy(policy: ManagedPolicy, connection: BaseDBAsyncClient) -> ManagedPolicy:
     # Row lock on PostgreSQL (SQLite serializes writers anyway): version numbering, the
     # version quota and the default switch are decided by one writer at a time.
     return await ManagedPolicy.filter(id=policy.id).select_for_update().using_db(connection).get()
@@ -348,7 +349,7 @@ async def delete_policy(actor: Principal, policy_arn: str) -> None:
             raise policy_not_attachable(policy_arn)
         if is_aws_managed(policy):
             raise unmodifiable(actor, action, policy_arn)
-        policy = await _lock_policy(policy, tx.connection)
+        policy = await lock_policy(policy, tx.connection)
         attached = PolicyAttachment.filter(policy_id=policy.id).using_db(tx.connection)
         bounding = User.filter(permissions_boundary_id=policy.id).using_db(tx.connection)
         if await attached.exists() or await bounding.exists():
@@ -364,132 +365,16 @@ async def delete_policy(actor: Principal, policy_arn: str) -> None:
         tx.details.update(policyName=policy.name, policyId=policy.id)
 
 
-# --- versions ----------------------------------------------------------------------------------
-
-
-async def _writable_policy(
+async def writable_policy(
     actor: Principal, action: str, policy_arn: str, connection: BaseDBAsyncClient
 ) -> ManagedPolicy:
+    """The customer-managed policy to change, locked for the write; AWS-managed ones refuse."""
     policy = await find_policy(actor.account_id, policy_arn, using_db=connection)
     if policy is None:
         raise policy_not_found(policy_arn)
     if is_aws_managed(policy):
         raise unmodifiable(actor, action, policy_arn)
-    return await _lock_policy(policy, connection)
-
-
-def _version_not_found(policy_arn: str, version_id: str) -> NoSuchEntity:
-    return NoSuchEntity(
-        f"Policy {policy_arn} version {version_id} does not exist or is not attachable."
-    )
-
-
-async def create_policy_version(
-    actor: Principal, policy_arn: str, *, policy_document: str, set_as_default: bool = False
-) -> PolicyVersion:
-    """CreatePolicyVersion: the next `vN` (never a reused number), at most five versions."""
-    action = "iam:CreatePolicyVersion"
-    async with audited_precheck(actor, action, policy_arn):
-        check_policy_arn(policy_arn)
-        parse_managed_document(policy_document)
-    async with writing(actor, action, policy_arn) as tx:
-        policy = await _writable_policy(actor, action, policy_arn, tx.connection)
-        versions = PolicyVersion.filter(policy_id=policy.id).using_db(tx.connection)
-        if await versions.count() >= MAX_VERSIONS:
-            raise LimitExceeded(
-                f"A managed policy can have up to {MAX_VERSIONS} versions. Before you create a "
-                "new version, you must delete an existing version."
-            )
-        version_id = f"v{policy.next_version_number}"
-        updates: dict[str, object] = {"next_version_number": F("next_version_number") + 1}
-        if set_as_default:
-            await versions.update(is_default=False)
-            updates["default_version_id"] = version_id
-        await ManagedPolicy.filter(id=policy.id).using_db(tx.connection).update(**updates)
-        version = await PolicyVersion.create(
-            policy_id=policy.id,
-            version_id=version_id,
-            document=policy_document,
-            is_default=set_as_default,
-            using_db=tx.connection,
-        )
-        tx.details.update(versionId=version_id, setAsDefault=set_as_default)
-    return version
-
-
-async def get_policy_version(actor: Principal, policy_arn: str, version_id: str) -> PolicyVersion:
-    """GetPolicyVersion: one version and its document."""
-    check_policy_arn(policy_arn)
-    check_version_id(version_id)
-    policy = await find_policy(actor.account_id, policy_arn)
-    if policy is None:
-        raise policy_not_found(policy_arn)
-    version = await PolicyVersion.filter(policy_id=policy.id, version_id=version_id).first()
-    if version is None:
-        raise _version_not_found(policy_arn, version_id)
-    return version
-
-
-async def list_policy_versions(actor: Principal, policy_arn: str) -> list[PolicyVersion]:
-    """ListPolicyVersions: every version, newest first (at most five, so no pages)."""
-    check_policy_arn(policy_arn)
-    policy = await find_policy(actor.account_id, policy_arn)
-    if policy is None:
-        raise policy_not_found(policy_arn)
-    return await PolicyVersion.filter(policy_id=policy.id).order_by("-id")
-
-
-async def delete_policy_version(actor: Principal, policy_arn: str, version_id: str) -> None:
-    """DeletePolicyVersion: any version but the default; its number is never reused."""
-    action = "iam:DeletePolicyVersion"
-    async with audited_precheck(actor, action, policy_arn):
-        check_policy_arn(policy_arn)
-        check_version_id(version_id)
-    async with writing(actor, action, policy_arn) as tx:
-        policy = await _writable_policy(actor, action, policy_arn, tx.connection)
-        version = (
-            await PolicyVersion.filter(policy_id=policy.id, version_id=version_id)
-            .using_db(tx.connection)
-            .first()
-        )
-        if version is None:
-            raise _version_not_found(policy_arn, version_id)
-        if version.is_default:
-            raise DeleteConflict("Cannot delete the default version of a policy.")
-        await PolicyVersion.filter(id=version.id).using_db(tx.connection).delete()
-        tx.details["versionId"] = version_id
-
-
-async def set_default_policy_version(
-    actor: Principal, policy_arn: str, version_id: str
-) -> ManagedPolicy:
-    """SetDefaultPolicyVersion: put another version in force (a rollback, say)."""
-    action = "iam:SetDefaultPolicyVersion"
-    async with audited_precheck(actor, action, policy_arn):
-        check_policy_arn(policy_arn)
-        check_version_id(version_id)
-    async with writing(actor, action, policy_arn) as tx:
-        policy = await _writable_policy(actor, action, policy_arn, tx.connection)
-        versions = PolicyVersion.filter(policy_id=policy.id).using_db(tx.connection)
-        if not await versions.filter(version_id=version_id).exists():
-            raise _version_not_found(policy_arn, version_id)
-        await versions.filter(is_default=True).update(is_default=False)
-        await versions.filter(version_id=version_id).update(is_default=True)
-        policy.default_version_id = version_id
-        await policy.save(
-            update_fields=["default_version_id", "updated_at"], using_db=tx.connection
-        )
-        tx.details["versionId"] = version_id
-    return policy
-
-
-async def default_versions(policy_ids: Iterable[str]) -> dict[str, PolicyVersion]:
-    """The default version of each policy, by policy id, in one query (for loaders)."""
-    ids = list(dict.fromkeys(policy_ids))
-    if not ids:
-        return {}
-    versions = await PolicyVersion.filter(policy_id__in=ids, is_default=True)
-    return {version.policy_id: version for version in versions}
+    return await lock_policy(policy, connection)
 
 
 # --- tags --------------------------------------------------------------------------------------
@@ -514,7 +399,7 @@ async def tag_policy(
         check_policy_arn(policy_arn)
         check_tags(tags)
     async with writing(actor, action, policy_arn) as tx:
-        policy = await _writable_policy(actor, action, policy_arn, tx.connection)
+        policy = await writable_policy(actor, action, policy_arn, tx.connection)
         replaced = {key.lower() for key in tags}
         kept = {k: v for k, v in policy.tags.items() if k.lower() not in replaced}
         check_tags(tags, kept)
@@ -533,7 +418,7 @@ async def untag_policy(
         check_policy_arn(policy_arn)
         _check_tag_keys(tag_keys)
     async with writing(actor, action, policy_arn) as tx:
-        policy = await _writable_policy(actor, action, policy_arn, tx.connection)
+        policy = await writable_policy(actor, action, policy_arn, tx.connection)
         removed = {key.lower() for key in tag_keys}
         policy.tags = {k: v for k, v in policy.tags.items() if k.lower() not in removed}
         await policy.save(update_fields=["tags", "updated_at"], using_db=tx.connection)

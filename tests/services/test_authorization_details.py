@@ -11,7 +11,8 @@ from gateway.services.boundaries import put_user_permissions_boundary
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.groups import add_user_to_group, create_group
 from gateway.services.inline_policies import put_group_policy, put_user_policy
-from gateway.services.policies import create_policy, create_policy_version
+from gateway.services.policies import create_policy
+from gateway.services.policy_versions import create_policy_version
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.services.policy_fixtures import counting_queries, document

@@ -13,13 +13,15 @@ from gateway.services.attachments import attach_user_policy
 from gateway.services.builtin import builtin_policies, ensure_builtin_policies
 from gateway.services.effective import identity_policies
 from gateway.services.policies import (
-    create_policy_version,
     delete_policy,
-    delete_policy_version,
     get_policy,
-    set_default_policy_version,
     tag_policy,
     untag_policy,
+)
+from gateway.services.policy_versions import (
+    create_policy_version,
+    delete_policy_version,
+    set_default_policy_version,
 )
 from gateway.services.users import create_user
 from tests.services.conftest import Rejects

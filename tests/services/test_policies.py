@@ -18,17 +18,19 @@ from gateway.services.attachments import attach_user_policy
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.policies import (
     create_policy,
-    create_policy_version,
-    default_versions,
     delete_policy,
-    delete_policy_version,
     get_policy,
-    get_policy_version,
     list_policies,
-    list_policy_versions,
-    set_default_policy_version,
     tag_policy,
     untag_policy,
+)
+from gateway.services.policy_versions import (
+    create_policy_version,
+    default_versions,
+    delete_policy_version,
+    get_policy_version,
+    list_policy_versions,
+    set_default_policy_version,
 )
 from gateway.services.principal import Principal
 from gateway.services.users import create_user

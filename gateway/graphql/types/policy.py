@@ -12,7 +12,7 @@ from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import PolicyDocument, Tag
 from gateway.graphql.types.group import Group
 from gateway.graphql.types.user import User
-from gateway.services import attachments, policies
+from gateway.services import attachments, policy_versions
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -102,7 +102,7 @@ class Policy:
     )
     async def versions(self, info: Info) -> list[PolicyVersion] | None:
         actor = await info.context.principal()
-        found = await policies.list_policy_versions(actor, self.arn)
+        found = await policy_versions.list_policy_versions(actor, self.arn)
         return [PolicyVersion.from_model(v) for v in found]
 
     @strawberry.field(
