@@ -15,6 +15,7 @@
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
+     ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
      ├── Throttled                   Throttled                too many attempts (gateway)
      └── ServiceFailure              ServiceFailure           anything unexpected (masked)
 
@@ -122,6 +123,12 @@ class MfaRequired(GatewayError):
     """Sign-in needs a second factor before it completes."""
 
     code = "MfaRequired"
+
+
+class PasswordChangeRequired(GatewayError):
+    """The session's password expired or must be reset: only changePassword is allowed."""
+
+    code = "PasswordChangeRequired"
 
 
 class Throttled(GatewayError):

@@ -137,6 +137,7 @@ def principal_of(session: Session, *, source_ip: str) -> Principal:
         "source_ip": source_ip,
         "mfa_authenticated_at": mfa_at,
         "session_issued_at": session.created_at,
+        "password_change_required": session.password_change_required,
     }
     if session.principal_kind == PrincipalKind.ROOT:
         return Principal.root(session.account_id, **fields)

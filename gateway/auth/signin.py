@@ -3,6 +3,11 @@
 A wrong password, an unknown user, an unknown account and a user without a login profile all
 get the same error, after the same work (one Argon2 verification), so that neither the message
 nor the time tells which it was.
+
+A user whose password has expired under the account's password policy (`max_password_age`),
+or whose login profile says `password_reset_required`, signs in to a session that may only
+change the password (AWS's console asks for a new password there and then). With the policy's
+`hard_expiry`, an expired password does not sign in at all: an administrator must reset it.
 """
 
 from __future__ import annotations
@@ -18,12 +23,17 @@ from gateway.errors import Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
 from gateway.services.accounts import find_account
+from gateway.services.password_policy import password_expired, policy_for
 from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
 from gateway.services.users import find_user
 from gateway.services.writes import record, writing
 
 SIGN_IN_FAILED = "Your authentication information is incorrect. Please try again."
+PASSWORD_EXPIRED = (
+    "Your password has expired and the account's password policy does not let you set a new "
+    "one: ask an administrator to reset it."
+)
 SIGN_IN = "gateway:SignIn"
 SIGN_OUT = "gateway:SignOut"
 
@@ -69,6 +79,11 @@ async def sign_in_user(
         if user is not None:
             await _record_failure(user.account_id, user.arn, source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
+    policy = await policy_for(user.account_id)
+    expired = password_expired(profile, policy, clock.now())
+    if expired and policy.hard_expiry:
+        await _record_failure(user.account_id, user.arn, source_ip)
+        raise Unauthenticated(PASSWORD_EXPIRED)
     return await _open_session(
         account_id=user.account_id,
         kind=PrincipalKind.USER,
@@ -76,6 +91,7 @@ async def sign_in_user(
         user=user,
         source_ip=source_ip,
         ttl_seconds=ttl_seconds,
+        password_change_required=expired or profile.password_reset_required,
     )
 
 
@@ -99,6 +115,7 @@ async def _open_session(
     user: User | None,
     source_ip: str,
     ttl_seconds: int,
+    password_change_required: bool = False,
 ) -> SignedIn:
     token = new_token()
     now = clock.now()
@@ -114,6 +131,7 @@ async def _open_session(
         expires_at=expires_at,
         last_used_at=now,
         source_ip=source_ip,
+        password_change_required=password_change_required,
     )
     principal = principal_of(session, source_ip=source_ip)
     async with writing(principal, SIGN_IN, principal.arn, changes_permissions=False) as tx:

@@ -8,8 +8,12 @@ reader of the schema sees what each field requires, and runs the check before th
 the resource template is filled from `{account}` (the caller's), the field's arguments (and
 the fields of an `input` argument) by their GraphQL names, and, for a field of an object, the
 object's own values (`authz_values()`); a `{path}` that none of these gives is the named
-entity's path, looked up (AWS authorizes against the entity's full ARN). `context` adds
-request-context keys, e.g. `["iam:PolicyARN={policyArn}"]`.
+entity's path, looked up (AWS authorizes against the entity's full ARN); `{callerArn}` is the
+caller's own ARN. `context` adds request-context keys, e.g. `["iam:PolicyARN={policyArn}"]`.
+
+`allowed_by` names a setting that grants the permission without a policy (AWS has a few: the
+account password policy's "allow users to change their own password"): when the caller's
+policies do not allow the action, the field is still resolved if that check says so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -26,10 +31,14 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from gateway.graphql.context import GatewayContext
+from gateway.graphql.context import PASSWORD_CHANGE_ACTIONS, GatewayContext
+from gateway.policy import Effect
+from gateway.services.principal import Principal
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NAMED_ENTITIES = {"userName": "user", "groupName": "group", "roleName": "role"}
+
+AllowedBy = Callable[[Principal], Awaitable[bool]]
 
 
 @strawberry.schema_directive(
@@ -52,10 +61,17 @@ class AuthorizeDirective:
 class Authorize(FieldExtension):
     """Enforces a field's `@authorize` directive before its resolver runs."""
 
-    def __init__(self, action: str, resource: str, context: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        action: str,
+        resource: str,
+        context: list[str] | None = None,
+        allowed_by: AllowedBy | None = None,
+    ) -> None:
         self.action = action
         self.resource = resource
         self.context = list(context or [])
+        self.allowed_by = allowed_by
         self.directive = AuthorizeDirective(
             action=action, resource=resource, context=context or strawberry.UNSET
         )
@@ -71,7 +87,7 @@ class Authorize(FieldExtension):
         """Check the caller's permission, then resolve the field."""
         ctx: GatewayContext = info.context
         principal = await ctx.principal()
-        values = _values(principal.account_id, source, kwargs)
+        values = _values(principal, source, kwargs)
         resource = await _render(self.resource, values, ctx) or "*"
         context = {}
         for entry in self.context:
@@ -79,20 +95,39 @@ class Authorize(FieldExtension):
             rendered = await _render(template, values, ctx, optional=True)
             if rendered is not None:
                 context[key] = rendered
-        await ctx.require(self.action, resource, context)
+        if self.allowed_by is None or not await self._granted_without_policy(
+            ctx, principal, resource, context
+        ):
+            await ctx.require(self.action, resource, context)
         result = next_(source, info, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
 
+    async def _granted_without_policy(
+        self, ctx: GatewayContext, principal: Principal, resource: str, context: dict[str, str]
+    ) -> bool:
+        assert self.allowed_by is not None
+        if principal.password_change_required and self.action not in PASSWORD_CHANGE_ACTIONS:
+            return False
+        decision = await ctx.decide(self.action, resource, context)
+        # An explicit Deny still wins over the setting.
+        return decision.effect is Effect.IMPLICIT_DENY and await self.allowed_by(principal)
 
-def authorize(action: str, resource: str, *, context: list[str] | None = None) -> Authorize:
+
+def authorize(
+    action: str,
+    resource: str,
+    *,
+    context: list[str] | None = None,
+    allowed_by: AllowedBy | None = None,
+) -> Authorize:
     """The field extension requiring `action` on `resource` (see the module docstring)."""
-    return Authorize(action, resource, context)
+    return Authorize(action, resource, context, allowed_by)
 
 
-def _values(account: str, source: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {"account": account}
+def _values(principal: Principal, source: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {"account": principal.account_id, "callerArn": principal.arn}
     authz_values = getattr(source, "authz_values", None)
     if callable(authz_values):
         values.update(authz_values())

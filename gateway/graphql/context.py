@@ -10,14 +10,20 @@ from starlette.responses import Response
 
 from gateway.auth.sessions import Authenticated, SessionCache, authenticate
 from gateway.config import Settings
-from gateway.errors import Unauthenticated
+from gateway.errors import PasswordChangeRequired, Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
 from gateway.policy import Decision
-from gateway.services.audit import record_denial
+from gateway.services.audit import record_denial, record_refusal
 from gateway.services.authorization import Authorizer, access_denied
 from gateway.services.principal import Principal
 
 BEARER = "bearer "
+PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
+"""What a session that must change its password may still do (besides whoAmI, me, signOut)."""
+PASSWORD_CHANGE_REQUIRED = (
+    "Your password has expired or must be reset: change it with changePassword before doing "
+    "anything else."
+)
 
 
 @dataclass(slots=True)
@@ -103,9 +109,17 @@ class GatewayContext:
     async def require(
         self, action: str, resource: str, context: dict[str, str] | None = None
     ) -> Principal:
-        """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise."""
-        decision = await self.decide(action, resource, context)
+        """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise.
+
+        A session that must change its password first is refused everything else with
+        PasswordChangeRequired (recorded as a denial).
+        """
         principal = await self.principal()
+        if principal.password_change_required and action not in PASSWORD_CHANGE_ACTIONS:
+            refused = PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
+            await record_refusal(principal, action, resource, refused)
+            raise refused
+        decision = await self.decide(action, resource, context)
         if not decision.allowed:
             await record_denial(principal, action, resource, decision)
             raise access_denied(principal, action, resource, decision)

@@ -11,17 +11,33 @@ from gateway.graphql.accounts import AccountMutations, AccountQueries
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
+from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
 Query = merge_types(
     "Query",
-    (SessionQueries, DecisionQueries, AccountQueries, UserQueries, GroupQueries, PolicyQueries),
+    (
+        SessionQueries,
+        DecisionQueries,
+        AccountQueries,
+        PasswordPolicyQueries,
+        UserQueries,
+        GroupQueries,
+        PolicyQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (SessionMutations, AccountMutations, UserMutations, GroupMutations, PolicyMutations),
+    (
+        SessionMutations,
+        AccountMutations,
+        PasswordPolicyMutations,
+        UserMutations,
+        GroupMutations,
+        PolicyMutations,
+    ),
 )
 
 

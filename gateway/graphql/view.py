@@ -51,7 +51,14 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from gateway.errors import AccessDenied, ExpiredToken, GatewayError, Throttled, Unauthenticated
+from gateway.errors import (
+    AccessDenied,
+    ExpiredToken,
+    GatewayError,
+    PasswordChangeRequired,
+    Throttled,
+    Unauthenticated,
+)
 from gateway.graphql.errors import (
     INTERNAL_ERROR_MESSAGE,
     VALIDATION_FAILED,
@@ -163,6 +170,7 @@ GATEWAY_ERROR_STATUS: dict[type[GatewayError], int] = {
     Unauthenticated: 401,
     ExpiredToken: 401,
     AccessDenied: 403,
+    PasswordChangeRequired: 403,
     Throttled: 429,
 }
 

@@ -7,6 +7,7 @@ Tortoise discovers the models through this package (app label `models`, see
 from gateway.models.accounts import Account, RootUser
 from gateway.models.audit import AuditEvent, Outcome
 from gateway.models.groups import Group, GroupMembership
+from gateway.models.passwords import AccountPasswordPolicy, PasswordHistory
 from gateway.models.policies import (
     EntityKind,
     InlinePolicy,
@@ -19,6 +20,7 @@ from gateway.models.users import LoginProfile, User
 
 __all__ = [
     "Account",
+    "AccountPasswordPolicy",
     "AuditEvent",
     "EntityKind",
     "Group",
@@ -27,6 +29,7 @@ __all__ = [
     "LoginProfile",
     "ManagedPolicy",
     "Outcome",
+    "PasswordHistory",
     "PolicyAttachment",
     "PolicyVersion",
     "PrincipalKind",
@@ -40,6 +43,8 @@ __models__ = [
     RootUser,
     User,
     LoginProfile,
+    AccountPasswordPolicy,
+    PasswordHistory,
     Group,
     GroupMembership,
     ManagedPolicy,

@@ -29,7 +29,8 @@ class Session(Model):
     request. Exactly one of `root` / `user` is set for root and user sessions (role sessions
     arrive with roles). A session is valid while `revoked_at` is null and `expires_at` is in
     the future. The MFA columns record how the session was authenticated, for
-    `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`.
+    `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`. `password_change_required`
+    restricts the session to changing its password.
     """
 
     id = fields.CharField(max_length=32, primary_key=True)
@@ -54,6 +55,9 @@ class Session(Model):
     source_ip = fields.CharField(max_length=45, default="")
     mfa_authenticated = fields.BooleanField(default=False)
     mfa_authenticated_at = fields.DatetimeField(null=True)
+    # Set at sign-in when the password has expired or an administrator asked for a reset: the
+    # session may then only change the password (and ask who it is, and sign out).
+    password_change_required = fields.BooleanField(default=False)
 
     class Meta:
         table = "sessions"

@@ -57,7 +57,8 @@ class User(Model):
 class LoginProfile(Model):
     """A user's console password (AWS's "login profile").
 
-    A user without one cannot sign in with a password.
+    A user without one cannot sign in with a password. `password_reset_required` makes the
+    next sign-in's session good only for changing the password.
     """
 
     id = fields.IntField(primary_key=True)
@@ -68,6 +69,9 @@ class LoginProfile(Model):
     password_hash = fields.CharField(max_length=255)
     password_reset_required = fields.BooleanField(default=False)
     created_at: datetime = fields.DatetimeField(auto_now_add=True)
+    # When the password was last set (by the gateway's clock); null for profiles made before
+    # it was recorded, whose age counts from `created_at`. Max password age reads it.
+    password_changed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "login_profiles"

@@ -1,9 +1,10 @@
 """Login profiles: a user's console password.
 
 A user signs in with a password only while it has a login profile. Passwords pass
-`check_password_policy` (the default policy until accounts can set their own; it may not equal
-the user name, the account id or alias, or the root e-mail) and are stored only as Argon2id
-hashes. No password appears in an error, an audit event or a log. A password is not a
+`check_password_policy` under the account's password policy (`policy_for`; a password may
+never equal the user name, the account id or alias, or the root e-mail), are stored only as
+Argon2id hashes, and are remembered for reuse prevention when the policy asks for it. No
+password appears in an error, an audit event or a log. A password is not a
 permission: these writes leave cached permissions alone (`changes_permissions=False`).
 """
 
@@ -12,9 +13,16 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
+from gateway import clock
 from gateway.errors import EntityAlreadyExists, NoSuchEntity
 from gateway.models import Account, LoginProfile, RootUser, User
-from gateway.services.passwords import check_password_policy, hash_password
+from gateway.services.password_policy import policy_for, remember_password
+from gateway.services.passwords import (
+    DEFAULT_PASSWORD_POLICY,
+    PasswordPolicy,
+    check_password_policy,
+    hash_password,
+)
 from gateway.services.principal import Principal
 from gateway.services.users import (
     attempted_arn,
@@ -25,26 +33,31 @@ from gateway.services.users import (
 from gateway.services.writes import writing
 
 
-def _no_profile(user_name: str) -> NoSuchEntity:
+def no_profile(user_name: str) -> NoSuchEntity:
     return NoSuchEntity(f"Login Profile for User {user_name} cannot be found.")
 
 
-async def _check_password(password: str, user: User) -> None:
+async def check_user_password(password: str, user: User) -> PasswordPolicy:
+    """Accept `password` for `user` under the account's password policy (returned) or raise
+    PasswordPolicyViolation / ValidationError."""
     account = await Account.get(id=user.account_id)
     root = await RootUser.get_or_none(account_id=user.account_id)
+    policy = await policy_for(user.account_id)
     check_password_policy(
         password,
         account_id=account.id,
         user_name=user.name,
         account_alias=account.alias,
         email=root.email if root else None,
+        policy=policy,
     )
+    return policy
 
 
 async def _profile(user: User, using: BaseDBAsyncClient | None = None) -> LoginProfile:
     profile = await LoginProfile.filter(user_id=user.id).using_db(using).first()
     if profile is None:
-        raise _no_profile(user.name)
+        raise no_profile(user.name)
     return profile
 
 
@@ -61,7 +74,7 @@ async def create_login_profile(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
         user = await user_by_name(actor.account_id, user_name)
-        await _check_password(password, user)
+        policy = await check_user_password(password, user)
         password_hash = hash_password(password)
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
@@ -76,10 +89,12 @@ async def create_login_profile(
                 user_id=user.id,
                 password_hash=password_hash,
                 password_reset_required=password_reset_required,
+                password_changed_at=clock.now(),
                 using_db=conn,
             )
         except IntegrityError as error:
             raise exists from error
+        await remember_password(user.id, password_hash, policy, conn)
     return profile
 
 
@@ -103,8 +118,9 @@ async def update_login_profile(
     ):
         user = await user_by_name(actor.account_id, user_name)
         password_hash = None
+        policy = DEFAULT_PASSWORD_POLICY
         if password is not None:
-            await _check_password(password, user)
+            policy = await check_user_password(password, user)
             password_hash = hash_password(password)
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
@@ -114,7 +130,9 @@ async def update_login_profile(
         changed = []
         if password_hash is not None:
             profile.password_hash = password_hash
-            changed.append("password_hash")
+            profile.password_changed_at = clock.now()
+            changed += ["password_hash", "password_changed_at"]
+            await remember_password(user.id, password_hash, policy, conn)
         if password_reset_required is not None:
             profile.password_reset_required = password_reset_required
             changed.append("password_reset_required")

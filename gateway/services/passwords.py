@@ -8,8 +8,9 @@ parameters). The hasher is a seam, like the clock: `using_hasher()` swaps it for
 `PasswordPolicy` (a PasswordPolicyViolation listing every rule broken). Without a policy it
 applies `DEFAULT_PASSWORD_POLICY`, the rules AWS applies to an account that has set no custom
 password policy: at least 8 characters, at least three of uppercase letters, lowercase letters,
-numbers and symbols, and not identical to the account's name or e-mail address. The account
-password policy API (a later issue) builds a `PasswordPolicy` from its settings and passes it.
+numbers and symbols, and not identical to the account's name or e-mail address. An account's
+custom policy (`gateway.services.password_policy.policy_for`) is passed in as a
+`PasswordPolicy`.
 
 No message here ever contains the password.
 """
@@ -109,7 +110,10 @@ class PasswordPolicy:
     `minimum_character_types` is the default policy's "at least three of the four character
     types"; AWS's custom policies use the four `require_*` flags instead (it is 0 for them).
     `reject_account_identifiers` forbids a password identical (ignoring case) to the user
-    name, the account id, alias or e-mail address.
+    name, the account id, alias or e-mail address. The remaining settings are not about a
+    password's content: who may change their own password, when a password expires (days;
+    None = never) and whether it then needs an administrator (`hard_expiry`), and how many
+    recent passwords a user may not reuse (None = any).
     """
 
     minimum_password_length: int = 8
@@ -119,6 +123,10 @@ class PasswordPolicy:
     require_symbols: bool = False
     minimum_character_types: int = 0
     reject_account_identifiers: bool = True
+    allow_users_to_change_password: bool = False
+    max_password_age: int | None = None
+    password_reuse_prevention: int | None = None
+    hard_expiry: bool = False
 
 
 DEFAULT_PASSWORD_POLICY = PasswordPolicy(minimum_password_length=8, minimum_character_types=3)

@@ -16,7 +16,8 @@ class Principal:
     """An authenticated caller: the root user, an IAM user, or (later) a role session.
 
     `id` is the unique id (`AIDA…` for a user, the account id for root); `name` the user name
-    (None for root). The session fields describe how this call was authenticated.
+    (None for root). The session fields describe how this call was authenticated;
+    `password_change_required` says the session may do nothing but change its password.
     """
 
     kind: PrincipalKind
@@ -30,6 +31,7 @@ class Principal:
     source_ip: str = ""
     mfa_authenticated_at: datetime | None = None
     session_issued_at: datetime | None = None
+    password_change_required: bool = False
 
     @classmethod
     def root(cls, account_id: str, **session: Any) -> Principal:

@@ -1,4 +1,5 @@
-"""Password sign-in: one answer and one cost for every kind of failure."""
+"""Password sign-in: one answer and one cost for every kind of failure; expired and
+reset-required passwords."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from argon2 import PasswordHasher
 
-from gateway.auth.signin import SIGN_IN_FAILED, sign_in_root, sign_in_user
+from gateway import clock
+from gateway.auth.signin import PASSWORD_EXPIRED, SIGN_IN_FAILED, sign_in_root, sign_in_user
 from gateway.errors import Unauthenticated
-from gateway.models import Account, AuditEvent
+from gateway.models import Account, AuditEvent, Session
 from gateway.services.login_profiles import create_login_profile, update_login_profile
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
@@ -105,3 +107,71 @@ async def test_an_unknown_user_costs_about_what_a_wrong_password_costs(
             lambda: sign_in_user(account.id, "nobody", "wrong-password", ttl_seconds=TTL)
         )
     assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
+
+
+# -- the account password policy at sign-in --------------------------------------------------
+
+
+async def _age_policy(root: Principal, *, hard_expiry: bool = False) -> None:
+    from gateway.services.password_policy import update_account_password_policy
+
+    await update_account_password_policy(root, max_password_age=90, hard_expiry=hard_expiry)
+
+
+async def test_a_password_within_its_max_age_signs_in_unrestricted(
+    account: Account, root: Principal
+) -> None:
+    frozen = clock.FrozenClock()
+    with clock.using(frozen):
+        await _age_policy(root)
+        await create_user(root, user_name="bob")
+        await create_login_profile(root, "bob", password=GOOD_PASSWORD)
+        frozen.advance(days=90)
+        signed_in = await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+    assert not signed_in.principal.password_change_required
+
+
+async def test_an_expired_password_signs_in_to_a_session_that_must_change_it(
+    account: Account, root: Principal
+) -> None:
+    frozen = clock.FrozenClock()
+    with clock.using(frozen):
+        await _age_policy(root)
+        await create_user(root, user_name="bob")
+        await create_login_profile(root, "bob", password=GOOD_PASSWORD)
+        frozen.advance(days=90, seconds=1)
+        signed_in = await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+    assert signed_in.principal.password_change_required
+    session = await Session.get(id=signed_in.principal.session_id)
+    assert session.password_change_required
+
+
+async def test_with_hard_expiry_an_expired_password_cannot_sign_in(
+    account: Account, root: Principal
+) -> None:
+    frozen = clock.FrozenClock()
+    with clock.using(frozen):
+        await _age_policy(root, hard_expiry=True)
+        await create_user(root, user_name="bob")
+        await create_login_profile(root, "bob", password=GOOD_PASSWORD)
+        frozen.advance(days=91)
+        with pytest.raises(Unauthenticated) as raised:
+            await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+        assert raised.value.message == PASSWORD_EXPIRED
+        assert await Session.filter(user__name="bob").count() == 0
+        event = await AuditEvent.filter(action="gateway:SignIn").order_by("-id").first()
+        assert event is not None
+        assert event.outcome == "Failed"
+
+        # An administrator's reset starts the password's age again.
+        await update_login_profile(root, "bob", password="Admin-Reset-1")
+        signed_in = await sign_in_user(account.id, "bob", "Admin-Reset-1", ttl_seconds=TTL)
+    assert not signed_in.principal.password_change_required
+
+
+async def test_reset_required_signs_in_to_a_session_that_must_change_the_password(
+    account: Account, root: Principal, bob: None
+) -> None:
+    await update_login_profile(root, "bob", password_reset_required=True)
+    signed_in = await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+    assert signed_in.principal.password_change_required

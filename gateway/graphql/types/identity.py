@@ -15,6 +15,9 @@ class CallerIdentity:
     arn: str
     user_id: str
     principal_type: str = strawberry.field(description="Account (root), User or AssumedRole.")
+    password_change_required: bool = strawberry.field(
+        description="The session may only change its password (it expired or must be reset)."
+    )
 
     @classmethod
     def from_principal(cls, principal: Principal) -> CallerIdentity:
@@ -24,6 +27,7 @@ class CallerIdentity:
             arn=principal.arn,
             user_id=principal.id,
             principal_type=principal.policy_type,
+            password_change_required=principal.password_change_required,
         )
 
 
