@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/gateway serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check gateway tests bench
-	$(BIN)/ruff format --check gateway tests bench
+	$(BIN)/ruff check gateway tests bench examples
+	$(BIN)/ruff format --check gateway tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict gateway

@@ -18,6 +18,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_INTROSPECTION` | `introspection` | `true` |
 | `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
 | `GATEWAY_MAX_BODY_BYTES` | `max_body_bytes` | `1048576` |
+| `GATEWAY_ROOT_ACCESS_KEYS` | `root_access_keys` | `false` |
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class Settings:
     """Origins allowed to call the API from a browser; empty means none."""
     max_body_bytes: int = 1_048_576
     """Largest request body accepted; larger bodies get 413."""
+    root_access_keys: bool = False
+    """Let the root user create access keys. Off by default: AWS's best practice is that root
+    has none."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -88,6 +92,7 @@ class Settings:
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
             cors_origins=_list(env, "GATEWAY_CORS_ORIGINS"),
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+            root_access_keys=_bool(env, "GATEWAY_ROOT_ACCESS_KEYS", False),
         )
 
 

@@ -33,9 +33,17 @@ class Api:
         self.client = client
 
     async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        key: tuple[str, str] | None = None,
     ) -> Result:
+        """Post `query`; `token` signs it as `Bearer`, `key` (id, secret) as `GatewayKey`."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if key is not None:
+            headers = {"Authorization": f"GatewayKey {key[0]}:{key[1]}"}
         response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )

@@ -1,1 +1,4 @@
-"""Who is calling: credentials in, `Principal` out (sign-in, sessions)."""
+"""Who is calling: credentials in, `Principal` out.
+
+Sign-in and sessions, access keys (the `GatewayKey` scheme) and GetSessionToken.
+"""

@@ -36,7 +36,10 @@ class Authenticated:
 
 
 class SessionCache:
-    """Recently checked sessions, by token hash, for at most `ttl` seconds.
+    """Recently checked credentials, by a hash of them, for at most `ttl` seconds.
+
+    Session tokens are cached by their hash; access keys (`gateway.auth.access_keys`) by a
+    hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
     Replicas share nothing but the database, so a revocation or permission change made
     elsewhere reaches this process after at most `ttl` (DESIGN: within one second). One made
@@ -106,6 +109,11 @@ async def authenticate(
         auth = await _load(token_hash, now)
     else:
         auth = cache.get(token_hash) or await cache.load(token_hash, lambda: _load(token_hash, now))
+    return authenticated_with(auth, now=now, source_ip=source_ip)
+
+
+def authenticated_with(auth: Authenticated, *, now: datetime, source_ip: str) -> Authenticated:
+    """A (possibly cached) authentication checked for expiry, for a request from `source_ip`."""
     if auth.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
     if source_ip and source_ip != auth.principal.source_ip:
@@ -117,6 +125,12 @@ async def _load(token_hash: str, now: datetime) -> Authenticated:
     session = await Session.get_or_none(token_hash=token_hash).select_related(
         "account", "user", "root"
     )
+    return await session_authenticated(session, now)
+
+
+async def session_authenticated(session: Session | None, now: datetime) -> Authenticated:
+    """The authentication a (loaded) session gives, if it is still valid; refreshes its
+    `last_used_at` now and then. Unauthenticated or ExpiredToken otherwise."""
     if session is None or session.revoked_at is not None:
         raise Unauthenticated(INVALID_TOKEN)
     if session.expires_at <= now:
@@ -138,6 +152,7 @@ def principal_of(session: Session, *, source_ip: str) -> Principal:
         "mfa_authenticated_at": mfa_at,
         "session_issued_at": session.created_at,
         "password_change_required": session.password_change_required,
+        "access_key_id": session.access_key_id,
     }
     if session.principal_kind == PrincipalKind.ROOT:
         return Principal.root(session.account_id, **fields)

@@ -10,6 +10,8 @@ the fields of an `input` argument) by their GraphQL names, and, for a field of a
 object's own values (`authz_values()`); a `{path}` that none of these gives is the named
 entity's path, looked up (AWS authorizes against the entity's full ARN); `{callerArn}` is the
 caller's own ARN. `context` adds request-context keys, e.g. `["iam:PolicyARN={policyArn}"]`.
+`fallback` is the resource when an argument that `resource` names is omitted: the access-key
+fields act on the caller's own keys without a `userName`, so they fall back to `{callerArn}`.
 
 `allowed_by` names a setting that grants the permission without a policy (AWS has a few: the
 account password policy's "allow users to change their own password"): when the caller's
@@ -31,7 +33,7 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from gateway.graphql.context import PASSWORD_CHANGE_ACTIONS, GatewayContext
+from gateway.graphql.context import PASSWORD_CHANGE_ACTIONS, GatewayContext, iam_action
 from gateway.policy import Effect
 from gateway.services.principal import Principal
 
@@ -56,6 +58,7 @@ class AuthorizeDirective:
     action: str
     resource: str
     context: list[str] | None = strawberry.UNSET
+    fallback: str | None = strawberry.UNSET
 
 
 class Authorize(FieldExtension):
@@ -67,13 +70,18 @@ class Authorize(FieldExtension):
         resource: str,
         context: list[str] | None = None,
         allowed_by: AllowedBy | None = None,
+        fallback: str | None = None,
     ) -> None:
         self.action = action
         self.resource = resource
         self.context = list(context or [])
         self.allowed_by = allowed_by
+        self.fallback = fallback
         self.directive = AuthorizeDirective(
-            action=action, resource=resource, context=context or strawberry.UNSET
+            action=action,
+            resource=resource,
+            context=context or strawberry.UNSET,
+            fallback=fallback or strawberry.UNSET,
         )
 
     def apply(self, field: StrawberryField) -> None:
@@ -88,7 +96,10 @@ class Authorize(FieldExtension):
         ctx: GatewayContext = info.context
         principal = await ctx.principal()
         values = _values(principal, source, kwargs)
-        resource = await _render(self.resource, values, ctx) or "*"
+        resource = await _render(self.resource, values, ctx, optional=self.fallback is not None)
+        if resource is None and self.fallback is not None:
+            resource = await _render(self.fallback, values, ctx)
+        resource = resource or "*"
         context = {}
         for entry in self.context:
             key, _, template = entry.partition("=")
@@ -110,6 +121,8 @@ class Authorize(FieldExtension):
         assert self.allowed_by is not None
         if principal.password_change_required and self.action not in PASSWORD_CHANGE_ACTIONS:
             return False
+        if principal.temporary_without_mfa and iam_action(self.action):
+            return False
         decision = await ctx.decide(self.action, resource, context)
         # An explicit Deny still wins over the setting.
         return decision.effect is Effect.IMPLICIT_DENY and await self.allowed_by(principal)
@@ -121,9 +134,10 @@ def authorize(
     *,
     context: list[str] | None = None,
     allowed_by: AllowedBy | None = None,
+    fallback: str | None = None,
 ) -> Authorize:
     """The field extension requiring `action` on `resource` (see the module docstring)."""
-    return Authorize(action, resource, context, allowed_by)
+    return Authorize(action, resource, context, allowed_by, fallback)
 
 
 def _values(principal: Principal, source: Any, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.auth.access_keys import SCHEME as KEY_SCHEME
+from gateway.auth.access_keys import authenticate_key
 from gateway.auth.sessions import Authenticated, SessionCache, authenticate
 from gateway.config import Settings
-from gateway.errors import PasswordChangeRequired, Unauthenticated
+from gateway.errors import AccessDenied, PasswordChangeRequired, Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
 from gateway.policy import Decision
 from gateway.services.audit import record_denial, record_refusal
@@ -20,6 +22,10 @@ from gateway.services.principal import Principal
 BEARER = "bearer "
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
 """What a session that must change its password may still do (besides whoAmI, me, signOut)."""
+IAM_NEEDS_MFA = (
+    "Temporary credentials from getSessionToken without MFA cannot call IAM operations (as in "
+    "AWS): sign the request with the access key itself."
+)
 PASSWORD_CHANGE_REQUIRED = (
     "Your password has expired or must be reset: change it with changePassword before doing "
     "anything else."
@@ -77,15 +83,27 @@ class GatewayContext:
             return None
         return header[len(BEARER) :].strip() or None
 
+    def access_key_credential(self) -> str | None:
+        """The `<id>:<secret>` of `Authorization: GatewayKey …`, if any (see
+        gateway.auth.access_keys)."""
+        header = self.request.headers.get("authorization", "")
+        if header[: len(KEY_SCHEME)].lower() != KEY_SCHEME:
+            return None
+        return header[len(KEY_SCHEME) :].strip() or None
+
     async def authenticated(self) -> Authenticated:
-        """The caller, proven by its session token; Unauthenticated otherwise."""
+        """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
+        Unauthenticated otherwise. Both share the app's credential cache."""
         if self._auth is None:
+            cache = self.state.sessions
             token = self.bearer_token()
-            if token is None:
+            if token is not None:
+                self._auth = await authenticate(token, source_ip=self.source_ip, cache=cache)
+                return self._auth
+            credential = self.access_key_credential()
+            if credential is None:
                 raise Unauthenticated("This operation needs a signed-in caller.")
-            self._auth = await authenticate(
-                token, source_ip=self.source_ip, cache=self.state.sessions
-            )
+            self._auth = await authenticate_key(credential, source_ip=self.source_ip, cache=cache)
         return self._auth
 
     async def principal(self) -> Principal:
@@ -112,9 +130,14 @@ class GatewayContext:
         """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise.
 
         A session that must change its password first is refused everything else with
-        PasswordChangeRequired (recorded as a denial).
+        PasswordChangeRequired, and GetSessionToken credentials without MFA every IAM action
+        with AccessDenied (both recorded as denials).
         """
         principal = await self.principal()
+        if principal.temporary_without_mfa and iam_action(action):
+            denied = AccessDenied(IAM_NEEDS_MFA)
+            await record_refusal(principal, action, resource, denied)
+            raise denied
         if principal.password_change_required and action not in PASSWORD_CHANGE_ACTIONS:
             refused = PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
             await record_refusal(principal, action, resource, refused)
@@ -124,6 +147,11 @@ class GatewayContext:
             await record_denial(principal, action, resource, decision)
             raise access_denied(principal, action, resource, decision)
         return principal
+
+
+def iam_action(action: str) -> bool:
+    """Whether `action` is an IAM operation (`iam:…`, any case)."""
+    return action.lower().startswith("iam:")
 
 
 async def build_context(request: Request, response: Response | None = None) -> GatewayContext:

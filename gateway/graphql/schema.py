@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 
 from gateway.config import Settings
 from gateway.graphql import limits
+from gateway.graphql.access_keys import AccessKeyMutations, AccessKeyQueries
 from gateway.graphql.accounts import AccountMutations, AccountQueries
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
@@ -24,6 +25,7 @@ Query = merge_types(
         AccountQueries,
         PasswordPolicyQueries,
         UserQueries,
+        AccessKeyQueries,
         GroupQueries,
         PolicyQueries,
     ),
@@ -35,6 +37,7 @@ Mutation = merge_types(
         AccountMutations,
         PasswordPolicyMutations,
         UserMutations,
+        AccessKeyMutations,
         GroupMutations,
         PolicyMutations,
     ),

@@ -317,7 +317,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
         except GatewayError as error:  # raised while building the context (credentials)
             record.outcome = "rejected"
             status = GATEWAY_ERROR_STATUS.get(type(error), 400)
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            headers = {"WWW-Authenticate": "Bearer, GatewayKey"} if status == 401 else {}
             if media_type == APPLICATION_JSON:
                 status = 200
             return Response(

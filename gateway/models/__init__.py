@@ -4,6 +4,7 @@ Tortoise discovers the models through this package (app label `models`, see
 `gateway.db.tortoise_config`); the rest of the gateway imports them from here.
 """
 
+from gateway.models.access_keys import AccessKey, AccessKeyStatus
 from gateway.models.accounts import Account, RootUser
 from gateway.models.audit import AuditEvent, Outcome
 from gateway.models.groups import Group, GroupMembership
@@ -19,6 +20,8 @@ from gateway.models.sessions import PrincipalKind, Session
 from gateway.models.users import LoginProfile, User
 
 __all__ = [
+    "AccessKey",
+    "AccessKeyStatus",
     "Account",
     "AccountPasswordPolicy",
     "AuditEvent",
@@ -43,6 +46,7 @@ __models__ = [
     RootUser,
     User,
     LoginProfile,
+    AccessKey,
     AccountPasswordPolicy,
     PasswordHistory,
     Group,

@@ -58,6 +58,12 @@ class Session(Model):
     # Set at sign-in when the password has expired or an administrator asked for a reset: the
     # session may then only change the password (and ask who it is, and sign out).
     password_change_required = fields.BooleanField(default=False)
+    # Temporary credentials from GetSessionToken (null for sign-in sessions): the `ASIA…` key
+    # id and the hash of its secret, which authenticate like the bearer token does, and the
+    # long-term `AKIA…` key that asked for them (kept as text: the session outlives the key).
+    access_key_id = fields.CharField(max_length=21, null=True, unique=True)
+    secret_hash = fields.CharField(max_length=64, null=True)
+    via_access_key = fields.CharField(max_length=21, null=True)
 
     class Meta:
         table = "sessions"

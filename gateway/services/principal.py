@@ -18,6 +18,8 @@ class Principal:
     `id` is the unique id (`AIDA…` for a user, the account id for root); `name` the user name
     (None for root). The session fields describe how this call was authenticated;
     `password_change_required` says the session may do nothing but change its password.
+    `access_key_id` is the key the request was signed with: `AKIA…` for a long-term access key
+    (then `session_id` is None), `ASIA…` for GetSessionToken credentials, None for a sign-in.
     """
 
     kind: PrincipalKind
@@ -32,6 +34,7 @@ class Principal:
     mfa_authenticated_at: datetime | None = None
     session_issued_at: datetime | None = None
     password_change_required: bool = False
+    access_key_id: str | None = None
 
     @classmethod
     def root(cls, account_id: str, **session: Any) -> Principal:
@@ -62,6 +65,22 @@ class Principal:
     def is_root(self) -> bool:
         """True for the account's root user."""
         return self.kind is PrincipalKind.ROOT
+
+    @property
+    def long_term_key(self) -> bool:
+        """True when the request was signed with a long-term (`AKIA…`) access key."""
+        return self.access_key_id is not None and self.session_id is None
+
+    @property
+    def temporary_without_mfa(self) -> bool:
+        """True for GetSessionToken credentials issued without MFA, which AWS lets call no IAM
+        operation ("You cannot call any IAM API operations unless MFA authentication
+        information is included in the request")."""
+        return (
+            self.session_id is not None
+            and self.access_key_id is not None
+            and self.mfa_authenticated_at is None
+        )
 
     @property
     def policy_type(self) -> str:
@@ -95,7 +114,8 @@ class Principal:
         if self.source_ip:
             context["aws:SourceIp"] = self.source_ip
         if self.session_id is not None:
-            # Sessions always say whether MFA was used; long-term keys (later) carry no MFA keys.
+            # Sessions always say whether MFA was used; requests signed with a long-term access
+            # key carry no MFA keys at all (AWS: the key is absent, not "false").
             mfa = self.mfa_authenticated_at is not None
             context["aws:MultiFactorAuthPresent"] = "true" if mfa else "false"
             if self.mfa_authenticated_at is not None:

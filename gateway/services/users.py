@@ -31,6 +31,7 @@ from gateway.errors import (
 )
 from gateway.ids import USER_PREFIX, new_unique_id
 from gateway.models import (
+    AccessKey,
     EntityKind,
     Group,
     GroupMembership,
@@ -336,16 +337,19 @@ async def delete_user(actor: Principal, user_name: str) -> None:
 def _deletion_blockers(user: User) -> list[tuple[QuerySet[Any], str]]:
     """What must go before the user can, in AWS's order, each with AWS's DeleteConflict message.
 
-    Hook: access keys ("Cannot delete entity, must delete access keys first."), signing
-    certificates, SSH keys, service-specific credentials and MFA devices ("Cannot delete
-    entity, must delete MFA device first.") come with their issues; insert their queries
-    between the login profile and the inline policies, which is where AWS lists them.
+    Hook: signing certificates, SSH keys, service-specific credentials and MFA devices
+    ("Cannot delete entity, must delete MFA device first.") come with their issues; insert
+    their queries between the access keys and the inline policies, where AWS lists them.
     """
     kind = EntityKind.USER.value
     return [
         (
             LoginProfile.filter(user_id=user.id),
             "Cannot delete entity, must delete login profile first.",
+        ),
+        (
+            AccessKey.filter(user_id=user.id),
+            "Cannot delete entity, must delete access keys first.",
         ),
         (
             InlinePolicy.filter(entity_kind=kind, entity_id=user.id),

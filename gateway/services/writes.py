@@ -86,7 +86,13 @@ async def record(
     details: dict[str, Any] | None = None,
     using: BaseDBAsyncClient | None = None,
 ) -> None:
-    """Write one audit event (in `using`'s transaction when given)."""
+    """Write one audit event (in `using`'s transaction when given).
+
+    A call signed with an access key names the key (`signedWith`), as CloudTrail's
+    `userIdentity.accessKeyId` does.
+    """
+    if actor.access_key_id is not None:
+        details = {**(details or {}), "signedWith": actor.access_key_id}
     await AuditEvent.create(
         account_id=actor.account_id,
         principal_arn=actor.arn,

@@ -21,6 +21,7 @@ UNGUARDED = {
     ("Mutation", "signIn"),
     ("Mutation", "signInRoot"),
     ("Mutation", "signOut"),
+    ("Mutation", "getSessionToken"),  # AWS: no policy can control authentication operations
     ("User", "permissionsBoundary"),  # part of GetUser, which the parent field required
 }
 # Resolver-backed fields that only reshape data their parent already holds.

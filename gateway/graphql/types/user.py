@@ -11,13 +11,15 @@ from gateway import models
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import Connection, PolicyDocument, Tag, slice_connection
-from gateway.services import inline_policies, login_profiles
+from gateway.services import access_keys, inline_policies, login_profiles
 
 if TYPE_CHECKING:
+    from gateway.graphql.types.access_key import AccessKey
     from gateway.graphql.types.group import Group
     from gateway.graphql.types.policy import Policy
 
 GroupType = Annotated["Group", strawberry.lazy("gateway.graphql.types.group")]
+AccessKeyType = Annotated["AccessKey", strawberry.lazy("gateway.graphql.types.access_key")]
 PolicyType = Annotated["Policy", strawberry.lazy("gateway.graphql.types.policy")]
 Info = strawberry.Info[GatewayContext, None]
 
@@ -142,6 +144,17 @@ class User:
         actor = await info.context.principal()
         profile = await login_profiles.get_login_profile(actor, self.user_name)
         return LoginProfile.from_model(self.user_name, profile)
+
+    @strawberry.field(
+        description="The user's access keys, without secrets (ListAccessKeys).",
+        extensions=[authorize("iam:ListAccessKeys", "{arn}")],
+    )
+    async def access_keys(self, info: Info) -> list[AccessKeyType] | None:
+        from gateway.graphql.types.access_key import AccessKey
+
+        actor = await info.context.principal()
+        _, found = await access_keys.list_access_keys(actor, self.user_name)
+        return [AccessKey.from_model(key, self.user_name, self.arn) for key in found]
 
     @strawberry.field(description="The policy capping the user's permissions, if any.")
     async def permissions_boundary(self) -> PermissionsBoundary | None:

@@ -1,0 +1,113 @@
+"""GetSessionToken: temporary credentials for a caller signed in with a long-term access key.
+
+The answer holds an `ASIA…` access key id with its secret, a session token and the expiry.
+Either form authenticates later requests as the same user (or root), with the same
+permissions: `Authorization: Bearer <sessionToken>`, or
+`Authorization: GatewayKey <ASIA…>:<secret>`. Both are stored only as hashes, on a `Session`
+row like a sign-in's, so expiry, revocation and caching work exactly as for sign-in sessions.
+
+As in AWS: only long-term credentials may call it ("Cannot call GetSessionToken with session
+credentials"); no policy can allow or deny it (IAM UG, "Permissions for GetSessionToken":
+"You cannot use policies to control authentication operations"); durations run from 900 s
+to 129,600 s (36 h), 43,200 s by default, and a root user's sessions are cut to 3,600 s
+(AWS: "If the duration is longer than one hour, the session for AWS account owners defaults
+to one hour"). MFA devices do not exist yet, so `serialNumber` / `tokenCode` are refused and
+the credentials carry `aws:MultiFactorAuthPresent` "false".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gateway import clock
+from gateway.auth.tokens import hash_token, new_token
+from gateway.errors import AccessDenied, InvalidInput
+from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
+from gateway.models import PrincipalKind, RootUser, Session
+from gateway.services.access_keys import hash_secret, new_secret
+from gateway.services.principal import Principal
+from gateway.services.users import audited_precheck
+from gateway.services.validation import violation
+from gateway.services.writes import writing
+
+ACTION = "sts:GetSessionToken"
+MIN_DURATION = 900
+MAX_DURATION = 129_600
+DEFAULT_DURATION = 43_200
+ROOT_MAX_DURATION = 3_600
+SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
+MFA_NOT_AVAILABLE = (
+    "MFA devices are not available yet: call getSessionToken without serialNumber and tokenCode."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemporaryCredentials:
+    """GetSessionToken's answer; the secret and token are shown only here, once."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: datetime
+
+
+async def get_session_token(
+    actor: Principal,
+    *,
+    duration_seconds: int | None = None,
+    serial_number: str | None = None,
+    token_code: str | None = None,
+) -> TemporaryCredentials:
+    """Temporary credentials for the caller (see the module docstring).
+
+    ValidationError for a duration out of range; InvalidInput for MFA arguments; AccessDenied
+    unless the caller signed this request with a long-term access key.
+    """
+    async with audited_precheck(actor, ACTION, actor.arn):
+        if duration_seconds is not None:
+            if duration_seconds < MIN_DURATION:
+                raise violation(
+                    str(duration_seconds),
+                    "durationSeconds",
+                    f"Member must have value greater than or equal to {MIN_DURATION}",
+                )
+            if duration_seconds > MAX_DURATION:
+                raise violation(
+                    str(duration_seconds),
+                    "durationSeconds",
+                    f"Member must have value less than or equal to {MAX_DURATION}",
+                )
+        if serial_number is not None or token_code is not None:
+            raise InvalidInput(MFA_NOT_AVAILABLE)
+        if not actor.long_term_key:
+            raise AccessDenied(SESSION_CREDENTIALS)
+        root = await RootUser.get(account_id=actor.account_id) if actor.is_root else None
+
+    duration = DEFAULT_DURATION if duration_seconds is None else duration_seconds
+    if actor.is_root:
+        duration = min(duration, ROOT_MAX_DURATION)
+    token, secret = new_token(), new_secret()
+    key_id = new_unique_id(TEMPORARY_KEY_PREFIX)
+    now = clock.now()
+    session = Session(
+        id=new_session_id(),
+        token_hash=hash_token(token),
+        account_id=actor.account_id,
+        principal_kind=PrincipalKind.ROOT.value if root is not None else PrincipalKind.USER.value,
+        user_id=None if root is not None else actor.id,
+        root_id=root.id if root is not None else None,
+        created_at=now,
+        expires_at=now + timedelta(seconds=duration),
+        last_used_at=now,
+        source_ip=actor.source_ip,
+        access_key_id=key_id,
+        secret_hash=hash_secret(key_id, secret),
+        via_access_key=actor.access_key_id,
+    )
+    async with writing(actor, ACTION, actor.arn, changes_permissions=False) as tx:
+        await session.save(using_db=tx.connection, force_create=True)
+        tx.details.update(
+            accessKeyId=key_id, viaAccessKey=actor.access_key_id, durationSeconds=duration
+        )
+    return TemporaryCredentials(key_id, secret, token, session.expires_at)
