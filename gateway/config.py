@@ -19,6 +19,11 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
 | `GATEWAY_MAX_BODY_BYTES` | `max_body_bytes` | `1048576` |
 | `GATEWAY_ROOT_ACCESS_KEYS` | `root_access_keys` | `false` |
+| `GATEWAY_LOCKOUT_IDENTITY_FAILURES` | `lockout_identity_failures` | `5` |
+| `GATEWAY_LOCKOUT_ADDRESS_FAILURES` | `lockout_address_failures` | `20` |
+| `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
+| `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
+| `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
 """
 
 from __future__ import annotations
@@ -66,6 +71,16 @@ class Settings:
     root_access_keys: bool = False
     """Let the root user create access keys. Off by default: AWS's best practice is that root
     has none."""
+    lockout_identity_failures: int = 5
+    """Failed sign-ins of one identity (user, root, or unknown user name) that lock it."""
+    lockout_address_failures: int = 20
+    """Failed sign-ins from one source address that lock the address."""
+    lockout_window_seconds: int = 900
+    """A counter forgets its failures after this long without a failure or a lockout."""
+    lockout_delay_seconds: int = 30
+    """The first lockout's length; each further failure doubles it."""
+    lockout_max_delay_seconds: int = 900
+    """The longest lockout."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -93,6 +108,13 @@ class Settings:
             cors_origins=_list(env, "GATEWAY_CORS_ORIGINS"),
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_048_576, minimum=1024),
             root_access_keys=_bool(env, "GATEWAY_ROOT_ACCESS_KEYS", False),
+            lockout_identity_failures=_int(env, "GATEWAY_LOCKOUT_IDENTITY_FAILURES", 5, minimum=1),
+            lockout_address_failures=_int(env, "GATEWAY_LOCKOUT_ADDRESS_FAILURES", 20, minimum=1),
+            lockout_window_seconds=_int(env, "GATEWAY_LOCKOUT_WINDOW_SECONDS", 900, minimum=1),
+            lockout_delay_seconds=_int(env, "GATEWAY_LOCKOUT_DELAY_SECONDS", 30, minimum=1),
+            lockout_max_delay_seconds=_int(
+                env, "GATEWAY_LOCKOUT_MAX_DELAY_SECONDS", 900, minimum=1
+            ),
         )
 
 

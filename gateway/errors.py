@@ -132,7 +132,8 @@ class PasswordChangeRequired(GatewayError):
 
 
 class Throttled(GatewayError):
-    """Too many attempts; retry later."""
+    """Too many attempts; retry later (`extensions.retryAfterSeconds` says when; the HTTP view
+    adds a `Retry-After` header)."""
 
     code = "Throttled"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -15,6 +15,8 @@ class Result:
     status: int
     data: dict[str, Any] | None
     errors: list[dict[str, Any]]
+    headers: dict[str, str] = field(default_factory=dict)
+    """The response's headers, names in lower case."""
 
     def error_codes(self) -> list[str]:
         """The `extensions.code` of every error, in order."""
@@ -48,7 +50,12 @@ class Api:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         body = response.json()
-        return Result(response.status_code, body.get("data"), body.get("errors") or [])
+        return Result(
+            response.status_code,
+            body.get("data"),
+            body.get("errors") or [],
+            {name.lower(): value for name, value in response.headers.items()},
+        )
 
     async def sign_in(self, account: str, user_name: str, password: str) -> str:
         """A session token for an IAM user."""

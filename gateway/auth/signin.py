@@ -8,6 +8,11 @@ A user whose password has expired under the account's password policy (`max_pass
 or whose login profile says `password_reset_required`, signs in to a session that may only
 change the password (AWS's console asks for a new password there and then). With the policy's
 `hard_expiry`, an expired password does not sign in at all: an administrator must reset it.
+
+Failed sign-ins are counted, and lock the identity or the source address for a while
+(`gateway.auth.throttling`): a locked sign-in is refused with `Throttled`, right password or
+not, after the same decoy verification as an unknown user's. `throttling.unlock_login_profile`
+lifts a user's lock.
 """
 
 from __future__ import annotations
@@ -17,16 +22,18 @@ from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
+from gateway.auth import throttling
 from gateway.auth.sessions import principal_of
+from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
-from gateway.errors import Unauthenticated
+from gateway.errors import GatewayError, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
 from gateway.services.accounts import find_account
 from gateway.services.password_policy import password_expired, policy_for
 from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
-from gateway.services.users import find_user
+from gateway.services.users import attempted_arn, find_user
 from gateway.services.writes import record, writing
 
 SIGN_IN_FAILED = "Your authentication information is incorrect. Please try again."
@@ -48,15 +55,28 @@ class SignedIn:
 
 
 async def sign_in_root(
-    email: str, password: str, *, source_ip: str = "", ttl_seconds: int
+    email: str,
+    password: str,
+    *,
+    source_ip: str = "",
+    ttl_seconds: int,
+    lockout: Lockout = DEFAULT_LOCKOUT,
 ) -> SignedIn:
-    """A session for the root user with that e-mail and password; Unauthenticated otherwise."""
+    """A session for the root user with that e-mail and password; Unauthenticated otherwise,
+    Throttled while the root user or the source address is locked."""
     root = await RootUser.get_or_none(email=email.strip().lower())
+    arn = root_arn(root.account_id) if root is not None else None
+    identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
+    counters = throttling.counters(identity, source_ip, lockout)
+    audit = (root.account_id, arn) if root is not None and arn is not None else None
+    await _refuse_if_locked(counters, password, audit, source_ip)
     stored = root.password_hash if root is not None else decoy_hash()
-    if not verify_password(stored, password) or root is None:
-        if root is not None:
-            await _record_failure(root.account_id, root_arn(root.account_id), source_ip)
+    if not verify_password(stored, password) or root is None or arn is None:
+        await throttling.record_failure(counters, lockout)
+        if root is not None and arn is not None:
+            await _record_failure(root.account_id, arn, source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
+    await throttling.clear(identity)
     return await _open_session(
         account_id=root.account_id,
         kind=PrincipalKind.ROOT,
@@ -68,14 +88,32 @@ async def sign_in_root(
 
 
 async def sign_in_user(
-    account: str, user_name: str, password: str, *, source_ip: str = "", ttl_seconds: int
+    account: str,
+    user_name: str,
+    password: str,
+    *,
+    source_ip: str = "",
+    ttl_seconds: int,
+    lockout: Lockout = DEFAULT_LOCKOUT,
 ) -> SignedIn:
-    """A session for the IAM user `user_name` of the account (id or alias)."""
+    """A session for the IAM user `user_name` of the account (id or alias); Unauthenticated
+    otherwise, Throttled while the user (or name) or the source address is locked."""
     found = await find_account(account.strip())
     user = await find_user(found.id, user_name) if found is not None else None
+    if user is not None:
+        identity = throttling.identity_key(user.arn)
+    else:
+        identity = throttling.unknown_user_key(found.id if found else account, user_name)
+    counters = throttling.counters(identity, source_ip, lockout)
+    audit = None
+    if found is not None:
+        arn = user.arn if user is not None else attempted_arn("user", found.id, "/", user_name)
+        audit = (found.id, arn)
+    await _refuse_if_locked(counters, password, audit, source_ip)
     profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
     stored = profile.password_hash if profile is not None else decoy_hash()
     if not verify_password(stored, password) or user is None or profile is None:
+        await throttling.record_failure(counters, lockout)
         if user is not None:
             await _record_failure(user.account_id, user.arn, source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
@@ -84,6 +122,7 @@ async def sign_in_user(
     if expired and policy.hard_expiry:
         await _record_failure(user.account_id, user.arn, source_ip)
         raise Unauthenticated(PASSWORD_EXPIRED)
+    await throttling.clear(identity)
     return await _open_session(
         account_id=user.account_id,
         kind=PrincipalKind.USER,
@@ -143,8 +182,27 @@ async def _open_session(
     return SignedIn(token, expires_at, principal)
 
 
-async def _record_failure(account_id: str, arn: str, source_ip: str) -> None:
+async def _refuse_if_locked(
+    counters: list[throttling.Counter],
+    password: str,
+    audit: tuple[str, str] | None,
+    source_ip: str,
+) -> None:
+    """Raise Throttled (audited when the account is known) if a counter is locked."""
+    refusal = await throttling.check(counters)
+    if refusal is None:
+        return
+    verify_password(decoy_hash(), password)  # the cost of a real attempt, so time tells nothing
+    if audit is not None:
+        await _record_failure(*audit, source_ip, refusal)
+    raise refusal
+
+
+async def _record_failure(
+    account_id: str, arn: str, source_ip: str, error: GatewayError | None = None
+) -> None:
     attempted = Principal(
         kind=PrincipalKind.USER, account_id=account_id, arn=arn, id="", source_ip=source_ip
     )
-    await record(attempted, SIGN_IN, arn, Outcome.FAILED, error_code=Unauthenticated.code)
+    code = error.code if error is not None else Unauthenticated.code
+    await record(attempted, SIGN_IN, arn, Outcome.FAILED, error_code=code)

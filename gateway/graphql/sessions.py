@@ -1,15 +1,20 @@
-"""Signing in and out, and asking who one is."""
+"""Signing in and out, asking who one is, one's sessions, and revoking or unlocking a user's."""
 
 from __future__ import annotations
 
 import strawberry
 
-from gateway.auth import signin
+from gateway.auth import signin, throttling
+from gateway.auth.throttling import Lockout
+from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.identity import CallerIdentity, SignInPayload
+from gateway.graphql.types.session import SessionInfo
 from gateway.graphql.types.user import User
+from gateway.services import sessions
 
 Info = strawberry.Info[GatewayContext, None]
+USER = "arn:aws:iam::{account}:user{path}{userName}"
 
 
 @strawberry.type
@@ -29,6 +34,16 @@ class SessionQueries:
         auth = await info.context.authenticated()
         return User.from_model(auth.user) if auth.user is not None else None
 
+    @strawberry.field(
+        description="The caller's active sessions (sign-ins and GetSessionToken credentials), "
+        "newest first; `current` marks the one this request uses. Needs no permission: "
+        "they are the caller's own."
+    )
+    async def sessions(self, info: Info) -> list[SessionInfo]:
+        actor = await info.context.principal()
+        found = await sessions.active_sessions(actor)
+        return [SessionInfo.from_model(s, current_id=actor.session_id) for s in found]
+
 
 @strawberry.type
 class SessionMutations:
@@ -44,6 +59,7 @@ class SessionMutations:
             password,
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
+            lockout=Lockout.from_settings(info.context.settings),
         )
         return _payload(signed_in)
 
@@ -54,6 +70,7 @@ class SessionMutations:
             password,
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
+            lockout=Lockout.from_settings(info.context.settings),
         )
         return _payload(signed_in)
 
@@ -61,6 +78,24 @@ class SessionMutations:
     async def sign_out(self, info: Info) -> bool:
         await signin.sign_out(await info.context.principal())
         return True
+
+    @strawberry.mutation(
+        description="End every session of a user, GetSessionToken credentials included (a "
+        "gateway operation); their tokens fail on the next request. Returns how many.",
+        extensions=[authorize(sessions.REVOKE, USER)],
+    )
+    async def revoke_sessions(self, info: Info, user_name: str) -> int | None:
+        actor = await info.context.principal()
+        return await sessions.revoke_sessions(actor, user_name)
+
+    @strawberry.mutation(
+        description="Lift a user's sign-in lockout and forget its failed attempts (a gateway "
+        "operation: AWS has no lockout). True if there was anything to clear.",
+        extensions=[authorize(throttling.UNLOCK, USER)],
+    )
+    async def unlock_login_profile(self, info: Info, user_name: str) -> bool | None:
+        actor = await info.context.principal()
+        return await throttling.unlock_login_profile(actor, user_name)
 
 
 def _payload(signed_in: signin.SignedIn) -> SignInPayload:

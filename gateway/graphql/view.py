@@ -15,7 +15,9 @@ The checks, in the order they run (request → status; the spec's clause in brac
   run, or variables that cannot be coerced → a request error: 400 in
   application/graphql-response+json, 200 in application/json [Document parsing failure,
   Document validation failure, Operation cannot be determined, Variable coercion failure].
-- an executed operation, field errors or not → 200 [Field errors during execution].
+- an executed operation, field errors or not → 200 [Field errors during execution]; except
+  that an operation whose data is null because a field was `Throttled` (a locked sign-in)
+  → 429 in application/graphql-response+json, and `Retry-After` in both media types.
 - a `GatewayError` while building the context (a bad token) → 401 (`WWW-Authenticate:
   Bearer`), 403, 429 or 400 in application/graphql-response+json; 200 in application/json.
 - anything unexpected → masked; 500 (200 in application/json).
@@ -318,6 +320,8 @@ class GatewayGraphQL(GraphQL[Any, None]):
             record.outcome = "rejected"
             status = GATEWAY_ERROR_STATUS.get(type(error), 400)
             headers = {"WWW-Authenticate": "Bearer, GatewayKey"} if status == 401 else {}
+            if "retryAfterSeconds" in error.extensions:
+                headers["Retry-After"] = str(error.extensions["retryAfterSeconds"])
             if media_type == APPLICATION_JSON:
                 status = 200
             return Response(
@@ -455,6 +459,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
                 sub_response.status_code = 500 if failed else 400
         elif errors:
             record.outcome = "error"
+            _throttle(request, errors, data_is_null=result.data is None)
         return formatted
 
     def create_response(
@@ -475,6 +480,23 @@ class GatewayGraphQL(GraphQL[Any, None]):
     async def render_graphql_ide(self, request: Any) -> Response:  # pragma: no cover - unused
         assert self._graphiql is not None
         return await self._graphiql(request)
+
+
+def _throttle(request: Any, errors: list[GraphQLError], *, data_is_null: bool) -> None:
+    """`Retry-After` for a result with Throttled errors, and 429 when nothing else ran."""
+    waits = [
+        int(error.extensions["retryAfterSeconds"])
+        for error in errors
+        if error.extensions
+        and error.extensions.get("code") == Throttled.code
+        and "retryAfterSeconds" in error.extensions
+    ]
+    sub_response: _SubResponse | None = getattr(request.state, "graphql_sub_response", None)
+    if not waits or sub_response is None:
+        return
+    sub_response.headers["Retry-After"] = str(max(waits))
+    if data_is_null and sub_response.media_type_choice == GRAPHQL_RESPONSE_JSON:
+        sub_response.status_code = 429
 
 
 def wants_graphiql(request: Request) -> bool:

@@ -17,6 +17,7 @@ from gateway.models.policies import (
     PolicyVersion,
 )
 from gateway.models.sessions import PrincipalKind, Session
+from gateway.models.throttles import SignInThrottle
 from gateway.models.users import LoginProfile, User
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "PrincipalKind",
     "RootUser",
     "Session",
+    "SignInThrottle",
     "User",
 ]
 
@@ -56,5 +58,6 @@ __models__ = [
     PolicyAttachment,
     InlinePolicy,
     Session,
+    SignInThrottle,
     AuditEvent,
 ]

@@ -9,7 +9,8 @@ uvicorn binds the port itself (`--host/--port`: a socket handed over with `--fd`
 Unix socket and loses TCP_NODELAY, adding ~40 ms to every response); a free port is picked
 first and the start retried if another process took it meanwhile. The server is ready when
 `/healthz` answers 200, and is stopped with SIGTERM (then SIGKILL) at the end. Its log is
-shown if it fails to start.
+shown if it fails to start; pass `captured=[]` to get the whole log after the block (with
+`log_level` / `log_config` to choose what it holds).
 """
 
 from __future__ import annotations
@@ -33,8 +34,20 @@ STARTS = 3
 
 
 @contextlib.contextmanager
-def serve(factory: str, database_url: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Run uvicorn with the app factory `module:function` and yield the server's base URL."""
+def serve(
+    factory: str,
+    database_url: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    log_level: str = "warning",
+    log_config: Path | None = None,
+    captured: list[str] | None = None,
+) -> Iterator[str]:
+    """Run uvicorn with the app factory `module:function` and yield the server's base URL.
+
+    `captured`, if given, receives the server's whole log (stdout and stderr) once it stopped;
+    `log_config` is a uvicorn `--log-config` file (JSON dictConfig), for more than its loggers.
+    """
     for attempt in range(STARTS):
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -60,9 +73,10 @@ def serve(factory: str, database_url: str, env: Mapping[str, str] | None = None)
             "on",
             "--ws",
             "none",
-            "--no-access-log",
+            "--no-access-log" if log_config is None else "--access-log",
             "--log-level",
-            "warning",
+            log_level,
+            *(["--log-config", str(log_config)] if log_config is not None else []),
         ]
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(
@@ -80,6 +94,8 @@ def serve(factory: str, database_url: str, env: Mapping[str, str] | None = None)
                 except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
                     process.kill()
                     process.wait()
+                if captured is not None:
+                    captured.append(_read(log))
 
 
 def _free_port() -> int:

@@ -17,6 +17,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 UNGUARDED = {
     ("Query", "whoAmI"),
     ("Query", "me"),
+    ("Query", "sessions"),  # the caller's own sessions, like whoAmI
     ("Query", "authorize"),
     ("Mutation", "signIn"),
     ("Mutation", "signInRoot"),

@@ -1,0 +1,47 @@
+"""Sessions: listing one's own, and revoking a user's (RevokeSessions, a gateway operation).
+
+A session is a `Session` row: a sign-in's bearer token, or GetSessionToken's temporary
+credentials. It is active while neither revoked nor expired. Revoking sets `revoked_at`; the
+token fails on the next request, at once on the replica that revoked it (every write empties
+its credential cache) and within `GATEWAY_SESSION_CACHE_MS` on the others. Deleting a user
+deletes its sessions with it (the foreign key cascades), in the same transaction.
+"""
+
+from __future__ import annotations
+
+from gateway import clock
+from gateway.models import PrincipalKind, Session
+from gateway.services.principal import Principal
+from gateway.services.users import attempted_arn, audited_precheck, reload_user, user_by_name
+from gateway.services.writes import writing
+
+REVOKE = "gateway:RevokeSessions"
+
+
+async def active_sessions(actor: Principal) -> list[Session]:
+    """The caller's sessions that are neither revoked nor expired, newest first."""
+    query = Session.filter(revoked_at=None, expires_at__gt=clock.now())
+    if actor.is_root:
+        query = query.filter(account_id=actor.account_id, principal_kind=PrincipalKind.ROOT.value)
+    else:
+        query = query.filter(user_id=actor.id)
+    return await query.order_by("-created_at", "id")
+
+
+async def revoke_sessions(actor: Principal, user_name: str) -> int:
+    """End every active session of the user, GetSessionToken credentials included; returns
+    how many. NoSuchEntity for an unknown user."""
+    async with audited_precheck(
+        actor, REVOKE, attempted_arn("user", actor.account_id, "/", user_name)
+    ):
+        user = await user_by_name(actor.account_id, user_name)
+    async with writing(actor, REVOKE, user.arn, changes_permissions=False) as tx:
+        conn = tx.connection
+        user = await reload_user(user, conn)
+        revoked = (
+            await Session.filter(user_id=user.id, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=clock.now())
+        )
+        tx.details.update(userName=user.name, revokedSessions=revoked)
+    return revoked

@@ -1,0 +1,133 @@
+"""No secret reaches the logs: a live server logs everything (DEBUG, every logger, SQL and
+access log included) through a whole scenario, and none of the passwords, tokens or secrets
+the scenario used or received appears in what it wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from gateway.models import Account
+from tests.api import Api
+from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.e2e.conftest import serve
+
+USER_PASSWORD = "Espresso-Doppio-77"
+NEW_PASSWORD = "Flat-White-Oat-88"
+READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+WRONG_PASSWORDS = [f"Not-The-Passw0rd-{n}" for n in range(6)]
+
+EVERYTHING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "DEBUG", "handlers": ["stderr"]},
+    "loggers": {
+        name: {"level": "DEBUG", "handlers": [], "propagate": True}
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "tortoise", "gateway")
+    },
+}
+
+
+async def _scenario(api: Api, account: Account) -> list[str]:
+    """Everything a session of real use does; returns every secret it saw."""
+    secrets = [ROOT_PASSWORD, USER_PASSWORD, NEW_PASSWORD, *WRONG_PASSWORDS]
+    signed_in = await api(
+        "mutation($e: String!, $p: String!) { signInRoot(email: $e, password: $p) { token } }",
+        {"e": ROOT_EMAIL, "p": ROOT_PASSWORD},
+    )
+    assert signed_in.data is not None, signed_in.errors
+    root_token = signed_in.data["signInRoot"]["token"]
+    secrets.append(root_token)
+    for name in ("alice", "bob"):
+        made = await api(
+            "mutation($u: String!, $p: String!, $a: String!, $c: String!) {"
+            " createUser(input: {userName: $u}) { arn }"
+            " createLoginProfile(userName: $u, password: $p) { userName }"
+            " attachUserPolicy(userName: $u, policyArn: $a) { userName }"
+            " change: attachUserPolicy(userName: $u, policyArn: $c) { userName } }",
+            {"u": name, "p": USER_PASSWORD, "a": READ_ONLY, "c": CHANGE_PASSWORD},
+            token=root_token,
+        )
+        assert made.errors == [], made.errors
+    alice = await api.sign_in(account.id, "alice", USER_PASSWORD)
+    secrets.append(alice)
+    changed = await api(
+        "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) }",
+        {"o": USER_PASSWORD, "n": NEW_PASSWORD},
+        token=alice,
+    )
+    assert changed.errors == [], changed.errors
+    key = await api(
+        'mutation { createAccessKey(userName: "alice") { accessKeyId secretAccessKey } }',
+        token=root_token,
+    )
+    assert key.data is not None, key.errors
+    key_id, key_secret = (
+        key.data["createAccessKey"]["accessKeyId"],
+        key.data["createAccessKey"]["secretAccessKey"],
+    )
+    secrets.append(key_secret)
+    temporary = await api(
+        "mutation { getSessionToken(durationSeconds: 900)"
+        " { accessKeyId secretAccessKey sessionToken } }",
+        key=(key_id, key_secret),
+    )
+    assert temporary.data is not None, temporary.errors
+    credentials = temporary.data["getSessionToken"]
+    secrets += [credentials["secretAccessKey"], credentials["sessionToken"]]
+    who = await api("{ whoAmI { arn } }", token=credentials["sessionToken"])
+    assert who.errors == [], who.errors
+    for wrong in WRONG_PASSWORDS[:5]:
+        failed = await api(
+            "mutation($a: String!, $p: String!) {"
+            ' signIn(account: $a, userName: "bob", password: $p) { token } }',
+            {"a": account.id, "p": wrong},
+        )
+        assert failed.error_codes() == ["Unauthenticated"]
+    locked = await api(
+        "mutation($a: String!, $p: String!) {"
+        ' signIn(account: $a, userName: "bob", password: $p) { token } }',
+        {"a": account.id, "p": USER_PASSWORD},
+    )
+    assert locked.error_codes() == ["Throttled"]
+    signed_out = await api("mutation { signOut }", token=alice)
+    assert signed_out.errors == [], signed_out.errors
+    refused = await api("{ whoAmI { arn } }", token=alice)
+    assert refused.error_codes() == ["Unauthenticated"]
+    return secrets
+
+
+async def test_no_password_token_or_secret_appears_in_the_server_log(
+    database_url: str, account: Account, tmp_path: Path
+) -> None:
+    config = tmp_path / "logging.json"
+    config.write_text(json.dumps(EVERYTHING))
+    captured: list[str] = []
+    with serve(
+        "gateway.app:create_app",
+        database_url,
+        log_level="debug",
+        log_config=config,
+        captured=captured,
+    ) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            secrets = await _scenario(Api(client), account)
+    log = "".join(captured)
+    assert "POST /graphql" in log, "the access log was not captured"
+    assert "SELECT" in log.upper(), "the SQL log was not captured"
+    leaked = [secret for secret in secrets if secret in log]
+    assert leaked == [], "secrets in the server log"
+    for secret in secrets:  # nor any telling part of one (a token without its prefix, say)
+        core = secret.split("_", 1)[-1]
+        assert core[:12] not in log
