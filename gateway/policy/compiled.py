@@ -312,6 +312,14 @@ def _resource_test(statement: Statement) -> ResourceTest:
         return _static_resource_test(exact, static, negate)
 
     matchers = [_variable_matcher(template) for template in dynamic]
+    if len(matchers) == 1 and not static and not exact and not negate:
+        (only,) = matchers
+
+        def one_variable_pattern(request: Request) -> bool:
+            matcher = only(request)
+            return matcher is not None and matcher(request.resource)
+
+        return one_variable_pattern
 
     def dynamic_test(request: Request) -> bool:
         resource = request.resource
@@ -332,11 +340,16 @@ def _resource_test(statement: Statement) -> ResourceTest:
 def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]:
     """The matcher for a resource pattern with policy variables, remembered per value set."""
     lowered = tuple(key.lower() for key in template.variable_keys)
-    remembered: dict[tuple[tuple[str, ...] | None, ...], Matcher | None] = {}
+    single = lowered[0] if len(lowered) == 1 else None
+    remembered: dict[object, Matcher | None] = {}
 
     def matcher_for(request: Request) -> Matcher | None:
         context = request.keys
-        values = tuple([context.get(key) for key in lowered])
+        values: object = (
+            context.get(single)
+            if single is not None
+            else tuple([context.get(key) for key in lowered])
+        )
         found = remembered.get(values, _UNSEEN)
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]
