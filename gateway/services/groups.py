@@ -34,6 +34,7 @@ from gateway.services.users import (
     audited_precheck,
     page_by_name,
     reload_user,
+    rename,
     under_path,
     user_by_name,
 )
@@ -145,21 +146,10 @@ async def update_group(
         group = await group_by_name(account_id, group_name)
 
     async with writing(actor, action, group.arn) as tx:
-        conn = tx.connection
-        group = await _reload_group(group, conn)
-        name = new_group_name if new_group_name is not None else group.name
-        path = new_path if new_path is not None else group.path
-        if name.lower() != group.name_lower:
-            taken = Group.filter(account_id=account_id, name_lower=name.lower()).using_db(conn)
-            if await taken.exists():
-                raise _group_exists(name)
-        tx.details.update(groupName=group.name, newGroupName=name, newPath=path)
-        group.name, group.name_lower, group.path = name, name.lower(), path
-        group.arn = arns.group_arn(account_id, path, name)
-        try:
-            await group.save(using_db=conn, update_fields=["name", "name_lower", "path", "arn"])
-        except IntegrityError as error:
-            raise _group_exists(name) from error
+        group = await _reload_group(group, tx.connection)
+        old_name = group.name
+        await rename(group, tx.connection, new_group_name, new_path, arns.group_arn, _group_exists)
+        tx.details.update(groupName=old_name, newGroupName=group.name, newPath=group.path)
     return group
 
 

@@ -12,7 +12,7 @@ Also here, for the other aggregates: `audited_precheck`, `attempted_arn` and `pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -291,22 +291,35 @@ async def update_user(
         user = await user_by_name(account_id, user_name)
 
     async with writing(actor, action, user.arn) as tx:
-        conn = tx.connection
-        user = await reload_user(user, conn)
-        name = new_user_name if new_user_name is not None else user.name
-        path = new_path if new_path is not None else user.path
-        if name.lower() != user.name_lower:
-            taken = User.filter(account_id=account_id, name_lower=name.lower()).using_db(conn)
-            if await taken.exists():
-                raise _user_exists(name)
-        tx.details.update(userName=user.name, newUserName=name, newPath=path)
-        user.name, user.name_lower, user.path = name, name.lower(), path
-        user.arn = arns.user_arn(account_id, path, name)
-        try:
-            await user.save(using_db=conn, update_fields=["name", "name_lower", "path", "arn"])
-        except IntegrityError as error:
-            raise _user_exists(name) from error
+        user = await reload_user(user, tx.connection)
+        old_name = user.name
+        await rename(user, tx.connection, new_user_name, new_path, arns.user_arn, _user_exists)
+        tx.details.update(userName=old_name, newUserName=user.name, newPath=user.path)
     return user
+
+
+async def rename(
+    entity: Named,
+    connection: BaseDBAsyncClient,
+    new_name: str | None,
+    new_path: str | None,
+    arn_of: Callable[[str, str, str], str],
+    exists: Callable[[str], EntityAlreadyExists],
+) -> None:
+    """Give a user or group a new name and/or path (and so a new ARN), in `connection`'s
+    transaction; `exists(name)` is raised when another entity of its kind has the name."""
+    name = new_name if new_name is not None else entity.name
+    path = new_path if new_path is not None else entity.path
+    if name.lower() != entity.name_lower:
+        taken = type(entity).filter(account_id=entity.account_id, name_lower=name.lower())
+        if await taken.using_db(connection).exists():
+            raise exists(name)
+    entity.name, entity.name_lower, entity.path = name, name.lower(), path
+    entity.arn = arn_of(entity.account_id, path, name)
+    try:
+        await entity.save(using_db=connection, update_fields=["name", "name_lower", "path", "arn"])
+    except IntegrityError as error:
+        raise exists(name) from error
 
 
 async def delete_user(actor: Principal, user_name: str) -> None:
