@@ -27,9 +27,8 @@ from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
 from gateway.services.access_keys import hash_secret, new_secret
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
 from gateway.services.validation import violation
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 ACTION = "sts:GetSessionToken"
 MIN_DURATION = 900

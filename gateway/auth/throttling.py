@@ -41,8 +41,8 @@ from gateway.config import Settings
 from gateway.errors import Throttled
 from gateway.models import SignInThrottle
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, audited_precheck, user_by_name
-from gateway.services.writes import writing
+from gateway.services.users import attempted_arn, user_by_name
+from gateway.services.writes import audited_precheck, writing
 
 MAX_KEY = 255
 UNLOCK = "gateway:UnlockLoginProfile"

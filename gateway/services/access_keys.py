@@ -26,9 +26,9 @@ from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity
 from gateway.ids import ACCESS_KEY_PREFIX, new_unique_id
 from gateway.models import AccessKey, AccessKeyStatus, RootUser, User
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, audited_precheck, reload_user, user_by_name
+from gateway.services.users import attempted_arn, reload_user, user_by_name
 from gateway.services.validation import check_length, violation
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 ACCESS_KEYS_PER_USER = 2
 """Quota: access keys per user, and per root user (AWS's)."""

@@ -19,9 +19,8 @@ from gateway.ids import new_account_id
 from gateway.models import Account, PrincipalKind, RootUser
 from gateway.services.passwords import check_password_policy, hash_password
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
 from gateway.services.validation import check_length, violation
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
 _ALIAS = re.compile(ALIAS_PATTERN)

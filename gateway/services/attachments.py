@@ -35,9 +35,9 @@ from gateway.services.policies import (
     policy_not_found,
 )
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck, under_path
+from gateway.services.users import under_path
 from gateway.services.validation import check_name, check_path_prefix
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 POLICIES_PER_USER = 10
 """Managed policies attached to one user at most (AWS's default quota)."""

@@ -17,9 +17,8 @@ from gateway.models import ManagedPolicy, User
 from gateway.services.attachments import USER, find_entity
 from gateway.services.policies import check_policy_arn, find_policy
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
 from gateway.services.validation import check_name
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 
 async def _count(policy_id: str, delta: int, connection: BaseDBAsyncClient) -> None:

@@ -31,7 +31,6 @@ from gateway.services.principal import Principal
 from gateway.services.users import (
     MAX_EXISTING_NAME,
     attempted_arn,
-    audited_precheck,
     page_by_name,
     reload_user,
     rename,
@@ -39,7 +38,7 @@ from gateway.services.users import (
     user_by_name,
 )
 from gateway.services.validation import check_name, check_path
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 GROUPS_PER_USER = 10
 """Quota: groups a user can be a member of (AWS's default)."""

@@ -16,9 +16,8 @@ from gateway.policy import PolicyValidationError, parse_policy, policy_size
 from gateway.services.attachments import GROUP, USER, Identity, find_entity
 from gateway.services.policies import POLICY_NAME_MAX
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
 from gateway.services.validation import check_name
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 
 def _not_found(identity: Identity, policy_name: str) -> NoSuchEntity:

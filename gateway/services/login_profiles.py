@@ -26,11 +26,10 @@ from gateway.services.passwords import (
 from gateway.services.principal import Principal
 from gateway.services.users import (
     attempted_arn,
-    audited_precheck,
     reload_user,
     user_by_name,
 )
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 
 def no_profile(user_name: str) -> NoSuchEntity:

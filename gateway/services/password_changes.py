@@ -29,8 +29,7 @@ from gateway.services.passwords import (
     verify_password,
 )
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 ACTION = "iam:ChangePassword"
 WRONG_OLD_PASSWORD = "The old password is incorrect."

@@ -23,8 +23,7 @@ from gateway.errors import NoSuchEntity, ValidationError
 from gateway.models import AccountPasswordPolicy, LoginProfile, PasswordHistory
 from gateway.services.passwords import DEFAULT_PASSWORD_POLICY, PasswordPolicy, verify_password
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 MIN_LENGTH_RANGE = (6, 128)
 MAX_AGE_RANGE = (1, 1095)

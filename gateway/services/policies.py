@@ -51,7 +51,7 @@ from gateway.models import (
 from gateway.policy import Policy, PolicyValidationError, parse_policy
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, audited_precheck
+from gateway.services.users import attempted_arn
 from gateway.services.validation import (
     check_description,
     check_length,
@@ -60,7 +60,7 @@ from gateway.services.validation import (
     check_path_prefix,
     check_tags,
 )
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 MANAGED_POLICY_MAX_SIZE = 6144
 """Characters (whitespace excluded) of one managed policy document."""

@@ -23,8 +23,7 @@ from gateway.services.policies import (
     writable_policy,
 )
 from gateway.services.principal import Principal
-from gateway.services.users import audited_precheck
-from gateway.services.writes import writing
+from gateway.services.writes import audited_precheck, writing
 
 
 def _version_not_found(policy_arn: str, version_id: str) -> NoSuchEntity:

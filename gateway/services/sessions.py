@@ -12,8 +12,8 @@ from __future__ import annotations
 from gateway import clock
 from gateway.models import PrincipalKind, Session
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, audited_precheck, reload_user, user_by_name
-from gateway.services.writes import writing
+from gateway.services.users import attempted_arn, reload_user, user_by_name
+from gateway.services.writes import audited_precheck, writing
 
 REVOKE = "gateway:RevokeSessions"
 

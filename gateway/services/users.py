@@ -3,17 +3,16 @@
 A user name is unique in its account ignoring case (`name_lower`), and keeps the case it was
 created with. Every write is one transaction with its audit event (`writing`); input is
 validated, and the entity looked up, before the transaction opens, and a request rejected there
-gets its Failed audit event from `audited_precheck`. Inside the transaction the entity is read
-again (locked on PostgreSQL), since it may have changed in between.
+gets its Failed audit event from `audited_precheck` (gateway.services.writes). Inside the
+transaction the entity is read again (locked on PostgreSQL), since it may have changed.
 
-Also here, for the other aggregates: `audited_precheck`, `attempted_arn` and `page_by_name`
+Also here, for the other aggregates: `attempted_arn` and `page_by_name`
 (keyset pages ordered by `name_lower`, for users and groups alike).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -38,7 +37,6 @@ from gateway.models import (
     InlinePolicy,
     LoginProfile,
     ManagedPolicy,
-    Outcome,
     PolicyAttachment,
     User,
 )
@@ -52,43 +50,18 @@ from gateway.services.validation import (
     check_path_prefix,
     check_tags,
 )
-from gateway.services.writes import record, writing
+from gateway.services.writes import audit_safe, audited_precheck, writing
 
 USERS_PER_ACCOUNT = 5000
 """Quota: IAM users per account (AWS's default)."""
 MAX_USER_NAME = 64
 MAX_EXISTING_NAME = 128
 """Names in lookups: AWS accepts up to 128 characters there (and finds nothing)."""
-MAX_RESOURCE = 2048
-"""Length of the audit event's resource column."""
 
 Named = TypeVar("Named", User, Group)
 
 
 # -- shared by the services of this package ----------------------------------------------------
-
-
-@asynccontextmanager
-async def audited_precheck(actor: Principal, action: str, resource: str) -> AsyncIterator[None]:
-    """Checks a write makes before its transaction opens (validation, look-ups).
-
-    A GatewayError raised in the block is recorded as a Failed audit event, as `writing`
-    records its own, and re-raised. Nothing in the block may change the database.
-    """
-    try:
-        yield
-    except GatewayError as error:
-        await record(actor, action, audit_safe(resource), Outcome.FAILED, error_code=error.code)
-        raise
-
-
-def audit_safe(text: str) -> str:
-    """`text` fit for an audit column: rejected input may hold anything, NUL included (which
-    PostgreSQL refuses in text), so anything but printable ASCII is backslash-escaped, and the
-    result cut to the column's length."""
-    if not (text.isascii() and text.isprintable()):
-        text = text.encode("unicode_escape").decode("ascii")
-    return text[:MAX_RESOURCE]
 
 
 def attempted_arn(resource_type: str, account_id: str, path: str, name: str) -> str:

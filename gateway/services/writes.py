@@ -114,3 +114,30 @@ async def bump_generation(account_id: str, *, using: BaseDBAsyncClient | None = 
         .using_db(using)
         .update(authz_generation=F("authz_generation") + 1)
     )
+
+
+MAX_RESOURCE = 2048
+"""Length of the audit event's resource column."""
+
+
+@asynccontextmanager
+async def audited_precheck(actor: Principal, action: str, resource: str) -> AsyncIterator[None]:
+    """Checks a write makes before its transaction opens (validation, look-ups).
+
+    A GatewayError raised in the block is recorded as a Failed audit event, as `writing`
+    records its own, and re-raised. Nothing in the block may change the database.
+    """
+    try:
+        yield
+    except GatewayError as error:
+        await record(actor, action, audit_safe(resource), Outcome.FAILED, error_code=error.code)
+        raise
+
+
+def audit_safe(text: str) -> str:
+    """`text` fit for an audit column: rejected input may hold anything, NUL included (which
+    PostgreSQL refuses in text), so anything but printable ASCII is backslash-escaped, and the
+    result cut to the column's length."""
+    if not (text.isascii() and text.isprintable()):
+        text = text.encode("unicode_escape").decode("ascii")
+    return text[:MAX_RESOURCE]
