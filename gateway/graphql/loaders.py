@@ -13,6 +13,7 @@ from gateway.models import Group, ManagedPolicy, PolicyVersion, User
 from gateway.services.attachments import attached_policies_for
 from gateway.services.groups import groups_for_users, users_for_groups
 from gateway.services.policy_versions import default_versions
+from gateway.services.users import paths_by_name
 
 AccountKey = tuple[str, str]
 """(account id, entity id)"""
@@ -25,13 +26,7 @@ async def _entity_paths(keys: Sequence[tuple[str, str, str]]) -> list[str | None
     for account, kind, name in keys:
         by_kind[(account, kind)].append(name)
     for (account, kind), names in by_kind.items():
-        model = {"user": User, "group": Group}.get(kind)
-        if model is None:
-            continue
-        rows = await model.filter(account_id=account, name_lower__in=names).values_list(
-            "name_lower", "path"
-        )
-        for name, path in rows:
+        for name, path in (await paths_by_name(account, kind, names)).items():
             found[(account, kind, name)] = path
     return [found.get(key) for key in keys]
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, RawSQL
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from gateway import arns
@@ -62,6 +63,18 @@ Named = TypeVar("Named", User, Group)
 
 
 # -- shared by the services of this package ----------------------------------------------------
+
+
+async def paths_by_name(account_id: str, kind: str, names: Sequence[str]) -> dict[str, str]:
+    """Lower-case name → path of the account's users (`kind` "user") or groups ("group"), in
+    one query; other kinds (roles, later) find nothing yet."""
+    model: type[Model] | None = {"user": User, "group": Group}.get(kind)
+    if model is None:
+        return {}
+    rows = await model.filter(account_id=account_id, name_lower__in=list(names)).values_list(
+        "name_lower", "path"
+    )
+    return {str(name): str(path) for name, path in rows}
 
 
 def attempted_arn(resource_type: str, account_id: str, path: str, name: str) -> str:
