@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from gateway.models import Group, ManagedPolicy, PolicyVersion, User
 from gateway.services.attachments import attached_policies_for
 from gateway.services.groups import groups_for_users, users_for_groups
+from gateway.services.policies import arns_by_id
 from gateway.services.policy_versions import default_versions
 from gateway.services.users import paths_by_name
 
@@ -57,6 +58,11 @@ async def _attached(keys: Sequence[tuple[str, str]]) -> list[list[ManagedPolicy]
 async def _default_versions(keys: Sequence[str]) -> list[PolicyVersion | None]:
     versions = await default_versions(keys)
     return [versions.get(key) for key in keys]
+
+
+async def _policy_arns(keys: Sequence[str]) -> list[str | None]:
+    arns = await arns_by_id(keys)
+    return [arns.get(key) for key in keys]
 
 
 class ReadCache:
@@ -125,6 +131,11 @@ class Loaders:
     def default_version(self) -> DataLoader[str, PolicyVersion | None]:
         """Managed policy id → its default version."""
         return self._loader("version", _default_versions)
+
+    @property
+    def policy_arn(self) -> DataLoader[str, str | None]:
+        """Managed policy id → its ARN."""
+        return self._loader("policy-arn", _policy_arns)
 
     def _loader(
         self, name: str, load: Callable[[Sequence[K]], Awaitable[list[V]]]

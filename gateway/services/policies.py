@@ -239,6 +239,15 @@ def page_of_policies(policies: Sequence[ManagedPolicy], size: int) -> Page[Manag
 # --- CreatePolicy, GetPolicy, ListPolicies, DeletePolicy ------------------------------------------
 
 
+async def arns_by_id(policy_ids: Sequence[str]) -> dict[str, str]:
+    """Managed policy id → ARN, in one query (for loaders)."""
+    ids = list(dict.fromkeys(policy_ids))
+    if not ids:
+        return {}
+    rows = await ManagedPolicy.filter(id__in=ids).values_list("id", "arn")
+    return {str(policy_id): str(arn) for policy_id, arn in rows}
+
+
 async def create_policy(
     actor: Principal,
     *,

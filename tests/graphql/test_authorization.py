@@ -148,6 +148,17 @@ async def test_a_permissions_boundary_caps_an_administrator(api: Api, root_token
         token=root_token,
     )
     assert bounded.errors == [], bounded.errors
+    shown = await api(
+        '{ user(userName: "capped") { permissionsBoundary { permissionsBoundaryArn } } }',
+        token=root_token,
+    )
+    assert shown.data == {
+        "user": {
+            "permissionsBoundary": {
+                "permissionsBoundaryArn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+            }
+        }
+    }
     assert (await api("{ users { edges { cursor } } }", token=token)).errors == []
     result = await api('mutation { createGroup(groupName: "X") { arn } }', token=token)
     error = result.only_error()

@@ -157,11 +157,12 @@ class User:
         return [AccessKey.from_model(key, self.user_name, self.arn) for key in found]
 
     @strawberry.field(description="The policy capping the user's permissions, if any.")
-    async def permissions_boundary(self) -> PermissionsBoundary | None:
+    async def permissions_boundary(self, info: Info) -> PermissionsBoundary | None:
         if self.boundary_policy_id is None:
             return None
-        policy = await models.ManagedPolicy.get(id=self.boundary_policy_id)
+        arn = await info.context.loaders.policy_arn.load(self.boundary_policy_id)
+        if arn is None:
+            return None
         return PermissionsBoundary(
-            permissions_boundary_type="PermissionsBoundaryPolicy",
-            permissions_boundary_arn=policy.arn,
+            permissions_boundary_type="PermissionsBoundaryPolicy", permissions_boundary_arn=arn
         )
