@@ -8,6 +8,7 @@ from gateway.models.access_keys import AccessKey, AccessKeyStatus
 from gateway.models.accounts import Account, RootUser
 from gateway.models.audit import AuditEvent, Outcome
 from gateway.models.groups import Group, GroupMembership
+from gateway.models.mfa import MfaChallenge, MfaDevice, RecoveryCode
 from gateway.models.passwords import AccountPasswordPolicy, PasswordHistory
 from gateway.models.policies import (
     EntityKind,
@@ -16,6 +17,7 @@ from gateway.models.policies import (
     PolicyAttachment,
     PolicyVersion,
 )
+from gateway.models.roles import Role
 from gateway.models.sessions import PrincipalKind, Session
 from gateway.models.throttles import SignInThrottle
 from gateway.models.users import LoginProfile, User
@@ -32,11 +34,15 @@ __all__ = [
     "InlinePolicy",
     "LoginProfile",
     "ManagedPolicy",
+    "MfaChallenge",
+    "MfaDevice",
     "Outcome",
     "PasswordHistory",
     "PolicyAttachment",
     "PolicyVersion",
     "PrincipalKind",
+    "RecoveryCode",
+    "Role",
     "RootUser",
     "Session",
     "SignInThrottle",
@@ -49,10 +55,14 @@ __models__ = [
     User,
     LoginProfile,
     AccessKey,
+    MfaDevice,
+    RecoveryCode,
+    MfaChallenge,
     AccountPasswordPolicy,
     PasswordHistory,
     Group,
     GroupMembership,
+    Role,
     ManagedPolicy,
     PolicyVersion,
     PolicyAttachment,

@@ -11,6 +11,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from gateway.models.accounts import Account, RootUser
+    from gateway.models.roles import Role
     from gateway.models.users import User
 
 
@@ -26,8 +27,9 @@ class Session(Model):
     """A signed-in principal's session.
 
     The bearer token itself is never stored: `token_hash` is its hash, looked up on every
-    request. Exactly one of `root` / `user` is set for root and user sessions (role sessions
-    arrive with roles). A session is valid while `revoked_at` is null and `expires_at` is in
+    request. Exactly one of `root` / `user` / `role` is set, by `principal_kind`; a role
+    session's account is the role's, which may differ from the account of whoever assumed it
+    (cross-account). A session is valid while `revoked_at` is null and `expires_at` is in
     the future. The MFA columns record how the session was authenticated, for
     `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge`. `password_change_required`
     restricts the session to changing its password.
@@ -64,6 +66,21 @@ class Session(Model):
     access_key_id = fields.CharField(max_length=21, null=True, unique=True)
     secret_hash = fields.CharField(max_length=64, null=True)
     via_access_key = fields.CharField(max_length=21, null=True)
+    # Role sessions (AssumeRole, switchRole): the role, the session name in the assumed-role
+    # ARN, the session policies passed at assume time ([{"label", "document"}], intersected
+    # with the role's permissions), who assumed it and with which source identity, whether it
+    # was assumed from another role session (chaining caps it at one hour), and, for a console
+    # switch, the session it replaced, which `switchBack` returns to.
+    role: fields.ForeignKeyNullableRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    role_id: str | None
+    role_session_name = fields.CharField(max_length=64, null=True)
+    session_policies: list[dict[str, str]] = fields.JSONField(default=list)
+    assumed_by_arn = fields.CharField(max_length=1024, null=True)
+    source_identity = fields.CharField(max_length=64, null=True)
+    chained = fields.BooleanField(default=False)
+    switched_from_id = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "sessions"
