@@ -43,6 +43,9 @@ class MfaDevice(Model):
     root_id: int | None
     enabled_at = fields.DatetimeField(null=True)
     last_used_step = fields.BigIntField(null=True)
+    # Time steps the device's clock runs ahead of ours (negative: behind), set by
+    # ResyncMFADevice; codes are checked around `now + drift_steps`.
+    drift_steps = fields.IntField(default=0)
     last_used_at = fields.DatetimeField(null=True)
     created_at: datetime = fields.DatetimeField()
     tags: dict[str, str] = fields.JSONField(default=dict)
