@@ -14,6 +14,7 @@ from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.roles import RoleMutations, RoleQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
@@ -28,6 +29,7 @@ Query = merge_types(
         AccessKeyQueries,
         GroupQueries,
         PolicyQueries,
+        RoleQueries,
     ),
 )
 Mutation = merge_types(
@@ -40,6 +42,7 @@ Mutation = merge_types(
         AccessKeyMutations,
         GroupMutations,
         PolicyMutations,
+        RoleMutations,
     ),
 )
 

@@ -1,14 +1,14 @@
-"""Attaching managed policies to identities: Attach/Detach/ListAttached User/Group Policies and
-ListEntitiesForPolicy.
+"""Attaching managed policies to identities: Attach/Detach/ListAttached User/Group/Role Policies
+and ListEntitiesForPolicy.
 
 Attachments name their identity by kind and unique id (`PolicyAttachment.entity_kind` /
 `entity_id`), so every operation here is written once against an `Identity` description and
-exposed per kind; roles slot in with one more `Identity` and three thin wrappers.
+exposed per kind (USER, GROUP, ROLE) through thin wrappers.
 
 As in AWS, attaching a policy that is already attached succeeds and changes nothing, and an
-identity holds at most 10 managed policies (PoliciesPerUser / PoliciesPerGroup, AWS's default
-quotas). `ManagedPolicy.attachment_count` moves with each attachment, atomically (`F()`), in the
-same transaction.
+identity holds at most 10 managed policies (PoliciesPerUser / PoliciesPerGroup /
+PoliciesPerRole, AWS's default quotas). `ManagedPolicy.attachment_count` moves with each
+attachment, atomically (`F()`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tortoise.expressions import F, Subquery
 
 from gateway import arns
 from gateway.errors import LimitExceeded, NoSuchEntity
-from gateway.models import EntityKind, Group, ManagedPolicy, PolicyAttachment, User
+from gateway.models import EntityKind, Group, ManagedPolicy, PolicyAttachment, Role, User
 from gateway.services.pagination import Page, page_size
 from gateway.services.policies import (
     after_name_key,
@@ -43,9 +43,11 @@ POLICIES_PER_USER = 10
 """Managed policies attached to one user at most (AWS's default quota)."""
 POLICIES_PER_GROUP = 10
 """Managed policies attached to one group at most (AWS's default quota)."""
+POLICIES_PER_ROLE = 10
+"""Managed policies attached to one role at most (AWS's default quota)."""
 
-Entity = User | Group
-"""An identity that policies attach to (roles join later)."""
+Entity = User | Group | Role
+"""An identity that policies attach to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +55,17 @@ class Identity:
     """How one kind of identity is named, found, and limited."""
 
     kind: EntityKind
-    model: type[User] | type[Group]
+    model: type[User] | type[Group] | type[Role]
     label: str  # "user": in messages and in the `userName` field name
     title: str  # "User": in action names (`iam:AttachUserPolicy`)
-    max_name: int  # in look-ups: AWS accepts up to 128 characters there (and finds nothing)
+    max_name: int  # in look-ups: AWS accepts up to 128 characters for users and groups (and
+    # finds nothing), 64 for roles
     policy_quota: int
     inline_size: int  # aggregate inline policy characters, whitespace excluded
 
     @property
     def name_field(self) -> str:
-        """The API parameter that names it: `userName`, `groupName`."""
+        """The API parameter that names it: `userName`, `groupName`, `roleName`."""
         return f"{self.label}Name"
 
     def arn(self, account_id: str, name: str, path: str = "/") -> str:
@@ -76,11 +79,14 @@ class Identity:
 
 USER = Identity(EntityKind.USER, User, "user", "User", 128, POLICIES_PER_USER, 2048)
 GROUP = Identity(EntityKind.GROUP, Group, "group", "Group", 128, POLICIES_PER_GROUP, 5120)
+ROLE = Identity(EntityKind.ROLE, Role, "role", "Role", 64, POLICIES_PER_ROLE, 10240)
 
 
 def entity_kind(entity: Entity) -> Identity:
-    """The `Identity` description of a user or group instance."""
-    return USER if isinstance(entity, User) else GROUP
+    """The `Identity` description of a user, group or role instance."""
+    if isinstance(entity, User):
+        return USER
+    return GROUP if isinstance(entity, Group) else ROLE
 
 
 async def find_entity(
@@ -91,12 +97,14 @@ async def find_entity(
     using_db: BaseDBAsyncClient | None = None,
     lock: bool = False,
 ) -> Entity:
-    """The caller's account's user or group called `name` (ignoring case), or NoSuchEntity.
+    """The caller's account's user, group or role called `name` (ignoring case), or
+    NoSuchEntity.
 
     `lock` takes a row lock (PostgreSQL) so that one writer at a time changes the identity's
     policies: quotas and aggregate sizes hold under concurrency.
     """
-    query = identity.model.filter(account_id=actor.account_id, name_lower=name.lower())
+    model: type[Entity] = identity.model
+    query = model.filter(account_id=actor.account_id, name_lower=name.lower())
     if lock:
         query = query.select_for_update()
     entity = await query.using_db(using_db).first()
@@ -197,6 +205,16 @@ async def detach_group_policy(actor: Principal, *, group_name: str, policy_arn: 
     await _detach(actor, GROUP, group_name, policy_arn)
 
 
+async def attach_role_policy(actor: Principal, *, role_name: str, policy_arn: str) -> ManagedPolicy:
+    """AttachRolePolicy; returns the policy (already attached: no change, no error)."""
+    return await _attach(actor, ROLE, role_name, policy_arn)
+
+
+async def detach_role_policy(actor: Principal, *, role_name: str, policy_arn: str) -> None:
+    """DetachRolePolicy; NoSuchEntity "Policy … was not found." when it is not attached."""
+    await _detach(actor, ROLE, role_name, policy_arn)
+
+
 # --- reads ---------------------------------------------------------------------------------------
 
 
@@ -252,6 +270,18 @@ async def list_attached_group_policies(
     return await _list_attached(actor, GROUP, group_name, path_prefix, first, after)
 
 
+async def list_attached_role_policies(
+    actor: Principal,
+    role_name: str,
+    *,
+    path_prefix: str = "/",
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[ManagedPolicy]:
+    """ListAttachedRolePolicies, ordered by policy name."""
+    return await _list_attached(actor, ROLE, role_name, path_prefix, first, after)
+
+
 ENTITY_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 
 
@@ -261,6 +291,7 @@ class PolicyEntities:
 
     users: list[User] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
 
 
 async def list_entities_for_policy(
@@ -270,10 +301,11 @@ async def list_entities_for_policy(
     entity_filter: str | None = None,
     path_prefix: str = "/",
 ) -> PolicyEntities:
-    """ListEntitiesForPolicy: users and groups of the caller's account, each ordered by name.
+    """ListEntitiesForPolicy: users, groups and roles of the caller's account, each ordered
+    by name.
 
-    `entity_filter` (User, Group; Role has none yet) narrows the answer; the identities'
-    paths must start with `path_prefix`. Attachments in other accounts never show.
+    `entity_filter` (User, Group, Role) narrows the answer; the identities' paths must start
+    with `path_prefix`. Attachments in other accounts never show.
     """
     check_policy_arn(policy_arn)
     if entity_filter is not None:
@@ -290,6 +322,7 @@ async def list_entities_for_policy(
 
     users: list[User] = []
     groups: list[Group] = []
+    roles: list[Role] = []
     if entity_filter in (None, "User"):
         users = await under_path(
             User.filter(account_id=actor.account_id, id__in=attached(EntityKind.USER)),
@@ -300,7 +333,12 @@ async def list_entities_for_policy(
             Group.filter(account_id=actor.account_id, id__in=attached(EntityKind.GROUP)),
             path_prefix,
         ).order_by("name_lower")
-    return PolicyEntities(users=users, groups=groups)
+    if entity_filter in (None, "Role"):
+        roles = await under_path(
+            Role.filter(account_id=actor.account_id, id__in=attached(EntityKind.ROLE)),
+            path_prefix,
+        ).order_by("name_lower")
+    return PolicyEntities(users=users, groups=groups, roles=roles)
 
 
 async def attached_policies_for(

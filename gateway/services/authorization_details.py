@@ -1,12 +1,13 @@
 """GetAccountAuthorizationDetails: a snapshot of who may do what in the caller's account.
 
 The answer has AWS's shape: users (with their groups, attached policies, inline policies and
-permissions boundary), groups (with attached and inline policies) and managed policies (with
-every version). As in AWS, `policies` holds the account's own policies and those AWS-managed
+permissions boundary), groups (with attached and inline policies), roles (with their trust
+policy, attached and inline policies, and boundary) and managed policies (with every
+version). As in AWS, `policies` holds the account's own policies and those AWS-managed
 policies that the account uses (attached, or set as a boundary). `filter` takes AWS's entity
 filter values (User, Role, Group, LocalManagedPolicy, AWSManagedPolicy) to narrow the answer.
 
-It runs a fixed number of queries (nine) whatever the size of the account, and is not
+It runs a fixed number of queries (eleven) whatever the size of the account, and is not
 paginated: accounts here are small enough to export in one piece.
 """
 
@@ -26,6 +27,7 @@ from gateway.models import (
     ManagedPolicy,
     PolicyAttachment,
     PolicyVersion,
+    Role,
     User,
 )
 from gateway.services.policies import check_enum, localize_counts
@@ -55,6 +57,16 @@ class GroupDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleDetail:
+    """A role, its trust policy, and everything that grants or caps its permissions."""
+
+    role: Role
+    attached_policies: tuple[ManagedPolicy, ...]
+    inline_policies: tuple[InlinePolicy, ...]
+    permissions_boundary_arn: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyDetail:
     """A managed policy with all of its versions, newest first."""
 
@@ -68,6 +80,7 @@ class AuthorizationDetails:
 
     users: tuple[UserDetail, ...]
     groups: tuple[GroupDetail, ...]
+    roles: tuple[RoleDetail, ...]
     policies: tuple[PolicyDetail, ...]
 
 
@@ -79,21 +92,26 @@ async def get_account_authorization_details(
     account = actor.account_id
     users = await User.filter(account_id=account).order_by("name_lower")
     groups = await Group.filter(account_id=account).order_by("name_lower")
+    roles = await Role.filter(account_id=account).order_by("name_lower")
     user_ids = [u.id for u in users]
     group_ids = [g.id for g in groups]
+    role_ids = [r.id for r in roles]
     names = {g.id: g.name for g in groups}
 
     memberships = await GroupMembership.filter(group__account_id=account).values_list(
         "user_id", "group_id"
     )
-    owned = Q(entity_kind=EntityKind.USER.value, entity_id__in=user_ids or [""]) | Q(
-        entity_kind=EntityKind.GROUP.value, entity_id__in=group_ids or [""]
+    owned = (
+        Q(entity_kind=EntityKind.USER.value, entity_id__in=user_ids or [""])
+        | Q(entity_kind=EntityKind.GROUP.value, entity_id__in=group_ids or [""])
+        | Q(entity_kind=EntityKind.ROLE.value, entity_id__in=role_ids or [""])
     )
     attachments = await PolicyAttachment.filter(owned).values_list("entity_id", "policy_id")
     inline = await InlinePolicy.filter(owned).order_by("name")
 
     used = {str(policy_id) for _, policy_id in attachments}
     used |= {u.permissions_boundary_id for u in users if u.permissions_boundary_id}
+    used |= {r.permissions_boundary_id for r in roles if r.permissions_boundary_id}
     policies = await ManagedPolicy.filter(
         Q(account_id=account) | Q(account_id__isnull=True, id__in=sorted(used) or [""])
     ).order_by("name_lower", "id")
@@ -139,9 +157,23 @@ async def get_account_authorization_details(
         for group in groups
         if "Group" in wanted
     )
+    role_details = tuple(
+        RoleDetail(
+            role=role,
+            attached_policies=by_name(attached[role.id]),
+            inline_policies=tuple(inline_of[role.id]),
+            permissions_boundary_arn=(
+                by_id[role.permissions_boundary_id].arn if role.permissions_boundary_id else None
+            ),
+        )
+        for role in roles
+        if "Role" in wanted
+    )
     policy_details = tuple(
         PolicyDetail(policy=policy, versions=tuple(versions_of[policy.id]))
         for policy in policies
         if ("AWSManagedPolicy" if policy.account_id is None else "LocalManagedPolicy") in wanted
     )
-    return AuthorizationDetails(users=user_details, groups=group_details, policies=policy_details)
+    return AuthorizationDetails(
+        users=user_details, groups=group_details, roles=role_details, policies=policy_details
+    )

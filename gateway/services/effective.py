@@ -1,4 +1,4 @@
-"""The policies in force for a user: what the authorizer evaluates.
+"""The policies in force for a user or a role: what the authorizer evaluates.
 
 `identity_policies(account_id, user_id)` gathers, in a fixed five queries whatever the numbers
 of groups and policies:
@@ -10,12 +10,16 @@ of groups and policies:
 
 each parsed into a `gateway.policy.Policy`, plus the user's permissions boundary (the default
 version of that policy) if any. A managed policy attached both to the user and to a group is
-listed once. Labels, which decisions quote to say which policy decided:
+listed once. `role_policies(account_id, role_id)` does the same for a role, in four queries:
+its attached policies, then its inline policies, and its boundary (never its trust policy,
+which says who may assume the role, not what the role may do). Labels, which decisions quote
+to say which policy decided:
 
 - a managed policy: its ARN, `arn:aws:iam::aws:policy/IAMReadOnlyAccess`;
 - an inline policy: its identity's ARN, `:inline/` and its name,
   `arn:aws:iam::111122223333:user/alice:inline/AllowBucket`,
-  `arn:aws:iam::111122223333:group/Cashiers:inline/ListOrders`.
+  `arn:aws:iam::111122223333:group/Cashiers:inline/ListOrders`,
+  `arn:aws:iam::111122223333:role/Cashier:inline/OpenTill`.
 
 Parsing is pure, so parsed documents are kept in a bounded LRU cache keyed by (label, text):
 an unchanged policy comes back as the same `Policy` object, which also keeps its compiled
@@ -36,6 +40,7 @@ from gateway.models import (
     InlinePolicy,
     PolicyAttachment,
     PolicyVersion,
+    Role,
     User,
 )
 from gateway.policy import Policy, parse_policy
@@ -45,7 +50,8 @@ PARSE_CACHE_SIZE = 4096
 
 @dataclass(frozen=True, slots=True)
 class EffectivePolicies:
-    """A user's identity policies (own and groups') and permissions boundary, parsed."""
+    """An identity's policies (a user's own and its groups', or a role's) and permissions
+    boundary, parsed."""
 
     identity: tuple[Policy, ...]
     boundary: Policy | None
@@ -107,5 +113,38 @@ async def identity_policies(account_id: str, user_id: str) -> EffectivePolicies:
     boundary = None
     if user.permissions_boundary_id is not None and user.permissions_boundary_id in versions:
         arn, document = versions[user.permissions_boundary_id]
+        boundary = parsed(arn, document)
+    return EffectivePolicies(identity=tuple(policies), boundary=boundary)
+
+
+async def role_policies(account_id: str, role_id: str) -> EffectivePolicies:
+    """The policies in force for role `role_id` of `account_id`; see the module docstring.
+
+    NoSuchEntity if the account has no such role.
+    """
+    role = await Role.filter(id=role_id, account_id=account_id).first()
+    if role is None:
+        raise NoSuchEntity(f"The role with id {role_id} cannot be found.")
+    owned_by = Q(entity_kind=EntityKind.ROLE.value, entity_id=role_id)
+    attached = await PolicyAttachment.filter(owned_by).values_list("policy_id", flat=True)
+    inline = await InlinePolicy.filter(owned_by).order_by("name")
+    wanted = {str(policy_id) for policy_id in attached}
+    if role.permissions_boundary_id is not None:
+        wanted.add(role.permissions_boundary_id)
+    versions: dict[str, tuple[str, str]] = {}
+    if wanted:
+        rows = await PolicyVersion.filter(
+            policy_id__in=sorted(wanted), is_default=True
+        ).values_list("policy_id", "policy__arn", "document")
+        versions = {str(pid): (str(arn), str(document)) for pid, arn, document in rows}
+
+    policies = [
+        parsed(arn, document)
+        for arn, document in sorted(versions[str(pid)] for pid in attached if str(pid) in versions)
+    ]
+    policies.extend(parsed(inline_label(role.arn, p.name), p.document) for p in inline)
+    boundary = None
+    if role.permissions_boundary_id is not None and role.permissions_boundary_id in versions:
+        arn, document = versions[role.permissions_boundary_id]
         boundary = parsed(arn, document)
     return EffectivePolicies(identity=tuple(policies), boundary=boundary)

@@ -1,4 +1,4 @@
-"""Inline policies: Put/Get/List/Delete User and Group Policy.
+"""Inline policies: Put/Get/List/Delete User, Group and Role Policy.
 
 An inline policy belongs to one identity and is named uniquely within it, ignoring case:
 putting a policy under a name the identity already uses (in any case) replaces that policy's
@@ -13,7 +13,7 @@ from __future__ import annotations
 from gateway.errors import LimitExceeded, NoSuchEntity, from_policy_error
 from gateway.models import InlinePolicy
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
-from gateway.services.attachments import GROUP, USER, Identity, find_entity
+from gateway.services.attachments import GROUP, ROLE, USER, Identity, find_entity
 from gateway.services.policies import POLICY_NAME_MAX
 from gateway.services.principal import Principal
 from gateway.services.validation import check_name
@@ -145,3 +145,25 @@ async def list_group_policies(actor: Principal, group_name: str) -> list[str]:
 async def delete_group_policy(actor: Principal, *, group_name: str, policy_name: str) -> None:
     """DeleteGroupPolicy."""
     await _delete(actor, GROUP, group_name, policy_name)
+
+
+async def put_role_policy(
+    actor: Principal, *, role_name: str, policy_name: str, policy_document: str
+) -> InlinePolicy:
+    """PutRolePolicy: add or replace one of the role's inline policies."""
+    return await _put(actor, ROLE, role_name, policy_name, policy_document)
+
+
+async def get_role_policy(actor: Principal, role_name: str, policy_name: str) -> InlinePolicy:
+    """GetRolePolicy: one inline policy of the role, by name (ignoring case)."""
+    return await _get(actor, ROLE, role_name, policy_name)
+
+
+async def list_role_policies(actor: Principal, role_name: str) -> list[str]:
+    """ListRolePolicies: the names of the role's inline policies, sorted."""
+    return await _list(actor, ROLE, role_name)
+
+
+async def delete_role_policy(actor: Principal, *, role_name: str, policy_name: str) -> None:
+    """DeleteRolePolicy."""
+    await _delete(actor, ROLE, role_name, policy_name)

@@ -46,6 +46,7 @@ from gateway.models import (
     ManagedPolicy,
     PolicyAttachment,
     PolicyVersion,
+    Role,
     User,
 )
 from gateway.policy import Policy, PolicyValidationError, parse_policy
@@ -159,7 +160,7 @@ async def lock_policy(policy: ManagedPolicy, connection: BaseDBAsyncClient) -> M
 
 
 def _account_entities(account_id: str) -> Q:
-    """Attachments whose user or group belongs to `account_id` (roles join them later)."""
+    """Attachments whose user, group or role belongs to `account_id`."""
     return Q(
         Q(
             entity_kind=EntityKind.USER.value,
@@ -169,6 +170,10 @@ def _account_entities(account_id: str) -> Q:
             entity_kind=EntityKind.GROUP.value,
             entity_id__in=Subquery(Group.filter(account_id=account_id).values("id")),
         ),
+        Q(
+            entity_kind=EntityKind.ROLE.value,
+            entity_id__in=Subquery(Role.filter(account_id=account_id).values("id")),
+        ),
         join_type="OR",
     )
 
@@ -176,8 +181,8 @@ def _account_entities(account_id: str) -> Q:
 async def localize_counts(account_id: str, policies: Iterable[ManagedPolicy]) -> None:
     """Give AWS-managed policies the attachment and boundary counts of `account_id` alone.
 
-    Changes the instances in memory only (never saved); two queries when any AWS-managed
-    policy is among them, none otherwise.
+    Changes the instances in memory only (never saved); three queries when any AWS-managed
+    policy is among them (attachments, users' and roles' boundaries), none otherwise.
     """
     shared = {p.id: p for p in policies if is_aws_managed(p)}
     if not shared:
@@ -194,8 +199,16 @@ async def localize_counts(account_id: str, policies: Iterable[ManagedPolicy]) ->
         .group_by("permissions_boundary_id")
         .values_list("permissions_boundary_id", "n")
     )
+    bounded_roles = (
+        await Role.filter(account_id=account_id, permissions_boundary_id__in=list(shared))
+        .annotate(n=Count("id"))
+        .group_by("permissions_boundary_id")
+        .values_list("permissions_boundary_id", "n")
+    )
     attachment_counts = {str(policy_id): int(n) for policy_id, n in attached}
-    boundary_counts = {str(policy_id): int(n) for policy_id, n in bounded}
+    boundary_counts: dict[str, int] = {}
+    for policy_id, n in [*bounded, *bounded_roles]:
+        boundary_counts[str(policy_id)] = boundary_counts.get(str(policy_id), 0) + int(n)
     for policy_id, policy in shared.items():
         policy.attachment_count = attachment_counts.get(policy_id, 0)
         policy.boundary_usage_count = boundary_counts.get(policy_id, 0)
@@ -361,7 +374,8 @@ async def delete_policy(actor: Principal, policy_arn: str) -> None:
         policy = await lock_policy(policy, tx.connection)
         attached = PolicyAttachment.filter(policy_id=policy.id).using_db(tx.connection)
         bounding = User.filter(permissions_boundary_id=policy.id).using_db(tx.connection)
-        if await attached.exists() or await bounding.exists():
+        bounding_roles = Role.filter(permissions_boundary_id=policy.id).using_db(tx.connection)
+        if await attached.exists() or await bounding.exists() or await bounding_roles.exists():
             raise DeleteConflict("Cannot delete a policy attached to entities.")
         versions = PolicyVersion.filter(policy_id=policy.id).using_db(tx.connection)
         if await versions.count() > 1:

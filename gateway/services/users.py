@@ -7,7 +7,7 @@ gets its Failed audit event from `audited_precheck` (gateway.services.writes). I
 transaction the entity is read again (locked on PostgreSQL), since it may have changed.
 
 Also here, for the other aggregates: `attempted_arn` and `page_by_name`
-(keyset pages ordered by `name_lower`, for users and groups alike).
+(keyset pages ordered by `name_lower`, for users, groups and roles alike).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from gateway.models import (
     LoginProfile,
     ManagedPolicy,
     PolicyAttachment,
+    Role,
     User,
 )
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -59,16 +60,16 @@ MAX_USER_NAME = 64
 MAX_EXISTING_NAME = 128
 """Names in lookups: AWS accepts up to 128 characters there (and finds nothing)."""
 
-Named = TypeVar("Named", User, Group)
+Named = TypeVar("Named", User, Group, Role)
 
 
 # -- shared by the services of this package ----------------------------------------------------
 
 
 async def paths_by_name(account_id: str, kind: str, names: Sequence[str]) -> dict[str, str]:
-    """Lower-case name → path of the account's users (`kind` "user") or groups ("group"), in
-    one query; other kinds (roles, later) find nothing yet."""
-    model: type[Model] | None = {"user": User, "group": Group}.get(kind)
+    """Lower-case name → path of the account's users (`kind` "user"), groups ("group") or
+    roles ("role"), in one query; other kinds find nothing."""
+    model: type[Model] | None = {"user": User, "group": Group, "role": Role}.get(kind)
     if model is None:
         return {}
     rows = await model.filter(account_id=account_id, name_lower__in=list(names)).values_list(
@@ -109,7 +110,7 @@ async def page_by_name(
     return Page(rows[:size], len(rows) > size, _name_cursor)
 
 
-def _name_cursor(item: User | Group) -> str:
+def _name_cursor(item: User | Group | Role) -> str:
     return encode_cursor(item.name_lower)
 
 
@@ -213,12 +214,13 @@ async def create_user(
             # Lost a race with a concurrent CreateUser of the same name.
             raise _user_exists(user_name) from error
         if boundary is not None:
-            await _count_boundary_use(boundary.id, +1, conn)
+            await count_boundary_use(boundary.id, +1, conn)
         tx.details.update(userName=user_name, userId=user.id)
     return user
 
 
-async def _count_boundary_use(policy_id: str, delta: int, using: BaseDBAsyncClient) -> None:
+async def count_boundary_use(policy_id: str, delta: int, using: BaseDBAsyncClient) -> None:
+    """Move the policy's boundary usage count by `delta`, atomically, in `using`'s write."""
     await (
         ManagedPolicy.filter(id=policy_id)
         .using_db(using)
@@ -328,7 +330,7 @@ async def delete_user(actor: Principal, user_name: str) -> None:
             if await blockers.using_db(conn).exists():
                 raise DeleteConflict(message)
         if user.permissions_boundary_id is not None:
-            await _count_boundary_use(user.permissions_boundary_id, -1, conn)
+            await count_boundary_use(user.permissions_boundary_id, -1, conn)
         await user.delete(using_db=conn)
         tx.details.update(userName=user.name, userId=user.id)
 

@@ -24,6 +24,7 @@ UNGUARDED = {
     ("Mutation", "signOut"),
     ("Mutation", "getSessionToken"),  # AWS: no policy can control authentication operations
     ("User", "permissionsBoundary"),  # part of GetUser, which the parent field required
+    ("Role", "permissionsBoundary"),  # part of GetRole, which the parent field required
 }
 # Resolver-backed fields that only reshape data their parent already holds.
 DERIVED = {"nodes", "json"}

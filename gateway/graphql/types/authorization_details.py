@@ -1,11 +1,12 @@
-"""GetAccountAuthorizationDetails: the account's users, groups and policies in one answer."""
+"""GetAccountAuthorizationDetails: the account's users, groups, roles and policies in one
+answer."""
 
 from __future__ import annotations
 
 import strawberry
 
 from gateway import models
-from gateway.graphql.types.common import PolicyDocument
+from gateway.graphql.types.common import PolicyDocument, Tag
 from gateway.graphql.types.policy import Policy, PolicyVersion
 from gateway.graphql.types.user import InlinePolicy
 from gateway.services import authorization_details as details
@@ -65,16 +66,47 @@ class GroupDetail:
         )
 
 
+@strawberry.type(description="A role with its trust policy and permission policies.")
+class RoleDetail:
+    role_name: str
+    role_id: str
+    arn: str
+    path: str
+    assume_role_policy_document: PolicyDocument
+    attached_policy_arns: list[str]
+    inline_policies: list[InlinePolicy]
+    permissions_boundary_arn: str | None
+    tags: list[Tag]
+
+    @classmethod
+    def from_detail(cls, detail: details.RoleDetail) -> RoleDetail:
+        """The GraphQL view of one role's details."""
+        return cls(
+            role_name=detail.role.name,
+            role_id=detail.role.id,
+            arn=detail.role.arn,
+            path=detail.role.path,
+            assume_role_policy_document=PolicyDocument(text=detail.role.assume_role_policy),
+            attached_policy_arns=[p.arn for p in detail.attached_policies],
+            inline_policies=_inline(detail.inline_policies),
+            permissions_boundary_arn=detail.permissions_boundary_arn,
+            tags=Tag.list_of(detail.role.tags),
+        )
+
+
 @strawberry.type(description="A managed policy with all its versions.")
 class PolicyDetail:
     policy: Policy
     versions: list[PolicyVersion]
 
 
-@strawberry.type(description="The account's users, groups and managed policies, with documents.")
+@strawberry.type(
+    description="The account's users, groups, roles and managed policies, with documents."
+)
 class AccountAuthorizationDetails:
     users: list[UserDetail]
     groups: list[GroupDetail]
+    roles: list[RoleDetail]
     policies: list[PolicyDetail]
 
     @classmethod
@@ -83,6 +115,7 @@ class AccountAuthorizationDetails:
         return cls(
             users=[UserDetail.from_detail(u) for u in found.users],
             groups=[GroupDetail.from_detail(g) for g in found.groups],
+            roles=[RoleDetail.from_detail(r) for r in found.roles],
             policies=[
                 PolicyDetail(
                     policy=Policy.from_model(p.policy),

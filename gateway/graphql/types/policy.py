@@ -11,6 +11,7 @@ from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import PolicyDocument, Tag
 from gateway.graphql.types.group import Group
+from gateway.graphql.types.role import Role
 from gateway.graphql.types.user import User
 from gateway.services import attachments, policy_versions
 
@@ -35,10 +36,11 @@ class PolicyVersion:
         )
 
 
-@strawberry.type(description="The users and groups a managed policy is attached to.")
+@strawberry.type(description="The users, groups and roles a managed policy is attached to.")
 class PolicyEntities:
     users: list[User]
     groups: list[Group]
+    roles: list[Role]
 
 
 @strawberry.type(
@@ -106,7 +108,7 @@ class Policy:
         return [PolicyVersion.from_model(v) for v in found]
 
     @strawberry.field(
-        description="The users and groups the policy is attached to.",
+        description="The users, groups and roles the policy is attached to.",
         extensions=[authorize("iam:ListEntitiesForPolicy", "{arn}")],
     )
     async def attached_to(self, info: Info) -> PolicyEntities | None:
@@ -115,4 +117,5 @@ class Policy:
         return PolicyEntities(
             users=[User.from_model(u) for u in entities.users],
             groups=[Group.from_model(g) for g in entities.groups],
+            roles=[Role.from_model(r) for r in entities.roles],
         )
