@@ -29,6 +29,13 @@ def document(*actions: str, resource: str = ACCOUNT_WIDE, effect: str = "Allow")
     )
 
 
+def trust_document(principal: str, *, action: str = "sts:AssumeRole", **extra: object) -> str:
+    """A role trust policy with one statement letting `principal` (an AWS ARN or account id)
+    take `action`; `extra` adds statement elements (a Condition, say)."""
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, **extra}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 def sized_document(size: int) -> str:
     """A valid policy document of exactly `size` characters, whitespace excluded."""
     text = document("s3:GetObject", resource="arn:aws:s3:::b/")

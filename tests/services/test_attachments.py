@@ -1,20 +1,24 @@
-"""Attaching managed policies to users and groups (gateway/services/attachments.py)."""
+"""Attaching managed policies to users, groups and roles (gateway/services/attachments.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from gateway.errors import LimitExceeded, NoSuchEntity, ValidationError
-from gateway.models import ManagedPolicy, PolicyAttachment
+from gateway.models import ManagedPolicy, PolicyAttachment, Role
 from gateway.services.attachments import (
     POLICIES_PER_GROUP,
+    POLICIES_PER_ROLE,
     POLICIES_PER_USER,
     attach_group_policy,
+    attach_role_policy,
     attach_user_policy,
     attached_policies_for,
     detach_group_policy,
+    detach_role_policy,
     detach_user_policy,
     list_attached_group_policies,
+    list_attached_role_policies,
     list_attached_user_policies,
     list_entities_for_policy,
 )
@@ -22,9 +26,10 @@ from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.groups import create_group
 from gateway.services.policies import create_policy, get_policy
 from gateway.services.principal import Principal
+from gateway.services.roles import create_role
 from gateway.services.users import create_user
 from tests.services.conftest import Rejects
-from tests.services.policy_fixtures import counting_queries, document
+from tests.services.policy_fixtures import counting_queries, document, trust_document
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
@@ -295,4 +300,114 @@ async def test_attached_policies_for_many_entities_in_one_query(root) -> None:
         users[0].id: ["A", "B"],
         users[1].id: ["B"],
         users[2].id: [],
+    }
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+async def new_role(root: Principal, name: str, path: str = "/") -> Role:
+    return await create_role(
+        root,
+        role_name=name,
+        path=path,
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{root.account_id}:root"),
+    )
+
+
+async def test_attach_list_and_detach_role_policy(root, succeeds, rejects) -> None:
+    role = await new_role(root, "Cashier", "/shop/")
+    policy = await new_policy(root, "OpenTill")
+
+    attached = await succeeds(
+        attach_role_policy(root, role_name="cashier", policy_arn=policy.arn),
+        actor=root,
+        action="iam:AttachRolePolicy",
+        resource=role.arn,
+    )
+    assert attached.attachment_count == 1
+    page = await list_attached_role_policies(root, "Cashier")
+    assert [p.arn for p in page.items] == [policy.arn]
+
+    await succeeds(
+        detach_role_policy(root, role_name="Cashier", policy_arn=policy.arn),
+        actor=root,
+        action="iam:DetachRolePolicy",
+        resource=role.arn,
+    )
+    assert await stored_count(policy) == 0
+    await rejects(
+        detach_role_policy(root, role_name="Cashier", policy_arn=policy.arn),
+        NoSuchEntity,
+        f"Policy {policy.arn} was not found.",
+        action="iam:DetachRolePolicy",
+    )
+
+
+async def test_attach_to_a_role_that_does_not_exist(root, rejects: Rejects) -> None:
+    policy = await new_policy(root, "OpenTill")
+    await rejects(
+        attach_role_policy(root, role_name="ghost", policy_arn=policy.arn),
+        NoSuchEntity,
+        "The role with name ghost cannot be found.",
+        action="iam:AttachRolePolicy",
+    )
+    await rejects(
+        attach_role_policy(root, role_name="r" * 65, policy_arn=policy.arn),
+        ValidationError,
+        f"1 validation error detected: Value '{'r' * 65}' at 'roleName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 64",
+        action="iam:AttachRolePolicy",
+    )
+
+
+async def test_a_role_holds_at_most_10_managed_policies(root, rejects: Rejects) -> None:
+    await new_role(root, "Cashier")
+    for i in range(POLICIES_PER_ROLE):
+        policy = await new_policy(root, f"P{i}")
+        await attach_role_policy(root, role_name="Cashier", policy_arn=policy.arn)
+    one_more = await new_policy(root, "OneMore")
+
+    await rejects(
+        attach_role_policy(root, role_name="Cashier", policy_arn=one_more.arn),
+        LimitExceeded,
+        "Cannot exceed quota for PoliciesPerRole: 10",
+        action="iam:AttachRolePolicy",
+    )
+
+
+async def test_list_entities_for_policy_includes_roles(root, other_root) -> None:
+    await ensure_builtin_policies()
+    await create_user(root, user_name="amy")
+    await attach_user_policy(root, user_name="amy", policy_arn=ADMIN)
+    for name, path in [("Zed", "/"), ("Ops", "/ops/")]:
+        await new_role(root, name, path)
+        await attach_role_policy(root, role_name=name, policy_arn=ADMIN)
+    await new_role(other_root, "Stranger")
+    await attach_role_policy(other_root, role_name="Stranger", policy_arn=ADMIN)
+
+    everything = await list_entities_for_policy(root, ADMIN)
+    roles_only = await list_entities_for_policy(root, ADMIN, entity_filter="Role")
+    under_ops = await list_entities_for_policy(root, ADMIN, path_prefix="/ops/")
+
+    assert [r.name for r in everything.roles] == ["Ops", "Zed"]
+    assert ([u.name for u in everything.users], everything.groups) == (["amy"], [])
+    assert (roles_only.users, [r.name for r in roles_only.roles]) == ([], ["Ops", "Zed"])
+    assert [r.name for r in under_ops.roles] == ["Ops"]
+    # The AWS-managed policy's count is this account's: one user and two roles.
+    assert (await get_policy(root, ADMIN)).attachment_count == 3
+
+
+async def test_attached_policies_for_roles_in_one_query(root) -> None:
+    roles = [await new_role(root, f"r{i}") for i in range(2)]
+    policy = await new_policy(root, "A")
+    await attach_role_policy(root, role_name="r1", policy_arn=policy.arn)
+
+    with counting_queries() as log:
+        found = await attached_policies_for("role", [r.id for r in roles])
+
+    assert log.selects == 1
+    assert {k: [p.name for p in v] for k, v in found.items()} == {
+        roles[0].id: [],
+        roles[1].id: ["A"],
     }

@@ -5,17 +5,25 @@ from __future__ import annotations
 import pytest
 
 from gateway.errors import ValidationError
-from gateway.services.attachments import attach_group_policy, attach_user_policy
+from gateway.services.attachments import (
+    attach_group_policy,
+    attach_role_policy,
+    attach_user_policy,
+)
 from gateway.services.authorization_details import get_account_authorization_details
-from gateway.services.boundaries import put_user_permissions_boundary
+from gateway.services.boundaries import (
+    put_role_permissions_boundary,
+    put_user_permissions_boundary,
+)
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.groups import add_user_to_group, create_group
-from gateway.services.inline_policies import put_group_policy, put_user_policy
+from gateway.services.inline_policies import put_group_policy, put_role_policy, put_user_policy
 from gateway.services.policies import create_policy
 from gateway.services.policy_versions import create_policy_version
 from gateway.services.principal import Principal
+from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.policy_fixtures import counting_queries, document
+from tests.services.policy_fixtures import counting_queries, document, trust_document
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -42,6 +50,14 @@ async def coffee_shop(root: Principal, cashiers: int = 2) -> None:
         root, user_name="cashier0", policy_name="Own", policy_document=document("s3:GetObject")
     )
     await create_policy(root, policy_name="Unused", policy_document=document("sqs:*"))
+    await create_role(
+        root, role_name="Inventory", assume_role_policy_document=trust_document(root.account_id)
+    )
+    await attach_role_policy(root, role_name="Inventory", policy_arn=listing.arn)
+    await put_role_policy(
+        root, role_name="Inventory", policy_name="Count", policy_document=document("stock:Count")
+    )
+    await put_role_permissions_boundary(root, role_name="Inventory", permissions_boundary=READ_ONLY)
 
 
 async def test_the_whole_account_in_aws_shape(root, other_root) -> None:
@@ -65,7 +81,13 @@ async def test_the_whole_account_in_aws_shape(root, other_root) -> None:
     # Local policies all; AWS-managed ones only when this account uses them.
     assert sorted(policies) == ["AdministratorAccess", "ListBucket", "ReadOnlyAccess", "Unused"]
     assert [v.version_id for v in policies["ListBucket"].versions] == ["v2", "v1"]
-    assert policies["ReadOnlyAccess"].policy.boundary_usage_count == 1
+    [role] = details.roles
+    assert role.role.name == "Inventory"
+    assert role.role.assume_role_policy == trust_document(root.account_id)
+    assert [p.name for p in role.attached_policies] == ["ListBucket"]
+    assert [p.name for p in role.inline_policies] == ["Count"]
+    assert role.permissions_boundary_arn == READ_ONLY
+    assert policies["ReadOnlyAccess"].policy.boundary_usage_count == 2  # admin and Inventory
     assert policies["ReadOnlyAccess"].policy.attachment_count == 0  # the stranger's is not ours
 
 
@@ -77,10 +99,13 @@ async def test_filter_narrows_the_answer(root) -> None:
         root, filter=["User", "AWSManagedPolicy"]
     )
 
-    assert (only_local.users, only_local.groups) == ((), ())
+    assert (only_local.users, only_local.groups, only_local.roles) == ((), (), ())
     assert sorted(d.policy.name for d in only_local.policies) == ["ListBucket", "Unused"]
     assert len(users_and_aws.users) == 3
-    assert users_and_aws.groups == ()
+    assert (users_and_aws.groups, users_and_aws.roles) == ((), ())
+    only_roles = await get_account_authorization_details(root, filter=["Role"])
+    assert [r.role.name for r in only_roles.roles] == ["Inventory"]
+    assert (only_roles.users, only_roles.policies) == ((), ())
     assert sorted(d.policy.name for d in users_and_aws.policies) == [
         "AdministratorAccess",
         "ReadOnlyAccess",
@@ -99,7 +124,7 @@ async def test_an_unknown_filter_is_rejected(root) -> None:
 
 async def test_an_empty_account(root) -> None:
     details = await get_account_authorization_details(root)
-    assert (details.users, details.groups, details.policies) == ((), (), ())
+    assert (details.users, details.groups, details.roles, details.policies) == ((), (), (), ())
 
 
 @pytest.mark.parametrize("cashiers", [1, 6])
@@ -110,4 +135,4 @@ async def test_the_query_count_does_not_grow_with_the_account(root, cashiers) ->
         details = await get_account_authorization_details(root)
 
     assert len(details.users) == 1 + cashiers
-    assert log.selects == 9
+    assert log.selects == 11

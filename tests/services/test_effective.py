@@ -1,23 +1,31 @@
-"""The policies in force for a user (gateway/services/effective.py)."""
+"""The policies in force for a user or a role (gateway/services/effective.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from gateway.errors import NoSuchEntity
-from gateway.models import User
+from gateway.models import Role, User
 from gateway.policy import Request, evaluate
-from gateway.services.attachments import attach_group_policy, attach_user_policy
-from gateway.services.boundaries import put_user_permissions_boundary
+from gateway.services.attachments import (
+    attach_group_policy,
+    attach_role_policy,
+    attach_user_policy,
+)
+from gateway.services.boundaries import (
+    put_role_permissions_boundary,
+    put_user_permissions_boundary,
+)
 from gateway.services.builtin import ensure_builtin_policies
-from gateway.services.effective import identity_policies
+from gateway.services.effective import identity_policies, role_policies
 from gateway.services.groups import add_user_to_group, create_group
-from gateway.services.inline_policies import put_group_policy, put_user_policy
+from gateway.services.inline_policies import put_group_policy, put_role_policy, put_user_policy
 from gateway.services.policies import create_policy
 from gateway.services.policy_versions import create_policy_version
 from gateway.services.principal import Principal
+from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.policy_fixtures import counting_queries, document
+from tests.services.policy_fixtures import counting_queries, document, trust_document
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 
@@ -132,3 +140,94 @@ async def test_the_query_count_does_not_grow_with_groups(root, groups) -> None:
     assert len(effective.identity) == 2 + 2 * groups
     assert log.selects == 5
     assert len(log.statements) == 5
+
+
+# -- roles ----------------------------------------------------------------------------------------
+
+
+async def build_role(root: Principal, policies: int) -> Role:
+    """Cashier: `policies` attached policies, one inline policy, a boundary; trusted by root."""
+    role = await create_role(
+        root,
+        role_name="Cashier",
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{root.account_id}:root"),
+    )
+    for i in range(policies):
+        policy = await create_policy(
+            root, policy_name=f"R{i}", policy_document=document(f"till:Action{i}")
+        )
+        await attach_role_policy(root, role_name="Cashier", policy_arn=policy.arn)
+    await put_role_policy(
+        root, role_name="Cashier", policy_name="Drawer", policy_document=document("till:Open")
+    )
+    cap = await create_policy(root, policy_name="TillCap", policy_document=document("till:*"))
+    await put_role_permissions_boundary(root, role_name="Cashier", permissions_boundary=cap.arn)
+    return role
+
+
+def role_request(role: Role, action: str) -> Request:
+    principal = {
+        "arn": role.arn,
+        "type": "AssumedRole",
+        "userid": role.id,
+        "account": role.account_id,
+    }
+    return Request(action=action, resource=BUCKET, principal=principal, context={})
+
+
+async def test_a_roles_policies_are_its_attached_and_inline_ones_under_its_boundary(root) -> None:
+    role = await build_role(root, 2)
+    # A user's policies never leak into the role's, nor the trust policy.
+    await build_user_in_groups(root, 1)
+    account = root.account_id
+
+    effective = await role_policies(account, role.id)
+
+    assert [p.label for p in effective.identity] == [
+        f"arn:aws:iam::{account}:policy/R0",
+        f"arn:aws:iam::{account}:policy/R1",
+        f"arn:aws:iam::{account}:role/Cashier:inline/Drawer",
+    ]
+    assert effective.boundary is not None
+    assert effective.boundary.label == f"arn:aws:iam::{account}:policy/TillCap"
+
+    def decide(action: str) -> str:
+        identity, cap = list(effective.identity), effective.boundary
+        return str(evaluate(role_request(role, action), identity=identity, boundary=cap).effect)
+
+    assert decide("till:Open") == "Allow"
+    assert decide("till:Action1") == "Allow"
+    assert decide("s3:GetObject") == "ImplicitDeny"  # alice's, not the role's
+
+
+async def test_a_role_without_policies_has_none(root) -> None:
+    role = await create_role(
+        root,
+        role_name="Empty",
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{root.account_id}:root"),
+    )
+    effective = await role_policies(root.account_id, role.id)
+    assert (effective.identity, effective.boundary) == ((), None)
+
+
+async def test_an_unknown_role_or_another_accounts_role(root, other_root) -> None:
+    role = await create_role(
+        other_root,
+        role_name="Theirs",
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{other_root.account_id}:root"),
+    )
+    with pytest.raises(NoSuchEntity) as raised:
+        await role_policies(root.account_id, role.id)
+    assert raised.value.message == f"The role with id {role.id} cannot be found."
+
+
+@pytest.mark.parametrize("policies", [1, 8])
+async def test_a_roles_query_count_does_not_grow_with_its_policies(root, policies) -> None:
+    role = await build_role(root, policies)
+
+    with counting_queries() as log:
+        effective = await role_policies(root.account_id, role.id)
+
+    assert len(effective.identity) == policies + 1
+    assert log.selects == 4
+    assert len(log.statements) == 4

@@ -1,4 +1,4 @@
-"""Inline policies of users and groups (gateway/services/inline_policies.py)."""
+"""Inline policies of users, groups and roles (gateway/services/inline_policies.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ from gateway.models import InlinePolicy
 from gateway.services.groups import create_group
 from gateway.services.inline_policies import (
     delete_group_policy,
+    delete_role_policy,
     delete_user_policy,
     get_group_policy,
+    get_role_policy,
     get_user_policy,
     list_group_policies,
+    list_role_policies,
     list_user_policies,
     put_group_policy,
+    put_role_policy,
     put_user_policy,
 )
+from gateway.services.roles import create_role
 from gateway.services.users import create_user
 from tests.services.conftest import Rejects
-from tests.services.policy_fixtures import document, sized_document
+from tests.services.policy_fixtures import document, sized_document, trust_document
 
 READ = document("s3:GetObject")
 
@@ -181,3 +186,66 @@ async def test_inline_policies_of_another_account_are_invisible(root, other_root
 
     with pytest.raises(NoSuchEntity):
         await list_user_policies(root, "alice")
+
+
+# -- roles ----------------------------------------------------------------------------------------
+
+
+async def test_put_get_list_delete_role_policy(root, succeeds, rejects: Rejects) -> None:
+    role = await create_role(
+        root,
+        role_name="Cashier",
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{root.account_id}:root"),
+    )
+
+    await succeeds(
+        put_role_policy(root, role_name="cashier", policy_name="Till", policy_document=READ),
+        actor=root,
+        action="iam:PutRolePolicy",
+        resource=role.arn,
+    )
+    assert (await get_role_policy(root, "Cashier", "TILL")).document == READ
+    assert await list_role_policies(root, "Cashier") == ["Till"]
+    await succeeds(
+        delete_role_policy(root, role_name="Cashier", policy_name="till"),
+        actor=root,
+        action="iam:DeleteRolePolicy",
+        resource=role.arn,
+    )
+    assert await list_role_policies(root, "Cashier") == []
+    await rejects(
+        delete_role_policy(root, role_name="Cashier", policy_name="Till"),
+        NoSuchEntity,
+        "The role policy with name Till cannot be found.",
+        action="iam:DeleteRolePolicy",
+    )
+    await rejects(
+        put_role_policy(root, role_name="ghost", policy_name="Till", policy_document=READ),
+        NoSuchEntity,
+        "The role with name ghost cannot be found.",
+        action="iam:PutRolePolicy",
+    )
+
+
+async def test_role_inline_policies_share_10240_characters(root, rejects: Rejects) -> None:
+    await create_role(
+        root,
+        role_name="Cashier",
+        assume_role_policy_document=trust_document(f"arn:aws:iam::{root.account_id}:root"),
+    )
+    for name in ("A", "B"):
+        await put_role_policy(
+            root, role_name="Cashier", policy_name=name, policy_document=sized_document(5000)
+        )
+    await put_role_policy(
+        root, role_name="Cashier", policy_name="C", policy_document=sized_document(240)
+    )
+
+    await rejects(
+        put_role_policy(
+            root, role_name="Cashier", policy_name="D", policy_document=sized_document(120)
+        ),
+        LimitExceeded,
+        "Maximum policy size of 10240 bytes exceeded for role Cashier",
+        action="iam:PutRolePolicy",
+    )
