@@ -36,6 +36,7 @@ from gateway.models import Account, User
 from gateway.services.accounts import bootstrap_account
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 
 BACKEND = os.environ.get("GATEWAY_TEST_DB", "sqlite").strip().lower() or "sqlite"
 if BACKEND not in {"sqlite", "postgres"}:
@@ -148,6 +149,10 @@ async def new_empty_database(tmp_path: Path) -> AsyncIterator[Callable[[], Await
 
 # -- accounts and principals shared by every test package ------------------------------
 
+TEST_SECRET_KEY = "test-only-seed-key-0123456789abcdef"
+"""The GATEWAY_SECRET_KEY of every gateway the tests start (in process or as a server)."""
+os.environ["GATEWAY_SECRET_KEY"] = TEST_SECRET_KEY
+
 ROOT_EMAIL = "root@example.com"
 ROOT_PASSWORD = "Root-Passw0rd"
 GOOD_PASSWORD = "Sup3r-Secret"
@@ -181,3 +186,9 @@ async def account(db: TortoiseContext) -> Account:
 def root(account: Account) -> Principal:
     """The root user of `account`."""
     return principal_for_root(account.id)
+
+
+@pytest.fixture
+def cipher() -> SeedCipher:
+    """The seed cipher of the gateways the tests start."""
+    return SeedCipher(TEST_SECRET_KEY)

@@ -11,8 +11,9 @@ credentials"); no policy can allow or deny it (IAM UG, "Permissions for GetSessi
 "You cannot use policies to control authentication operations"); durations run from 900 s
 to 129,600 s (36 h), 43,200 s by default, and a root user's sessions are cut to 3,600 s
 (AWS: "If the duration is longer than one hour, the session for AWS account owners defaults
-to one hour"). MFA devices do not exist yet, so `serialNumber` / `tokenCode` are refused and
-the credentials carry `aws:MultiFactorAuthPresent` "false".
+to one hour"). With `serialNumber` (the caller's own enabled MFA device) and `tokenCode` (its
+current code, used once), the credentials carry `aws:MultiFactorAuthPresent` "true" and may
+call IAM operations; without them they carry "false" and, as in AWS, may call none.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway import clock
+from gateway.auth.mfa_challenges import verify_caller_code
+from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import AccessDenied, InvalidInput
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
 from gateway.services.access_keys import hash_secret, new_secret
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 from gateway.services.validation import violation
 from gateway.services.writes import audited_precheck, writing
 
@@ -36,9 +40,7 @@ MAX_DURATION = 129_600
 DEFAULT_DURATION = 43_200
 ROOT_MAX_DURATION = 3_600
 SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
-MFA_NOT_AVAILABLE = (
-    "MFA devices are not available yet: call getSessionToken without serialNumber and tokenCode."
-)
+MFA_PAIR = "serialNumber and tokenCode must be given together."
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +59,14 @@ async def get_session_token(
     duration_seconds: int | None = None,
     serial_number: str | None = None,
     token_code: str | None = None,
+    cipher: SeedCipher | None = None,
+    lockout: Lockout = DEFAULT_LOCKOUT,
 ) -> TemporaryCredentials:
     """Temporary credentials for the caller (see the module docstring).
 
-    ValidationError for a duration out of range; InvalidInput for MFA arguments; AccessDenied
-    unless the caller signed this request with a long-term access key.
+    ValidationError for a duration out of range; InvalidInput for only one of the MFA
+    arguments; AccessDenied unless the caller signed this request with a long-term access key,
+    or for a wrong MFA code (counted as a failed sign-in); Throttled while the caller is locked.
     """
     async with audited_precheck(actor, ACTION, actor.arn):
         if duration_seconds is not None:
@@ -77,10 +82,14 @@ async def get_session_token(
                     "durationSeconds",
                     f"Member must have value less than or equal to {MAX_DURATION}",
                 )
-        if serial_number is not None or token_code is not None:
-            raise InvalidInput(MFA_NOT_AVAILABLE)
+        if (serial_number is None) != (token_code is None):
+            raise InvalidInput(MFA_PAIR)
         if not actor.long_term_key:
             raise AccessDenied(SESSION_CREDENTIALS)
+        if serial_number is not None and token_code is not None:
+            if cipher is None:
+                raise InvalidInput("MFA codes cannot be checked without the seed key.")
+            await verify_caller_code(actor, serial_number, token_code, cipher, lockout)
         root = await RootUser.get(account_id=actor.account_id) if actor.is_root else None
 
     duration = DEFAULT_DURATION if duration_seconds is None else duration_seconds
@@ -103,10 +112,15 @@ async def get_session_token(
         access_key_id=key_id,
         secret_hash=hash_secret(key_id, secret),
         via_access_key=actor.access_key_id,
+        mfa_authenticated=serial_number is not None,
+        mfa_authenticated_at=now if serial_number is not None else None,
     )
     async with writing(actor, ACTION, actor.arn, changes_permissions=False) as tx:
         await session.save(using_db=tx.connection, force_create=True)
         tx.details.update(
-            accessKeyId=key_id, viaAccessKey=actor.access_key_id, durationSeconds=duration
+            accessKeyId=key_id,
+            viaAccessKey=actor.access_key_id,
+            durationSeconds=duration,
+            mfa=serial_number is not None,
         )
     return TemporaryCredentials(key_id, secret, token, session.expires_at)

@@ -13,6 +13,11 @@ Failed sign-ins are counted, and lock the identity or the source address for a w
 (`gateway.auth.throttling`): a locked sign-in is refused with `Throttled`, right password or
 not, after the same decoy verification as an unknown user's. `throttling.unlock_login_profile`
 lifts a user's lock.
+
+When the identity has an enabled MFA device, a right password does not open a session: it
+answers `MfaRequired` with a challenge (`gateway.auth.mfa_challenges`), and `verify_mfa` opens
+the session, marked as MFA-authenticated, once a code checks out. Failures are only forgotten
+then, so a known password cannot reset the count of wrong codes.
 """
 
 from __future__ import annotations
@@ -22,17 +27,20 @@ from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth import throttling
+from gateway.auth import mfa_challenges, throttling
 from gateway.auth.sessions import principal_of
 from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
-from gateway.errors import GatewayError, Unauthenticated
+from gateway.errors import GatewayError, InvalidAuthenticationCode, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
+from gateway.services import recovery_codes
 from gateway.services.accounts import find_account
+from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
 from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 from gateway.services.users import attempted_arn, find_user
 from gateway.services.writes import record, writing
 
@@ -41,6 +49,7 @@ PASSWORD_EXPIRED = (
     "Your password has expired and the account's password policy does not let you set a new "
     "one: ask an administrator to reset it."
 )
+WRONG_CODE = "The MFA code is not valid, or was already used."
 SIGN_IN = "gateway:SignIn"
 SIGN_OUT = "gateway:SignOut"
 
@@ -76,6 +85,11 @@ async def sign_in_root(
         if root is not None and arn is not None:
             await _record_failure(root.account_id, arn, source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
+    owner = Owner(root.account_id, arn, "root", root_id=root.id)
+    if await has_mfa(owner):
+        raise await mfa_challenges.challenge(
+            owner, source_ip=source_ip, password_change_required=False
+        )
     await throttling.clear(identity)
     return await _open_session(
         account_id=root.account_id,
@@ -122,6 +136,12 @@ async def sign_in_user(
     if expired and policy.hard_expiry:
         await _record_failure(user.account_id, user.arn, source_ip)
         raise Unauthenticated(PASSWORD_EXPIRED)
+    change_required = expired or profile.password_reset_required
+    owner = Owner(user.account_id, user.arn, user.name, user_id=user.id)
+    if await has_mfa(owner):
+        raise await mfa_challenges.challenge(
+            owner, source_ip=source_ip, password_change_required=change_required
+        )
     await throttling.clear(identity)
     return await _open_session(
         account_id=user.account_id,
@@ -130,7 +150,58 @@ async def sign_in_user(
         user=user,
         source_ip=source_ip,
         ttl_seconds=ttl_seconds,
-        password_change_required=expired or profile.password_reset_required,
+        password_change_required=change_required,
+    )
+
+
+async def verify_mfa(
+    challenge_token: str,
+    code: str,
+    *,
+    source_ip: str = "",
+    ttl_seconds: int,
+    cipher: SeedCipher,
+    lockout: Lockout = DEFAULT_LOCKOUT,
+) -> SignedIn:
+    """Complete a sign-in that answered `MfaRequired`: a session authenticated with MFA when
+    `code` is the current code of one of the identity's devices (used once), or one of its
+    unused recovery codes.
+
+    Unauthenticated for an unknown, expired, spent or exhausted challenge; Throttled while the
+    identity or address is locked; InvalidAuthenticationCode (`extensions.attemptsLeft`) for a
+    wrong or replayed code, which also counts as a failed sign-in.
+    """
+    attempt = await mfa_challenges.take_attempt(challenge_token)
+    owner, row = attempt.owner, attempt.row
+    identity = throttling.identity_key(owner.arn)
+    counters = throttling.counters(identity, source_ip, lockout)
+    refusal = await throttling.check(counters)
+    if refusal is not None:
+        await _record_failure(owner.account_id, owner.arn, source_ip, refusal)
+        raise refusal
+    if recovery_codes.looks_like_recovery_code(code):
+        accepted = await recovery_codes.redeem(owner, code)
+        method = "recoveryCode"
+    else:
+        accepted = await accept_code(owner, code, cipher) is not None
+        method = "totp"
+    if not accepted:
+        await throttling.record_failure(counters, lockout)
+        error = InvalidAuthenticationCode(WRONG_CODE, attemptsLeft=attempt.attempts_left)
+        await _record_failure(owner.account_id, owner.arn, source_ip, error)
+        raise error
+    if not await mfa_challenges.complete(attempt):
+        raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)
+    await throttling.clear(identity)
+    return await _open_session(
+        account_id=owner.account_id,
+        kind=PrincipalKind.USER if row.user is not None else PrincipalKind.ROOT,
+        root=row.root,
+        user=row.user,
+        source_ip=source_ip,
+        ttl_seconds=ttl_seconds,
+        password_change_required=row.password_change_required,
+        mfa_method=method,
     )
 
 
@@ -155,6 +226,7 @@ async def _open_session(
     source_ip: str,
     ttl_seconds: int,
     password_change_required: bool = False,
+    mfa_method: str | None = None,
 ) -> SignedIn:
     token = new_token()
     now = clock.now()
@@ -171,10 +243,14 @@ async def _open_session(
         last_used_at=now,
         source_ip=source_ip,
         password_change_required=password_change_required,
+        mfa_authenticated=mfa_method is not None,
+        mfa_authenticated_at=now if mfa_method is not None else None,
     )
     principal = principal_of(session, source_ip=source_ip)
     async with writing(principal, SIGN_IN, principal.arn, changes_permissions=False) as tx:
         await session.save(using_db=tx.connection, force_create=True)
+        if mfa_method is not None:
+            tx.details["mfa"] = mfa_method
         if user is not None:
             await User.filter(id=user.id).using_db(tx.connection).update(password_last_used=now)
         elif root is not None:

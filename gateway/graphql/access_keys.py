@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.auth import session_tokens
+from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.access_key import (
@@ -86,8 +87,9 @@ class AccessKeyMutations:
 
     @strawberry.mutation(
         description="Temporary credentials for a caller authenticated with a long-term access "
-        "key (GetSessionToken). Needs no permission and cannot be denied, as in AWS. MFA "
-        "arguments are refused until MFA devices exist."
+        "key (GetSessionToken). Needs no permission and cannot be denied, as in AWS. With "
+        "serialNumber and tokenCode (the caller's own MFA device and its current code) the "
+        "credentials carry MFA and may call IAM operations; without, they may call none."
     )
     async def get_session_token(
         self,
@@ -102,5 +104,7 @@ class AccessKeyMutations:
             duration_seconds=duration_seconds,
             serial_number=serial_number,
             token_code=token_code,
+            cipher=info.context.cipher,
+            lockout=Lockout.from_settings(info.context.settings),
         )
         return Credentials.from_result(credentials)

@@ -13,9 +13,10 @@ caller's own ARN. `context` adds request-context keys, e.g. `["iam:PolicyARN={po
 `fallback` is the resource when an argument that `resource` names is omitted: the access-key
 fields act on the caller's own keys without a `userName`, so they fall back to `{callerArn}`.
 
-`allowed_by` names a setting that grants the permission without a policy (AWS has a few: the
+`allowed_by` names a check that grants the permission without a policy (AWS has a few: the
 account password policy's "allow users to change their own password"): when the caller's
-policies do not allow the action, the field is still resolved if that check says so.
+policies do not allow the action, the field is still resolved if that check, given the
+caller and the rendered resource, says so.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from gateway.services.principal import Principal
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NAMED_ENTITIES = {"userName": "user", "groupName": "group", "roleName": "role"}
 
-AllowedBy = Callable[[Principal], Awaitable[bool]]
+AllowedBy = Callable[[Principal, str], Awaitable[bool]]
 
 
 @strawberry.schema_directive(
@@ -125,7 +126,9 @@ class Authorize(FieldExtension):
             return False
         decision = await ctx.decide(self.action, resource, context)
         # An explicit Deny still wins over the setting.
-        return decision.effect is Effect.IMPLICIT_DENY and await self.allowed_by(principal)
+        return decision.effect is Effect.IMPLICIT_DENY and await self.allowed_by(
+            principal, resource
+        )
 
 
 def authorize(

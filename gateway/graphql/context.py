@@ -18,6 +18,7 @@ from gateway.policy import Decision
 from gateway.services.audit import record_denial, record_refusal
 from gateway.services.authorization import Authorizer, access_denied
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher, cipher_for
 
 BEARER = "bearer "
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
@@ -40,6 +41,14 @@ class AppState:
     authorizer: Authorizer
     sessions: SessionCache
     reads: ReadCache
+    _cipher: SeedCipher | None = None
+
+    @property
+    def cipher(self) -> SeedCipher:
+        """The TOTP seed cipher, made on first use (it may create the local key file)."""
+        if self._cipher is None:
+            self._cipher = cipher_for(self.settings)
+        return self._cipher
 
 
 @dataclass(slots=True)
@@ -59,6 +68,11 @@ class GatewayContext:
     def settings(self) -> Settings:
         """The gateway's settings."""
         return self.state.settings
+
+    @property
+    def cipher(self) -> SeedCipher:
+        """The cipher that opens TOTP seeds."""
+        return self.state.cipher
 
     @property
     def source_ip(self) -> str:

@@ -41,7 +41,7 @@ class PasswordPolicyInput:
     )
 
 
-async def _users_may_change_passwords(principal: Principal) -> bool:
+async def _users_may_change_passwords(principal: Principal, resource: str) -> bool:
     return await password_policy.users_may_change_passwords(principal.account_id)
 
 

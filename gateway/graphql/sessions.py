@@ -61,7 +61,7 @@ class SessionMutations:
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
         )
-        return _payload(signed_in)
+        return sign_in_payload(signed_in)
 
     @strawberry.mutation(description="Sign in as an account's root user, with its e-mail.")
     async def sign_in_root(self, info: Info, email: str, password: str) -> SignInPayload:
@@ -72,7 +72,7 @@ class SessionMutations:
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
         )
-        return _payload(signed_in)
+        return sign_in_payload(signed_in)
 
     @strawberry.mutation(description="End the current session; its token stops working.")
     async def sign_out(self, info: Info) -> bool:
@@ -98,7 +98,8 @@ class SessionMutations:
         return await throttling.unlock_login_profile(actor, user_name)
 
 
-def _payload(signed_in: signin.SignedIn) -> SignInPayload:
+def sign_in_payload(signed_in: signin.SignedIn) -> SignInPayload:
+    """The GraphQL answer for a new session."""
     return SignInPayload(
         token=signed_in.token,
         expiration=signed_in.expires_at,

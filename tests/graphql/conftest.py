@@ -18,14 +18,14 @@ from gateway.config import Settings
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
 from tests.e2e.conftest import serve
 
 
 @pytest.fixture
 def app(db: TortoiseContext, database_url: str) -> Starlette:
     """The gateway app on the test database (the ASGI transport runs no lifespan)."""
-    return create_app(Settings(database_url=database_url))
+    return create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ UNGUARDED = {
     ("Mutation", "signInRoot"),
     ("Mutation", "signOut"),
     ("Mutation", "getSessionToken"),  # AWS: no policy can control authentication operations
+    ("Mutation", "verifyMfa"),  # the second step of signIn: its caller is not signed in yet
     ("User", "permissionsBoundary"),  # part of GetUser, which the parent field required
     ("Role", "permissionsBoundary"),  # part of GetRole, which the parent field required
 }

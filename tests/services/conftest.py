@@ -13,13 +13,14 @@ is the row-by-row picture it compares.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 import pytest
 from tortoise.context import TortoiseContext
 
 import gateway.models
-from gateway import arns
+from gateway import arns, clock
 from gateway.errors import GatewayError
 from gateway.ids import POLICY_PREFIX, new_unique_id
 from gateway.models import (
@@ -32,7 +33,14 @@ from gateway.models import (
     User,
 )
 from gateway.services.accounts import bootstrap_account
+from gateway.services.mfa_devices import (
+    code_at,
+    create_virtual_mfa_device,
+    current_step,
+    enable_mfa_device,
+)
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
     GOOD_PASSWORD,
@@ -182,3 +190,35 @@ async def embed(kind: EntityKind, entity_id: str, name: str = "inline") -> None:
     await InlinePolicy.create(
         entity_kind=kind.value, entity_id=entity_id, name=name, document='{"Version":"2012-10-17"}'
     )
+
+
+class Authenticator:
+    """An authenticator app holding one virtual device's seed: the codes it would show."""
+
+    def __init__(self, serial_number: str, seed: str) -> None:
+        self.serial_number = serial_number
+        self.seed = seed
+
+    def code(self, steps: int = 0, at: datetime | None = None) -> str:
+        """The code shown `steps` time steps from `at` (default: the gateway's now)."""
+        return code_at(self.seed, current_step(at or clock.now()) + steps)
+
+
+async def enroll(
+    actor: Principal, cipher: SeedCipher, user_name: str | None, name: str | None = None
+) -> Authenticator:
+    """Create a virtual device and enable it for `user_name` (the caller without one), as a
+    user would: with the codes of the previous and the current time step."""
+    created = await create_virtual_mfa_device(
+        actor, name=name or user_name or "root-device", cipher=cipher
+    )
+    app = Authenticator(created.device.serial_number, created.seed)
+    await enable_mfa_device(
+        actor,
+        user_name=user_name,
+        serial_number=app.serial_number,
+        authentication_code_1=app.code(-1),
+        authentication_code_2=app.code(0),
+        cipher=cipher,
+    )
+    return app

@@ -18,6 +18,9 @@ class CallerIdentity:
     password_change_required: bool = strawberry.field(
         description="The session may only change its password (it expired or must be reset)."
     )
+    mfa_authenticated: bool = strawberry.field(
+        description="The session was authenticated with an MFA code (aws:MultiFactorAuthPresent)."
+    )
 
     @classmethod
     def from_principal(cls, principal: Principal) -> CallerIdentity:
@@ -28,6 +31,7 @@ class CallerIdentity:
             user_id=principal.id,
             principal_type=principal.policy_type,
             password_change_required=principal.password_change_required,
+            mfa_authenticated=principal.mfa_authenticated_at is not None,
         )
 
 

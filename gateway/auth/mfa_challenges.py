@@ -1,0 +1,139 @@
+"""The second step of a sign-in with MFA, and MFA codes given with temporary credentials.
+
+When a password is right and its owner has an enabled MFA device, `signIn` answers
+`MfaRequired` with a challenge instead of a session: a random token (stored only as a hash)
+that is good for `CHALLENGE_SECONDS` and for `MAX_ATTEMPTS` codes. `verifyMfa(challenge,
+code)` then opens the session (`gateway.auth.signin.verify_mfa`).
+
+Attempts are counted before the code is looked at, with an atomic conditional update
+(`attempts = attempts + 1 WHERE attempts < MAX_ATTEMPTS`), so however many `verifyMfa`
+calls one request or many replicas make, a challenge never has more than `MAX_ATTEMPTS`
+codes checked. Wrong codes also count as failed sign-ins of the identity and the source
+address (`gateway.auth.throttling`), and a locked identity gets `Throttled` at this step too:
+a stolen password cannot be used to try codes without end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F
+
+from gateway import clock
+from gateway.arns import root_arn
+from gateway.auth import throttling
+from gateway.auth.throttling import Lockout
+from gateway.auth.tokens import hash_token
+from gateway.errors import AccessDenied, MfaRequired, Unauthenticated
+from gateway.ids import new_session_id
+from gateway.models import MfaChallenge, MfaDevice
+from gateway.services.mfa_devices import Owner, check_caller_code
+from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
+
+CHALLENGE_PREFIX = "gwc_"
+CHALLENGE_SECONDS = 300
+MAX_ATTEMPTS = 3
+MFA_REQUIRED = (
+    "This sign-in needs a code from your MFA device: call verifyMfa with the challenge and "
+    "the code (or a recovery code)."
+)
+CHALLENGE_INVALID = "The MFA challenge is invalid or has expired: sign in again."
+CHALLENGE_SPENT = "Too many codes were tried for this MFA challenge: sign in again."
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A challenge loaded for an attempt: its row, whose it is, and attempts left after this."""
+
+    row: MfaChallenge
+    owner: Owner
+    attempts_left: int
+
+
+def new_challenge_token() -> str:
+    """A fresh challenge token (256 random bits), distinct in shape from session tokens."""
+    return CHALLENGE_PREFIX + new_session_id() + new_session_id()
+
+
+async def challenge(owner: Owner, *, source_ip: str, password_change_required: bool) -> MfaRequired:
+    """Store a new challenge for `owner` and return the `MfaRequired` error that carries it
+    (`extensions.challenge`, `expiresAt`, `attemptsAllowed`)."""
+    token = new_challenge_token()
+    now = clock.now()
+    expires_at = now + timedelta(seconds=CHALLENGE_SECONDS)
+    await MfaChallenge.create(
+        id=new_session_id(),
+        token_hash=hash_token(token),
+        account_id=owner.account_id,
+        user_id=owner.user_id,
+        root_id=owner.root_id,
+        created_at=now,
+        expires_at=expires_at,
+        source_ip=source_ip,
+        password_change_required=password_change_required,
+    )
+    return MfaRequired(
+        MFA_REQUIRED,
+        challenge=token,
+        expiresAt=_iso(expires_at),
+        attemptsAllowed=MAX_ATTEMPTS,
+    )
+
+
+async def take_attempt(token: str) -> Challenge:
+    """Count one attempt on the challenge `token`; Unauthenticated if it is unknown, expired,
+    completed or out of attempts (then nothing is checked)."""
+    now = clock.now()
+    if not token.startswith(CHALLENGE_PREFIX):
+        raise Unauthenticated(CHALLENGE_INVALID)
+    row = await MfaChallenge.get_or_none(token_hash=hash_token(token)).select_related(
+        "user", "root"
+    )
+    if row is None or row.completed_at is not None or row.expires_at <= now:
+        raise Unauthenticated(CHALLENGE_INVALID)
+    counted = await MfaChallenge.filter(
+        id=row.id, attempts__lt=MAX_ATTEMPTS, completed_at__isnull=True
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise Unauthenticated(CHALLENGE_SPENT)
+    fresh = await MfaChallenge.get(id=row.id)
+    if row.user is not None:
+        owner = Owner(row.account_id, row.user.arn, row.user.name, user_id=row.user.id)
+    else:
+        owner = Owner(row.account_id, root_arn(row.account_id), "root", root_id=row.root_id)
+    return Challenge(fresh, owner, MAX_ATTEMPTS - fresh.attempts)
+
+
+async def complete(challenge: Challenge) -> bool:
+    """Spend the challenge after a right code; False if another attempt spent it first."""
+    done = await MfaChallenge.filter(id=challenge.row.id, completed_at__isnull=True).update(
+        completed_at=clock.now()
+    )
+    return bool(done)
+
+
+async def verify_caller_code(
+    actor: Principal,
+    serial_number: str,
+    token_code: str,
+    cipher: SeedCipher,
+    lockout: Lockout,
+) -> MfaDevice:
+    """`check_caller_code`, counted like a sign-in: Throttled while the caller is locked, and
+    a wrong code is a failed attempt of the caller and its address (GetSessionToken,
+    AssumeRole)."""
+    counters = throttling.counters(throttling.identity_key(actor.arn), actor.source_ip, lockout)
+    refusal = await throttling.check(counters)
+    if refusal is not None:
+        raise refusal
+    try:
+        return await check_caller_code(actor, serial_number, token_code, cipher)
+    except AccessDenied:
+        await throttling.record_failure(counters, lockout)
+        raise
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
