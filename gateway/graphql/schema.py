@@ -12,6 +12,7 @@ from gateway.graphql.accounts import AccountMutations, AccountQueries
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
+from gateway.graphql.mfa import MfaMutations, MfaQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
@@ -27,6 +28,7 @@ Query = merge_types(
         PasswordPolicyQueries,
         UserQueries,
         AccessKeyQueries,
+        MfaQueries,
         GroupQueries,
         PolicyQueries,
         RoleQueries,
@@ -40,6 +42,7 @@ Mutation = merge_types(
         PasswordPolicyMutations,
         UserMutations,
         AccessKeyMutations,
+        MfaMutations,
         GroupMutations,
         PolicyMutations,
         RoleMutations,

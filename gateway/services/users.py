@@ -38,6 +38,7 @@ from gateway.models import (
     InlinePolicy,
     LoginProfile,
     ManagedPolicy,
+    MfaDevice,
     PolicyAttachment,
     Role,
     User,
@@ -338,9 +339,9 @@ async def delete_user(actor: Principal, user_name: str) -> None:
 def _deletion_blockers(user: User) -> list[tuple[QuerySet[Any], str]]:
     """What must go before the user can, in AWS's order, each with AWS's DeleteConflict message.
 
-    Hook: signing certificates, SSH keys, service-specific credentials and MFA devices
-    ("Cannot delete entity, must delete MFA device first.") come with their issues; insert
-    their queries between the access keys and the inline policies, where AWS lists them.
+    Hook: signing certificates, SSH keys and service-specific credentials come with their
+    issues; insert their queries between the access keys and the MFA devices, where AWS lists
+    them.
     """
     kind = EntityKind.USER.value
     return [
@@ -351,6 +352,10 @@ def _deletion_blockers(user: User) -> list[tuple[QuerySet[Any], str]]:
         (
             AccessKey.filter(user_id=user.id),
             "Cannot delete entity, must delete access keys first.",
+        ),
+        (
+            MfaDevice.filter(user_id=user.id),
+            "Cannot delete entity, must delete MFA device first.",
         ),
         (
             InlinePolicy.filter(entity_kind=kind, entity_id=user.id),
