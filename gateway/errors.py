@@ -13,6 +13,7 @@
      ├── UnmodifiableEntity          UnmodifiableEntity       the entity cannot be changed
      ├── AccessDenied                AccessDenied             a policy does not allow it
      ├── ExpiredToken                ExpiredToken             the session has expired
+     ├── PackedPolicyTooLarge        PackedPolicyTooLarge     session policies too large (STS)
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
      ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
@@ -111,6 +112,12 @@ class ExpiredToken(GatewayError):
     """The session token has expired."""
 
     code = "ExpiredToken"
+
+
+class PackedPolicyTooLarge(GatewayError):
+    """The session policies passed to AssumeRole exceed the packed size limit."""
+
+    code = "PackedPolicyTooLarge"
 
 
 class Unauthenticated(GatewayError):

@@ -31,6 +31,7 @@ from tortoise.expressions import Q
 from gateway import clock
 from gateway.auth.sessions import (
     INVALID_TOKEN,
+    SESSION_RELATED,
     Authenticated,
     SessionCache,
     authenticated_with,
@@ -110,9 +111,7 @@ async def _load_long_term(key_id: str, secret: str, now: datetime) -> Authentica
 
 
 async def _load_temporary(key_id: str, secret: str, now: datetime) -> Authenticated:
-    session = await Session.get_or_none(access_key_id=key_id).select_related(
-        "account", "user", "root"
-    )
+    session = await Session.get_or_none(access_key_id=key_id).select_related(*SESSION_RELATED)
     stored = session.secret_hash if session is not None else None
     if not secret_matches(key_id, secret, stored or _DECOY_HASH) or stored is None:
         raise Unauthenticated(INVALID_TOKEN)

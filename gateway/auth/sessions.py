@@ -19,6 +19,8 @@ from gateway.services.writes import local_write_count
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 INVALID_TOKEN = "The security token included in the request is invalid."
+SESSION_RELATED = ("account", "user", "root", "role")
+"""What `principal_of` needs loaded with a session."""
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
 
@@ -122,9 +124,7 @@ def authenticated_with(auth: Authenticated, *, now: datetime, source_ip: str) ->
 
 
 async def _load(token_hash: str, now: datetime) -> Authenticated:
-    session = await Session.get_or_none(token_hash=token_hash).select_related(
-        "account", "user", "root"
-    )
+    session = await Session.get_or_none(token_hash=token_hash).select_related(*SESSION_RELATED)
     return await session_authenticated(session, now)
 
 
@@ -135,6 +135,11 @@ async def session_authenticated(session: Session | None, now: datetime) -> Authe
         raise Unauthenticated(INVALID_TOKEN)
     if session.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
+    if session.switched_from_id is not None and not await _still_valid(
+        session.switched_from_id, now
+    ):
+        # A console switch lives inside the sign-in it came from: signing that out ends it.
+        raise Unauthenticated(INVALID_TOKEN)
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         await Session.filter(id=session.id).update(last_used_at=now)
     principal = principal_of(session, source_ip=session.source_ip)
@@ -156,6 +161,21 @@ def principal_of(session: Session, *, source_ip: str) -> Principal:
     }
     if session.principal_kind == PrincipalKind.ROOT:
         return Principal.root(session.account_id, **fields)
+    if session.principal_kind == PrincipalKind.ROLE:
+        if session.role is None or session.role_session_name is None:
+            raise Unauthenticated(INVALID_TOKEN)
+        return Principal.role_session(
+            session.role,
+            session.role_session_name,
+            session.session_policies,
+            source_identity=session.source_identity,
+            **fields,
+        )
     if session.user is None:
         raise Unauthenticated(INVALID_TOKEN)
     return Principal.user(session.user, **fields)
+
+
+async def _still_valid(session_id: str, now: datetime) -> bool:
+    """Whether the session `session_id` is neither revoked nor expired."""
+    return await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=now).exists()

@@ -5,17 +5,23 @@ generation: every write that can change permissions bumps the generation in the 
 transaction (`gateway.services.writes`), and every request reads the current generation with
 its session, so a change made through any replica is in force on all of them from their next
 request. Entries for older generations are simply never used again and age out of the LRU.
+
+A role session's permissions are its role's alone, whatever the caller had before: the role's
+policies, capped by the role's boundary, intersected with the session policies passed when it
+was assumed. The role's compiled policies are cached by role (every session of the role shares
+them); each session's own session policies are added to that entry for its requests (their
+parsed `Policy` objects, and with them their compiled form, are cached by label and text).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.errors import AccessDenied
 from gateway.policy import CompiledPolicies, Decision, Effect, Policy, Request, compile_policies
-from gateway.services.effective import identity_policies
+from gateway.services.effective import identity_policies, parsed, role_policies
 from gateway.services.principal import Principal
 
 CACHE_SIZE = 10_000
@@ -31,10 +37,18 @@ _ARTICLE = {"identity": "an", "resource": "a", "boundary": "a", "session": "a"}
 
 @dataclass(frozen=True, slots=True)
 class PrincipalPolicies:
-    """A principal's compiled identity policies and its permissions boundary."""
+    """A principal's compiled identity policies, its permissions boundary and, for a role
+    session assumed with session policies, those (None: no session policy was passed)."""
 
     compiled: CompiledPolicies
     boundary: Policy | None
+    session: tuple[Policy, ...] | None = None
+
+    def evaluate(self, request: Request, resource: Policy | None = None) -> Decision:
+        """The decision for `request` under these policies (and a resource or trust policy)."""
+        return self.compiled.evaluate(
+            request, boundary=self.boundary, session=self.session, resource=resource
+        )
 
 
 _EMPTY = PrincipalPolicies(compile_policies([]), None)
@@ -51,17 +65,17 @@ class Authorizer:
         """The principal's compiled policies as of `generation`."""
         if principal.is_root:
             return _EMPTY
-        key = (principal.account_id, principal.id, generation)
+        owner = principal.role.id if principal.role is not None else principal.id
+        key = (principal.account_id, owner, generation)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            return cached
-        effective = await identity_policies(principal.account_id, principal.id)
-        loaded = PrincipalPolicies(compile_policies(effective.identity), effective.boundary)
-        self._cache[key] = loaded
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return loaded
+        else:
+            cached = await _owner_policies(principal)
+            self._cache[key] = cached
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return with_session_policies(cached, principal)
 
     async def decide(
         self,
@@ -79,11 +93,36 @@ class Authorizer:
             principal.policy_principal(),
             {**principal.request_context(), **(context or {})},
         )
-        return loaded.compiled.evaluate(request, boundary=loaded.boundary)
+        return loaded.evaluate(request)
 
     def forget(self) -> None:
         """Drop every cached entry (tests; a replica never needs it)."""
         self._cache.clear()
+
+
+async def load_policies(principal: Principal) -> PrincipalPolicies:
+    """The principal's policies read afresh (no cache): for the rare calls that have no
+    Authorizer at hand, such as evaluating a trust policy for AssumeRole."""
+    if principal.is_root:
+        return _EMPTY
+    return with_session_policies(await _owner_policies(principal), principal)
+
+
+async def _owner_policies(principal: Principal) -> PrincipalPolicies:
+    """A user's policies, or a role session's role's (without its session policies)."""
+    if principal.role is not None:
+        effective = await role_policies(principal.account_id, principal.role.id)
+    else:
+        effective = await identity_policies(principal.account_id, principal.id)
+    return PrincipalPolicies(compile_policies(effective.identity), effective.boundary)
+
+
+def with_session_policies(loaded: PrincipalPolicies, principal: Principal) -> PrincipalPolicies:
+    """`loaded` with the principal's session policies, if it is a role session that has any."""
+    if principal.role is None or not principal.role.session_policies:
+        return loaded
+    session = tuple(parsed(label, document) for label, document in principal.role.session_policies)
+    return replace(loaded, session=session)
 
 
 def access_denied(

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from gateway import clock
-from gateway.arns import root_arn
-from gateway.models import PrincipalKind, User
+from gateway.arns import assumed_role_arn, root_arn
+from gateway.models import PrincipalKind, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class RoleOf:
+    """The role behind a role session: its id, name and ARN, the session's name, and the
+    session policies passed when it was assumed, as (label, document) pairs."""
+
+    id: str
+    name: str
+    arn: str
+    session_name: str
+    session_policies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller: the root user, an IAM user, or (later) a role session.
+    """An authenticated caller: the root user, an IAM user, or a role session.
 
     `id` is the unique id (`AIDA…` for a user, the account id for root); `name` the user name
     (None for root). The session fields describe how this call was authenticated;
     `password_change_required` says the session may do nothing but change its password.
     `access_key_id` is the key the request was signed with: `AKIA…` for a long-term access key
     (then `session_id` is None), `ASIA…` for GetSessionToken credentials, None for a sign-in.
+
+    A role session (`Principal.role_session`) has `id` `AROA…:SESSION` (aws:userid), the
+    assumed-role ARN, `name` None, and `role` naming the role (its id, name and ARN) and the
+    session policies passed when it was assumed; `source_identity` is sts:SourceIdentity.
     """
 
     kind: PrincipalKind
@@ -35,6 +52,8 @@ class Principal:
     session_issued_at: datetime | None = None
     password_change_required: bool = False
     access_key_id: str | None = None
+    role: RoleOf | None = None
+    source_identity: str | None = None
 
     @classmethod
     def root(cls, account_id: str, **session: Any) -> Principal:
@@ -61,6 +80,37 @@ class Principal:
             **session,
         )
 
+    @classmethod
+    def role_session(
+        cls,
+        role: Role,
+        session_name: str,
+        session_policies: Sequence[Mapping[str, str]] = (),
+        *,
+        source_identity: str | None = None,
+        **session: Any,
+    ) -> Principal:
+        """A session of `role` named `session_name` (session fields as keywords):
+        `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, user id `AROA…:SESSION`, the role's
+        tags as principal tags."""
+        return cls(
+            kind=PrincipalKind.ROLE,
+            account_id=role.account_id,
+            arn=assumed_role_arn(role.account_id, role.name, session_name),
+            id=f"{role.id}:{session_name}",
+            path=role.path,
+            tags=dict(role.tags),
+            role=RoleOf(
+                id=role.id,
+                name=role.name,
+                arn=role.arn,
+                session_name=session_name,
+                session_policies=tuple((p["label"], p["document"]) for p in session_policies),
+            ),
+            source_identity=source_identity,
+            **session,
+        )
+
     @property
     def is_root(self) -> bool:
         """True for the account's root user."""
@@ -77,7 +127,8 @@ class Principal:
         operation ("You cannot call any IAM API operations unless MFA authentication
         information is included in the request")."""
         return (
-            self.session_id is not None
+            self.kind is not PrincipalKind.ROLE
+            and self.session_id is not None
             and self.access_key_id is not None
             and self.mfa_authenticated_at is None
         )
@@ -121,6 +172,11 @@ class Principal:
             if self.mfa_authenticated_at is not None:
                 age = int((now - self.mfa_authenticated_at).total_seconds())
                 context["aws:MultiFactorAuthAge"] = str(max(age, 0))
+        if self.role is not None:
+            # The role's own ARN, path included (the engine could only guess it without one).
+            context["aws:PrincipalArn"] = self.role.arn
+        if self.source_identity is not None:
+            context["aws:SourceIdentity"] = self.source_identity
         if self.session_issued_at is not None:
             context["aws:TokenIssueTime"] = self.session_issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         return context
