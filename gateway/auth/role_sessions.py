@@ -25,7 +25,8 @@ AWS's rules, with AWS's errors:
 - `sourceIdentity` needs `sts:SetSourceIdentity` allowed by the same rule (trust policy, and
   the caller's policies unless the trust policy names the caller), and once a session has
   one, sessions chained from it keep it (and need that permission too) and cannot change it;
-- `serialNumber` with `tokenCode`: a code of the caller's own MFA device, checked once; the
+- `serialNumber` with `tokenCode`: a code of the caller's own MFA device, accepted once and
+  counted like a sign-in attempt (`gateway.auth.mfa_challenges.verify_caller_code`); the
   trust policy then sees `aws:MultiFactorAuthPresent` "true" and the session is
   MFA-authenticated. A caller whose own session was MFA-authenticated passes that on.
 
@@ -46,7 +47,9 @@ from tortoise.expressions import Q
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, parse_arn
+from gateway.auth.mfa_challenges import verify_caller_code
 from gateway.auth.session_tokens import TemporaryCredentials
+from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import (
     AccessDenied,
@@ -61,7 +64,6 @@ from gateway.models import Outcome, PolicyVersion, PrincipalKind, Role, Session
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
 from gateway.services.access_keys import hash_secret, new_secret
 from gateway.services.authorization import PrincipalPolicies, load_policies
-from gateway.services.mfa_devices import check_caller_code
 from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
 from gateway.services.role_trust import ASSUME_ROLE, SET_SOURCE_IDENTITY, trust_decision
@@ -259,12 +261,14 @@ async def assume_role(
     token_code: str | None = None,
     source_identity: str | None = None,
     cipher: SeedCipher | None = None,
+    lockout: Lockout = DEFAULT_LOCKOUT,
     caller_policies: PrincipalPolicies | None = None,
 ) -> AssumedRole:
     """Temporary credentials for the role `role_arn` (see the module docstring).
 
     `caller_policies` are the caller's policies if already at hand (an Authorizer's cached
-    ones); they are read afresh otherwise. `cipher` opens MFA seeds for `tokenCode`.
+    ones); they are read afresh otherwise. `cipher` opens MFA seeds for `tokenCode`; wrong
+    codes count against `lockout` like failed sign-ins.
     """
     async with audited_precheck(actor, ASSUME_ROLE, audit_safe(role_arn)):
         check_role_arn(actor, role_arn)
@@ -283,7 +287,7 @@ async def assume_role(
         if serial_number is not None and token_code is not None:
             if cipher is None:
                 raise InvalidInput(MFA_WITHOUT_CIPHER)
-            await check_caller_code(actor, serial_number, token_code, cipher)
+            await verify_caller_code(actor, serial_number, token_code, cipher, lockout)
             mfa_at = clock.now()
         plan = await authorize_session(
             actor,

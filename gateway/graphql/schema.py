@@ -15,6 +15,7 @@ from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.mfa import MfaMutations, MfaQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.users import UserMutations, UserQueries
@@ -32,6 +33,7 @@ Query = merge_types(
         GroupQueries,
         PolicyQueries,
         RoleQueries,
+        RoleSessionQueries,
     ),
 )
 Mutation = merge_types(
@@ -46,6 +48,7 @@ Mutation = merge_types(
         GroupMutations,
         PolicyMutations,
         RoleMutations,
+        RoleSessionMutations,
     ),
 )
 

@@ -21,7 +21,6 @@ import json
 from datetime import datetime, timedelta
 
 from gateway import clock
-from gateway.models import InlinePolicy
 from gateway.services.inline_policies import put_role_policy
 from gateway.services.principal import Principal
 
@@ -39,7 +38,9 @@ def revocation_document(before: datetime) -> str:
                     "Action": ["*"],
                     "Resource": ["*"],
                     "Condition": {
-                        "DateLessThan": {"aws:TokenIssueTime": before.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                        "DateLessThan": {
+                            "aws:TokenIssueTime": before.strftime("%Y-%m-%dT%H:%M:%SZ")
+                        }
                     },
                 }
             ],
@@ -53,12 +54,15 @@ def revocation_instant(now: datetime) -> datetime:
     return whole if whole == now else whole + timedelta(seconds=1)
 
 
-async def revoke_role_sessions(actor: Principal, role_name: str) -> InlinePolicy:
+async def revoke_role_sessions(actor: Principal, role_name: str) -> datetime:
     """Deny everything to the role's sessions issued before now, with the role's
-    `AWSRevokeOlderSessions` inline policy (PutRolePolicy's rules and errors)."""
-    return await put_role_policy(
+    `AWSRevokeOlderSessions` inline policy (PutRolePolicy's rules and errors); returns the
+    instant before which sessions are denied."""
+    before = revocation_instant(clock.now())
+    await put_role_policy(
         actor,
         role_name=role_name,
         policy_name=POLICY_NAME,
-        policy_document=revocation_document(revocation_instant(clock.now())),
+        policy_document=revocation_document(before),
     )
+    return before

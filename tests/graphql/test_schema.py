@@ -23,6 +23,12 @@ UNGUARDED = {
     ("Mutation", "signInRoot"),
     ("Mutation", "signOut"),
     ("Mutation", "getSessionToken"),  # AWS: no policy can control authentication operations
+    # Who may assume a role is its trust policy's and the caller's policies' decision, made
+    # inside the operation by AWS's rule (gateway.services.role_trust), not one permission.
+    ("Mutation", "assumeRole"),
+    ("Mutation", "switchRole"),
+    ("Mutation", "switchBack"),  # returns to the caller's own sign-in
+    ("Query", "assumableRoles"),  # evaluates the same rule for the caller, like whoAmI
     ("Mutation", "verifyMfa"),  # the second step of signIn: its caller is not signed in yet
     ("User", "permissionsBoundary"),  # part of GetUser, which the parent field required
     ("Role", "permissionsBoundary"),  # part of GetRole, which the parent field required
