@@ -99,11 +99,12 @@ async def take_attempt(token: str) -> Challenge:
     if not counted:
         raise Unauthenticated(CHALLENGE_SPENT)
     fresh = await MfaChallenge.get(id=row.id)
-    if row.user is not None:
+    row.attempts = fresh.attempts
+    if row.user is not None and row.user_id is not None:
         owner = Owner(row.account_id, row.user.arn, row.user.name, user_id=row.user.id)
     else:
         owner = Owner(row.account_id, root_arn(row.account_id), "root", root_id=row.root_id)
-    return Challenge(fresh, owner, MAX_ATTEMPTS - fresh.attempts)
+    return Challenge(row, owner, MAX_ATTEMPTS - row.attempts)
 
 
 async def complete(challenge: Challenge) -> bool:

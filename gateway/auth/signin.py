@@ -195,9 +195,9 @@ async def verify_mfa(
     await throttling.clear(identity)
     return await _open_session(
         account_id=owner.account_id,
-        kind=PrincipalKind.USER if row.user is not None else PrincipalKind.ROOT,
-        root=row.root,
-        user=row.user,
+        kind=PrincipalKind.USER if row.user_id is not None else PrincipalKind.ROOT,
+        root=row.root if row.root_id is not None else None,
+        user=row.user if row.user_id is not None else None,
         source_ip=source_ip,
         ttl_seconds=ttl_seconds,
         password_change_required=row.password_change_required,

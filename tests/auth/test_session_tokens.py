@@ -7,19 +7,22 @@ import pytest
 from gateway import clock
 from gateway.auth.access_keys import authenticate_key
 from gateway.auth.session_tokens import (
-    MFA_NOT_AVAILABLE,
+    MFA_PAIR,
     SESSION_CREDENTIALS,
     get_session_token,
 )
 from gateway.auth.sessions import authenticate
 from gateway.auth.signin import sign_in_root
+from gateway.auth.throttling import identity_key
 from gateway.errors import AccessDenied, ExpiredToken, InvalidInput, ValidationError
-from gateway.models import Session, User
+from gateway.models import Session, SignInThrottle, User
 from gateway.services.access_keys import create_access_key, delete_access_key
+from gateway.services.mfa_devices import MFA_FAILED
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Rejects
+from tests.services.conftest import Rejects, enroll
 
 ACTION = "sts:GetSessionToken"
 
@@ -119,17 +122,49 @@ async def test_the_longest_duration_is_thirty_six_hours(root: Principal, bob: Us
     assert credentials.expiration > clock.now()
 
 
-async def test_mfa_arguments_are_refused_until_devices_exist(
-    root: Principal, bob: User, rejects: Rejects
+async def test_an_mfa_code_makes_credentials_that_carry_mfa(
+    root: Principal, bob: User, cipher: SeedCipher
+) -> None:
+    fake = clock.FrozenClock(clock.SystemClock().now())
+    with clock.using(fake):
+        phone = await enroll(root, cipher, "bob")
+        caller = await key_principal(root, "bob")
+        fake.advance(seconds=30)
+        credentials = await get_session_token(
+            caller, serial_number=phone.serial_number, token_code=phone.code(), cipher=cipher
+        )
+        principal = (await authenticate(credentials.session_token)).principal
+        assert principal.mfa_authenticated_at == fake.now()
+        assert not principal.temporary_without_mfa  # may call IAM operations
+        fake.advance(seconds=120)
+        context = principal.request_context()
+        assert context["aws:MultiFactorAuthPresent"] == "true"
+        assert context["aws:MultiFactorAuthAge"] == "120"
+        assert (await Session.get(access_key_id=credentials.access_key_id)).mfa_authenticated
+        with pytest.raises(AccessDenied, match=MFA_FAILED):  # the same code again
+            await get_session_token(
+                caller, serial_number=phone.serial_number, token_code=phone.code(-4), cipher=cipher
+            )
+        assert await Session.filter(user_id=bob.id).count() == 1  # nothing more issued
+        # A wrong code counts as a failed sign-in of the caller (so codes cannot be guessed).
+        failures = await SignInThrottle.get(key=identity_key(bob.arn))
+        assert failures.failures == 1
+
+
+async def test_mfa_arguments_come_in_pairs(
+    root: Principal, bob: User, cipher: SeedCipher, rejects: Rejects
 ) -> None:
     caller = await key_principal(root, "bob")
     serial = f"arn:aws:iam::{root.account_id}:mfa/bob"
     await rejects(
-        get_session_token(caller, serial_number=serial, token_code="123456"),
+        get_session_token(caller, serial_number=serial, cipher=cipher),
         InvalidInput,
-        MFA_NOT_AVAILABLE,
+        MFA_PAIR,
         action=ACTION,
     )
+    with pytest.raises(AccessDenied, match=MFA_FAILED):  # a device that is not the caller's
+        await get_session_token(caller, serial_number=serial, token_code="123456", cipher=cipher)
+    assert await Session.filter(user_id=bob.id).count() == 0
 
 
 async def test_session_callers_are_refused(account: object, rejects: Rejects) -> None:
