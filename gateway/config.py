@@ -13,7 +13,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
 | `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
 | `GATEWAY_SESSION_CACHE_MS` | `session_cache_ms` | `500` (0 to 1000) |
-| `GATEWAY_SECRET_KEY` | `secret_key` | unset (needed once MFA seeds are stored) |
+| `GATEWAY_SECRET_KEY` | `secret_key` | unset: a generated `gateway.key` file (one replica) |
 | `GATEWAY_GRAPHIQL` | `graphiql` | `true` |
 | `GATEWAY_INTROSPECTION` | `introspection` | `true` |
 | `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
@@ -59,7 +59,9 @@ class Settings:
     Bounds how late a revocation or permission change made through another replica is seen;
     at most 1,000 so that changes reach every replica within a second."""
     secret_key: str | None = field(default=None, repr=False)
-    """Key that encrypts secrets the gateway must read back (TOTP seeds)."""
+    """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds.
+    Every replica needs the same; unset, `gateway.services.seeds` keeps a generated one in a
+    `gateway.key` file beside the SQLite database."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on `GET /graphql`."""
     introspection: bool = True
