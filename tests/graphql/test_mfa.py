@@ -239,7 +239,8 @@ async def test_users_manage_their_own_credentials_only_after_signing_in_with_mfa
     )["createPolicy"]["arn"]
     data(
         await api(
-            'mutation($p: String!) { attachUserPolicy(userName: "alice", policyArn: $p) { userName } }',
+            'mutation($p: String!) { attachUserPolicy(userName: "alice", policyArn: $p)'
+            " { userName } }",
             {"p": policy},
             token=root_token,
         )
