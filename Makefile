@@ -33,6 +33,7 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/policy_decisions.py
 	$(BIN)/python bench/graphql_throughput.py
+	$(BIN)/python bench/assume_role.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
