@@ -51,13 +51,15 @@ from gateway.services.inline_policies import (
     put_user_policy,
 )
 from gateway.services.login_profiles import create_login_profile
+from gateway.services.mfa_devices import MFA_FAILED
 from gateway.services.policies import create_policy
 from gateway.services.principal import Principal
 from gateway.services.role_revocation import POLICY_NAME, revoke_role_sessions
 from gateway.services.roles import create_role
+from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.conftest import GOOD_PASSWORD
-from tests.services.conftest import Rejects
+from tests.services.conftest import Rejects, enroll
 
 ACTION = "sts:AssumeRole"
 REGISTER = "arn:aws:pos:::register/1"
@@ -791,3 +793,41 @@ async def test_nothing_is_issued_for_a_refused_inline_policy_too_large(
         name_error(policy, "Member must have length less than or equal to 2048", "policy"),
         action=ACTION,
     )
+
+
+# -- MFA codes ----------------------------------------------------------------------------
+
+
+async def test_a_code_of_the_callers_device_satisfies_a_trust_policy_requiring_mfa(
+    root: Principal, alice: Principal, cipher: SeedCipher, rejects: Rejects
+) -> None:
+    role = await make_role(
+        root, "Safe", trusting(alice.arn, Bool={"aws:MultiFactorAuthPresent": "true"})
+    )
+    app = await enroll(root, cipher, "alice")
+    fake = clock.FrozenClock(clock.SystemClock().now())
+    with clock.using(fake):
+        code = app.code(1)
+        assumed = await assume_role(
+            alice,
+            role_arn=role.arn,
+            role_session_name="s1",
+            serial_number=app.serial_number,
+            token_code=code,
+            cipher=cipher,
+        )
+        session = await session_principal(assumed.credentials.session_token)
+        assert session.request_context()["aws:MultiFactorAuthPresent"] == "true"
+        assert session.mfa_authenticated_at == fake.now()
+        replayed = assume_role(
+            alice,
+            role_arn=role.arn,
+            role_session_name="s2",
+            serial_number=app.serial_number,
+            token_code=code,
+            cipher=cipher,
+        )
+        with pytest.raises(AccessDenied) as raised:
+            await replayed
+        assert raised.value.message == MFA_FAILED
+    assert await Session.filter(principal_kind="role").count() == 1
