@@ -168,8 +168,12 @@ async def test_get_session_token_refuses_sign_in_sessions_bad_durations_and_mfa(
         " { expiration } }",
         key=key,
     )
-    assert mfa.error_codes() == ["InvalidInput"]
-    assert mfa.only_error()["message"].startswith("MFA devices are not available yet")
+    assert mfa.error_codes() == ["AccessDenied"]  # no such device of the caller's
+    assert mfa.only_error()["message"] == (
+        "MultiFactorAuthentication failed with invalid MFA one time pass code."
+    )
+    half = await api('mutation { getSessionToken(tokenCode: "123456") { expiration } }', key=key)
+    assert half.error_codes() == ["InvalidInput"]
 
 
 async def test_a_bad_key_header_is_unauthenticated(api: Api, account: Account) -> None:
