@@ -19,10 +19,13 @@ REVOKE = "gateway:RevokeSessions"
 
 
 async def active_sessions(actor: Principal) -> list[Session]:
-    """The caller's sessions that are neither revoked nor expired, newest first."""
+    """The caller's sessions that are neither revoked nor expired, newest first: a role
+    session's are itself alone (the role's other sessions belong to whoever assumed them)."""
     query = Session.filter(revoked_at=None, expires_at__gt=clock.now())
     if actor.is_root:
         query = query.filter(account_id=actor.account_id, principal_kind=PrincipalKind.ROOT.value)
+    elif actor.kind is PrincipalKind.ROLE:
+        query = query.filter(id=actor.session_id)
     else:
         query = query.filter(user_id=actor.id)
     return await query.order_by("-created_at", "id")

@@ -57,6 +57,7 @@ from gateway.services.principal import Principal
 from gateway.services.role_revocation import POLICY_NAME, revoke_role_sessions
 from gateway.services.roles import create_role
 from gateway.services.seeds import SeedCipher
+from gateway.services.sessions import active_sessions
 from gateway.services.users import create_user
 from tests.conftest import GOOD_PASSWORD
 from tests.services.conftest import Rejects, enroll
@@ -185,6 +186,7 @@ async def test_credentials_act_as_the_role_session(
         assert not stored.chained
         assert credentials.secret_access_key not in (stored.secret_hash or "")
         assert (await Role.get(id=cashier.id)).last_used_at == fake.now()
+        assert [s.id for s in await active_sessions(by_token.principal)] == [stored.id]
         event = await AuditEvent.filter(action=ACTION, outcome="Allowed").order_by("-id").first()
         assert event is not None
         assert event.principal_arn == alice.arn
