@@ -25,7 +25,7 @@ from gateway.arns import root_arn
 from gateway.auth import throttling
 from gateway.auth.throttling import Lockout
 from gateway.auth.tokens import hash_token
-from gateway.errors import AccessDenied, MfaRequired, Unauthenticated
+from gateway.errors import AccessDenied, InvalidInput, MfaRequired, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import MfaChallenge, MfaDevice
 from gateway.services.mfa_devices import Owner, check_caller_code
@@ -41,6 +41,8 @@ MFA_REQUIRED = (
 )
 CHALLENGE_INVALID = "The MFA challenge is invalid or has expired: sign in again."
 CHALLENGE_SPENT = "Too many codes were tried for this MFA challenge: sign in again."
+MFA_PAIR = "serialNumber and tokenCode must be given together."
+NO_CIPHER = "MFA codes cannot be checked here: no seed cipher was configured."
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,30 @@ async def verify_caller_code(
     except AccessDenied:
         await throttling.record_failure(counters, lockout)
         raise
+
+
+def check_mfa_pair(serial_number: str | None, token_code: str | None) -> None:
+    """InvalidInput unless both or neither of the MFA arguments are given."""
+    if (serial_number is None) != (token_code is None):
+        raise InvalidInput(MFA_PAIR)
+
+
+async def verified_mfa_at(
+    actor: Principal,
+    serial_number: str | None,
+    token_code: str | None,
+    cipher: SeedCipher | None,
+    lockout: Lockout,
+) -> datetime | None:
+    """When the caller proved MFA with these arguments (now), or None without them; the
+    errors of `check_mfa_pair` and `verify_caller_code` otherwise."""
+    check_mfa_pair(serial_number, token_code)
+    if serial_number is None or token_code is None:
+        return None
+    if cipher is None:
+        raise InvalidInput(NO_CIPHER)
+    await verify_caller_code(actor, serial_number, token_code, cipher, lockout)
+    return clock.now()
 
 
 def _iso(moment: datetime) -> str:

@@ -47,13 +47,12 @@ from tortoise.expressions import Q
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, parse_arn
-from gateway.auth.mfa_challenges import verify_caller_code
+from gateway.auth.mfa_challenges import check_mfa_pair, verified_mfa_at
 from gateway.auth.session_tokens import TemporaryCredentials
 from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import (
     AccessDenied,
-    InvalidInput,
     NoSuchEntity,
     PackedPolicyTooLarge,
     ValidationError,
@@ -68,7 +67,7 @@ from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
 from gateway.services.role_trust import ASSUME_ROLE, SET_SOURCE_IDENTITY, trust_decision
 from gateway.services.seeds import SeedCipher
-from gateway.services.validation import check_length, violation
+from gateway.services.validation import check_length, check_range, violation
 from gateway.services.writes import audit_safe, audited_precheck, record, writing
 
 MIN_DURATION = 900
@@ -92,8 +91,6 @@ EXCEEDS_CHAINED = (
     "chaining."
 )
 SOURCE_IDENTITY_FIXED = "The source identity of a role session cannot be changed once it is set."
-MFA_NEEDS_BOTH = "serialNumber and tokenCode must be given together."
-MFA_WITHOUT_CIPHER = "MFA codes cannot be checked here: no seed cipher was configured."
 MFA_CONTEXT_TRUE = "true"
 
 _NAME = re.compile(NAME_PATTERN, re.ASCII)
@@ -148,20 +145,8 @@ def check_session_name(value: str, field: str = "roleSessionName") -> str:
 
 def check_duration(duration_seconds: int | None) -> None:
     """AWS's overall bounds on durationSeconds (the role's own maximum is checked later)."""
-    if duration_seconds is None:
-        return
-    if duration_seconds < MIN_DURATION:
-        raise violation(
-            str(duration_seconds),
-            "durationSeconds",
-            f"Member must have value greater than or equal to {MIN_DURATION}",
-        )
-    if duration_seconds > MAX_DURATION:
-        raise violation(
-            str(duration_seconds),
-            "durationSeconds",
-            f"Member must have value less than or equal to {MAX_DURATION}",
-        )
+    if duration_seconds is not None:
+        check_range(duration_seconds, "durationSeconds", minimum=MIN_DURATION, maximum=MAX_DURATION)
 
 
 def session_duration(role: Role, duration_seconds: int | None, *, chained: bool) -> int:
@@ -278,17 +263,14 @@ async def assume_role(
         arns = check_policy_arns(policy_arns)
         if source_identity is not None:
             check_session_name(source_identity, "sourceIdentity")
-        if (serial_number is None) != (token_code is None):
-            raise InvalidInput(MFA_NEEDS_BOTH)
+        check_mfa_pair(serial_number, token_code)
         if actor.is_root:
             raise AccessDenied(ROOT_REFUSED)
         packed = packed_size(policy, arns)
-        mfa_at = actor.mfa_authenticated_at
-        if serial_number is not None and token_code is not None:
-            if cipher is None:
-                raise InvalidInput(MFA_WITHOUT_CIPHER)
-            await verify_caller_code(actor, serial_number, token_code, cipher, lockout)
-            mfa_at = clock.now()
+        mfa_at = (
+            await verified_mfa_at(actor, serial_number, token_code, cipher, lockout)
+            or actor.mfa_authenticated_at
+        )
         plan = await authorize_session(
             actor,
             role_arn,

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway import clock
-from gateway.auth.mfa_challenges import verify_caller_code
+from gateway.auth.mfa_challenges import check_mfa_pair, verified_mfa_at
 from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
-from gateway.errors import AccessDenied, InvalidInput
+from gateway.errors import AccessDenied
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
 from gateway.services.access_keys import hash_secret, new_secret
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
-from gateway.services.validation import violation
+from gateway.services.validation import check_range
 from gateway.services.writes import audited_precheck, writing
 
 ACTION = "sts:GetSessionToken"
@@ -40,7 +40,6 @@ MAX_DURATION = 129_600
 DEFAULT_DURATION = 43_200
 ROOT_MAX_DURATION = 3_600
 SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
-MFA_PAIR = "serialNumber and tokenCode must be given together."
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +69,13 @@ async def get_session_token(
     """
     async with audited_precheck(actor, ACTION, actor.arn):
         if duration_seconds is not None:
-            if duration_seconds < MIN_DURATION:
-                raise violation(
-                    str(duration_seconds),
-                    "durationSeconds",
-                    f"Member must have value greater than or equal to {MIN_DURATION}",
-                )
-            if duration_seconds > MAX_DURATION:
-                raise violation(
-                    str(duration_seconds),
-                    "durationSeconds",
-                    f"Member must have value less than or equal to {MAX_DURATION}",
-                )
-        if (serial_number is None) != (token_code is None):
-            raise InvalidInput(MFA_PAIR)
+            check_range(
+                duration_seconds, "durationSeconds", minimum=MIN_DURATION, maximum=MAX_DURATION
+            )
+        check_mfa_pair(serial_number, token_code)
         if not actor.long_term_key:
             raise AccessDenied(SESSION_CREDENTIALS)
-        if serial_number is not None and token_code is not None:
-            if cipher is None:
-                raise InvalidInput("MFA codes cannot be checked without the seed key.")
-            await verify_caller_code(actor, serial_number, token_code, cipher, lockout)
+        mfa_at = await verified_mfa_at(actor, serial_number, token_code, cipher, lockout)
         root = await RootUser.get(account_id=actor.account_id) if actor.is_root else None
 
     duration = DEFAULT_DURATION if duration_seconds is None else duration_seconds
@@ -112,8 +98,8 @@ async def get_session_token(
         access_key_id=key_id,
         secret_hash=hash_secret(key_id, secret),
         via_access_key=actor.access_key_id,
-        mfa_authenticated=serial_number is not None,
-        mfa_authenticated_at=now if serial_number is not None else None,
+        mfa_authenticated=mfa_at is not None,
+        mfa_authenticated_at=mfa_at,
     )
     async with writing(actor, ACTION, actor.arn, changes_permissions=False) as tx:
         await session.save(using_db=tx.connection, force_create=True)
@@ -121,6 +107,6 @@ async def get_session_token(
             accessKeyId=key_id,
             viaAccessKey=actor.access_key_id,
             durationSeconds=duration,
-            mfa=serial_number is not None,
+            mfa=mfa_at is not None,
         )
     return TemporaryCredentials(key_id, secret, token, session.expires_at)

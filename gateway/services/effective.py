@@ -85,12 +85,7 @@ async def identity_policies(account_id: str, user_id: str) -> EffectivePolicies:
     wanted = {str(policy_id) for _, policy_id in attachments}
     if user.permissions_boundary_id is not None:
         wanted.add(user.permissions_boundary_id)
-    versions: dict[str, tuple[str, str]] = {}
-    if wanted:
-        rows = await PolicyVersion.filter(
-            policy_id__in=sorted(wanted), is_default=True
-        ).values_list("policy_id", "policy__arn", "document")
-        versions = {str(pid): (str(arn), str(document)) for pid, arn, document in rows}
+    versions = await _default_versions(wanted)
 
     attached_to: dict[str, list[tuple[str, str]]] = {}
     for entity_id, policy_id in attachments:
@@ -131,12 +126,7 @@ async def role_policies(account_id: str, role_id: str) -> EffectivePolicies:
     wanted = {str(policy_id) for policy_id in attached}
     if role.permissions_boundary_id is not None:
         wanted.add(role.permissions_boundary_id)
-    versions: dict[str, tuple[str, str]] = {}
-    if wanted:
-        rows = await PolicyVersion.filter(
-            policy_id__in=sorted(wanted), is_default=True
-        ).values_list("policy_id", "policy__arn", "document")
-        versions = {str(pid): (str(arn), str(document)) for pid, arn, document in rows}
+    versions = await _default_versions(wanted)
 
     policies = [
         parsed(arn, document)
@@ -148,3 +138,13 @@ async def role_policies(account_id: str, role_id: str) -> EffectivePolicies:
         arn, document = versions[role.permissions_boundary_id]
         boundary = parsed(arn, document)
     return EffectivePolicies(identity=tuple(policies), boundary=boundary)
+
+
+async def _default_versions(policy_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Each managed policy's ARN and default document, by policy id (one query)."""
+    if not policy_ids:
+        return {}
+    rows = await PolicyVersion.filter(
+        policy_id__in=sorted(policy_ids), is_default=True
+    ).values_list("policy_id", "policy__arn", "document")
+    return {str(pid): (str(arn), str(document)) for pid, arn, document in rows}

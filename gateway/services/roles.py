@@ -45,6 +45,7 @@ from gateway.services.validation import (
     check_length,
     check_name,
     check_path,
+    check_range,
     check_tags,
     violation,
 )
@@ -100,18 +101,9 @@ def _check_description(value: str) -> None:
 
 
 def _check_duration(seconds: int) -> None:
-    if seconds < MIN_SESSION_DURATION:
-        raise violation(
-            str(seconds),
-            "maxSessionDuration",
-            f"Member must have value greater than or equal to {MIN_SESSION_DURATION}",
-        )
-    if seconds > MAX_SESSION_DURATION:
-        raise violation(
-            str(seconds),
-            "maxSessionDuration",
-            f"Member must have value less than or equal to {MAX_SESSION_DURATION}",
-        )
+    check_range(
+        seconds, "maxSessionDuration", minimum=MIN_SESSION_DURATION, maximum=MAX_SESSION_DURATION
+    )
 
 
 async def role_by_name(

@@ -37,6 +37,19 @@ def check_length(value: str, field: str, *, minimum: int = 1, maximum: int) -> s
     return value
 
 
+def check_range(value: int, field: str, *, minimum: int, maximum: int) -> int:
+    """`value` if it lies within bounds; else AWS's ValidationError."""
+    if value < minimum:
+        raise violation(
+            str(value), field, f"Member must have value greater than or equal to {minimum}"
+        )
+    if value > maximum:
+        raise violation(
+            str(value), field, f"Member must have value less than or equal to {maximum}"
+        )
+    return value
+
+
 def check_name(value: str, field: str, *, maximum: int) -> str:
     """A user, group, role or policy name: 1..maximum characters of `[\\w+=,.@-]`."""
     check_length(value, field, maximum=maximum)

@@ -6,8 +6,8 @@ import pytest
 
 from gateway import clock
 from gateway.auth.access_keys import authenticate_key
+from gateway.auth.mfa_challenges import MFA_PAIR
 from gateway.auth.session_tokens import (
-    MFA_PAIR,
     SESSION_CREDENTIALS,
     get_session_token,
 )
