@@ -22,12 +22,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from gateway import clock
-from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity
+from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
 from gateway.ids import ACCESS_KEY_PREFIX, new_unique_id
-from gateway.models import AccessKey, AccessKeyStatus, RootUser, User
+from gateway.models import AccessKey, AccessKeyStatus, PrincipalKind, RootUser, User
 from gateway.services.principal import Principal
 from gateway.services.users import attempted_arn, reload_user, user_by_name
-from gateway.services.validation import check_length, violation
+from gateway.services.validation import NON_USER_CREDENTIALS, check_length, violation
 from gateway.services.writes import audited_precheck, writing
 
 ACCESS_KEYS_PER_USER = 2
@@ -120,6 +120,8 @@ async def owner_of(actor: Principal, user_name: str | None) -> KeyOwner:
     if actor.is_root:
         root = await RootUser.get(account_id=actor.account_id)
         return KeyOwner(None, actor.arn, root.id)
+    if actor.kind is PrincipalKind.ROLE:
+        raise ValidationError(NON_USER_CREDENTIALS)
     caller = await User.get_or_none(id=actor.id)
     if caller is None:
         raise NoSuchEntity(f"The user with name {actor.name} cannot be found.")

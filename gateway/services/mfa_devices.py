@@ -33,9 +33,9 @@ from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     InvalidAuthenticationCode,
-    InvalidInput,
     LimitExceeded,
     NoSuchEntity,
+    ValidationError,
 )
 from gateway.ids import new_session_id
 from gateway.models import MfaDevice, PrincipalKind, RootUser
@@ -43,6 +43,7 @@ from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import attempted_arn, user_by_name
 from gateway.services.validation import (
+    NON_USER_CREDENTIALS,
     check_length,
     check_name,
     check_path,
@@ -158,7 +159,7 @@ def check_serial(value: str, field: str = "serialNumber") -> str:
 async def owner_named(actor: Principal, user_name: str | None) -> Owner:
     """The user `user_name` of the caller's account, or the caller itself when it is None.
 
-    InvalidInput when a role session leaves the name out: roles have no MFA devices.
+    ValidationError when a role session leaves the name out: roles have no MFA devices.
     """
     if user_name is not None:
         user = await user_by_name(actor.account_id, user_name)
@@ -167,13 +168,13 @@ async def owner_named(actor: Principal, user_name: str | None) -> Owner:
 
 
 async def owner_of(actor: Principal) -> Owner:
-    """The caller as an owner of devices; InvalidInput for a role session."""
+    """The caller as an owner of devices; AWS's ValidationError for a role session."""
     if actor.kind is PrincipalKind.ROOT:
         root = await RootUser.get(account_id=actor.account_id)
         return Owner(actor.account_id, actor.arn, "root", root_id=root.id)
     if actor.kind is PrincipalKind.USER and actor.name is not None:
         return Owner(actor.account_id, actor.arn, actor.name, user_id=actor.id)
-    raise InvalidInput("A role session has no MFA devices: name the user with userName.")
+    raise ValidationError(NON_USER_CREDENTIALS)
 
 
 def target_arn(actor: Principal, user_name: str | None) -> str:

@@ -20,6 +20,10 @@ _TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]*")
 MAX_TAGS = 50
 
 
+NON_USER_CREDENTIALS = "Must specify userName when calling with non-User credentials"
+"""AWS's answer when a role session leaves out the userName that would mean "myself"."""
+
+
 def violation(value: str, field: str, constraint: str) -> ValidationError:
     """AWS's ValidationError for `value` of `field` breaking `constraint`."""
     return ValidationError(

@@ -41,6 +41,7 @@ from gateway.errors import (
 )
 from gateway.models import Account, AuditEvent, PrincipalKind, Role, Session, User
 from gateway.policy import Effect
+from gateway.services.access_keys import list_access_keys
 from gateway.services.accounts import bootstrap_account
 from gateway.services.authorization import Authorizer
 from gateway.services.boundaries import put_role_permissions_boundary
@@ -51,7 +52,7 @@ from gateway.services.inline_policies import (
     put_user_policy,
 )
 from gateway.services.login_profiles import create_login_profile
-from gateway.services.mfa_devices import MFA_FAILED
+from gateway.services.mfa_devices import MFA_FAILED, list_mfa_devices
 from gateway.services.policies import create_policy
 from gateway.services.principal import Principal
 from gateway.services.role_revocation import POLICY_NAME, revoke_role_sessions
@@ -59,6 +60,7 @@ from gateway.services.roles import create_role
 from gateway.services.seeds import SeedCipher
 from gateway.services.sessions import active_sessions
 from gateway.services.users import create_user
+from gateway.services.validation import NON_USER_CREDENTIALS
 from tests.conftest import GOOD_PASSWORD
 from tests.services.conftest import Rejects, enroll
 
@@ -833,3 +835,15 @@ async def test_a_code_of_the_callers_device_satisfies_a_trust_policy_requiring_m
             await replayed
         assert raised.value.message == MFA_FAILED
     assert await Session.filter(principal_kind="role").count() == 1
+
+
+async def test_a_role_session_must_name_the_user_whose_credentials_it_manages(
+    alice: Principal, cashier: Role
+) -> None:
+    assumed = await assume_role(alice, role_arn=cashier.arn, role_session_name="till-1")
+    session = (await authenticate(assumed.credentials.session_token)).principal
+    with pytest.raises(ValidationError) as keys:
+        await list_access_keys(session, None)
+    with pytest.raises(ValidationError) as devices:
+        await list_mfa_devices(session, None)
+    assert keys.value.message == devices.value.message == NON_USER_CREDENTIALS
