@@ -34,7 +34,8 @@ class DecisionQueries:
         return Decision.from_decision(action, resource, decision)
 
     @strawberry.field(
-        description="Decisions for another principal's policies (SimulatePrincipalPolicy).",
+        description="Decisions for another principal's policies (SimulatePrincipalPolicy): "
+        "a user, the root user, or a role (as a session of it named `simulation`).",
         extensions=[Authorize("iam:SimulatePrincipalPolicy", "{policySourceArn}")],
     )
     async def simulate_principal_policy(

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from gateway.arns import root_arn
 from gateway.errors import InvalidInput, NoSuchEntity
-from gateway.models import User
+from gateway.models import Role, User
 from gateway.services.principal import Principal
+
+SIMULATED_SESSION = "simulation"
+"""The session name a simulated role acts under (its policies are the role's alone)."""
 
 
 async def principal_for_arn(account_id: str, arn: str) -> Principal:
-    """The root user or IAM user of the account named by `arn`, as a session-less principal.
+    """The root user, IAM user or role of the account named by `arn`, as a session-less
+    principal; a role is simulated as a session of it named `simulation`, with no session
+    policies.
 
     Simulations carry no session, so no MFA or source-address keys are set unless the
     caller passes them as context entries.
     """
     if arn == root_arn(account_id):
         return Principal.root(account_id)
+    if ":role/" in arn:
+        role = await Role.get_or_none(account_id=account_id, arn=arn)
+        if role is None:
+            raise NoSuchEntity(f"The role with ARN {arn} cannot be found.")
+        return Principal.role_session(role, SIMULATED_SESSION)
     user = await User.get_or_none(account_id=account_id, arn=arn)
     if user is None:
         if ":user/" in arn:
             raise NoSuchEntity(f"The user with ARN {arn} cannot be found.")
         raise InvalidInput(
-            f"Invalid policySourceArn {arn}: only users and the root user can be simulated."
+            f"Invalid policySourceArn {arn}: only users, roles and the root user can be simulated."
         )
     return Principal.user(user)

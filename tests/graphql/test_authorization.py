@@ -247,6 +247,37 @@ async def test_simulate_principal_policy_needs_permission_and_reports_missing_ke
     assert as_carol.error_codes() == ["AccessDenied"]
 
 
+async def test_simulate_principal_policy_evaluates_a_roles_own_policies(
+    api: Api, root_token: str, account: Account
+) -> None:
+    trust = document(
+        {"Effect": "Allow", "Principal": {"AWS": account.id}, "Action": "sts:AssumeRole"}
+    )
+    made = await api(
+        "mutation($t: String!, $p: String!) {"
+        ' createRole(input: {roleName: "Reader", assumeRolePolicyDocument: $t}) { arn }'
+        ' putRolePolicy(roleName: "Reader", policyName: "Read", policyDocument: $p)'
+        " { policyName } }",
+        {"t": trust, "p": document({"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"})},
+        token=root_token,
+    )
+    assert made.errors == [], made.errors
+    query = (
+        "query($s: String!) { simulatePrincipalPolicy(policySourceArn: $s,"
+        ' actionNames: ["s3:GetObject", "s3:PutObject"]) { action effect } }'
+    )
+    role = f"arn:aws:iam::{account.id}:role/Reader"
+    simulated = await api(query, {"s": role}, token=root_token)
+    assert simulated.data == {
+        "simulatePrincipalPolicy": [
+            {"action": "s3:GetObject", "effect": "ALLOW"},
+            {"action": "s3:PutObject", "effect": "IMPLICIT_DENY"},
+        ]
+    }
+    missing = await api(query, {"s": f"{role}-gone"}, token=root_token)
+    assert missing.error_codes() == ["NoSuchEntity"]
+
+
 async def test_group_listings_follow_membership_changes_on_the_next_request(
     api: Api, root_token: str
 ) -> None:
