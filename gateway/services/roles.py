@@ -21,16 +21,18 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from gateway import arns
+from gateway.arns import parse_arn
 from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     LimitExceeded,
+    MalformedPolicyDocument,
     NoSuchEntity,
     from_policy_error,
 )
 from gateway.ids import ROLE_PREFIX, new_unique_id
-from gateway.models import EntityKind, InlinePolicy, PolicyAttachment, Role
-from gateway.policy import PolicyValidationError, parse_policy, policy_size
+from gateway.models import Account, EntityKind, InlinePolicy, PolicyAttachment, Role, User
+from gateway.policy import Policy, PolicyValidationError, parse_policy, policy_size
 from gateway.services.pagination import Page
 from gateway.services.principal import Principal
 from gateway.services.users import (
@@ -77,17 +79,51 @@ def _attempted(account_id: str, role_name: str, path: str = "/") -> str:
     return attempted_arn("role", account_id, path, role_name)
 
 
-def check_trust_policy(text: str, field: str) -> None:
+async def check_trust_policy(text: str, field: str) -> None:
     """A trust policy document as AWS takes it: ValidationError for text the API refuses,
     LimitExceeded past `TRUST_POLICY_MAX_SIZE`, MalformedPolicyDocument (AWS's message) for
-    anything the `trust` grammar refuses, such as a statement without a Principal."""
+    anything the `trust` grammar refuses, such as a statement without a Principal, and for a
+    principal that does not exist in this deployment (`check_trust_principals`)."""
     check_length(text, field, maximum=MAX_POLICY_DOCUMENT)
     if policy_size(text) > TRUST_POLICY_MAX_SIZE:
         raise LimitExceeded(f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX_SIZE}")
     try:
-        parse_policy(text, "trust")
+        policy = parse_policy(text, "trust")
     except PolicyValidationError as error:
         raise from_policy_error(error) from error
+    await check_trust_principals(policy)
+
+
+async def check_trust_principals(policy: Policy) -> None:
+    """MalformedPolicyDocument "Invalid principal in policy" for an `AWS` principal that names
+    an account, user or role this deployment does not have, as AWS refuses principals that do
+    not exist. `*`, service principals and assumed-role session ARNs of known accounts pass."""
+    for statement in policy.statements:
+        if statement.principals is None:
+            continue
+        for kind, value in sorted(statement.principals.values):
+            if kind == "AWS" and "*" not in value and not await _principal_exists(value):
+                raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{value}"')
+
+
+async def _principal_exists(arn: str) -> bool:
+    try:
+        parsed = parse_arn(arn)
+    except ValueError:
+        return False
+    if not await Account.filter(id=parsed.account).exists():
+        return False
+    if parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
+        return True
+    if parsed.service != "iam":
+        return False
+    if parsed.resource == "root":
+        return True
+    if parsed.resource.startswith("user/"):
+        return await User.filter(arn=arn).exists()
+    if parsed.resource.startswith("role/"):
+        return await Role.filter(arn=arn).exists()
+    return False
 
 
 def _check_description(value: str) -> None:
@@ -157,7 +193,7 @@ async def create_role(
         check_tags(new_tags)
         if permissions_boundary is not None:
             check_length(permissions_boundary, "permissionsBoundary", minimum=20, maximum=2048)
-        check_trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
+        await check_trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
 
     arn = arns.role_arn(account_id, path, role_name)
     async with writing(actor, action, arn) as tx:
@@ -252,7 +288,7 @@ async def update_assume_role_policy(
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name)):
         check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
-        check_trust_policy(policy_document, "policyDocument")
+        await check_trust_policy(policy_document, "policyDocument")
         role = await role_by_name(account_id, role_name)
 
     async with writing(actor, action, role.arn) as tx:

@@ -372,7 +372,8 @@ async def test_a_role_with_a_longer_maximum_allows_longer_sessions(
 async def test_an_unknown_role_and_an_untrusting_one_look_the_same(
     root: Principal, alice: Principal, rejects: Rejects
 ) -> None:
-    stranger = await make_role(root, "Vault", trusting(f"arn:aws:iam::{root.account_id}:user/bob"))
+    bob = await create_user(root, user_name="bob")
+    stranger = await make_role(root, "Vault", trusting(bob.arn))
     unknown = f"arn:aws:iam::{root.account_id}:role/Nowhere"
     for arn in (unknown, stranger.arn):
         await rejects(
@@ -736,7 +737,8 @@ async def test_switched_sessions_end_with_the_sign_in(
 async def test_switching_refuses_what_assume_role_refuses(
     root: Principal, alice: Principal, rejects: Rejects
 ) -> None:
-    stranger = await make_role(root, "Vault", trusting(f"arn:aws:iam::{root.account_id}:user/x"))
+    x = await create_user(root, user_name="x")
+    stranger = await make_role(root, "Vault", trusting(x.arn))
     _, me = await signed_in(root, "alice")
     await rejects(
         switch_role(me, role_arn=stranger.arn),
@@ -764,7 +766,7 @@ async def test_assumable_roles_are_those_that_trust_the_caller_and_it_may_assume
     root: Principal, other_root: Principal, alice: Principal, cashier: Role
 ) -> None:
     named_account = await make_role(root, "Inventory", trusting(root.account_id))
-    await make_role(root, "Vault", trusting(f"arn:aws:iam::{root.account_id}:user/bob"))
+    await make_role(root, "Vault", trusting((await create_user(root, user_name="bob")).arn))
     elsewhere = await make_role(other_root, "Auditor", trusting(root.account_id))
     assert [r.arn for r in await assumable_roles(alice)] == [cashier.arn]
     await may_assume(root, "alice")

@@ -262,6 +262,7 @@ async def test_each_refusal_has_awss_error_and_issues_nothing(shop: Api, account
     await new_user(api, owner, "sam")
     sam_arn = f"arn:aws:iam::{account.id}:user/sam"
     cashier = await new_role(api, owner, "Cashier", trust(sam_arn), policy(allow("pos:*")))
+    await new_user(api, owner, "kim")
     other = await new_role(
         api, owner, "Office", trust(f"arn:aws:iam::{account.id}:user/kim"), policy(allow("*"))
     )

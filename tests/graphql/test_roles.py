@@ -110,6 +110,7 @@ async def test_create_and_read_a_role(api: Api, root_token: str, account: Accoun
 
 async def test_role_permissions_round_trip(api: Api, root_token: str, account: Account) -> None:
     data(await create_role(api, root_token, account.id, "Cashier"))
+    data(await api('mutation { createUser(input: {userName: "alice"}) { arn } }', token=root_token))
     changed = data(
         await api(
             """mutation($doc: String!, $trust: String!, $policy: String!) {

@@ -40,6 +40,7 @@ from gateway.services.roles import (
     update_assume_role_policy,
     update_role,
 )
+from gateway.services.users import create_user
 from gateway.services.validation import NAME_PATTERN, PATH_PATTERN, check_name
 from tests.services.conftest import Rejects, Succeeds, attach, embed, make_policy
 from tests.services.policy_fixtures import trust_document
@@ -144,7 +145,6 @@ async def test_role_names_are_unique_ignoring_case(root: Principal, rejects: Rej
 async def test_role_names_do_not_clash_with_users_or_other_accounts(
     root: Principal, other_root: Principal
 ) -> None:
-    from gateway.services.users import create_user
 
     await create_user(root, user_name="Cashier")
     await new_role(root, "Cashier")
@@ -316,6 +316,7 @@ async def test_trust_policy_size_quota_is_2048_characters_without_whitespace(
 
 
 async def test_trust_policy_conditions_and_service_principals_are_kept(root: Principal) -> None:
+    await create_user(root, user_name="alice")
     document = json.dumps(
         {
             "Version": "2012-10-17",
@@ -437,7 +438,8 @@ async def test_update_assume_role_policy(
     root: Principal, succeeds: Succeeds, rejects: Rejects
 ) -> None:
     role = await new_role(root, "Cashier")
-    replacement = trust_document(f"arn:aws:iam::{root.account_id}:user/alice")
+    alice = await create_user(root, user_name="alice")
+    replacement = trust_document(alice.arn)
 
     updated = await succeeds(
         update_assume_role_policy(root, role_name="CASHIER", policy_document=replacement),
@@ -680,3 +682,32 @@ async def test_paths_by_name_finds_roles(root: Principal) -> None:
     assert await paths_by_name(root.account_id, "role", ["cashier", "nobody"]) == {
         "cashier": "/shop/"
     }
+
+
+async def test_a_trust_policy_naming_a_principal_that_does_not_exist_is_malformed(
+    root: Principal, other_root: Principal, rejects: Rejects
+) -> None:
+    missing = [
+        f"arn:aws:iam::{root.account_id}:user/nobody",
+        f"arn:aws:iam::{root.account_id}:role/Nothing",
+        "arn:aws:iam::999999999999:root",
+        "999999999999",
+    ]
+    for principal in missing:
+        shown = "arn:aws:iam::999999999999:root" if principal.isdigit() else principal
+        await rejects(
+            create_role(
+                root, role_name="Vault", assume_role_policy_document=trust_document(principal)
+            ),
+            MalformedPolicyDocument,
+            f'Invalid principal in policy: "AWS":"{shown}"',
+            action="iam:CreateRole",
+        )
+    alice = await create_user(root, user_name="alice")
+    for principal in (alice.arn, other_root.account_id, f"arn:aws:iam::{root.account_id}:root"):
+        role = await create_role(
+            root,
+            role_name=f"r{len(principal)}",
+            assume_role_policy_document=trust_document(principal),
+        )
+        assert role.assume_role_policy == trust_document(principal)
