@@ -13,6 +13,7 @@ deployments set `GATEWAY_SECRET_KEY` (a file cannot be shared by replicas).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,8 @@ VERSION = "v1"
 NONCE_BYTES = 12
 MIN_SECRET_LENGTH = 16
 DEFAULT_KEY_FILE = "gateway.key"
+
+logger = logging.getLogger(__name__)
 
 
 class SeedCipher:
@@ -94,4 +97,9 @@ def key_file_secret(path: Path) -> str:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(secret + "\n")
+    logger.warning(
+        "GATEWAY_SECRET_KEY is not set: TOTP seeds are encrypted with a new key kept in %s "
+        "(fine for one local gateway; replicas need GATEWAY_SECRET_KEY)",
+        path,
+    )
     return secret

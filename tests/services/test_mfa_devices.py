@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import clock
+from gateway.config import Settings
 from gateway.errors import (
     AccessDenied,
     DeleteConflict,
@@ -40,7 +42,7 @@ from gateway.services.mfa_devices import (
     resync_mfa_device,
 )
 from gateway.services.principal import Principal
-from gateway.services.seeds import SeedCipher
+from gateway.services.seeds import SeedCipher, cipher_for
 from gateway.services.users import create_user, delete_user
 from tests.services.conftest import Authenticator, Rejects, enroll, principal_for_user
 
@@ -339,3 +341,19 @@ def test_the_window_matches_exactly_one_step_either_side(
         # could match (about one chance in 300,000).
         window = range(center - 1, center + 2)
         assert (found is not None) == any(code_at(seed, step) == code for step in window)
+
+
+def test_without_a_configured_secret_a_key_file_is_made_once_beside_the_database(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite://{tmp_path}/gateway.db")
+    first = cipher_for(settings)
+    key_file = tmp_path / "gateway.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    sealed = first.seal("JBSWY3DPEHPK3PXP", "serial")
+    assert cipher_for(settings).open(sealed, "serial") == "JBSWY3DPEHPK3PXP"  # same key again
+    configured = cipher_for(Settings(database_url=settings.database_url, secret_key="k" * 16))
+    with pytest.raises(ValueError, match="cannot be decrypted"):
+        configured.open(sealed, "serial")
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        SeedCipher("short")
