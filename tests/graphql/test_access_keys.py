@@ -8,6 +8,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.models import Account
 from tests.api import Api
+from tests.conftest import TEST_SECRET_KEY
 from tests.graphql.conftest import sign_in_root
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
@@ -185,7 +186,9 @@ async def test_a_bad_key_header_is_unauthenticated(api: Api, account: Account) -
 async def test_root_keys_work_where_the_setting_allows_them(
     database_url: str, account: Account
 ) -> None:
-    app = create_app(Settings(database_url=database_url, root_access_keys=True))
+    app = create_app(
+        Settings(database_url=database_url, root_access_keys=True, secret_key=TEST_SECRET_KEY)
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
         api = Api(client)
