@@ -125,11 +125,12 @@ async def _mfa_scenario(api: Api, account: Account, root_token: str, codes: list
     assert made.data is not None, made.errors
     device = made.data["createVirtualMfaDevice"]
     app = Authenticator(device["device"]["serialNumber"], device["base32StringSeed"])
-    codes.extend([app.code(-1), app.code(0), app.code(1)])
+    previous, current, following = app.code(-1), app.code(0), app.code(1)
+    codes.extend([previous, current, following])
     enabled = await api(
         'mutation($s: String!, $a: String!, $b: String!) { enableMfaDevice(userName: "carol",'
         " serialNumber: $s, authenticationCode1: $a, authenticationCode2: $b) { serialNumber } }",
-        {"s": app.serial_number, "a": app.code(-1), "b": app.code(0)},
+        {"s": app.serial_number, "a": previous, "b": current},
         token=root_token,
     )
     assert enabled.errors == [], enabled.errors
@@ -141,7 +142,7 @@ async def _mfa_scenario(api: Api, account: Account, root_token: str, codes: list
     challenge = answered.only_error()["extensions"]["challenge"]
     verified = await api(
         "mutation($c: String!, $code: String!) { verifyMfa(challenge: $c, code: $code) { token } }",
-        {"c": challenge, "code": app.code(1)},
+        {"c": challenge, "code": following},
     )
     assert verified.data is not None, verified.errors
     carol = verified.data["verifyMfa"]["token"]

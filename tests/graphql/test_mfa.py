@@ -175,7 +175,8 @@ async def test_enrol_then_sign_in_with_a_code(api: Api, root_token: str, account
 
     challenge = await challenge_for(api, account, "bob")
     # The next step's code: enabling used the current one, and a code works only once.
-    signed_in = data(await api(VERIFY, {"c": challenge, "code": app.code(1)}))["verifyMfa"]
+    code = app.code(1)
+    signed_in = data(await api(VERIFY, {"c": challenge, "code": code}))["verifyMfa"]
     assert signed_in["identity"]["mfaAuthenticated"] is True
     token = signed_in["token"]
     sessions = data(await api("{ sessions { mfa current } }", token=token))["sessions"]
@@ -183,7 +184,7 @@ async def test_enrol_then_sign_in_with_a_code(api: Api, root_token: str, account
     who = data(await api("{ whoAmI { arn mfaAuthenticated } }", token=token))
     assert who["whoAmI"]["mfaAuthenticated"] is True
 
-    replay = await api(VERIFY, {"c": await challenge_for(api, account, "bob"), "code": app.code(1)})
+    replay = await api(VERIFY, {"c": await challenge_for(api, account, "bob"), "code": code})
     error = replay.only_error()
     assert error["extensions"]["code"] == "InvalidAuthenticationCode"
     assert error["extensions"]["attemptsLeft"] == mfa_challenges.MAX_ATTEMPTS - 1
