@@ -133,10 +133,11 @@ async def enrol(api: Api, token: str, name: str, user: str | None) -> Authentica
     assert new["qrCodePng"].startswith("data:image/png;base64,")
     assert new["otpauthUri"].startswith("otpauth://totp/")
     app = Authenticator(new["device"]["serialNumber"], new["base32StringSeed"])
+    code_1, code_2 = app.enabling_codes()
     enabled = data(
         await api(
             ENABLE,
-            {"serial": app.serial_number, "c1": app.code(-1), "c2": app.code(0), "user": user},
+            {"serial": app.serial_number, "c1": code_1, "c2": code_2, "user": user},
             token=token,
         )
     )

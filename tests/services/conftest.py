@@ -203,6 +203,12 @@ class Authenticator:
         """The code shown `steps` time steps from `at` (default: the gateway's now)."""
         return code_at(self.seed, current_step(at or clock.now()) + steps)
 
+    def enabling_codes(self) -> tuple[str, str]:
+        """The previous and the current step's codes, read at one instant (as EnableMFADevice
+        wants them)."""
+        now = clock.now()
+        return self.code(-1, now), self.code(0, now)
+
 
 async def enroll(
     actor: Principal, cipher: SeedCipher, user_name: str | None, name: str | None = None
@@ -213,12 +219,13 @@ async def enroll(
         actor, name=name or user_name or "root-device", cipher=cipher
     )
     app = Authenticator(created.device.serial_number, created.seed)
+    code_1, code_2 = app.enabling_codes()
     await enable_mfa_device(
         actor,
         user_name=user_name,
         serial_number=app.serial_number,
-        authentication_code_1=app.code(-1),
-        authentication_code_2=app.code(0),
+        authentication_code_1=code_1,
+        authentication_code_2=code_2,
         cipher=cipher,
     )
     return app
