@@ -15,7 +15,7 @@ from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.sessions import sign_in_payload
-from gateway.graphql.types.common import TagInput, tag_dict
+from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
 from gateway.graphql.types.identity import SignInPayload
 from gateway.graphql.types.mfa import AssignmentStatus, MfaDevice, NewVirtualMfaDevice
 from gateway.services import mfa_devices, recovery_codes
@@ -52,12 +52,16 @@ class MfaQueries:
         extensions=[authorize("iam:ListVirtualMFADevices", "*")],
     )
     async def virtual_mfa_devices(
-        self, info: Info, assignment_status: AssignmentStatus = AssignmentStatus.ANY
-    ) -> list[MfaDevice] | None:
+        self,
+        info: Info,
+        assignment_status: AssignmentStatus = AssignmentStatus.ANY,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[MfaDevice] | None:
         actor = await info.context.principal()
         status = mfa_devices.AssignmentStatus(assignment_status.value)
-        found = await mfa_devices.list_virtual_mfa_devices(actor, status)
-        return [MfaDevice.from_model(device) for device in found]
+        page = await mfa_devices.list_virtual_mfa_devices(actor, status, first=first, after=after)
+        return connection(page, MfaDevice.from_model)
 
 
 @strawberry.type

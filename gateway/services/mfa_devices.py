@@ -39,6 +39,7 @@ from gateway.errors import (
 )
 from gateway.ids import new_session_id
 from gateway.models import MfaDevice, PrincipalKind, RootUser
+from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import attempted_arn, user_by_name
@@ -361,15 +362,25 @@ async def list_mfa_devices(actor: Principal, user_name: str | None = None) -> li
 
 
 async def list_virtual_mfa_devices(
-    actor: Principal, assignment_status: AssignmentStatus = AssignmentStatus.ANY
-) -> list[MfaDevice]:
-    """The account's virtual devices, by serial number, optionally only (un)assigned ones."""
+    actor: Principal,
+    assignment_status: AssignmentStatus = AssignmentStatus.ANY,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[MfaDevice]:
+    """One page of the account's virtual devices in serial-number order, optionally only the
+    (un)assigned ones, with their users loaded."""
     query = MfaDevice.filter(account_id=actor.account_id)
     if assignment_status is AssignmentStatus.ASSIGNED:
         query = query.filter(enabled_at__isnull=False)
     elif assignment_status is AssignmentStatus.UNASSIGNED:
         query = query.filter(enabled_at__isnull=True)
-    return await query.order_by("serial_number").prefetch_related("user", "root")
+    size = page_size(first)
+    key = decode_cursor(after)
+    if key is not None:
+        query = query.filter(serial_number__gt=key)
+    rows = await query.order_by("serial_number").limit(size + 1).prefetch_related("user")
+    return Page(rows[:size], len(rows) > size, lambda device: encode_cursor(device.serial_number))
 
 
 async def has_mfa(owner: Owner) -> bool:

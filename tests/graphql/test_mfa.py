@@ -191,6 +191,34 @@ async def test_enrol_then_sign_in_with_a_code(api: Api, root_token: str, account
     assert error["extensions"]["attemptsLeft"] == mfa_challenges.MAX_ATTEMPTS - 1
 
 
+async def test_virtual_devices_are_listed_by_serial_number_page_by_page(
+    api: Api, root_token: str, account: Account
+) -> None:
+    await new_user(api, root_token, "bob")
+    await enrol(api, root_token, "b-phone", "bob")
+    for name in ("a-spare", "c-spare"):
+        data(await api(CREATE_DEVICE, {"name": name}, token=root_token))
+    query = """query($status: AssignmentStatus!, $after: String) {
+      virtualMfaDevices(assignmentStatus: $status, first: 2, after: $after) {
+        nodes { serialNumber userName } pageInfo { hasNextPage endCursor } } }"""
+    first = data(await api(query, {"status": "ANY"}, token=root_token))["virtualMfaDevices"]
+    serial = f"arn:aws:iam::{account.id}:mfa/"
+    assert first["nodes"] == [
+        {"serialNumber": serial + "a-spare", "userName": None},
+        {"serialNumber": serial + "b-phone", "userName": "bob"},
+    ]
+    assert first["pageInfo"]["hasNextPage"] is True
+    after = first["pageInfo"]["endCursor"]
+    rest = data(await api(query, {"status": "ANY", "after": after}, token=root_token))
+    assert rest["virtualMfaDevices"]["nodes"] == [
+        {"serialNumber": serial + "c-spare", "userName": None}
+    ]
+    assigned = data(await api(query, {"status": "ASSIGNED"}, token=root_token))
+    assert [n["serialNumber"] for n in assigned["virtualMfaDevices"]["nodes"]] == [
+        serial + "b-phone"
+    ]
+
+
 async def test_aliases_cannot_multiply_attempts(
     api: Api, root_token: str, account: Account
 ) -> None:

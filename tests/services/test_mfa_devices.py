@@ -287,8 +287,8 @@ async def test_deactivate_then_delete_a_lost_device(
     await deactivate_mfa_device(root, user_name="bob", serial_number=app.serial_number)
     assert await list_mfa_devices(root, "bob") == []
     unassigned = await list_virtual_mfa_devices(root, AssignmentStatus.UNASSIGNED)
-    assert [d.serial_number for d in unassigned] == [app.serial_number]
-    assert await list_virtual_mfa_devices(root, AssignmentStatus.ASSIGNED) == []
+    assert [d.serial_number for d in unassigned.items] == [app.serial_number]
+    assert (await list_virtual_mfa_devices(root, AssignmentStatus.ASSIGNED)).items == []
     await rejects(
         deactivate_mfa_device(root, user_name="bob", serial_number=app.serial_number),
         NoSuchEntity,
