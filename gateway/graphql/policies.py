@@ -10,7 +10,6 @@ from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import (
     Connection,
-    PolicyDocument,
     TagInput,
     connection,
     tag_dict,
@@ -219,7 +218,7 @@ class PolicyMutations:
         found = await inline_policies.put_user_policy(
             actor, user_name=user_name, policy_name=policy_name, policy_document=policy_document
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)
 
     @strawberry.mutation(
         description="Delete an inline policy of a user (DeleteUserPolicy).",
@@ -243,7 +242,7 @@ class PolicyMutations:
         found = await inline_policies.put_group_policy(
             actor, group_name=group_name, policy_name=policy_name, policy_document=policy_document
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)
 
     @strawberry.mutation(
         description="Delete an inline policy of a group (DeleteGroupPolicy).",

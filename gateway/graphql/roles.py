@@ -8,7 +8,6 @@ from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import (
     Connection,
-    PolicyDocument,
     TagInput,
     connection,
     tag_dict,
@@ -155,7 +154,7 @@ class RoleMutations:
         found = await inline_policies.put_role_policy(
             actor, role_name=role_name, policy_name=policy_name, policy_document=policy_document
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)
 
     @strawberry.mutation(
         description="Delete one of a role's inline policies (DeleteRolePolicy).",

@@ -13,9 +13,7 @@ from gateway.services import authorization_details as details
 
 
 def _inline(policies: tuple[models.InlinePolicy, ...]) -> list[InlinePolicy]:
-    return [
-        InlinePolicy(policy_name=p.name, document=PolicyDocument(text=p.document)) for p in policies
-    ]
+    return [InlinePolicy.from_model(p) for p in policies]
 
 
 @strawberry.type(description="A user with its groups and policies.")

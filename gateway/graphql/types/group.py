@@ -10,7 +10,7 @@ import strawberry
 from gateway import models
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
-from gateway.graphql.types.common import Connection, PolicyDocument, slice_connection
+from gateway.graphql.types.common import Connection, slice_connection
 from gateway.graphql.types.user import InlinePolicy, User
 from gateway.services import inline_policies
 
@@ -87,4 +87,4 @@ class Group:
         found = await inline_policies.get_group_policy(
             actor, group_name=self.group_name, policy_name=policy_name
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)

@@ -108,7 +108,7 @@ class Role:
         found = await inline_policies.get_role_policy(
             actor, role_name=self.role_name, policy_name=policy_name
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)
 
     @strawberry.field(description="The policy capping the role's permissions, if any.")
     async def permissions_boundary(self, info: Info) -> PermissionsBoundary | None:

@@ -45,6 +45,11 @@ class InlinePolicy:
     policy_name: str
     document: PolicyDocument
 
+    @classmethod
+    def from_model(cls, policy: models.InlinePolicy) -> InlinePolicy:
+        """The GraphQL view of a stored inline policy."""
+        return cls(policy_name=policy.name, document=PolicyDocument(text=policy.document))
+
 
 @strawberry.type(description="The managed policy that caps an identity's permissions.")
 class PermissionsBoundary:
@@ -134,7 +139,7 @@ class User:
         found = await inline_policies.get_user_policy(
             actor, user_name=self.user_name, policy_name=policy_name
         )
-        return InlinePolicy(policy_name=found.name, document=PolicyDocument(text=found.document))
+        return InlinePolicy.from_model(found)
 
     @strawberry.field(
         description="The user's console password settings.",
