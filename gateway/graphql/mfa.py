@@ -27,11 +27,6 @@ CALLER = "{callerArn}"
 MFA = "arn:aws:iam::{account}:mfa{path}{virtualMfaDeviceName}"
 
 
-async def _own_codes_with_mfa(principal: Principal, resource: str) -> bool:
-    """A session that signed in with MFA may make recovery codes for itself without a policy."""
-    return resource == principal.arn and principal.mfa_authenticated_at is not None
-
-
 @strawberry.type
 class MfaQueries:
     @strawberry.field(
@@ -169,7 +164,7 @@ class MfaMutations:
                 recovery_codes.GENERATE,
                 USER,
                 fallback=CALLER,
-                allowed_by=_own_codes_with_mfa,
+                allowed_by=recovery_codes.own_codes_allowed,
             )
         ],
     )

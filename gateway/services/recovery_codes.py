@@ -28,6 +28,12 @@ GROUPS, GROUP_LENGTH = 4, 4
 NO_DEVICE = "Recovery codes need an enabled MFA device: enable one first."
 
 
+async def own_codes_allowed(caller: Principal, resource: str) -> bool:
+    """Whether the caller may make recovery codes for `resource` without a policy: only for
+    itself, in a session that signed in with MFA (a fresh proof that it holds the device)."""
+    return resource == caller.arn and caller.mfa_authenticated_at is not None
+
+
 def new_code() -> str:
     """A fresh recovery code such as `k7pq-3mzt-9xwa-c2hd`."""
     groups = ("".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS))
