@@ -11,6 +11,7 @@
      ├── PasswordPolicyViolation     PasswordPolicyViolation  the password breaks the policy
      ├── InvalidAuthenticationCode   InvalidAuthenticationCode  wrong MFA code
      ├── UnmodifiableEntity          UnmodifiableEntity       the entity cannot be changed
+     ├── ConcurrentModification      ConcurrentModification   the entity changed meanwhile
      ├── AccessDenied                AccessDenied             a policy does not allow it
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── PackedPolicyTooLarge        PackedPolicyTooLarge     session policies too large (STS)
@@ -100,6 +101,13 @@ class UnmodifiableEntity(GatewayError):
     """The entity cannot be changed (AWS refuses writes to AWS-managed policies as AccessDenied)."""
 
     code = "UnmodifiableEntity"
+
+
+class ConcurrentModification(GatewayError):
+    """The entity the request was authorized on changed (renamed, deleted, created) before the
+    operation reached it; nothing was done, and the request may be sent again."""
+
+    code = "ConcurrentModification"
 
 
 class AccessDenied(GatewayError):

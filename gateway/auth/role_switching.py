@@ -49,6 +49,8 @@ from gateway.services.principal import Principal
 from gateway.services.role_trust import ASSUME_ROLE
 from gateway.services.writes import audit_safe, audited_precheck, writing
 
+SWITCH = "gateway:SwitchRole"
+"""The console's role switch, in the audit trail (its authorization is sts:AssumeRole's)."""
 SWITCH_BACK = "gateway:SwitchBack"
 CONSOLE_ONLY = (
     "switchRole and switchBack work on a signed-in session (a bearer token from signIn); "

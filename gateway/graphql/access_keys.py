@@ -10,7 +10,7 @@ import strawberry
 
 from gateway.auth import session_tokens
 from gateway.auth.throttling import Lockout
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import CALLER, USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.access_key import (
     AccessKey,
@@ -22,8 +22,6 @@ from gateway.services import access_keys
 from gateway.services.principal import Principal
 
 Info = strawberry.Info[GatewayContext, None]
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-CALLER = "{callerArn}"
 
 
 async def keys_of(actor: Principal, user_name: str | None) -> list[AccessKey]:
@@ -89,7 +87,8 @@ class AccessKeyMutations:
         description="Temporary credentials for a caller authenticated with a long-term access "
         "key (GetSessionToken). Needs no permission and cannot be denied, as in AWS. With "
         "serialNumber and tokenCode (the caller's own MFA device and its current code) the "
-        "credentials carry MFA and may call IAM operations; without, they may call none."
+        "credentials carry MFA and may call IAM operations; without, they may call none.",
+        extensions=[no_permission(session_tokens.ACTION)],
     )
     async def get_session_token(
         self,

@@ -12,25 +12,15 @@ from gateway.auth.access_keys import SCHEME as KEY_SCHEME
 from gateway.auth.access_keys import authenticate_key
 from gateway.auth.sessions import Authenticated, SessionCache, authenticate
 from gateway.config import Settings
-from gateway.errors import AccessDenied, PasswordChangeRequired, Unauthenticated
+from gateway.errors import Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
 from gateway.policy import Decision
 from gateway.services.audit import record_denial, record_refusal
-from gateway.services.authorization import Authorizer, access_denied
+from gateway.services.authorization import Authorizer, access_denied, session_refusal
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
 
 BEARER = "bearer "
-PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
-"""What a session that must change its password may still do (besides whoAmI, me, signOut)."""
-IAM_NEEDS_MFA = (
-    "Temporary credentials from getSessionToken without MFA cannot call IAM operations (as in "
-    "AWS): sign the request with the access key itself."
-)
-PASSWORD_CHANGE_REQUIRED = (
-    "Your password has expired or must be reset: change it with changePassword before doing "
-    "anything else."
-)
 
 
 @dataclass(slots=True)
@@ -141,31 +131,24 @@ class GatewayContext:
     async def require(
         self, action: str, resource: str, context: dict[str, str] | None = None
     ) -> Principal:
-        """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise.
-
-        A session that must change its password first is refused everything else with
-        PasswordChangeRequired, and GetSessionToken credentials without MFA every IAM action
-        with AccessDenied (both recorded as denials).
-        """
+        """The caller, if allowed to do `action` on `resource`; AccessDenied otherwise (and
+        the refusal of a restricted session: see `refuse_restricted`). Denials are recorded."""
         principal = await self.principal()
-        if principal.temporary_without_mfa and iam_action(action):
-            denied = AccessDenied(IAM_NEEDS_MFA)
-            await record_refusal(principal, action, resource, denied)
-            raise denied
-        if principal.password_change_required and action not in PASSWORD_CHANGE_ACTIONS:
-            refused = PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
-            await record_refusal(principal, action, resource, refused)
-            raise refused
+        await self.refuse_restricted(principal, action, resource)
         decision = await self.decide(action, resource, context)
         if not decision.allowed:
             await record_denial(principal, action, resource, decision)
             raise access_denied(principal, action, resource, decision)
         return principal
 
-
-def iam_action(action: str) -> bool:
-    """Whether `action` is an IAM operation (`iam:…`, any case)."""
-    return action.lower().startswith("iam:")
+    async def refuse_restricted(self, principal: Principal, action: str, resource: str) -> None:
+        """Raise (and record) the refusal of a session that may not do `action` whatever its
+        policies say: one that must change its password first, or GetSessionToken credentials
+        without MFA calling IAM (`gateway.services.authorization.session_refusal`)."""
+        refusal = session_refusal(principal, action)
+        if refusal is not None:
+            await record_refusal(principal, action, resource, refusal)
+            raise refusal
 
 
 async def build_context(request: Request, response: Response | None = None) -> GatewayContext:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from gateway.errors import InvalidInput
-from gateway.graphql.authorize import Authorize
+from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
+from gateway.services.authorization import session_refusal
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
@@ -18,7 +19,10 @@ MAX_SIMULATED = 100
 class DecisionQueries:
     @strawberry.field(
         description="May the caller do `action` on `resource`? For applications: needs no "
-        "permission of its own, like GetCallerIdentity."
+        "permission of its own, like GetCallerIdentity, and answers as the caller's session "
+        "would be treated (GetSessionToken credentials without MFA are denied IAM actions; a "
+        "session that must change its password gets PasswordChangeRequired).",
+        extensions=[no_permission("gateway:Authorize")],
     )
     async def authorize(
         self,
@@ -28,6 +32,9 @@ class DecisionQueries:
         context: list[ContextEntry] | None = None,
     ) -> Decision:
         auth = await info.context.authenticated()
+        refusal = session_refusal(auth.principal, action)
+        if refusal is not None:
+            return Decision.refused(action, resource, refusal.message)
         decision = await info.context.state.authorizer.decide(
             auth.principal, auth.generation, action, resource, context_dict(context)
         )

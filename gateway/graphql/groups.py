@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import GROUP, NEW_GROUP, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import Connection, connection
 from gateway.graphql.types.group import Group
 from gateway.services import groups
 
 Info = strawberry.Info[GatewayContext, None]
-GROUP = "arn:aws:iam::{account}:group{path}{groupName}"
 
 
 @strawberry.type
@@ -47,7 +46,7 @@ class GroupMutations:
 
     @strawberry.mutation(
         description="Rename a group or move it to another path (UpdateGroup).",
-        extensions=[authorize("iam:UpdateGroup", GROUP)],
+        extensions=[authorize("iam:UpdateGroup", GROUP, destination=NEW_GROUP)],
     )
     async def update_group(
         self,

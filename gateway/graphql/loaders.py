@@ -10,26 +10,37 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.models import Group, ManagedPolicy, PolicyVersion, User
+from gateway.services import targets
 from gateway.services.attachments import attached_policies_for
 from gateway.services.groups import groups_for_users, users_for_groups
 from gateway.services.policies import arns_by_id
 from gateway.services.policy_versions import default_versions
-from gateway.services.users import paths_by_name
+from gateway.services.targets import Kind, Target, name_key
+from gateway.services.writes import local_write_count
 
 AccountKey = tuple[str, str]
 """(account id, entity id)"""
 
 
-async def _entity_paths(keys: Sequence[tuple[str, str, str]]) -> list[str | None]:
-    """(account, kind, lower-case name) → the entity's path, or None if there is none."""
-    found: dict[tuple[str, str, str], str] = {}
-    by_kind: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for account, kind, name in keys:
-        by_kind[(account, kind)].append(name)
-    for (account, kind), names in by_kind.items():
-        for name, path in (await paths_by_name(account, kind, names)).items():
-            found[(account, kind, name)] = path
-    return [found.get(key) for key in keys]
+TargetKey = tuple[str, Kind, str, str]
+"""(account id, kind, "name" or "arn", the name or ARN as typed)"""
+
+
+async def _targets(keys: Sequence[TargetKey]) -> list[Target | None]:
+    """The stored entities named by these names or ARNs, None where nothing is stored."""
+    wanted: dict[tuple[str, Kind, str], list[str]] = defaultdict(list)
+    for account, kind, mode, value in keys:
+        wanted[(account, kind, mode)].append(value)
+    found: dict[tuple[str, Kind, str], dict[str, Target]] = {}
+    for (account, kind, mode), values in wanted.items():
+        if mode == "name":
+            found[(account, kind, mode)] = await targets.find_named(account, kind, values)
+        else:
+            found[(account, kind, mode)] = await targets.find_by_arn(account, kind, values)
+    return [
+        found[(account, kind, mode)].get(name_key(value) if mode == "name" else value)
+        for account, kind, mode, value in keys
+    ]
 
 
 async def _groups_of_users(keys: Sequence[AccountKey]) -> list[list[Group]]:
@@ -100,17 +111,22 @@ class Loaders:
     Each loader is made on first use, and its batch function holds only the cache and the
     (account, generation) scope, not this object: no reference cycle, so a request's loaders
     are freed by reference counting as soon as it ends rather than by the cyclic collector.
+
+    The request's generation was read when it started; once this process commits a write (this
+    request's own mutations, say), what was loaded or cached under it may be stale, so from
+    then on the loaders start afresh and read the database, bypassing the cache.
     """
 
     def __init__(self, cache: ReadCache, account_id: str, generation: int) -> None:
-        self.cache = cache
+        self.cache: ReadCache | None = cache
         self.scope = (account_id, generation)
         self._made: dict[str, DataLoader[Any, Any]] = {}
+        self._writes = local_write_count()
 
     @property
-    def entity_path(self) -> DataLoader[tuple[str, str, str], str | None]:
-        """(account, kind, lower-case name) → the entity's path."""
-        return self._loader("path", _entity_paths)
+    def target(self) -> DataLoader[TargetKey, Target | None]:
+        """(account, kind, "name" or "arn", value) → the stored entity it names, or None."""
+        return self._loader("target", _targets)
 
     @property
     def groups_of_user(self) -> DataLoader[AccountKey, list[Group]]:
@@ -140,9 +156,18 @@ class Loaders:
     def _loader(
         self, name: str, load: Callable[[Sequence[K]], Awaitable[list[V]]]
     ) -> DataLoader[K, V]:
+        if self._writes != local_write_count():
+            self._writes = local_write_count()
+            self._made.clear()
+            self.cache = None
         loader = self._made.get(name)
         if loader is None:
-            loader = DataLoader(load_fn=partial(_cached_load, self.cache, (name, self.scope), load))
+            if self.cache is None:
+                loader = DataLoader(load_fn=load)
+            else:
+                loader = DataLoader(
+                    load_fn=partial(_cached_load, self.cache, (name, self.scope), load)
+                )
             self._made[name] = loader
         made: DataLoader[K, V] = loader
         return made

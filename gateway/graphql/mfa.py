@@ -12,7 +12,7 @@ import strawberry
 from gateway import models
 from gateway.auth import signin
 from gateway.auth.throttling import Lockout
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import CALLER, MFA, USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.sessions import sign_in_payload
 from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
@@ -22,9 +22,6 @@ from gateway.services import mfa_devices, recovery_codes
 from gateway.services.principal import Principal
 
 Info = strawberry.Info[GatewayContext, None]
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-CALLER = "{callerArn}"
-MFA = "arn:aws:iam::{account}:mfa{path}{virtualMfaDeviceName}"
 
 
 @strawberry.type
@@ -177,7 +174,8 @@ class MfaMutations:
     @strawberry.mutation(
         description="Complete a sign-in that answered MfaRequired: the challenge from its "
         "error's extensions and the device's current code (or a recovery code). A challenge "
-        "lasts five minutes and allows three codes."
+        "lasts five minutes and allows three codes.",
+        extensions=[no_permission(signin.SIGN_IN, anonymous=True)],
     )
     async def verify_mfa(self, info: Info, challenge: str, code: str) -> SignInPayload:
         signed_in = await signin.verify_mfa(

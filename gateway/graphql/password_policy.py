@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import CALLER, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.password_policy import PasswordPolicy
 from gateway.services import password_changes, password_policy
@@ -96,7 +96,7 @@ class PasswordPolicyMutations:
         "every user, by the password policy's allowUsersToChangePassword. Ends the caller's "
         "other sessions.",
         extensions=[
-            authorize("iam:ChangePassword", "{callerArn}", allowed_by=_users_may_change_passwords)
+            authorize("iam:ChangePassword", CALLER, allowed_by=_users_may_change_passwords)
         ],
     )
     async def change_password(

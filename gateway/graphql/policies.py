@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import GROUP, POLICY, POLICY_ARN_KEY, USER, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import (
     Connection,
@@ -20,10 +20,6 @@ from gateway.graphql.types.user import InlinePolicy, User
 from gateway.services import attachments, groups, inline_policies, policies, policy_versions, users
 
 Info = strawberry.Info[GatewayContext, None]
-POLICY = "arn:aws:iam::{account}:policy{path}{policyName}"
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-GROUP = "arn:aws:iam::{account}:group{path}{groupName}"
-POLICY_ARN_KEY = ["iam:PolicyARN={policyArn}"]
 
 
 @strawberry.enum(description="Which managed policies to list.")

@@ -14,14 +14,14 @@ import strawberry
 
 from gateway.auth import role_sessions, role_switching
 from gateway.auth.throttling import Lockout
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import ROLE, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.role_session import AssumableRole, AssumeRolePayload, SwitchPayload
 from gateway.services import role_revocation
 from gateway.services.authorization import PrincipalPolicies
+from gateway.services.role_trust import ASSUME_ROLE
 
 Info = strawberry.Info[GatewayContext, None]
-ROLE = "arn:aws:iam::{account}:role{path}{roleName}"
 
 
 async def caller_policies(info: Info) -> PrincipalPolicies:
@@ -36,7 +36,8 @@ class RoleSessionQueries:
         description="The roles the caller may assume or switch to now, in every account of "
         "the deployment: their trust policy names the caller, its role or its account, and the "
         "caller's policies allow sts:AssumeRole on them. For a switched console session, those "
-        "of the signed-in identity. Needs no permission of its own."
+        "of the signed-in identity. Needs no permission of its own.",
+        extensions=[no_permission("gateway:ListAssumableRoles")],
     )
     async def assumable_roles(self, info: Info) -> list[AssumableRole]:
         actor = await info.context.principal()
@@ -51,7 +52,8 @@ class RoleSessionMutations:
         "trust policy and, within its account, the caller's own policies unless the trust "
         "policy names the caller. The session has only the role's permissions, intersected "
         "with `policy` and `policyArns` if given. 15 minutes to the role's maximum, one hour "
-        "by default and at most when a role session assumes a role."
+        "by default and at most when a role session assumes a role.",
+        extensions=[no_permission(ASSUME_ROLE)],
     )
     async def assume_role(
         self,
@@ -85,7 +87,8 @@ class RoleSessionMutations:
     @strawberry.mutation(
         description="Console switch: a new bearer token acting as the role, for the signed-in "
         "identity (AssumeRole's rules). The sign-in stays valid for switchBack; switching "
-        "again replaces the role session. The session name defaults to the user name."
+        "again replaces the role session. The session name defaults to the user name.",
+        extensions=[no_permission(role_switching.SWITCH)],
     )
     async def switch_role(
         self, info: Info, role_arn: str, role_session_name: str | None = None
@@ -101,7 +104,8 @@ class RoleSessionMutations:
 
     @strawberry.mutation(
         description="End a switched role session and return to the signed-in identity: a new "
-        "bearer token for the original sign-in session, while it is still valid."
+        "bearer token for the original sign-in session, while it is still valid.",
+        extensions=[no_permission(role_switching.SWITCH_BACK)],
     )
     async def switch_back(self, info: Info) -> SwitchPayload:
         actor = await info.context.principal()

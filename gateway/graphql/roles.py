@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import BOUNDARY_KEY, POLICY_ARN_KEY, ROLE, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import (
     Connection,
@@ -17,8 +17,6 @@ from gateway.graphql.types.user import InlinePolicy
 from gateway.services import attachments, boundaries, inline_policies, roles
 
 Info = strawberry.Info[GatewayContext, None]
-ROLE = "arn:aws:iam::{account}:role{path}{roleName}"
-POLICY_ARN_KEY = ["iam:PolicyARN={policyArn}"]
 
 
 @strawberry.input(description="A new IAM role.")
@@ -68,7 +66,7 @@ class RoleMutations:
             authorize(
                 "iam:CreateRole",
                 ROLE,
-                context=["iam:PermissionsBoundary={permissionsBoundary}"],
+                context=BOUNDARY_KEY,
             )
         ],
     )
@@ -173,7 +171,7 @@ class RoleMutations:
             authorize(
                 "iam:PutRolePermissionsBoundary",
                 ROLE,
-                context=["iam:PermissionsBoundary={permissionsBoundary}"],
+                context=BOUNDARY_KEY,
             )
         ],
     )

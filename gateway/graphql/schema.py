@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from gateway.config import Settings
 from gateway.graphql import limits
 from gateway.graphql.access_keys import AccessKeyMutations, AccessKeyQueries
 from gateway.graphql.accounts import AccountMutations, AccountQueries
+from gateway.graphql.authorize import declares_access
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
@@ -53,9 +55,22 @@ Mutation = merge_types(
 )
 
 
+def check_root_fields_declare_access(*roots: type) -> None:
+    """Raise TypeError unless every root field says what it requires (`@authorize` or
+    `@noPermission`): a field nobody classified would otherwise serve any session."""
+    for root in roots:
+        for field in get_object_definition(root, strict=True).fields:
+            if not declares_access(field):
+                raise TypeError(
+                    f"{root.__name__}.{field.python_name} declares neither @authorize nor "
+                    "@noPermission (gateway.graphql.authorize)"
+                )
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The gateway's schema, with the limits and error handling the settings ask for."""
     settings = settings or Settings.from_env()
+    check_root_fields_declare_access(Query, Mutation)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,

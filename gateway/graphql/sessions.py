@@ -6,7 +6,7 @@ import strawberry
 
 from gateway.auth import signin, throttling
 from gateway.auth.throttling import Lockout
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.identity import CallerIdentity, SignInPayload
 from gateway.graphql.types.session import SessionInfo
@@ -14,21 +14,22 @@ from gateway.graphql.types.user import User
 from gateway.services import sessions
 
 Info = strawberry.Info[GatewayContext, None]
-USER = "arn:aws:iam::{account}:user{path}{userName}"
 
 
 @strawberry.type
 class SessionQueries:
     @strawberry.field(
         description="Who is calling (GetCallerIdentity): needs no permission and cannot be "
-        "denied, as in AWS."
+        "denied, as in AWS.",
+        extensions=[no_permission("sts:GetCallerIdentity", during_password_change=True)],
     )
     async def who_am_i(self, info: Info) -> CallerIdentity:
         return CallerIdentity.from_principal(await info.context.principal())
 
     @strawberry.field(
         description="The calling IAM user (null for the root user). Its nested fields carry "
-        "their own permissions."
+        "their own permissions.",
+        extensions=[no_permission("sts:GetCallerIdentity", during_password_change=True)],
     )
     async def me(self, info: Info) -> User | None:
         auth = await info.context.authenticated()
@@ -37,7 +38,8 @@ class SessionQueries:
     @strawberry.field(
         description="The caller's active sessions (sign-ins and GetSessionToken credentials), "
         "newest first; `current` marks the one this request uses. Needs no permission: "
-        "they are the caller's own."
+        "they are the caller's own.",
+        extensions=[no_permission("gateway:ListSessions")],
     )
     async def sessions(self, info: Info) -> list[SessionInfo]:
         actor = await info.context.principal()
@@ -48,7 +50,8 @@ class SessionQueries:
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
-        description="Sign in as an IAM user of an account (its 12-digit id or its alias)."
+        description="Sign in as an IAM user of an account (its 12-digit id or its alias).",
+        extensions=[no_permission(signin.SIGN_IN, anonymous=True)],
     )
     async def sign_in(
         self, info: Info, account: str, user_name: str, password: str
@@ -63,7 +66,10 @@ class SessionMutations:
         )
         return sign_in_payload(signed_in)
 
-    @strawberry.mutation(description="Sign in as an account's root user, with its e-mail.")
+    @strawberry.mutation(
+        description="Sign in as an account's root user, with its e-mail.",
+        extensions=[no_permission(signin.SIGN_IN, anonymous=True)],
+    )
     async def sign_in_root(self, info: Info, email: str, password: str) -> SignInPayload:
         signed_in = await signin.sign_in_root(
             email,
@@ -74,7 +80,10 @@ class SessionMutations:
         )
         return sign_in_payload(signed_in)
 
-    @strawberry.mutation(description="End the current session; its token stops working.")
+    @strawberry.mutation(
+        description="End the current session; its token stops working.",
+        extensions=[no_permission(signin.SIGN_OUT, during_password_change=True)],
+    )
     async def sign_out(self, info: Info) -> bool:
         await signin.sign_out(await info.context.principal())
         return True

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import BOUNDARY_KEY, NEW_USER, USER, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
 from gateway.graphql.types.user import LoginProfile, User
 from gateway.services import boundaries, login_profiles, users
 
 Info = strawberry.Info[GatewayContext, None]
-USER = "arn:aws:iam::{account}:user{path}{userName}"
 
 
 @strawberry.input(description="A new IAM user.")
@@ -53,7 +52,7 @@ class UserMutations:
             authorize(
                 "iam:CreateUser",
                 USER,
-                context=["iam:PermissionsBoundary={permissionsBoundary}"],
+                context=BOUNDARY_KEY,
             )
         ],
     )
@@ -70,7 +69,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Rename a user or move it to another path (UpdateUser).",
-        extensions=[authorize("iam:UpdateUser", USER)],
+        extensions=[authorize("iam:UpdateUser", USER, destination=NEW_USER)],
     )
     async def update_user(
         self,
@@ -155,7 +154,7 @@ class UserMutations:
             authorize(
                 "iam:PutUserPermissionsBoundary",
                 USER,
-                context=["iam:PermissionsBoundary={permissionsBoundary}"],
+                context=BOUNDARY_KEY,
             )
         ],
     )

@@ -23,6 +23,7 @@ from tortoise.expressions import F, Subquery
 from gateway import arns
 from gateway.errors import LimitExceeded, NoSuchEntity
 from gateway.models import EntityKind, Group, ManagedPolicy, PolicyAttachment, Role, User
+from gateway.services import targets
 from gateway.services.pagination import Page, page_size
 from gateway.services.policies import (
     after_name_key,
@@ -35,6 +36,7 @@ from gateway.services.policies import (
     policy_not_found,
 )
 from gateway.services.principal import Principal
+from gateway.services.targets import Kind
 from gateway.services.users import under_path
 from gateway.services.validation import check_name, check_path_prefix
 from gateway.services.writes import audited_precheck, writing
@@ -103,12 +105,10 @@ async def find_entity(
     `lock` takes a row lock (PostgreSQL) so that one writer at a time changes the identity's
     policies: quotas and aggregate sizes hold under concurrency.
     """
-    model: type[Entity] = identity.model
-    query = model.filter(account_id=actor.account_id, name_lower=name.lower())
-    if lock:
-        query = query.select_for_update()
-    entity = await query.using_db(using_db).first()
-    if entity is None:
+    entity = await targets.stored(
+        Kind(identity.label), actor.account_id, name, using=using_db, lock=lock
+    )
+    if not isinstance(entity, identity.model):
         raise identity.not_found(name)
     return entity
 

@@ -19,12 +19,24 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from gateway.errors import AccessDenied
+from gateway.errors import AccessDenied, GatewayError, PasswordChangeRequired
 from gateway.policy import CompiledPolicies, Decision, Effect, Policy, Request, compile_policies
 from gateway.services.effective import identity_policies, parsed, role_policies
 from gateway.services.principal import Principal
 
 CACHE_SIZE = 10_000
+
+PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
+"""What a session that must change its password may still do (besides the fields that need no
+permission and say so: whoAmI, me, signOut)."""
+IAM_NEEDS_MFA = (
+    "Temporary credentials from getSessionToken without MFA cannot call IAM operations (as in "
+    "AWS): sign the request with the access key itself."
+)
+PASSWORD_CHANGE_REQUIRED = (
+    "Your password has expired or must be reset: change it with changePassword before doing "
+    "anything else."
+)
 
 _DENIED_BY_PHRASE = {
     "identity": "identity-based policy",
@@ -123,6 +135,19 @@ def with_session_policies(loaded: PrincipalPolicies, principal: Principal) -> Pr
         return loaded
     session = tuple(parsed(label, document) for label, document in principal.role.session_policies)
     return replace(loaded, session=session)
+
+
+def session_refusal(principal: Principal, action: str) -> GatewayError | None:
+    """Why `principal`'s session may not do `action` whatever its policies say, or None.
+
+    A session that must change its password first may do only that (PasswordChangeRequired);
+    GetSessionToken credentials without MFA may call no IAM operation (AccessDenied, as AWS).
+    """
+    if principal.password_change_required and action not in PASSWORD_CHANGE_ACTIONS:
+        return PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
+    if principal.temporary_without_mfa and action.lower().startswith("iam:"):
+        return AccessDenied(IAM_NEEDS_MFA, decision="ImplicitDeny", deniedBy="session")
+    return None
 
 
 def access_denied(

@@ -26,8 +26,10 @@ from gateway.models import (
     PolicyAttachment,
     User,
 )
+from gateway.services import targets
 from gateway.services.pagination import Page
 from gateway.services.principal import Principal
+from gateway.services.targets import Kind
 from gateway.services.users import (
     MAX_EXISTING_NAME,
     attempted_arn,
@@ -58,12 +60,8 @@ async def group_by_name(
 ) -> Group:
     """The group named `group_name` (any case) in the account; NoSuchEntity if there is none."""
     check_name(group_name, "groupName", maximum=MAX_EXISTING_NAME)
-    group = (
-        await Group.filter(account_id=account_id, name_lower=group_name.lower())
-        .using_db(using)
-        .first()
-    )
-    if group is None:
+    group = await targets.stored(Kind.GROUP, account_id, group_name, using=using)
+    if not isinstance(group, Group):
         raise _no_such_group(group_name)
     return group
 

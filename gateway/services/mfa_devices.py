@@ -39,9 +39,11 @@ from gateway.errors import (
 )
 from gateway.ids import new_session_id
 from gateway.models import MfaDevice, PrincipalKind, RootUser
+from gateway.services import targets
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
+from gateway.services.targets import Kind
 from gateway.services.users import attempted_arn, user_by_name
 from gateway.services.validation import (
     NON_USER_CREDENTIALS,
@@ -453,15 +455,17 @@ def _consecutive(seed: str, code_1: str, code_2: str, first: int, last: int) -> 
 
 
 async def _device(account_id: str, serial_number: str) -> MfaDevice:
-    device = await MfaDevice.filter(account_id=account_id, serial_number=serial_number).first()
-    if device is None:
+    device = await targets.stored_by_arn(Kind.MFA, account_id, serial_number)
+    if not isinstance(device, MfaDevice):
         raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
     return device
 
 
 async def _owned_device(owner: Owner, serial_number: str) -> MfaDevice:
-    device = await MfaDevice.filter(owner.devices(), serial_number=serial_number).first()
-    if device is None:
+    device = await targets.stored_by_arn(
+        Kind.MFA, owner.account_id, serial_number, extra=owner.devices()
+    )
+    if not isinstance(device, MfaDevice):
         raise NoSuchEntity(
             f"MFA device with serial number {serial_number} is not enabled for {owner.name}."
         )

@@ -50,8 +50,10 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy, PolicyValidationError, parse_policy
+from gateway.services import targets
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
+from gateway.services.targets import Kind
 from gateway.services.users import attempted_arn
 from gateway.services.validation import (
     check_description,
@@ -145,12 +147,8 @@ async def find_policy(
     account_id: str, policy_arn: str, *, using_db: BaseDBAsyncClient | None = None
 ) -> ManagedPolicy | None:
     """The policy with that ARN if `account_id` can see it (its own or AWS-managed)."""
-    return (
-        await ManagedPolicy.filter(arn=policy_arn)
-        .filter(Q(account_id=account_id) | Q(account_id__isnull=True))
-        .using_db(using_db)
-        .first()
-    )
+    policy = await targets.stored_by_arn(Kind.POLICY, account_id, policy_arn, using=using_db)
+    return policy if isinstance(policy, ManagedPolicy) else None
 
 
 async def lock_policy(policy: ManagedPolicy, connection: BaseDBAsyncClient) -> ManagedPolicy:

@@ -33,8 +33,10 @@ from gateway.errors import (
 from gateway.ids import ROLE_PREFIX, new_unique_id
 from gateway.models import Account, EntityKind, InlinePolicy, PolicyAttachment, Role, User
 from gateway.policy import Policy, PolicyValidationError, parse_policy, policy_size
+from gateway.services import targets
 from gateway.services.pagination import Page
 from gateway.services.principal import Principal
+from gateway.services.targets import Kind
 from gateway.services.users import (
     attachable_policy,
     attempted_arn,
@@ -147,12 +149,8 @@ async def role_by_name(
 ) -> Role:
     """The role named `role_name` (any case) in the account; NoSuchEntity if there is none."""
     check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
-    role = (
-        await Role.filter(account_id=account_id, name_lower=role_name.lower())
-        .using_db(using)
-        .first()
-    )
-    if role is None:
+    role = await targets.stored(Kind.ROLE, account_id, role_name, using=using)
+    if not isinstance(role, Role):
         raise _no_such_role(role_name)
     return role
 

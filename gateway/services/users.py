@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, RawSQL
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from gateway import arns
@@ -43,8 +42,10 @@ from gateway.models import (
     Role,
     User,
 )
+from gateway.services import targets
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
+from gateway.services.targets import Kind
 from gateway.services.validation import (
     MAX_TAGS,
     check_length,
@@ -65,18 +66,6 @@ Named = TypeVar("Named", User, Group, Role)
 
 
 # -- shared by the services of this package ----------------------------------------------------
-
-
-async def paths_by_name(account_id: str, kind: str, names: Sequence[str]) -> dict[str, str]:
-    """Lower-case name → path of the account's users (`kind` "user"), groups ("group") or
-    roles ("role"), in one query; other kinds find nothing."""
-    model: type[Model] | None = {"user": User, "group": Group, "role": Role}.get(kind)
-    if model is None:
-        return {}
-    rows = await model.filter(account_id=account_id, name_lower__in=list(names)).values_list(
-        "name_lower", "path"
-    )
-    return {str(name): str(path) for name, path in rows}
 
 
 def attempted_arn(resource_type: str, account_id: str, path: str, name: str) -> str:
@@ -131,12 +120,8 @@ async def user_by_name(
 ) -> User:
     """The user named `user_name` (any case) in the account; NoSuchEntity if there is none."""
     check_name(user_name, "userName", maximum=MAX_EXISTING_NAME)
-    user = (
-        await User.filter(account_id=account_id, name_lower=user_name.lower())
-        .using_db(using)
-        .first()
-    )
-    if user is None:
+    user = await targets.stored(Kind.USER, account_id, user_name, using=using)
+    if not isinstance(user, User):
         raise _no_such_user(user_name)
     return user
 

@@ -139,16 +139,21 @@ async def test_get_session_token_with_a_key_gives_working_credentials(
         assert who.errors == []
         assert who.data is not None
         assert who.data["whoAmI"]["arn"] == arn
-    # AWS: credentials from GetSessionToken without MFA may call no IAM operation; the
-    # decision for an application's action is still theirs to ask.
+    # AWS: credentials from GetSessionToken without MFA may call no IAM operation, and
+    # `authorize` answers as they would be treated; other actions are decided by the policies.
     iam = await api("{ users { nodes { userName } } }", token=credentials["sessionToken"])
     assert iam.error_codes() == ["AccessDenied"]
     assert "without MFA cannot call IAM operations" in iam.only_error()["message"]
     asked = await api(
-        '{ authorize(action: "iam:ListUsers", resource: "*") { effect } }',
+        '{ iam: authorize(action: "iam:ListUsers", resource: "*") { effect deniedBy reason }'
+        '  app: authorize(action: "s3:GetObject", resource: "*") { effect deniedBy } }',
         token=credentials["sessionToken"],
     )
-    assert asked.data == {"authorize": {"effect": "ALLOW"}}
+    assert asked.data is not None
+    assert asked.data["iam"]["effect"] == "IMPLICIT_DENY"
+    assert asked.data["iam"]["deniedBy"] == "session"
+    assert "without MFA cannot call IAM operations" in asked.data["iam"]["reason"]
+    assert asked.data["app"] == {"effect": "IMPLICIT_DENY", "deniedBy": "identity"}
     again = await api(
         "mutation { getSessionToken { expiration } }", token=credentials["sessionToken"]
     )

@@ -226,11 +226,11 @@ async def test_iam_read_only_user_lists_and_reads_roles_but_cannot_create_or_del
         f"iam:CreateRole on resource: arn:aws:iam::{account.id}:role/Sneaky because no "
         "identity-based policy allows the iam:CreateRole action"
     )
-    # Authorized against the role's full ARN, its path looked up from the name as given.
+    # Authorized against the stored role's full ARN, whatever the case of the name given.
     deleted = await api('mutation { deleteRole(roleName: "cashier") }', token=token)
     assert deleted.error_codes() == ["AccessDenied"]
     assert (
-        f"on resource: arn:aws:iam::{account.id}:role/shop/cashier "
+        f"on resource: arn:aws:iam::{account.id}:role/shop/Cashier "
         in (deleted.only_error()["message"])
     )
     assert await Role.filter(account_id=account.id).count() == 1

@@ -675,15 +675,6 @@ async def test_concurrent_creates_of_one_name_let_exactly_one_win(
     assert await AuditEvent.filter(action="iam:CreateRole", outcome="Failed").count() == 3
 
 
-async def test_paths_by_name_finds_roles(root: Principal) -> None:
-    from gateway.services.users import paths_by_name
-
-    await new_role(root, "Cashier", path="/shop/")
-    assert await paths_by_name(root.account_id, "role", ["cashier", "nobody"]) == {
-        "cashier": "/shop/"
-    }
-
-
 async def test_a_trust_policy_naming_a_principal_that_does_not_exist_is_malformed(
     root: Principal, other_root: Principal, rejects: Rejects
 ) -> None:

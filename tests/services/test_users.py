@@ -579,14 +579,3 @@ async def test_concurrent_creates_of_one_name_let_exactly_one_win(
     assert await User.filter(name_lower="race").count() == 1
     failed = await AuditEvent.filter(action="iam:CreateUser", outcome="Failed").count()
     assert failed == 3
-
-
-async def test_paths_by_name_finds_users_and_groups_by_lower_case_name(root: Principal) -> None:
-    from gateway.services.groups import create_group
-    from gateway.services.users import paths_by_name
-
-    await create_user(root, user_name="Alice", path="/staff/")
-    await create_group(root, group_name="Baristas", path="/floor/")
-    assert await paths_by_name(root.account_id, "user", ["alice", "nobody"]) == {"alice": "/staff/"}
-    assert await paths_by_name(root.account_id, "group", ["baristas"]) == {"baristas": "/floor/"}
-    assert await paths_by_name(root.account_id, "role", ["alice"]) == {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
+from typing import ClassVar
 
 import strawberry
 
@@ -48,9 +50,8 @@ class AccessKey:
             owner_arn=owner_arn,
         )
 
-    def authz_values(self) -> dict[str, str]:
-        """What `@authorize` templates of this object's fields are filled from."""
-        return {"ownerArn": self.owner_arn}
+    AUTHZ_VALUES: ClassVar[Mapping[str, str]] = {"ownerArn": "owner_arn"}
+    """What `@authorize` templates of this object's fields name (gateway.graphql.authorize)."""
 
     @strawberry.field(
         description="When and where the key was last used (GetAccessKeyLastUsed).",

@@ -40,6 +40,11 @@ class Decision:
     missing_context_keys: list[str] = strawberry.field(
         description="Condition keys that applicable statements needed and the request lacked."
     )
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why the caller's session may not do it whatever its policies say, when "
+        "that decided (denied_by is then `session`).",
+    )
 
     @classmethod
     def from_decision(cls, action: str, resource: str, decision: PolicyDecision) -> Decision:
@@ -57,6 +62,20 @@ class Decision:
                 for s in decision.statements
             ],
             missing_context_keys=list(decision.missing_keys),
+        )
+
+    @classmethod
+    def refused(cls, action: str, resource: str, reason: str) -> Decision:
+        """The denial of an action the caller's session may not do whatever its policies say."""
+        return cls(
+            action=action,
+            resource=resource,
+            effect=DecisionEffect.IMPLICIT_DENY,
+            allowed=False,
+            denied_by="session",
+            statements=[],
+            missing_context_keys=[],
+            reason=reason,
         )
 
 

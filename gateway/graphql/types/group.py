@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
@@ -44,9 +45,8 @@ class Group:
             name_lower=group.name_lower,
         )
 
-    def authz_values(self) -> dict[str, str]:
-        """What `@authorize` templates of this object's fields are filled from."""
-        return {"groupName": self.group_name, "path": self.path, "arn": self.arn}
+    AUTHZ_VALUES: ClassVar[Mapping[str, str]] = {"arn": "arn"}
+    """What `@authorize` templates of this object's fields name (gateway.graphql.authorize)."""
 
     @strawberry.field(
         description="The group's members (GetGroup).",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 
 import strawberry
 
@@ -79,9 +81,8 @@ class Policy:
             tag_map=dict(policy.tags),
         )
 
-    def authz_values(self) -> dict[str, str]:
-        """What `@authorize` templates of this object's fields are filled from."""
-        return {"policyArn": self.arn, "arn": self.arn}
+    AUTHZ_VALUES: ClassVar[Mapping[str, str]] = {"arn": "arn"}
+    """What `@authorize` templates of this object's fields name (gateway.graphql.authorize)."""
 
     @strawberry.field(
         description="The policy's tags.",

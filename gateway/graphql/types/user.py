@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
@@ -87,9 +88,8 @@ class User:
             boundary_policy_id=user.permissions_boundary_id,
         )
 
-    def authz_values(self) -> dict[str, str]:
-        """What `@authorize` templates of this object's fields are filled from."""
-        return {"userName": self.user_name, "path": self.path, "arn": self.arn}
+    AUTHZ_VALUES: ClassVar[Mapping[str, str]] = {"arn": "arn"}
+    """What `@authorize` templates of this object's fields name (gateway.graphql.authorize)."""
 
     @strawberry.field(
         description="The user's tags.",
