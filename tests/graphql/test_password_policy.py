@@ -3,10 +3,11 @@ sessions that must change their password before anything else."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from gateway import clock
-from gateway.models import Account, AuditEvent, LoginProfile
+from gateway.models import Account, AuditEvent, LoginProfile, PrincipalKind, Session
 from tests.api import Api
 from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
 
@@ -14,6 +15,7 @@ PASSWORD = "Cafe-Latte-42"
 NEW_PASSWORD = "Flat-White-43"
 CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 POLICY_FIELDS = (
     "minimumPasswordLength requireSymbols requireNumbers requireUppercaseCharacters "
@@ -217,6 +219,62 @@ async def test_a_reset_required_session_may_only_change_its_password(
     assert listed.errors == []
     who = await api("{ whoAmI { passwordChangeRequired } }", token=token)
     assert who.data == {"whoAmI": {"passwordChangeRequired": False}}
+
+
+async def test_a_reset_required_session_can_neither_switch_assume_nor_get_allowed_answers(
+    api: Api, root_token: str, account: Account
+) -> None:
+    # An administrator whose password must be reset, trusted by a role: before changing the
+    # password, the session may do exactly what the README lists, and nothing that hands out
+    # other credentials or answers for it.
+    await make_user(api, root_token, "bob", ADMINISTRATOR, reset_required=True)
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account.id}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    made = await api(
+        'mutation($t: String!) { createRole(input: {roleName: "Till",'
+        " assumeRolePolicyDocument: $t}) { arn } }",
+        {"t": trust},
+        token=root_token,
+    )
+    assert made.errors == [], made.errors
+    role_arn = f"arn:aws:iam::{account.id}:role/Till"
+    token, restricted = await sign_in(api, account, "bob")
+    assert restricted
+
+    refused_everywhere = {
+        "switchRole": "mutation($r: String!) { switchRole(roleArn: $r) { token } }",
+        "assumeRole": 'mutation($r: String!) { assumeRole(roleArn: $r, roleSessionName: "s")'
+        " { credentials { sessionToken } } }",
+        "authorize": '{ authorize(action: "s3:GetObject", resource: "*") { effect } }',
+        "getSessionToken": "mutation { getSessionToken { sessionToken } }",
+        "sessions": "{ sessions { current } }",
+        "assumableRoles": "{ assumableRoles { arn } }",
+    }
+    for name, query in refused_everywhere.items():
+        refused = await api(query, {"r": role_arn} if "$r" in query else None, token=token)
+        assert refused.error_codes() == ["PasswordChangeRequired"], (name, refused.errors)
+    assert await Session.filter(principal_kind=PrincipalKind.ROLE).count() == 0
+
+    allowed = await api("{ whoAmI { arn } me { userName } }", token=token)
+    assert allowed.errors == []
+    changed = await api(CHANGE, {"o": PASSWORD, "n": NEW_PASSWORD}, token=token)
+    assert changed.errors == []
+    answered = await api(
+        '{ authorize(action: "s3:GetObject", resource: "*") { effect } }', token=token
+    )
+    assert answered.data == {"authorize": {"effect": "ALLOW"}}
+    signed_out = await api("mutation { signOut }", token=token)
+    assert signed_out.data == {"signOut": True}
 
 
 async def test_an_expired_password_forces_a_change_and_hard_expiry_refuses_sign_in(

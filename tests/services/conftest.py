@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from tortoise.context import TortoiseContext
 
-import gateway.models
 from gateway import arns, clock
 from gateway.errors import GatewayError
 from gateway.ids import POLICY_PREFIX, new_unique_id
@@ -49,8 +48,8 @@ from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
     principal_for_root,
     principal_for_user,
 )
+from tests.helpers import Snapshot, snapshot  # noqa: F401  (re-exported)
 
-Snapshot = dict[str, list[dict[str, Any]]]
 Rejects = Callable[..., Awaitable[GatewayError]]
 Succeeds = Callable[..., Awaitable[Any]]
 
@@ -72,16 +71,6 @@ async def admin_user(root: Principal) -> User:
 def admin(admin_user: User) -> Principal:
     """`admin_user` as an acting principal."""
     return principal_for_user(admin_user)
-
-
-async def snapshot() -> Snapshot:
-    """Every row of every table except the audit trail, in primary-key order."""
-    tables: Snapshot = {}
-    for model in gateway.models.__models__:
-        if model is AuditEvent:
-            continue
-        tables[model.__name__] = await model.all().order_by(model._meta.pk_attr).values()
-    return tables
 
 
 async def last_event(action: str) -> AuditEvent:
