@@ -17,6 +17,7 @@ from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPol
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
 from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
+from gateway.graphql.security_keys import SecurityKeyMutations
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
@@ -45,6 +46,7 @@ Mutation = merge_types(
         UserMutations,
         AccessKeyMutations,
         MfaMutations,
+        SecurityKeyMutations,
         GroupMutations,
         PolicyMutations,
         RoleMutations,

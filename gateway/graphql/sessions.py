@@ -12,6 +12,7 @@ from gateway.graphql.types.identity import CallerIdentity, SignInPayload
 from gateway.graphql.types.session import SessionInfo
 from gateway.graphql.types.user import User
 from gateway.services import sessions
+from gateway.services.security_keys import RelyingParty
 
 Info = strawberry.Info[GatewayContext, None]
 USER = "arn:aws:iam::{account}:user{path}{userName}"
@@ -60,6 +61,7 @@ class SessionMutations:
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
+            relying_party=RelyingParty.from_settings(info.context.settings),
         )
         return sign_in_payload(signed_in)
 
@@ -71,6 +73,7 @@ class SessionMutations:
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
+            relying_party=RelyingParty.from_settings(info.context.settings),
         )
         return sign_in_payload(signed_in)
 

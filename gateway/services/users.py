@@ -41,6 +41,7 @@ from gateway.models import (
     MfaDevice,
     PolicyAttachment,
     Role,
+    SecurityKey,
     User,
 )
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -355,6 +356,10 @@ def _deletion_blockers(user: User) -> list[tuple[QuerySet[Any], str]]:
         ),
         (
             MfaDevice.filter(user_id=user.id),
+            "Cannot delete entity, must delete MFA device first.",
+        ),
+        (
+            SecurityKey.filter(user_id=user.id),
             "Cannot delete entity, must delete MFA device first.",
         ),
         (
