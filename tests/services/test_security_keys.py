@@ -54,8 +54,9 @@ START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 SERIAL = re.compile(
     r"arn:aws:iam::(\d{12}):u2f/(user/[\w+=,.@-]+|root)/([\w+=,.@-]+)-([A-Z2-7]{26})"
 )
-"""AWS's form, e.g. arn:aws:iam::123456789012:u2f/user/Bob/fidosecuritykey1-7XNL7NFNLZ123456789EXAMPLE
-(AWS CLI reference, list-mfa-devices, "To list all MFA devices for a specified user")."""
+"""AWS's form, as in the AWS CLI reference's list-mfa-devices example ("To list all MFA
+devices for a specified user"):
+`arn:aws:iam::123456789012:u2f/user/Bob/fidosecuritykey1-7XNL7NFNLZ123456789EXAMPLE`."""
 ENABLE = "iam:EnableMFADevice"
 
 
