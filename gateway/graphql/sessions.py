@@ -83,6 +83,15 @@ class SessionMutations:
         return True
 
     @strawberry.mutation(
+        description="End one of the caller's own active sessions, by its id in `sessions` "
+        "(a gateway operation: signing out another browser). Needs no permission: it is the "
+        "caller's own."
+    )
+    async def revoke_session(self, info: Info, session_id: str) -> bool:
+        await sessions.revoke_own_session(await info.context.principal(), session_id)
+        return True
+
+    @strawberry.mutation(
         description="End every session of a user, GetSessionToken credentials included (a "
         "gateway operation); their tokens fail on the next request. Returns how many.",
         extensions=[authorize(sessions.REVOKE, USER)],
