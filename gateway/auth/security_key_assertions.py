@@ -34,7 +34,7 @@ from webauthn.helpers.structs import UserVerificationRequirement
 
 from gateway import clock
 from gateway.auth.tokens import hash_token
-from gateway.errors import InvalidInput, MfaRequired
+from gateway.errors import GatewayError, InvalidInput, MfaRequired
 from gateway.ids import new_session_id
 from gateway.models import CeremonyKind, Outcome, PrincipalKind, SecurityKey, WebAuthnChallenge
 from gateway.services.mfa_devices import Owner
@@ -68,9 +68,12 @@ class Assertion:
 
 
 def check_one_answer(code: str | None, credential: object | None) -> None:
-    """InvalidInput unless exactly one of a code and a security key's answer is given."""
+    """InvalidInput unless exactly one of a code and a security key's answer is given, and
+    the answer, if given, is a JSON object (checked before an attempt is counted)."""
     if (code is None) == (credential is None):
         raise InvalidInput(ONE_ANSWER)
+    if credential is not None:
+        credential_object(credential)
 
 
 async def request_options(
@@ -115,6 +118,39 @@ async def offer(
     if options is None:
         return required
     return MfaRequired(MFA_REQUIRED_WITH_KEY, **required.extensions, webauthn=options)
+
+
+async def accepted(
+    owner: Owner,
+    mfa_challenge_token: str,
+    credential: object,
+    relying_party: RelyingParty | None,
+    *,
+    source_ip: str = "",
+) -> bool:
+    """Whether `credential` is a good assertion of one of the owner's keys for this sign-in
+    (`accept_assertion`); never without a relying party."""
+    if relying_party is None:
+        return False
+    assertion = await accept_assertion(
+        owner, mfa_challenge_token, credential, relying_party, source_ip=source_ip
+    )
+    return assertion.key is not None
+
+
+async def offer_again(
+    error: GatewayError,
+    owner: Owner,
+    mfa_challenge_token: str,
+    relying_party: RelyingParty | None,
+) -> None:
+    """Put fresh request options in `error` (`extensions.webauthn`), for another try after a
+    refused assertion spent the sign-in's WebAuthn challenge."""
+    if relying_party is None:
+        return
+    options = await request_options(owner, mfa_challenge_token, relying_party)
+    if options is not None:
+        error.extensions["webauthn"] = options
 
 
 async def accept_assertion(

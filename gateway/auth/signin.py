@@ -200,14 +200,8 @@ async def verify_mfa(
         await _record_failure(owner.account_id, owner.arn, source_ip, refusal)
         raise refusal
     if credential is not None:
-        accepted = (
-            relying_party is not None
-            and (
-                await security_key_assertions.accept_assertion(
-                    owner, challenge_token, credential, relying_party, source_ip=source_ip
-                )
-            ).key
-            is not None
+        accepted = await security_key_assertions.accepted(
+            owner, challenge_token, credential, relying_party, source_ip=source_ip
         )
         method = "securityKey"
     elif code is not None and recovery_codes.looks_like_recovery_code(code):
@@ -221,12 +215,8 @@ async def verify_mfa(
         message = WRONG_KEY if credential is not None else WRONG_CODE
         error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left)
         await _record_failure(owner.account_id, owner.arn, source_ip, error)
-        if credential is not None and attempt.attempts_left > 0 and relying_party is not None:
-            options = await security_key_assertions.request_options(
-                owner, challenge_token, relying_party
-            )
-            if options is not None:
-                error.extensions["webauthn"] = options
+        if credential is not None and attempt.attempts_left > 0:
+            await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)
         raise error
     if not await mfa_challenges.complete(attempt):
         raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)

@@ -165,6 +165,7 @@ async def test_an_unanswerable_or_mistyped_verify_is_refused_clearly(
     forged = await api(VERIFY_KEY, {"c": challenge, "credential": {"id": "x", "rawId": "x"}})
     refused = forged.only_error()
     assert refused["extensions"]["code"] == "InvalidAuthenticationCode"
+    assert refused["extensions"]["attemptsLeft"] == 2  # the malformed calls counted no attempt
     assert "webauthn" in refused["extensions"]  # fresh options to try again
 
 
