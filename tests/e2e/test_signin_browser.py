@@ -396,7 +396,7 @@ def test_a_forced_password_change_with_the_keyboard_alone(page: Page, shop: Shop
     type_here(NEW_PASSWORD, Keys.ENTER)
 
     page.account_page(":user/maria")
-    assert page.text("status") == "Your password was changed."
+    page.wait_for(lambda: page.text("status") == "Your password was changed.")
     assert page.text("identity-mfa") == "No"
     assert shop.sign_in("maria", NEW_PASSWORD)
 
@@ -439,7 +439,7 @@ def test_a_security_key_and_an_authenticator_app_each_sign_jorge_in(page: Page, 
     # Out, and in again with the key.
     page.button("Sign out of this session")
     page.step("signin-step")
-    assert page.text("status") == "You signed out."
+    page.wait_for(lambda: page.text("status") == "You signed out.")
     page.sign_in("jorge")
     page.step("mfa-step")
     assert page.visible("use-key")
@@ -527,7 +527,8 @@ def test_a_recovery_code_then_switching_role_and_back_and_revoking_a_session(
     page.press("switch-back")
     page.wait_for(lambda: not page.visible("role-banner"), "the banner to go")
     page.account_page(":user/ana")
-    assert page.text("status") == f"You are back as arn:aws:iam::{shop.account_id}:user/ana."
+    back = f"You are back as arn:aws:iam::{shop.account_id}:user/ana."
+    page.wait_for(lambda: page.text("status") == back, "the status")
 
 
 def _challenge(shop: Shop, user: str) -> str:
