@@ -5,6 +5,8 @@
 | `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
 | `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
+| `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
+| `GET /signin/static/…` | its script and style |
 | `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
@@ -31,6 +33,7 @@ from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gateway.config import Settings
+from gateway.console import page as console_page
 from gateway.db import tortoise_config
 from gateway.graphql import graphiql
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
@@ -74,6 +77,8 @@ def create_app(
     ]
     if settings.graphiql:
         routes.append(graphiql.static_files())
+    if settings.signin_page:
+        routes.extend(console_page.routes(settings))
     middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),

@@ -121,6 +121,14 @@ def mfa_arn(account: str, path: str, name: str) -> str:
     return iam_arn(account, "mfa", path, name)
 
 
+def u2f_arn(account: str, user_name: str | None, name: str, key_id: str) -> str:
+    """ARN (serial number) of a FIDO security key, as AWS names them:
+    `arn:aws:iam::ACCOUNT:u2f/user/USER/NAME-KEYID` for an IAM user's (the user's name, without
+    its path), `arn:aws:iam::ACCOUNT:u2f/root/NAME-KEYID` for the root user's."""
+    owner = f"user/{user_name}" if user_name is not None else "root"
+    return f"arn:{PARTITION}:iam::{account}:u2f/{owner}/{name}-{key_id}"
+
+
 def root_arn(account: str) -> str:
     """ARN of an account's root user: `arn:aws:iam::ACCOUNT:root`."""
     return f"arn:{PARTITION}:iam::{account}:root"

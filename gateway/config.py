@@ -24,6 +24,15 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
 | `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
 | `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
+| `GATEWAY_WEBAUTHN_RP_ID` | `webauthn_rp_id` | `localhost` |
+| `GATEWAY_WEBAUTHN_ORIGIN` | `webauthn_origins` | `http://localhost:<GATEWAY_PORT>` (a list) |
+| `GATEWAY_WEBAUTHN_ATTESTATION` | `webauthn_attestation` | `none` (or `indirect`, `direct`) |
+| `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
+
+WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
+browser refuses it on an IP address, so `make run`'s default serves security keys on
+http://localhost:8000 (`localhost` counts as secure without TLS); http://127.0.0.1:8000 works
+for everything else.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite://gateway.db"
+DEFAULT_RP_ID = "localhost"
+ATTESTATION_CHOICES = ("none", "indirect", "direct")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -83,6 +94,16 @@ class Settings:
     """The first lockout's length; each further failure doubles it."""
     lockout_max_delay_seconds: int = 900
     """The longest lockout."""
+    webauthn_rp_id: str = "localhost"
+    """The WebAuthn relying-party id: the domain security keys are registered for (the
+    sign-in page's host or a parent domain of it). Changing it orphans every registered key."""
+    webauthn_origins: tuple[str, ...] = ("http://localhost:8000",)
+    """The origins (scheme, host, port) whose pages may register and use security keys."""
+    webauthn_attestation: str = "none"
+    """The attestation conveyance asked of new security keys: `none` (the default: no
+    identifying certificate is requested), `indirect` or `direct` (verified and recorded)."""
+    signin_page: bool = True
+    """Serve the sign-in and account page on `GET /signin`."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -96,10 +117,12 @@ class Settings:
         Raises `ValueError` naming the variable when a value cannot be understood.
         """
         env = os.environ if environ is None else environ
+        port = _int(env, "GATEWAY_PORT", 8000, minimum=1, maximum=65535)
+        rp_id = _rp_id(env)
         return cls(
             database_url=env.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("GATEWAY_HOST") or "127.0.0.1",
-            port=_int(env, "GATEWAY_PORT", 8000, minimum=1, maximum=65535),
+            port=port,
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
@@ -117,6 +140,12 @@ class Settings:
             lockout_max_delay_seconds=_int(
                 env, "GATEWAY_LOCKOUT_MAX_DELAY_SECONDS", 900, minimum=1
             ),
+            webauthn_rp_id=rp_id,
+            webauthn_origins=_origins(env, port, rp_id),
+            webauthn_attestation=_choice(
+                env, "GATEWAY_WEBAUTHN_ATTESTATION", "none", ATTESTATION_CHOICES
+            ),
+            signin_page=_bool(env, "GATEWAY_SIGNIN_PAGE", True),
         )
 
 
@@ -154,3 +183,49 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
+    return raw
+
+
+def _rp_id(env: Mapping[str, str]) -> str:
+    raw = env.get("GATEWAY_WEBAUTHN_RP_ID", "").strip().lower()
+    if not raw:
+        return DEFAULT_RP_ID
+    labels = raw.split(".")
+    if not all(label and all(ch.isalnum() or ch == "-" for ch in label) for label in labels) or (
+        all(label.isdigit() for label in labels)
+    ):
+        raise ValueError(
+            "GATEWAY_WEBAUTHN_RP_ID must be a domain name such as example.com (browsers refuse "
+            f"IP addresses), got {env['GATEWAY_WEBAUTHN_RP_ID']!r}"
+        )
+    return raw
+
+
+def _origins(env: Mapping[str, str], port: int, rp_id: str) -> tuple[str, ...]:
+    """The WebAuthn origins: each an http(s) origin whose host is the relying-party id or a
+    subdomain of it (browsers refuse the ceremony otherwise)."""
+    origins = tuple(origin.rstrip("/") for origin in _list(env, "GATEWAY_WEBAUTHN_ORIGIN"))
+    if not origins:
+        return (f"http://{rp_id}:{port}",)
+    for origin in origins:
+        scheme, sep, rest = origin.partition("://")
+        host = rest.rsplit(":", 1)[0] if rest.rsplit(":", 1)[-1].isdigit() else rest
+        if scheme not in {"http", "https"} or not sep or not host or "/" in rest:
+            raise ValueError(
+                "GATEWAY_WEBAUTHN_ORIGIN must list origins such as https://id.example.com "
+                f"(scheme, host and port only), got {origin!r}"
+            )
+        if host.lower() != rp_id and not host.lower().endswith(f".{rp_id}"):
+            raise ValueError(
+                f"GATEWAY_WEBAUTHN_ORIGIN {origin!r} is not on GATEWAY_WEBAUTHN_RP_ID "
+                f"{rp_id!r} or a subdomain of it"
+            )
+    return origins

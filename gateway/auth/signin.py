@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth import mfa_challenges, throttling
+from gateway.auth import mfa_challenges, security_key_assertions, throttling
 from gateway.auth.sessions import principal_of
 from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
@@ -40,6 +40,7 @@ from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
 from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
+from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import attempted_arn, find_user
 from gateway.services.writes import record, writing
@@ -50,6 +51,7 @@ PASSWORD_EXPIRED = (
     "one: ask an administrator to reset it."
 )
 WRONG_CODE = "The MFA code is not valid, or was already used."
+WRONG_KEY = "The security key's answer is not valid for this sign-in."
 SIGN_IN = "gateway:SignIn"
 SIGN_OUT = "gateway:SignOut"
 
@@ -70,9 +72,11 @@ async def sign_in_root(
     source_ip: str = "",
     ttl_seconds: int,
     lockout: Lockout = DEFAULT_LOCKOUT,
+    relying_party: RelyingParty | None = None,
 ) -> SignedIn:
     """A session for the root user with that e-mail and password; Unauthenticated otherwise,
-    Throttled while the root user or the source address is locked."""
+    Throttled while the root user or the source address is locked. `relying_party` lets
+    MfaRequired offer the owner's security keys."""
     root = await RootUser.get_or_none(email=email.strip().lower())
     arn = root_arn(root.account_id) if root is not None else None
     identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
@@ -87,8 +91,12 @@ async def sign_in_root(
         raise Unauthenticated(SIGN_IN_FAILED)
     owner = Owner(root.account_id, arn, "root", root_id=root.id)
     if await has_mfa(owner):
-        raise await mfa_challenges.challenge(
-            owner, source_ip=source_ip, password_change_required=False
+        raise await security_key_assertions.offer(
+            await mfa_challenges.challenge(
+                owner, source_ip=source_ip, password_change_required=False
+            ),
+            owner,
+            relying_party,
         )
     await throttling.clear(identity)
     return await _open_session(
@@ -109,9 +117,11 @@ async def sign_in_user(
     source_ip: str = "",
     ttl_seconds: int,
     lockout: Lockout = DEFAULT_LOCKOUT,
+    relying_party: RelyingParty | None = None,
 ) -> SignedIn:
     """A session for the IAM user `user_name` of the account (id or alias); Unauthenticated
-    otherwise, Throttled while the user (or name) or the source address is locked."""
+    otherwise, Throttled while the user (or name) or the source address is locked.
+    `relying_party` lets MfaRequired offer the owner's security keys."""
     found = await find_account(account.strip())
     user = await find_user(found.id, user_name) if found is not None else None
     if user is not None:
@@ -139,8 +149,12 @@ async def sign_in_user(
     change_required = expired or profile.password_reset_required
     owner = Owner(user.account_id, user.arn, user.name, user_id=user.id)
     if await has_mfa(owner):
-        raise await mfa_challenges.challenge(
-            owner, source_ip=source_ip, password_change_required=change_required
+        raise await security_key_assertions.offer(
+            await mfa_challenges.challenge(
+                owner, source_ip=source_ip, password_change_required=change_required
+            ),
+            owner,
+            relying_party,
         )
     await throttling.clear(identity)
     return await _open_session(
@@ -156,21 +170,27 @@ async def sign_in_user(
 
 async def verify_mfa(
     challenge_token: str,
-    code: str,
+    code: str | None,
     *,
     source_ip: str = "",
     ttl_seconds: int,
     cipher: SeedCipher,
     lockout: Lockout = DEFAULT_LOCKOUT,
+    credential: object | None = None,
+    relying_party: RelyingParty | None = None,
 ) -> SignedIn:
     """Complete a sign-in that answered `MfaRequired`: a session authenticated with MFA when
     `code` is the current code of one of the identity's devices (used once), or one of its
-    unused recovery codes.
+    unused recovery codes, or when `credential` is a security key's assertion for the
+    sign-in's WebAuthn challenge (`gateway.auth.security_key_assertions`). InvalidInput unless
+    exactly one of `code` and `credential` is given. A failed assertion's error carries fresh
+    request options (`extensions.webauthn`) while attempts remain.
 
     Unauthenticated for an unknown, expired, spent or exhausted challenge; Throttled while the
     identity or address is locked; InvalidAuthenticationCode (`extensions.attemptsLeft`) for a
     wrong or replayed code, which also counts as a failed sign-in.
     """
+    security_key_assertions.check_one_answer(code, credential)
     attempt = await mfa_challenges.take_attempt(challenge_token)
     owner, row = attempt.owner, attempt.row
     identity = throttling.identity_key(owner.arn)
@@ -179,16 +199,24 @@ async def verify_mfa(
     if refusal is not None:
         await _record_failure(owner.account_id, owner.arn, source_ip, refusal)
         raise refusal
-    if recovery_codes.looks_like_recovery_code(code):
+    if credential is not None:
+        accepted = await security_key_assertions.accepted(
+            owner, challenge_token, credential, relying_party, source_ip=source_ip
+        )
+        method = "securityKey"
+    elif code is not None and recovery_codes.looks_like_recovery_code(code):
         accepted = await recovery_codes.redeem(owner, code)
         method = "recoveryCode"
     else:
-        accepted = await accept_code(owner, code, cipher) is not None
+        accepted = code is not None and await accept_code(owner, code, cipher) is not None
         method = "totp"
     if not accepted:
         await throttling.record_failure(counters, lockout)
-        error = InvalidAuthenticationCode(WRONG_CODE, attemptsLeft=attempt.attempts_left)
+        message = WRONG_KEY if credential is not None else WRONG_CODE
+        error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left)
         await _record_failure(owner.account_id, owner.arn, source_ip, error)
+        if credential is not None and attempt.attempts_left > 0:
+            await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)
         raise error
     if not await mfa_challenges.complete(attempt):
         raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)

@@ -8,6 +8,7 @@ console, manages its own MFA here.
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway import models
 from gateway.auth import signin
@@ -20,6 +21,7 @@ from gateway.graphql.types.identity import SignInPayload
 from gateway.graphql.types.mfa import AssignmentStatus, MfaDevice, NewVirtualMfaDevice
 from gateway.services import mfa_devices, recovery_codes
 from gateway.services.principal import Principal
+from gateway.services.security_keys import RelyingParty
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -28,15 +30,14 @@ Info = strawberry.Info[GatewayContext, None]
 class MfaQueries:
     @strawberry.field(
         description="The MFA devices enabled for a user, or for the caller without userName "
-        "(ListMFADevices).",
+        "(ListMFADevices): virtual devices and security keys.",
         extensions=[authorize("iam:ListMFADevices", USER, fallback=CALLER)],
     )
     async def mfa_devices(self, info: Info, user_name: str | None = None) -> list[MfaDevice] | None:
         actor = await info.context.principal()
         found = await mfa_devices.list_mfa_devices(actor, user_name)
         owner = await mfa_devices.owner_named(actor, user_name)
-        name = owner.name if owner.user_id is not None else None
-        return [MfaDevice.from_model(device, name) for device in found]
+        return [MfaDevice.from_owned(device, owner) for device in found]
 
     @strawberry.field(
         description="The account's virtual MFA devices by serial number, assigned or not "
@@ -173,11 +174,19 @@ class MfaMutations:
 
     @strawberry.mutation(
         description="Complete a sign-in that answered MfaRequired: the challenge from its "
-        "error's extensions and the device's current code (or a recovery code). A challenge "
-        "lasts five minutes and allows three codes.",
+        "error's extensions and either the device's current code (or a recovery code) or "
+        "securityKeyCredential, the browser's PublicKeyCredential (JSON) answering the "
+        "WebAuthn options in extensions.webauthn. A challenge lasts five minutes and allows "
+        "three answers.",
         extensions=[no_permission(signin.SIGN_IN, anonymous=True)],
     )
-    async def verify_mfa(self, info: Info, challenge: str, code: str) -> SignInPayload:
+    async def verify_mfa(
+        self,
+        info: Info,
+        challenge: str,
+        code: str | None = None,
+        security_key_credential: JSON | None = None,
+    ) -> SignInPayload:
         signed_in = await signin.verify_mfa(
             challenge,
             code,
@@ -185,6 +194,8 @@ class MfaMutations:
             ttl_seconds=info.context.settings.session_ttl_seconds,
             cipher=info.context.cipher,
             lockout=Lockout.from_settings(info.context.settings),
+            credential=security_key_credential,
+            relying_party=RelyingParty.from_settings(info.context.settings),
         )
         return sign_in_payload(signed_in)
 

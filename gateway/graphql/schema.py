@@ -19,6 +19,7 @@ from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPol
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
 from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
+from gateway.graphql.security_keys import SecurityKeyMutations
 from gateway.graphql.sessions import SessionMutations, SessionQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
@@ -47,6 +48,7 @@ Mutation = merge_types(
         UserMutations,
         AccessKeyMutations,
         MfaMutations,
+        SecurityKeyMutations,
         GroupMutations,
         PolicyMutations,
         RoleMutations,

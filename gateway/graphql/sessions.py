@@ -12,6 +12,7 @@ from gateway.graphql.types.identity import CallerIdentity, SignInPayload
 from gateway.graphql.types.session import SessionInfo
 from gateway.graphql.types.user import User
 from gateway.services import sessions
+from gateway.services.security_keys import RelyingParty
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -63,6 +64,7 @@ class SessionMutations:
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
+            relying_party=RelyingParty.from_settings(info.context.settings),
         )
         return sign_in_payload(signed_in)
 
@@ -77,6 +79,7 @@ class SessionMutations:
             source_ip=info.context.source_ip,
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
+            relying_party=RelyingParty.from_settings(info.context.settings),
         )
         return sign_in_payload(signed_in)
 
@@ -86,6 +89,16 @@ class SessionMutations:
     )
     async def sign_out(self, info: Info) -> bool:
         await signin.sign_out(await info.context.principal())
+        return True
+
+    @strawberry.mutation(
+        description="End one of the caller's own active sessions, by its id in `sessions` "
+        "(a gateway operation: signing out another browser). Needs no permission: it is the "
+        "caller's own.",
+        extensions=[no_permission(sessions.REVOKE_OWN)],
+    )
+    async def revoke_session(self, info: Info, session_id: str) -> bool:
+        await sessions.revoke_own_session(await info.context.principal(), session_id)
         return True
 
     @strawberry.mutation(

@@ -18,6 +18,7 @@ from gateway.models.policies import (
     PolicyVersion,
 )
 from gateway.models.roles import Role
+from gateway.models.security_keys import CeremonyKind, SecurityKey, WebAuthnChallenge
 from gateway.models.sessions import PrincipalKind, Session
 from gateway.models.throttles import SignInThrottle
 from gateway.models.users import LoginProfile, User
@@ -28,6 +29,7 @@ __all__ = [
     "Account",
     "AccountPasswordPolicy",
     "AuditEvent",
+    "CeremonyKind",
     "EntityKind",
     "Group",
     "GroupMembership",
@@ -44,9 +46,11 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "RootUser",
+    "SecurityKey",
     "Session",
     "SignInThrottle",
     "User",
+    "WebAuthnChallenge",
 ]
 
 __models__ = [
@@ -58,6 +62,8 @@ __models__ = [
     MfaDevice,
     RecoveryCode,
     MfaChallenge,
+    SecurityKey,
+    WebAuthnChallenge,
     AccountPasswordPolicy,
     PasswordHistory,
     Group,

@@ -38,7 +38,7 @@ from gateway.errors import (
     ValidationError,
 )
 from gateway.ids import new_session_id
-from gateway.models import MfaDevice, PrincipalKind, RootUser
+from gateway.models import MfaDevice, PrincipalKind, RootUser, SecurityKey, User
 from gateway.services import targets
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
@@ -104,6 +104,12 @@ class Owner:
         if self.user_id is not None:
             return Q(user_id=self.user_id, enabled_at__isnull=False)
         return Q(root_id=self.root_id, enabled_at__isnull=False)
+
+    def keys(self) -> Q:
+        """The filter for this owner's security keys (`SecurityKey`)."""
+        if self.user_id is not None:
+            return Q(user_id=self.user_id)
+        return Q(root_id=self.root_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,12 +273,8 @@ async def enable_mfa_device(
         if step is None:
             raise InvalidAuthenticationCode(INVALID_CODE)
     async with writing(actor, ENABLE, owner.arn, changes_permissions=False) as tx:
-        if await MfaDevice.filter(owner.devices()).using_db(tx.connection).count() >= (
-            DEVICES_PER_IDENTITY
-        ):
-            raise LimitExceeded(
-                f"Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_IDENTITY}"
-            )
+        if await devices_in_use(owner, tx.connection) >= DEVICES_PER_IDENTITY:
+            raise quota_exceeded()
         enabled = await (
             MfaDevice.filter(id=device.id, enabled_at__isnull=True)
             .using_db(tx.connection)
@@ -333,7 +335,17 @@ async def deactivate_mfa_device(
     async with audited_precheck(actor, DEACTIVATE, target_arn(actor, user_name)):
         check_serial(serial_number)
         owner = await owner_named(actor, user_name)
-        device = await _owned_device(owner, serial_number)
+        key = await SecurityKey.filter(owner.keys(), serial_number=serial_number).first()
+        device = await _owned_device(owner, serial_number) if key is None else None
+    if key is not None:
+        # As in AWS, deactivating a security key deletes it: it cannot be enabled again.
+        async with writing(actor, DEACTIVATE, owner.arn) as tx:
+            await SecurityKey.filter(id=key.id).using_db(tx.connection).delete()
+            tx.details.update(
+                serialNumber=key.serial_number, owner=owner.arn, deviceType="securityKey"
+            )
+        return
+    assert device is not None
     async with writing(actor, DEACTIVATE, owner.arn) as tx:
         await (
             MfaDevice.filter(id=device.id)
@@ -357,10 +369,16 @@ async def delete_virtual_mfa_device(actor: Principal, *, serial_number: str) -> 
         tx.details.update(serialNumber=device.serial_number)
 
 
-async def list_mfa_devices(actor: Principal, user_name: str | None = None) -> list[MfaDevice]:
-    """The devices enabled for the user (or the caller), oldest first."""
+async def list_mfa_devices(
+    actor: Principal, user_name: str | None = None
+) -> list[MfaDevice | SecurityKey]:
+    """The devices enabled for the user (or the caller), virtual ones and security keys,
+    oldest first."""
     owner = await owner_named(actor, user_name)
-    return await MfaDevice.filter(owner.devices()).order_by("enabled_at", "id")
+    virtual = await MfaDevice.filter(owner.devices()).order_by("enabled_at", "id")
+    keys = await SecurityKey.filter(owner.keys()).order_by("enabled_at", "id")
+    found: list[MfaDevice | SecurityKey] = [*virtual, *keys]
+    return sorted(found, key=lambda device: (device.enabled_at, device.id))
 
 
 async def list_virtual_mfa_devices(
@@ -386,8 +404,31 @@ async def list_virtual_mfa_devices(
 
 
 async def has_mfa(owner: Owner) -> bool:
-    """Whether the owner has an enabled device (then password sign-in needs a code too)."""
-    return await MfaDevice.filter(owner.devices()).exists()
+    """Whether the owner has an enabled device or a security key (then password sign-in
+    needs a second factor too)."""
+    return (
+        await MfaDevice.filter(owner.devices()).exists()
+        or await SecurityKey.filter(owner.keys()).exists()
+    )
+
+
+async def devices_in_use(owner: Owner, connection: BaseDBAsyncClient) -> int:
+    """How many MFA devices (virtual and security keys) the owner has, counted in the open
+    write's transaction after locking the owner's row, so that concurrent enrolments on
+    PostgreSQL wait for each other instead of both passing the quota (SQLite runs one write
+    at a time anyway)."""
+    if owner.user_id is not None:
+        await User.filter(id=owner.user_id).using_db(connection).select_for_update().first()
+    else:
+        await RootUser.filter(id=owner.root_id).using_db(connection).select_for_update().first()
+    virtual = await MfaDevice.filter(owner.devices()).using_db(connection).count()
+    keys = await SecurityKey.filter(owner.keys()).using_db(connection).count()
+    return virtual + keys
+
+
+def quota_exceeded() -> LimitExceeded:
+    """AWS's error for a ninth MFA device."""
+    return LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_IDENTITY}")
 
 
 async def accept_code(owner: Owner, code: str, cipher: SeedCipher) -> MfaDevice | None:

@@ -9,18 +9,45 @@ deletes its sessions with it (the foreign key cascades), in the same transaction
 
 from __future__ import annotations
 
+from tortoise.queryset import QuerySet
+
 from gateway import clock
+from gateway.errors import NoSuchEntity
 from gateway.models import PrincipalKind, Session
 from gateway.services.principal import Principal
 from gateway.services.users import attempted_arn, reload_user, user_by_name
 from gateway.services.writes import audited_precheck, writing
 
 REVOKE = "gateway:RevokeSessions"
+REVOKE_OWN = "gateway:RevokeSession"
+NO_SUCH_SESSION = "The session {session_id} is not one of your active sessions."
 
 
 async def active_sessions(actor: Principal) -> list[Session]:
     """The caller's sessions that are neither revoked nor expired, newest first: a role
     session's are itself alone (the role's other sessions belong to whoever assumed them)."""
+    return await _active(actor).order_by("-created_at", "id")
+
+
+async def revoke_own_session(actor: Principal, session_id: str) -> None:
+    """End one of the caller's own active sessions (a gateway operation, like signing out
+    elsewhere); NoSuchEntity for any other id, whoever's it is."""
+    async with audited_precheck(actor, REVOKE_OWN, actor.arn):
+        if not await _active(actor).filter(id=session_id[:32]).exists():
+            raise NoSuchEntity(NO_SUCH_SESSION.format(session_id=session_id[:64]))
+    async with writing(actor, REVOKE_OWN, actor.arn, changes_permissions=False) as tx:
+        revoked = (
+            await _active(actor)
+            .filter(id=session_id)
+            .using_db(tx.connection)
+            .update(revoked_at=clock.now())
+        )
+        if not revoked:
+            raise NoSuchEntity(NO_SUCH_SESSION.format(session_id=session_id))
+        tx.details.update(sessionId=session_id, current=session_id == actor.session_id)
+
+
+def _active(actor: Principal) -> QuerySet[Session]:
     query = Session.filter(revoked_at=None, expires_at__gt=clock.now())
     if actor.is_root:
         query = query.filter(account_id=actor.account_id, principal_kind=PrincipalKind.ROOT.value)
@@ -28,7 +55,7 @@ async def active_sessions(actor: Principal) -> list[Session]:
         query = query.filter(id=actor.session_id)
     else:
         query = query.filter(user_id=actor.id)
-    return await query.order_by("-created_at", "id")
+    return query
 
 
 async def revoke_sessions(actor: Principal, user_name: str) -> int:

@@ -40,6 +40,7 @@ from gateway.models import (
     MfaDevice,
     PolicyAttachment,
     Role,
+    SecurityKey,
     User,
 )
 from gateway.services import targets
@@ -340,6 +341,10 @@ def _deletion_blockers(user: User) -> list[tuple[QuerySet[Any], str]]:
         ),
         (
             MfaDevice.filter(user_id=user.id),
+            "Cannot delete entity, must delete MFA device first.",
+        ),
+        (
+            SecurityKey.filter(user_id=user.id),
             "Cannot delete entity, must delete MFA device first.",
         ),
         (

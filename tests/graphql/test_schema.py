@@ -22,6 +22,7 @@ UNGUARDED = {
     ("Mutation", "signIn"),
     ("Mutation", "signInRoot"),
     ("Mutation", "signOut"),
+    ("Mutation", "revokeSession"),  # one of the caller's own sessions, like signOut
     ("Mutation", "getSessionToken"),  # AWS: no policy can control authentication operations
     # Who may assume a role is its trust policy's and the caller's policies' decision, made
     # inside the operation by AWS's rule (gateway.services.role_trust), not one permission.

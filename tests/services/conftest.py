@@ -29,6 +29,7 @@ from gateway.models import (
     InlinePolicy,
     ManagedPolicy,
     PolicyAttachment,
+    SecurityKey,
     User,
 )
 from gateway.services.accounts import bootstrap_account
@@ -39,8 +40,14 @@ from gateway.services.mfa_devices import (
     enable_mfa_device,
 )
 from gateway.services.principal import Principal
+from gateway.services.security_keys import (
+    RelyingParty,
+    begin_registration,
+    complete_registration,
+)
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
+from tests import security_key
 from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
     GOOD_PASSWORD,
     ROOT_EMAIL,
@@ -49,6 +56,7 @@ from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
     principal_for_user,
 )
 from tests.helpers import Snapshot, snapshot  # noqa: F401  (re-exported)
+from tests.security_key import SoftKey
 
 Rejects = Callable[..., Awaitable[GatewayError]]
 Succeeds = Callable[..., Awaitable[Any]]
@@ -218,3 +226,29 @@ async def enroll(
         cipher=cipher,
     )
     return app
+
+
+RELYING_PARTY = RelyingParty(rp_id=security_key.RP_ID, origins=(security_key.ORIGIN,))
+"""The relying party of `Settings()`: what the in-process tests' browser (SoftKey) talks to."""
+
+
+async def register_key(
+    actor: Principal,
+    user_name: str | None,
+    name: str = "yubikey",
+    key: SoftKey | None = None,
+) -> tuple[SoftKey, SecurityKey]:
+    """Register a (new) software security key for `user_name` (the caller without one), as a
+    browser would: begin, let the key answer the options, complete."""
+    key = key or SoftKey()
+    registration = await begin_registration(
+        actor, user_name=user_name, name=name, relying_party=RELYING_PARTY
+    )
+    stored = await complete_registration(
+        actor,
+        user_name=user_name,
+        registration_id=registration.id,
+        credential=key.register(registration.options),
+        relying_party=RELYING_PARTY,
+    )
+    return key, stored

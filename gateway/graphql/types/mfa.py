@@ -10,7 +10,7 @@ import strawberry
 from gateway import models
 from gateway.arns import root_arn
 from gateway.graphql.types.common import Tag
-from gateway.services.mfa_devices import NewDevice
+from gateway.services.mfa_devices import NewDevice, Owner
 
 
 @strawberry.enum(description="Which virtual MFA devices to list.")
@@ -20,9 +20,19 @@ class AssignmentStatus(Enum):
     ANY = "Any"
 
 
-@strawberry.type(description="An MFA device: a virtual TOTP device, by its serial number (ARN).")
+@strawberry.enum(description="What kind of MFA device it is.")
+class MfaDeviceType(Enum):
+    VIRTUAL = "virtual"
+    SECURITY_KEY = "securityKey"
+
+
+@strawberry.type(
+    description="An MFA device, by its serial number (ARN): a virtual TOTP device "
+    "(`…:mfa/…`) or a FIDO security key or passkey (`…:u2f/…`)."
+)
 class MfaDevice:
     serial_number: str = strawberry.field(description="The device's ARN.")
+    device_type: MfaDeviceType
     name: str
     path: str
     create_date: datetime
@@ -34,6 +44,35 @@ class MfaDevice:
         description="The user or root user it is enabled for; null while unassigned."
     )
     tags: list[Tag]
+    last_used_date: datetime | None = strawberry.field(
+        default=None, description="When it last signed someone in (security keys)."
+    )
+
+    @classmethod
+    def from_owned(cls, device: models.MfaDevice | models.SecurityKey, owner: Owner) -> MfaDevice:
+        """The GraphQL view of one of `owner`'s devices, virtual or security key."""
+        user_name = owner.name if owner.user_id is not None else None
+        if isinstance(device, models.SecurityKey):
+            return cls.from_security_key(device, user_name, owner.arn)
+        return cls.from_model(device, user_name)
+
+    @classmethod
+    def from_security_key(
+        cls, key: models.SecurityKey, user_name: str | None, owner_arn: str
+    ) -> MfaDevice:
+        """The GraphQL view of a security key (`user_name`: its user's, null for root's)."""
+        return cls(
+            serial_number=key.serial_number,
+            device_type=MfaDeviceType.SECURITY_KEY,
+            name=key.name,
+            path="/",
+            create_date=key.enabled_at,
+            enable_date=key.enabled_at,
+            user_name=user_name if key.user_id is not None else None,
+            owner_arn=owner_arn,
+            tags=[],
+            last_used_date=key.last_used_at,
+        )
 
     @classmethod
     def from_model(cls, device: models.MfaDevice, user_name: str | None = None) -> MfaDevice:
@@ -49,6 +88,7 @@ class MfaDevice:
                 owner = root_arn(device.account_id)
         return cls(
             serial_number=device.serial_number,
+            device_type=MfaDeviceType.VIRTUAL,
             name=device.name,
             path=device.path,
             create_date=device.created_at,

@@ -11,6 +11,9 @@ from gateway.models import Session
 
 @strawberry.type(description="An active session: a sign-in, or GetSessionToken credentials.")
 class SessionInfo:
+    id: str = strawberry.field(
+        description="The session's id (not its token): revokeSession takes it."
+    )
     create_date: datetime
     last_used_date: datetime = strawberry.field(
         description="When it was last used, to within five minutes."
@@ -27,6 +30,7 @@ class SessionInfo:
     def from_model(cls, session: Session, *, current_id: str | None) -> SessionInfo:
         """The view of a session row; `current_id` is the caller's own session's id."""
         return cls(
+            id=session.id,
             create_date=session.created_at,
             last_used_date=session.last_used_at,
             expiration=session.expires_at,

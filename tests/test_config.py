@@ -1,0 +1,49 @@
+"""The WebAuthn settings: defaults that work for `make run` on localhost, and values a browser
+would refuse caught at start."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.config import Settings
+
+
+def test_the_default_relying_party_is_localhost_on_the_servers_port() -> None:
+    assert Settings().webauthn_rp_id == "localhost"
+    assert Settings().webauthn_origins == ("http://localhost:8000",)
+    settings = Settings.from_env({"GATEWAY_PORT": "9100"})
+    assert settings.webauthn_origins == ("http://localhost:9100",)
+    assert settings.webauthn_attestation == "none"
+    assert settings.signin_page is True
+
+
+def test_a_deployment_names_its_domain_and_origins() -> None:
+    settings = Settings.from_env(
+        {
+            "GATEWAY_WEBAUTHN_RP_ID": "Example.COM",
+            "GATEWAY_WEBAUTHN_ORIGIN": "https://id.example.com, https://example.com:8443/",
+            "GATEWAY_WEBAUTHN_ATTESTATION": "direct",
+            "GATEWAY_SIGNIN_PAGE": "false",
+        }
+    )
+    assert settings.webauthn_rp_id == "example.com"
+    assert settings.webauthn_origins == ("https://id.example.com", "https://example.com:8443")
+    assert settings.webauthn_attestation == "direct"
+    assert settings.signin_page is False
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GATEWAY_WEBAUTHN_RP_ID": "127.0.0.1"}, "browsers refuse IP addresses"),
+        ({"GATEWAY_WEBAUTHN_RP_ID": "exa mple.com"}, "must be a domain name"),
+        ({"GATEWAY_WEBAUTHN_ORIGIN": "https://evil.example"}, "is not on GATEWAY_WEBAUTHN_RP_ID"),
+        ({"GATEWAY_WEBAUTHN_ORIGIN": "https://localhost.evil.example"}, "is not on"),
+        ({"GATEWAY_WEBAUTHN_ORIGIN": "ftp://localhost"}, "scheme, host and port only"),
+        ({"GATEWAY_WEBAUTHN_ORIGIN": "http://localhost/signin"}, "scheme, host and port only"),
+        ({"GATEWAY_WEBAUTHN_ATTESTATION": "enterprise"}, "must be one of none, indirect"),
+    ],
+)
+def test_values_a_browser_would_refuse_stop_the_start(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(env)
