@@ -24,6 +24,8 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
 | `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
 | `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
+| `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
+| `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ class Settings:
     """The first lockout's length; each further failure doubles it."""
     lockout_max_delay_seconds: int = 900
     """The longest lockout."""
+    audit_retention_days: int = 0
+    """Audit events older than this many days are deleted (in small batches, in the
+    background); 0 keeps them all."""
+    access_activity_flush_seconds: int = 60
+    """How often each replica writes its tallies of allowed decisions (access activity); at
+    most one write per principal and action per interval."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -116,6 +124,10 @@ class Settings:
             lockout_delay_seconds=_int(env, "GATEWAY_LOCKOUT_DELAY_SECONDS", 30, minimum=1),
             lockout_max_delay_seconds=_int(
                 env, "GATEWAY_LOCKOUT_MAX_DELAY_SECONDS", 900, minimum=1
+            ),
+            audit_retention_days=_int(env, "GATEWAY_AUDIT_RETENTION_DAYS", 0, minimum=0),
+            access_activity_flush_seconds=_int(
+                env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
             ),
         )
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from gateway.auth.access_keys import SCHEME as KEY_SCHEME
-from gateway.auth.access_keys import authenticate_key
-from gateway.auth.sessions import Authenticated, SessionCache, authenticate
+from gateway.auth import credentials
+from gateway.auth.sessions import Authenticated, SessionCache
 from gateway.config import Settings
 from gateway.errors import AccessDenied, PasswordChangeRequired, Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
+from gateway.notifications import NotificationHub
 from gateway.policy import Decision
+from gateway.services.access_activity import ActivityRecorder
 from gateway.services.audit import record_denial, record_refusal
-from gateway.services.authorization import Authorizer, access_denied
+from gateway.services.authorization import Authorizer
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
 
-BEARER = "bearer "
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
 """What a session that must change its password may still do (besides whoAmI, me, signOut)."""
 IAM_NEEDS_MFA = (
@@ -41,6 +41,10 @@ class AppState:
     authorizer: Authorizer
     sessions: SessionCache
     reads: ReadCache
+    activity: ActivityRecorder = field(default_factory=ActivityRecorder)
+    """Tallies of allowed decisions (access activity), flushed by the app's lifespan."""
+    notifications: NotificationHub | None = None
+    """The process's LISTEN/NOTIFY hub, when the app's lifespan started one."""
     _cipher: SeedCipher | None = None
 
     @property
@@ -53,11 +57,17 @@ class AppState:
 
 @dataclass(slots=True)
 class GatewayContext:
-    """Everything a resolver may need for this one request; nothing here outlives it."""
+    """Everything a resolver may need for this one request (or one operation of a WebSocket
+    connection); nothing here outlives it.
 
-    request: Request
+    `connection_params` is the payload of a WebSocket's `connection_init` (Strawberry sets it):
+    its `Authorization` entry stands in for the HTTP header.
+    """
+
+    request: HTTPConnection
     response: Response | None
     state: AppState
+    connection_params: dict[str, Any] | None = None
     _auth: Authenticated | None = None
     _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
         default_factory=dict
@@ -90,35 +100,39 @@ class GatewayContext:
             self._loaders = Loaders(self.state.reads, principal.account_id, self._auth.generation)
         return self._loaders
 
-    def bearer_token(self) -> str | None:
-        """The session token from `Authorization: Bearer …`, if any."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(BEARER)].lower() != BEARER:
-            return None
-        return header[len(BEARER) :].strip() or None
-
-    def access_key_credential(self) -> str | None:
-        """The `<id>:<secret>` of `Authorization: GatewayKey …`, if any (see
-        gateway.auth.access_keys)."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(KEY_SCHEME)].lower() != KEY_SCHEME:
-            return None
-        return header[len(KEY_SCHEME) :].strip() or None
+    def authorization(self) -> str | None:
+        """The `Authorization` value: the HTTP header, or for a WebSocket the entry of that
+        name (any case) in its `connection_init` payload."""
+        if self.connection_params is None:
+            return self.request.headers.get("authorization")
+        for key, value in self.connection_params.items():
+            if isinstance(key, str) and key.lower() == "authorization":
+                return value if isinstance(value, str) else None
+        return None
 
     async def authenticated(self) -> Authenticated:
         """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
         Unauthenticated otherwise. Both share the app's credential cache."""
         if self._auth is None:
-            cache = self.state.sessions
-            token = self.bearer_token()
-            if token is not None:
-                self._auth = await authenticate(token, source_ip=self.source_ip, cache=cache)
-                return self._auth
-            credential = self.access_key_credential()
-            if credential is None:
-                raise Unauthenticated("This operation needs a signed-in caller.")
-            self._auth = await authenticate_key(credential, source_ip=self.source_ip, cache=cache)
+            self._auth = await self.reauthenticated()
         return self._auth
+
+    def fresh(self) -> GatewayContext:
+        """A new context for the same connection: nothing remembered, the caller to be proven
+        and every decision made again."""
+        return GatewayContext(
+            request=self.request,
+            response=None,
+            state=self.state,
+            connection_params=self.connection_params,
+        )
+
+    async def reauthenticated(self) -> Authenticated:
+        """The caller proven afresh (through the app's credential cache, so at most
+        `GATEWAY_SESSION_CACHE_MS` old): what a long-lived subscription checks now and then."""
+        return await credentials.authenticate_header(
+            self.authorization(), source_ip=self.source_ip, cache=self.state.sessions
+        )
 
     async def principal(self) -> Principal:
         """The calling principal."""
@@ -136,6 +150,7 @@ class GatewayContext:
                 auth.principal, auth.generation, action, resource, context
             )
             self._decisions[key] = decision
+            self.state.activity.note(auth.principal, action, decision)
         return decision
 
     async def require(
@@ -158,8 +173,7 @@ class GatewayContext:
             raise refused
         decision = await self.decide(action, resource, context)
         if not decision.allowed:
-            await record_denial(principal, action, resource, decision)
-            raise access_denied(principal, action, resource, decision)
+            raise await record_denial(principal, action, resource, decision)
         return principal
 
 
@@ -168,12 +182,17 @@ def iam_action(action: str) -> bool:
     return action.lower().startswith("iam:")
 
 
-async def build_context(request: Request, response: Response | None = None) -> GatewayContext:
-    """The context for one GraphQL request (the view's context getter)."""
+async def build_context(
+    request: HTTPConnection, response: Response | None = None
+) -> GatewayContext:
+    """The context for one GraphQL request or WebSocket connection (the view's context
+    getter); a WebSocket has no response to decorate."""
+    if not isinstance(response, Response):
+        response = None
     return GatewayContext(request=request, response=response, state=app_state(request))
 
 
-def app_state(request: Request) -> AppState:
+def app_state(request: HTTPConnection) -> AppState:
     """The app-wide state, made on first use from the app's settings."""
     app_state: Any = request.app.state
     state: AppState | None = getattr(app_state, "gateway", None)
@@ -184,6 +203,8 @@ def app_state(request: Request) -> AppState:
             authorizer=Authorizer(),
             sessions=SessionCache(settings.session_cache_seconds),
             reads=ReadCache(),
+            activity=getattr(app_state, "activity", None) or ActivityRecorder(),
+            notifications=getattr(app_state, "notifications", None),
         )
         app_state.gateway = state
     return state

@@ -9,12 +9,14 @@ from gateway.config import Settings
 from gateway.graphql import limits
 from gateway.graphql.access_keys import AccessKeyMutations, AccessKeyQueries
 from gateway.graphql.accounts import AccountMutations, AccountQueries
+from gateway.graphql.audit import AuditQueries, AuditSubscriptions
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.mfa import MfaMutations, MfaQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.request_parameters import record_arguments_of_root_fields
 from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
 from gateway.graphql.sessions import SessionMutations, SessionQueries
@@ -34,6 +36,7 @@ Query = merge_types(
         PolicyQueries,
         RoleQueries,
         RoleSessionQueries,
+        AuditQueries,
     ),
 )
 Mutation = merge_types(
@@ -51,6 +54,8 @@ Mutation = merge_types(
         RoleSessionMutations,
     ),
 )
+Subscription = merge_types("Subscription", (AuditSubscriptions,))
+record_arguments_of_root_fields(Query, Mutation, Subscription)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -59,6 +64,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=limits.schema_config(settings),
         extensions=limits.extensions(settings),
     )
