@@ -116,7 +116,8 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=1,
         lifespan="on",
-        ws="none",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
         proxy_headers=False,
         server_header=False,
     )
