@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -25,7 +26,7 @@ ISSUED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def request_context() -> object:
+def request_context() -> Iterator[None]:
     """What the HTTP layer sets around an API call: its id, user agent and arguments."""
     tokens = [
         (writes.request_id, writes.request_id.set("req-123")),
