@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from gateway import clock
 from gateway.errors import Unauthenticated
 from gateway.models import AuditEvent, Outcome
 from gateway.services import redaction
@@ -73,6 +74,7 @@ def new_event(
         parameters = redaction.request_parameters(request_arguments.get())
     return AuditEvent(
         event_id=str(uuid.uuid4()),
+        occurred_at=clock.now(),
         account_id=actor.account_id,
         principal_arn=actor.arn,
         action=action,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from pypika_tortoise.functions import Substring
+from pypika_tortoise.terms import Function as SqlFunction
 from tortoise.expressions import Function, Q
 from tortoise.queryset import QuerySet
 
@@ -39,11 +39,17 @@ INVALID_TIME_RANGE = (
 )
 
 
-class _Head(Function):
-    """`SUBSTRING(column, 1, n)`: a case-sensitive prefix test on SQLite and PostgreSQL alike
-    (SQLite's LIKE ignores case)."""
+class _Substr(SqlFunction):
+    def __init__(self, term: Any, start: Any, length: Any, alias: str | None = None) -> None:
+        super().__init__("SUBSTR", term, start, length, alias=alias)
 
-    database_func = Substring
+
+class _Head(Function):
+    """`SUBSTR(column, 1, n)`: a case-sensitive prefix test on SQLite and PostgreSQL alike
+    (SQLite's LIKE ignores case; PostgreSQL's SUBSTRING also takes patterns, which leaves its
+    parameters' types ambiguous)."""
+
+    database_func = _Substr
 
 
 @dataclass(frozen=True, slots=True)
