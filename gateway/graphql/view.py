@@ -11,6 +11,7 @@ The checks, in the order they run (request → status; the spec's clause in brac
 - a body that is not UTF-8, not JSON, or nested too deep → 400 [JSON parsing failure].
 - parameters of the wrong shape, no `query`, a batch (a list) → 400 [Invalid parameters].
 - a mutation over GET → 405, `Allow: POST` [GET: mutations MUST NOT run].
+- a subscription → a request error (400 / 200): subscriptions run over WebSocket only.
 - a document that cannot be parsed, fails validation (limits included), has no operation to
   run, or variables that cannot be coerced → a request error: 400 in
   application/graphql-response+json, 200 in application/json [Document parsing failure,
@@ -53,6 +54,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.errors import (
@@ -76,6 +78,9 @@ logger = logging.getLogger("gateway.graphql.view")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP."
+)
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects accepted in a request body or `variables`."""
 
@@ -440,6 +445,13 @@ class GatewayGraphQL(GraphQL[Any, None]):
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:
             cause = error.__cause__
+            if (
+                isinstance(cause, InvalidOperationTypeError)
+                and cause.operation_type is OperationType.SUBSCRIPTION
+            ):
+                raise RequestRefused(
+                    400, SUBSCRIPTIONS_OVER_WEBSOCKET, HTTP_CODES[400], request_error=True
+                ) from error
             if isinstance(cause, InvalidOperationTypeError):
                 raise RequestRefused(
                     405,
