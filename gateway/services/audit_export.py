@@ -59,6 +59,8 @@ async def export(
 ) -> int:
     """Write the events from `since` to `until` to `out` as CloudTrail records; returns how
     many were written."""
+    if since > until:
+        raise InvalidInput(INVALID_TIME_RANGE)
     count = 0
     if not json_lines:
         out.write('{"Records":[')
