@@ -5,11 +5,15 @@ the request parameters a call leaves behind."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import parse, validate
 from starlette.applications import Starlette
 
+from gateway.graphql.schema import build_schema
 from gateway.models import Account
 from gateway.services.access_activity import actions_used
 from tests.api import Api
@@ -206,3 +210,22 @@ async def test_a_subscription_sent_over_http_is_refused(
     assert result.status == 400
     assert result.error_codes() == ["BAD_REQUEST"]
     assert "WebSocket" in result.only_error()["message"]
+
+
+def readme_audit_blocks() -> list[str]:
+    """The GraphQL examples of the README's "Audit" section."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Audit\n", 1)[1].split("\n### ", 1)[0]
+    return re.findall(r"```graphql\n(.*?)```", section, flags=re.DOTALL)
+
+
+async def test_the_readmes_audit_examples_are_valid_and_the_query_runs(
+    local_api: Api, shop: dict[str, str]
+) -> None:
+    blocks = readme_audit_blocks()
+    assert len(blocks) == 2
+    schema = build_schema()
+    for block in blocks:
+        assert validate(schema._schema, parse(block)) == [], block
+    result = await local_api(blocks[0], token=shop["root"])
+    assert result.errors == [], result.errors
