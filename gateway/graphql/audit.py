@@ -54,7 +54,7 @@ class AuditSubscriptions:
         async def still_allowed() -> None:
             # The same check as at subscribe time, on a fresh context: the session read again
             # (through the credential cache) and the permission decided again.
-            await context.fresh().require(LOOKUP_EVENTS, "*")
+            await context.fresh(counts_activity=False).require(LOOKUP_EVENTS, "*")
 
         events = audit_feed.follow(
             actor.account_id, event_filter(filter), still_allowed, hub=context.state.notifications

@@ -68,6 +68,9 @@ class GatewayContext:
     response: Response | None
     state: AppState
     connection_params: dict[str, Any] | None = None
+    counts_activity: bool = True
+    """Whether this context's allowed decisions count as access activity (not for the
+    re-checks of a live subscription, which are the gateway's, not the caller's use)."""
     _auth: Authenticated | None = None
     _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
         default_factory=dict
@@ -117,7 +120,7 @@ class GatewayContext:
             self._auth = await self.reauthenticated()
         return self._auth
 
-    def fresh(self) -> GatewayContext:
+    def fresh(self, *, counts_activity: bool = True) -> GatewayContext:
         """A new context for the same connection: nothing remembered, the caller to be proven
         and every decision made again."""
         return GatewayContext(
@@ -125,6 +128,7 @@ class GatewayContext:
             response=None,
             state=self.state,
             connection_params=self.connection_params,
+            counts_activity=counts_activity,
         )
 
     async def reauthenticated(self) -> Authenticated:
@@ -150,7 +154,8 @@ class GatewayContext:
                 auth.principal, auth.generation, action, resource, context
             )
             self._decisions[key] = decision
-            self.state.activity.note(auth.principal, action, decision)
+            if self.counts_activity:
+                self.state.activity.note(auth.principal, action, decision)
         return decision
 
     async def require(
