@@ -117,11 +117,14 @@ class GatewayContext:
         """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
         Unauthenticated otherwise. Both share the app's credential cache."""
         if self._auth is None:
-            self._auth = await self.reauthenticated()
+            self._auth = await credentials.authenticate_header(
+                self.authorization(), source_ip=self.source_ip, cache=self.state.sessions
+            )
         return self._auth
 
     def fresh(self, *, counts_activity: bool = True) -> GatewayContext:
         """A new context for the same connection: nothing remembered, the caller to be proven
+        again (through the app's credential cache, so at most `GATEWAY_SESSION_CACHE_MS` old)
         and every decision made again."""
         return GatewayContext(
             request=self.request,
@@ -129,13 +132,6 @@ class GatewayContext:
             state=self.state,
             connection_params=self.connection_params,
             counts_activity=counts_activity,
-        )
-
-    async def reauthenticated(self) -> Authenticated:
-        """The caller proven afresh (through the app's credential cache, so at most
-        `GATEWAY_SESSION_CACHE_MS` old): what a long-lived subscription checks now and then."""
-        return await credentials.authenticate_header(
-            self.authorization(), source_ip=self.source_ip, cache=self.state.sessions
         )
 
     async def principal(self) -> Principal:
