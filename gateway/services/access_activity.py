@@ -40,6 +40,8 @@ DEFAULT_INTERVAL = 60.0
 MAX_PENDING = 100_000
 """Distinct keys tallied between two flushes; past it, new keys are dropped (and logged) until
 the next flush, so that a flood of made-up actions cannot exhaust memory."""
+FLUSH_CHUNK = 500
+"""Upserts per transaction when flushing."""
 _ACTION = re.compile(r"^[A-Za-z0-9-]{1,60}:[A-Za-z0-9*?_-]{1,120}$")
 _TYPES = {PrincipalKind.ROOT: "Root", PrincipalKind.USER: "User", PrincipalKind.ROLE: "Role"}
 _COLUMNS = (
@@ -165,9 +167,11 @@ async def _upsert(batch: dict[Key, _Tally]) -> None:
                 tally.count,
             ]
         )
-    # Sorted keys: concurrent flushes from two replicas lock rows in the same order.
-    async with in_transaction() as tx:
-        await tx.execute_many(sql, rows)
+    # Sorted keys: concurrent flushes from two replicas lock rows in the same order. Short
+    # transactions: SQLite has one writer, and requests' writes must not wait for a flush.
+    for start in range(0, len(rows), FLUSH_CHUNK):
+        async with in_transaction() as tx:
+            await tx.execute_many(sql, rows[start : start + FLUSH_CHUNK])
 
 
 # --- reading --------------------------------------------------------------------------------
