@@ -105,13 +105,18 @@ class ActivityRecorder:
         if not self._pending:
             return 0
         batch, self._pending = self._pending, {}
-        try:
-            await _upsert(batch)
-        except Exception:
-            logger.exception("Access activity could not be written; keeping it for next time")
-            self._merge_back(batch)
-            return 0
-        return len(batch)
+        # Sorted keys: concurrent flushes from two replicas lock rows in the same order. Short
+        # transactions: SQLite has one writer, and requests' writes must not wait for a flush.
+        items = sorted(batch.items())
+        for start in range(0, len(items), FLUSH_CHUNK):
+            chunk = items[start : start + FLUSH_CHUNK]
+            try:
+                await _upsert(chunk)
+            except Exception:
+                logger.exception("Access activity could not be written; keeping it for next time")
+                self._merge_back(dict(items[start:]))
+                return start
+        return len(items)
 
     async def run(self) -> None:
         """Flush every `interval` seconds until cancelled, then once more."""
@@ -133,7 +138,8 @@ class ActivityRecorder:
                 current.last = max(current.last, tally.last)
 
 
-async def _upsert(batch: dict[Key, _Tally]) -> None:
+async def _upsert(items: list[tuple[Key, _Tally]]) -> None:
+    """One transaction adding `items` to the stored rows."""
     connection = get_connection("default")
     postgres = connection.capabilities.dialect == "postgres"
     if postgres:
@@ -152,7 +158,7 @@ async def _upsert(batch: dict[Key, _Tally]) -> None:
     )
     time_field = AccessActivity._meta.fields_map["last_allowed_at"]
     rows: list[list[Any]] = []
-    for (account_id, owner, source_identity, action_key), tally in sorted(batch.items()):
+    for (account_id, owner, source_identity, action_key), tally in items:
         rows.append(
             [
                 account_id,
@@ -167,11 +173,8 @@ async def _upsert(batch: dict[Key, _Tally]) -> None:
                 tally.count,
             ]
         )
-    # Sorted keys: concurrent flushes from two replicas lock rows in the same order. Short
-    # transactions: SQLite has one writer, and requests' writes must not wait for a flush.
-    for start in range(0, len(rows), FLUSH_CHUNK):
-        async with in_transaction() as tx:
-            await tx.execute_many(sql, rows[start : start + FLUSH_CHUNK])
+    async with in_transaction() as tx:
+        await tx.execute_many(sql, rows)
 
 
 # --- reading --------------------------------------------------------------------------------

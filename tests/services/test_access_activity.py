@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from gateway import clock
 from gateway.models import AccessActivity, PrincipalKind, Role
 from gateway.policy import Decision, Effect
+from gateway.services import access_activity
 from gateway.services.access_activity import (
     ActivityRecorder,
     actions_used,
@@ -141,3 +143,30 @@ async def test_accounts_do_not_see_each_others_activity(
     recorder.note(jorge(root.account_id), "s3:ListBucket", ALLOW)
     await recorder.flush()
     assert await actions_used(other_root.account_id, jorge(root.account_id).arn) == []
+
+
+async def test_a_flush_the_database_refuses_halfway_loses_nothing_and_counts_nothing_twice(
+    root: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_activity, "FLUSH_CHUNK", 2)
+    real_upsert = access_activity._upsert
+    calls = 0
+
+    async def refused_the_second_time(items: list[Any]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("the database went away")  # an outage, in the middle
+        await real_upsert(items)
+
+    monkeypatch.setattr(access_activity, "_upsert", refused_the_second_time)
+    recorder = ActivityRecorder()
+    user = jorge(root.account_id)
+    for n in range(5):
+        recorder.note(user, f"pos:Action{n}", ALLOW)
+        recorder.note(user, f"pos:Action{n}", ALLOW)
+    assert await recorder.flush() == 2  # the first chunk made it
+    assert recorder.pending == 3  # the rest waits for the next flush
+    assert await recorder.flush() == 3
+    counts = {row.action: row.count for row in await actions_used(root.account_id, user.arn)}
+    assert counts == {f"pos:Action{n}": 2 for n in range(5)}
