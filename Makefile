@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/policy_decisions.py
 	$(BIN)/python bench/graphql_throughput.py
 	$(BIN)/python bench/assume_role.py
+	$(BIN)/python bench/access_activity.py
+	$(BIN)/python bench/audit_lookup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

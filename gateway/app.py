@@ -3,6 +3,7 @@
 | route | what |
 | --- | --- |
 | `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
+| WebSocket `/graphql` | subscriptions, graphql-transport-ws (`gateway.graphql.websocket`) |
 | `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
 | `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
@@ -12,14 +13,19 @@
 
 Middleware, outermost first: request id, security headers, CORS (when origins are
 configured), body size limit. The lifespan opens the Tortoise ORM on `Settings.database_url`
-(`RegisterTortoise` as an async context manager, so every request sees the ORM).
+(`RegisterTortoise` as an async context manager, so every request sees the ORM), starts the
+notification hub (`gateway.notifications`: LISTEN/NOTIFY on PostgreSQL), the access-activity
+flusher and, with `GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops
+them, flushing the last tallies, on the way out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,7 +34,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -42,6 +48,9 @@ from gateway.http.cors import cors_middleware
 from gateway.http.metrics import Metrics
 from gateway.http.request_id import RequestIdMiddleware
 from gateway.http.security_headers import SecurityHeadersMiddleware
+from gateway.notifications import NotificationHub
+from gateway.services import audit_retention
+from gateway.services.access_activity import ActivityRecorder
 from gateway.services.builtin import ensure_builtin_policies
 
 logger = logging.getLogger("gateway.app")
@@ -69,9 +78,11 @@ def create_app(
         context_getter=context_getter or _context_getter,
         graphiql=graphiql.render if settings.graphiql else None,
         observe=metrics.observe,
+        allowed_origins=settings.cors_origins,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=None, name="graphql"),
+        WebSocketRoute("/graphql", view, name="graphql-websocket"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]
@@ -86,19 +97,42 @@ def create_app(
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]
 
+    activity = ActivityRecorder(interval=settings.access_activity_flush_seconds)
+    hub = NotificationHub(settings.database_url)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
+            await hub.start()
+            chores = [_start(activity.run(), "access activity")]
+            if settings.audit_retention_days:
+                pruning = audit_retention.keep(settings.audit_retention_days)
+                chores.append(_start(pruning, "audit retention"))
             # Everything loaded at start-up lives as long as the process: keep it out of the
             # cyclic collector's full scans, which otherwise pause requests for tens of ms.
             gc.freeze()
-            yield
+            try:
+                yield
+            finally:
+                for chore in chores:
+                    chore.cancel()
+                for chore in chores:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await chore
+                await hub.stop()
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.activity = activity
+    app.state.notifications = hub
     return app
+
+
+def _start(work: Coroutine[object, object, None], name: str) -> asyncio.Task[None]:
+    """A background chore of the app, running until the lifespan ends."""
+    return asyncio.get_running_loop().create_task(work, name=f"gateway {name}")
 
 
 async def _context_getter(request: Request, response: Response) -> Any:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.config import Settings
@@ -13,6 +14,7 @@ from gateway.db import migrate, orm
 from gateway.errors import GatewayError
 from gateway.models import Account
 from gateway.services.accounts import bootstrap_account
+from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
 
 DEFAULT_ROOT_EMAIL = "root@gateway.local"
@@ -42,6 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.add_argument(
         "--password-stdin", action="store_true", help="read the root password from stdin"
     )
+    audit = commands.add_parser("audit", help="read the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_export = audit_commands.add_parser(
+        "export",
+        help="write the audit events of a time range as CloudTrail records: "
+        '{"Records": [...]} (CloudTrail\'s log-file format), or JSON lines',
+    )
+    audit_export.add_argument(
+        "--since", required=True, type=_moment, help="from (ISO 8601; UTC unless it says)"
+    )
+    audit_export.add_argument(
+        "--until", type=_moment, help="until, included (ISO 8601; default: now)"
+    )
+    audit_export.add_argument("--account", help="only this account's events (its id)")
+    audit_export.add_argument(
+        "--json-lines", action="store_true", help='one record per line instead of {"Records"}'
+    )
+    audit_export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(Settings.from_env())
@@ -53,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
         return asyncio.run(_bootstrap(Settings.from_env(), args.email, password))
+    if args.command == "audit":
+        return asyncio.run(_export_audit(Settings.from_env(), args))
     return 0
 
 
@@ -116,7 +138,8 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         workers=1,
         lifespan="on",
-        ws="none",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
         proxy_headers=False,
         server_header=False,
     )
@@ -134,6 +157,46 @@ def _export_schema(settings: Settings, output: Path | None) -> int:
         output.write_text(sdl, encoding="utf-8")
         print(f"Wrote the schema to {output}.")
     return 0
+
+
+async def _export_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """`gateway audit export`: CloudTrail records of the events from --since to --until."""
+    until = args.until or datetime.now(UTC)
+    async with orm(settings.database_url):
+        try:
+            if args.output is None:
+                count = await export(
+                    sys.stdout,
+                    args.since,
+                    until,
+                    account_id=args.account,
+                    json_lines=args.json_lines,
+                )
+            else:
+                with args.output.open("w", encoding="utf-8") as out:
+                    count = await export(
+                        out,
+                        args.since,
+                        until,
+                        account_id=args.account,
+                        json_lines=args.json_lines,
+                    )
+        except GatewayError as error:
+            print(f"audit export: {error.message}", file=sys.stderr)
+            return 1
+    print(f"Exported {count} audit events.", file=sys.stderr)
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 date or time for the command line; UTC unless it says otherwise."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-01-31T23:59:59Z)"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _report_migration(event: str, app_label: str, name: str) -> None:

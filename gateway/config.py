@@ -28,6 +28,8 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_WEBAUTHN_ORIGIN` | `webauthn_origins` | `http://localhost:<GATEWAY_PORT>` (a list) |
 | `GATEWAY_WEBAUTHN_ATTESTATION` | `webauthn_attestation` | `none` (or `indirect`, `direct`) |
 | `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
+| `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
+| `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
 
 WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
 browser refuses it on an IP address, so `make run`'s default serves security keys on
@@ -104,6 +106,12 @@ class Settings:
     identifying certificate is requested), `indirect` or `direct` (verified and recorded)."""
     signin_page: bool = True
     """Serve the sign-in and account page on `GET /signin`."""
+    audit_retention_days: int = 0
+    """Audit events older than this many days are deleted (in small batches, in the
+    background); 0 keeps them all."""
+    access_activity_flush_seconds: int = 60
+    """How often each replica writes its tallies of allowed decisions (access activity); at
+    most one write per principal and action per interval."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -146,6 +154,10 @@ class Settings:
                 env, "GATEWAY_WEBAUTHN_ATTESTATION", "none", ATTESTATION_CHOICES
             ),
             signin_page=_bool(env, "GATEWAY_SIGNIN_PAGE", True),
+            audit_retention_days=_int(env, "GATEWAY_AUDIT_RETENTION_DAYS", 0, minimum=0),
+            access_activity_flush_seconds=_int(
+                env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
+            ),
         )
 
 

@@ -67,6 +67,7 @@ from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
 from gateway.services.role_trust import ASSUME_ROLE, SET_SOURCE_IDENTITY, trust_decision
 from gateway.services.seeds import SeedCipher
+from gateway.services.user_identity import caller_account
 from gateway.services.validation import check_length, check_range, violation
 from gateway.services.writes import audit_safe, audited_precheck, record, writing
 
@@ -397,6 +398,7 @@ async def issue(
     details = {
         "roleSessionName": plan.session_name,
         "assumedRoleArn": plan_arn(plan),
+        "assumedRoleId": f"{role.id}:{plan.session_name}",
         "durationSeconds": plan.duration,
         "chained": plan.chained,
         "sessionPolicies": [p["label"] for p in plan.session_policies],
@@ -422,6 +424,7 @@ async def issue(
                 role.arn,
                 Outcome.ALLOWED,
                 details={**details, "callerAccount": actor.account_id},
+                identity=caller_account(actor),
                 using=tx.connection,
             )
     credentials = TemporaryCredentials(

@@ -22,7 +22,7 @@ then, so a known password cannot reset the count of wrong codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from gateway import clock
@@ -42,7 +42,8 @@ from gateway.services.passwords import decoy_hash, verify_password
 from gateway.services.principal import Principal
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
-from gateway.services.users import attempted_arn, find_user
+from gateway.services.user_identity import unknown_user, unknown_user_arn
+from gateway.services.users import find_user
 from gateway.services.writes import record, writing
 
 SIGN_IN_FAILED = "Your authentication information is incorrect. Please try again."
@@ -81,13 +82,13 @@ async def sign_in_root(
     arn = root_arn(root.account_id) if root is not None else None
     identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
     counters = throttling.counters(identity, source_ip, lockout)
-    audit = (root.account_id, arn) if root is not None and arn is not None else None
+    audit = _Attempt(root.account_id, arn, root=True) if root is not None and arn else None
     await _refuse_if_locked(counters, password, audit, source_ip)
     stored = root.password_hash if root is not None else decoy_hash()
     if not verify_password(stored, password) or root is None or arn is None:
         await throttling.record_failure(counters, lockout)
         if root is not None and arn is not None:
-            await _record_failure(root.account_id, arn, source_ip)
+            await _record_failure(_Attempt(root.account_id, arn, root=True), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
     owner = Owner(root.account_id, arn, "root", root_id=root.id)
     if await has_mfa(owner):
@@ -131,20 +132,19 @@ async def sign_in_user(
     counters = throttling.counters(identity, source_ip, lockout)
     audit = None
     if found is not None:
-        arn = user.arn if user is not None else attempted_arn("user", found.id, "/", user_name)
-        audit = (found.id, arn)
+        audit = _Attempt(found.id, user.arn if user is not None else None)
     await _refuse_if_locked(counters, password, audit, source_ip)
     profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
     stored = profile.password_hash if profile is not None else decoy_hash()
     if not verify_password(stored, password) or user is None or profile is None:
         await throttling.record_failure(counters, lockout)
         if user is not None:
-            await _record_failure(user.account_id, user.arn, source_ip)
+            await _record_failure(_Attempt(user.account_id, user.arn), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
     policy = await policy_for(user.account_id)
     expired = password_expired(profile, policy, clock.now())
     if expired and policy.hard_expiry:
-        await _record_failure(user.account_id, user.arn, source_ip)
+        await _record_failure(_Attempt(user.account_id, user.arn), source_ip, PASSWORD_EXPIRED)
         raise Unauthenticated(PASSWORD_EXPIRED)
     change_required = expired or profile.password_reset_required
     owner = Owner(user.account_id, user.arn, user.name, user_id=user.id)
@@ -195,9 +195,10 @@ async def verify_mfa(
     owner, row = attempt.owner, attempt.row
     identity = throttling.identity_key(owner.arn)
     counters = throttling.counters(identity, source_ip, lockout)
+    attempted = _Attempt(owner.account_id, owner.arn, root=row.root_id is not None)
     refusal = await throttling.check(counters)
     if refusal is not None:
-        await _record_failure(owner.account_id, owner.arn, source_ip, refusal)
+        await _record_failure(attempted, source_ip, refusal)
         raise refusal
     if credential is not None:
         accepted = await security_key_assertions.accepted(
@@ -214,7 +215,7 @@ async def verify_mfa(
         await throttling.record_failure(counters, lockout)
         message = WRONG_KEY if credential is not None else WRONG_CODE
         error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left)
-        await _record_failure(owner.account_id, owner.arn, source_ip, error)
+        await _record_failure(attempted, source_ip, error)
         if credential is not None and attempt.attempts_left > 0:
             await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)
         raise error
@@ -286,10 +287,20 @@ async def _open_session(
     return SignedIn(token, expires_at, principal)
 
 
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """Whose sign-in failed, for its audit event: the account, and the identity's ARN (None for
+    a user name that does not exist, which the event does not repeat)."""
+
+    account_id: str
+    arn: str | None
+    root: bool = False
+
+
 async def _refuse_if_locked(
     counters: list[throttling.Counter],
     password: str,
-    audit: tuple[str, str] | None,
+    audit: _Attempt | None,
     source_ip: str,
 ) -> None:
     """Raise Throttled (audited when the account is known) if a counter is locked."""
@@ -298,15 +309,34 @@ async def _refuse_if_locked(
         return
     verify_password(decoy_hash(), password)  # the cost of a real attempt, so time tells nothing
     if audit is not None:
-        await _record_failure(*audit, source_ip, refusal)
+        await _record_failure(audit, source_ip, refusal)
     raise refusal
 
 
 async def _record_failure(
-    account_id: str, arn: str, source_ip: str, error: GatewayError | None = None
+    attempt: _Attempt, source_ip: str, error: GatewayError | str | None = None
 ) -> None:
-    attempted = Principal(
-        kind=PrincipalKind.USER, account_id=account_id, arn=arn, id="", source_ip=source_ip
+    """A Failed ConsoleLogin event. What was typed as an unknown user name is left out, as AWS
+    leaves it out (it may be a password typed in the wrong box)."""
+    kind = PrincipalKind.ROOT if attempt.root else PrincipalKind.USER
+    if attempt.arn is None:
+        arn, identity = unknown_user_arn(attempt.account_id), unknown_user(attempt.account_id)
+        attempted = Principal(kind=kind, account_id=attempt.account_id, arn="", id="")
+    else:
+        arn, identity = attempt.arn, None
+        attempted = Principal(kind=kind, account_id=attempt.account_id, arn=arn, id="")
+    attempted = replace(attempted, source_ip=source_ip)
+    message: str | None
+    if isinstance(error, GatewayError):
+        code, message = error.code, error.message
+    else:
+        code, message = Unauthenticated.code, error
+    await record(
+        attempted,
+        SIGN_IN,
+        arn,
+        Outcome.FAILED,
+        error_code=code,
+        error_message=message,
+        identity=identity,
     )
-    code = error.code if error is not None else Unauthenticated.code
-    await record(attempted, SIGN_IN, arn, Outcome.FAILED, error_code=code)

@@ -5,22 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from gateway.auth.access_keys import SCHEME as KEY_SCHEME
-from gateway.auth.access_keys import authenticate_key
-from gateway.auth.sessions import Authenticated, SessionCache, authenticate
+from gateway.auth import credentials
+from gateway.auth.sessions import Authenticated, SessionCache
 from gateway.config import Settings
 from gateway.errors import Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
+from gateway.notifications import NotificationHub
 from gateway.policy import Decision
+from gateway.services.access_activity import ActivityRecorder
 from gateway.services.audit import record_denial, record_refusal
-from gateway.services.authorization import Authorizer, access_denied, session_refusal
+from gateway.services.authorization import Authorizer, session_refusal
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
-
-BEARER = "bearer "
 
 
 @dataclass(slots=True)
@@ -31,6 +30,10 @@ class AppState:
     authorizer: Authorizer
     sessions: SessionCache
     reads: ReadCache
+    activity: ActivityRecorder = field(default_factory=ActivityRecorder)
+    """Tallies of allowed decisions (access activity), flushed by the app's lifespan."""
+    notifications: NotificationHub | None = None
+    """The process's LISTEN/NOTIFY hub, when the app's lifespan started one."""
     _cipher: SeedCipher | None = None
 
     @property
@@ -43,11 +46,20 @@ class AppState:
 
 @dataclass(slots=True)
 class GatewayContext:
-    """Everything a resolver may need for this one request; nothing here outlives it."""
+    """Everything a resolver may need for this one request (or one operation of a WebSocket
+    connection); nothing here outlives it.
 
-    request: Request
+    `connection_params` is the payload of a WebSocket's `connection_init` (Strawberry sets it):
+    its `Authorization` entry stands in for the HTTP header.
+    """
+
+    request: HTTPConnection
     response: Response | None
     state: AppState
+    connection_params: dict[str, Any] | None = None
+    counts_activity: bool = True
+    """Whether this context's allowed decisions count as access activity (not for the
+    re-checks of a live subscription, which are the gateway's, not the caller's use)."""
     _auth: Authenticated | None = None
     _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
         default_factory=dict
@@ -80,35 +92,36 @@ class GatewayContext:
             self._loaders = Loaders(self.state.reads, principal.account_id, self._auth.generation)
         return self._loaders
 
-    def bearer_token(self) -> str | None:
-        """The session token from `Authorization: Bearer …`, if any."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(BEARER)].lower() != BEARER:
-            return None
-        return header[len(BEARER) :].strip() or None
-
-    def access_key_credential(self) -> str | None:
-        """The `<id>:<secret>` of `Authorization: GatewayKey …`, if any (see
-        gateway.auth.access_keys)."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(KEY_SCHEME)].lower() != KEY_SCHEME:
-            return None
-        return header[len(KEY_SCHEME) :].strip() or None
+    def authorization(self) -> str | None:
+        """The `Authorization` value: the HTTP header, or for a WebSocket the entry of that
+        name (any case) in its `connection_init` payload."""
+        if self.connection_params is None:
+            return self.request.headers.get("authorization")
+        for key, value in self.connection_params.items():
+            if isinstance(key, str) and key.lower() == "authorization":
+                return value if isinstance(value, str) else None
+        return None
 
     async def authenticated(self) -> Authenticated:
         """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
         Unauthenticated otherwise. Both share the app's credential cache."""
         if self._auth is None:
-            cache = self.state.sessions
-            token = self.bearer_token()
-            if token is not None:
-                self._auth = await authenticate(token, source_ip=self.source_ip, cache=cache)
-                return self._auth
-            credential = self.access_key_credential()
-            if credential is None:
-                raise Unauthenticated("This operation needs a signed-in caller.")
-            self._auth = await authenticate_key(credential, source_ip=self.source_ip, cache=cache)
+            self._auth = await credentials.authenticate_header(
+                self.authorization(), source_ip=self.source_ip, cache=self.state.sessions
+            )
         return self._auth
+
+    def fresh(self, *, counts_activity: bool = True) -> GatewayContext:
+        """A new context for the same connection: nothing remembered, the caller to be proven
+        again (through the app's credential cache, so at most `GATEWAY_SESSION_CACHE_MS` old)
+        and every decision made again."""
+        return GatewayContext(
+            request=self.request,
+            response=None,
+            state=self.state,
+            connection_params=self.connection_params,
+            counts_activity=counts_activity,
+        )
 
     async def principal(self) -> Principal:
         """The calling principal."""
@@ -126,6 +139,8 @@ class GatewayContext:
                 auth.principal, auth.generation, action, resource, context
             )
             self._decisions[key] = decision
+            if self.counts_activity:
+                self.state.activity.note(auth.principal, action, decision)
         return decision
 
     async def require(
@@ -137,8 +152,7 @@ class GatewayContext:
         await self.refuse_restricted(principal, action, resource)
         decision = await self.decide(action, resource, context)
         if not decision.allowed:
-            await record_denial(principal, action, resource, decision)
-            raise access_denied(principal, action, resource, decision)
+            raise await record_denial(principal, action, resource, decision)
         return principal
 
     async def refuse_restricted(self, principal: Principal, action: str, resource: str) -> None:
@@ -151,12 +165,17 @@ class GatewayContext:
             raise refusal
 
 
-async def build_context(request: Request, response: Response | None = None) -> GatewayContext:
-    """The context for one GraphQL request (the view's context getter)."""
+async def build_context(
+    request: HTTPConnection, response: Response | None = None
+) -> GatewayContext:
+    """The context for one GraphQL request or WebSocket connection (the view's context
+    getter); a WebSocket has no response to decorate."""
+    if not isinstance(response, Response):
+        response = None
     return GatewayContext(request=request, response=response, state=app_state(request))
 
 
-def app_state(request: Request) -> AppState:
+def app_state(request: HTTPConnection) -> AppState:
     """The app-wide state, made on first use from the app's settings."""
     app_state: Any = request.app.state
     state: AppState | None = getattr(app_state, "gateway", None)
@@ -167,6 +186,8 @@ def app_state(request: Request) -> AppState:
             authorizer=Authorizer(),
             sessions=SessionCache(settings.session_cache_seconds),
             reads=ReadCache(),
+            activity=getattr(app_state, "activity", None) or ActivityRecorder(),
+            notifications=getattr(app_state, "notifications", None),
         )
         app_state.gateway = state
     return state

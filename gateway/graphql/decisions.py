@@ -38,6 +38,7 @@ class DecisionQueries:
         decision = await info.context.state.authorizer.decide(
             auth.principal, auth.generation, action, resource, context_dict(context)
         )
+        info.context.state.activity.note(auth.principal, action, decision)
         return Decision.from_decision(action, resource, decision)
 
     @strawberry.field(

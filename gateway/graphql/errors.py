@@ -26,7 +26,8 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError, ServiceFailure
 
@@ -147,6 +148,14 @@ class GatewaySchema(strawberry.Schema):
         execution_context: ExecutionContext | None = None,
     ) -> None:
         log_unexpected(errors, execution_context)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Run a query or mutation (the HTTP path). A subscription is refused here
+        (InvalidOperationTypeError): it only runs over WebSocket, through `subscribe`."""
+        allowed = kwargs.get("allowed_operation_types")
+        if allowed is not None:
+            kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
 
 
 __all__ = [

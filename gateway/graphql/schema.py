@@ -10,6 +10,7 @@ from gateway.config import Settings
 from gateway.graphql import limits
 from gateway.graphql.access_keys import AccessKeyMutations, AccessKeyQueries
 from gateway.graphql.accounts import AccountMutations, AccountQueries
+from gateway.graphql.audit import AuditQueries, AuditSubscriptions
 from gateway.graphql.authorize import declares_access
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
@@ -17,6 +18,7 @@ from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.mfa import MfaMutations, MfaQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.request_parameters import record_arguments_of_root_fields
 from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
 from gateway.graphql.security_keys import SecurityKeyMutations
@@ -37,6 +39,7 @@ Query = merge_types(
         PolicyQueries,
         RoleQueries,
         RoleSessionQueries,
+        AuditQueries,
     ),
 )
 Mutation = merge_types(
@@ -55,6 +58,8 @@ Mutation = merge_types(
         RoleSessionMutations,
     ),
 )
+Subscription = merge_types("Subscription", (AuditSubscriptions,))
+record_arguments_of_root_fields(Query, Mutation, Subscription)
 
 
 def check_root_fields_declare_access(*roots: type) -> None:
@@ -72,10 +77,11 @@ def check_root_fields_declare_access(*roots: type) -> None:
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The gateway's schema, with the limits and error handling the settings ask for."""
     settings = settings or Settings.from_env()
-    check_root_fields_declare_access(Query, Mutation)
+    check_root_fields_declare_access(Query, Mutation, Subscription)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=limits.schema_config(settings),
         extensions=limits.extensions(settings),
     )

@@ -11,6 +11,7 @@ The checks, in the order they run (request → status; the spec's clause in brac
 - a body that is not UTF-8, not JSON, or nested too deep → 400 [JSON parsing failure].
 - parameters of the wrong shape, no `query`, a batch (a list) → 400 [Invalid parameters].
 - a mutation over GET → 405, `Allow: POST` [GET: mutations MUST NOT run].
+- a subscription → a request error (400 / 200): subscriptions run over WebSocket only.
 - a document that cannot be parsed, fails validation (limits included), has no operation to
   run, or variables that cannot be coerced → a request error: 400 in
   application/graphql-response+json, 200 in application/json [Document parsing failure,
@@ -33,7 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -44,14 +45,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.errors import (
     AccessDenied,
@@ -67,12 +71,16 @@ from gateway.graphql.errors import (
     is_unexpected,
     to_client_error,
 )
+from gateway.graphql.websocket import GatewayTransportWSHandler
 from gateway.http.body_limit import BodyTooLarge
 
 logger = logging.getLogger("gateway.graphql.view")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP."
+)
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects accepted in a request body or `variables`."""
 
@@ -237,7 +245,10 @@ class _SubResponse(Response):
 
 
 class GatewayGraphQL(GraphQL[Any, None]):
-    """The `/graphql` endpoint."""
+    """The `/graphql` endpoint: HTTP as above, and subscriptions over WebSocket
+    (`gateway.graphql.websocket`) from the origins in `allowed_origins` (and the server's own)."""
+
+    graphql_transport_ws_handler_class = GatewayTransportWSHandler
 
     def __init__(
         self,
@@ -246,20 +257,25 @@ class GatewayGraphQL(GraphQL[Any, None]):
         context_getter: ContextGetter,
         graphiql: Callable[[Request], Awaitable[Response]] | None = None,
         observe: Observer | None = None,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql is not None else None,
             allow_queries_via_get=True,
             multipart_uploads_enabled=False,
-            subscription_protocols=(),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=allowed_origins,
         )
         self._context_getter = context_getter
         self._graphiql = graphiql
         self._observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # pragma: no cover - routes only send HTTP here
+        if scope["type"] == "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        if scope["type"] != "http":  # pragma: no cover - routes only send HTTP and WebSocket
             raise ValueError(f"Unsupported scope type {scope['type']!r}")
         started = time.perf_counter()
         record = OperationRecord()
@@ -364,6 +380,16 @@ class GatewayGraphQL(GraphQL[Any, None]):
     async def get_context(self, request: Any, response: Any) -> Any:
         return await self._context_getter(request, response)
 
+    async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket in `connection_init`, as HTTP requests are authenticated;
+        refuse the connection (4403) otherwise."""
+        try:
+            await context.authenticated()
+        except GatewayError as error:
+            raise ConnectionRejectionError({"message": error.message, "code": error.code}) from None
+        unset: UnsetType = UNSET
+        return unset
+
     async def get_sub_response(self, request: Any) -> Response:
         sub_response = _SubResponse()
         sub_response.status_code = None  # type: ignore[assignment]
@@ -419,6 +445,13 @@ class GatewayGraphQL(GraphQL[Any, None]):
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:
             cause = error.__cause__
+            if (
+                isinstance(cause, InvalidOperationTypeError)
+                and cause.operation_type is OperationType.SUBSCRIPTION
+            ):
+                raise RequestRefused(
+                    400, SUBSCRIPTIONS_OVER_WEBSOCKET, HTTP_CODES[400], request_error=True
+                ) from error
             if isinstance(cause, InvalidOperationTypeError):
                 raise RequestRefused(
                     405,

@@ -1,9 +1,12 @@
-"""Give every request an id, returned in `X-Request-ID` and available to log records.
+"""Give every request an id, returned in `X-Request-ID` and available to log records; note its
+user agent.
 
 A client's own `X-Request-ID` is kept when it is a sane token (letters, digits, `.`, `_`, `-`,
 at most 128 characters), so a request can be followed through proxies; otherwise the
 gateway makes one. While the request is handled it is in
-`gateway.services.writes.request_id`, so audit events carry it.
+`gateway.services.writes.request_id`, and its `User-Agent` in `writes.user_agent`, so audit
+events carry both (CloudTrail's `requestID` and `userAgent`). A WebSocket connection gets one
+id for its whole life (no response header: the handshake's answer is the server's).
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         this_id = _incoming(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = this_id
+        agent = _header(scope, b"user-agent")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -45,14 +49,23 @@ class RequestIdMiddleware:
             await send(message)
 
         token = writes.request_id.set(this_id)
+        agent_token = writes.user_agent.set(agent.decode("latin-1") if agent else "")
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            writes.user_agent.reset(agent_token)
             writes.request_id.reset(token)
 
 
 def _incoming(scope: Scope) -> str | None:
+    value = _header(scope, b"x-request-id")
+    if value is not None and _SANE.fullmatch(value):
+        return bytes(value).decode("ascii")
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
-        if key.lower() == b"x-request-id" and _SANE.fullmatch(value):
-            return bytes(value).decode("ascii")
+        if key.lower() == name:
+            return bytes(value)
     return None

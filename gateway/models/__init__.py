@@ -4,6 +4,7 @@ Tortoise discovers the models through this package (app label `models`, see
 `gateway.db.tortoise_config`); the rest of the gateway imports them from here.
 """
 
+from gateway.models.access_activity import AccessActivity
 from gateway.models.access_keys import AccessKey, AccessKeyStatus
 from gateway.models.accounts import Account, RootUser
 from gateway.models.audit import AuditEvent, Outcome
@@ -24,6 +25,7 @@ from gateway.models.throttles import SignInThrottle
 from gateway.models.users import LoginProfile, User
 
 __all__ = [
+    "AccessActivity",
     "AccessKey",
     "AccessKeyStatus",
     "Account",
@@ -76,4 +78,5 @@ __models__ = [
     Session,
     SignInThrottle,
     AuditEvent,
+    AccessActivity,
 ]

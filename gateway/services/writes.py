@@ -13,9 +13,8 @@ is written on its own; other exceptions roll back and propagate.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +22,29 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from gateway import notifications
 from gateway.errors import GatewayError
-from gateway.models import Account, AuditEvent, Outcome
+from gateway.models import Account, Outcome
+from gateway.services.audit_events import NO_REQUEST, new_event, request_id, user_agent
 from gateway.services.principal import Principal
 
-NO_REQUEST = "-"
-request_id: ContextVar[str] = ContextVar("gateway_request_id", default=NO_REQUEST)
-"""The id of the HTTP request being served, for audit events (set by the app)."""
+AUDIT_CHANNEL = "audit_events"
+"""The notification channel every committed audit event is announced on, as
+`<account id>:<event id>` (see `gateway.notifications`)."""
+
+__all__ = [
+    "AUDIT_CHANNEL",
+    "NO_REQUEST",
+    "Write",
+    "audit_safe",
+    "audited_precheck",
+    "bump_generation",
+    "local_write_count",
+    "record",
+    "request_id",
+    "user_agent",
+    "writing",
+]
 
 
 class _LocalWrites:
@@ -72,7 +87,14 @@ async def writing(
                 await bump_generation(actor.account_id, using=connection)
         _LocalWrites.count += 1
     except GatewayError as error:
-        await record(actor, action, resource, Outcome.FAILED, error_code=error.code)
+        await record(
+            actor,
+            action,
+            resource,
+            Outcome.FAILED,
+            error_code=error.code,
+            error_message=error.message,
+        )
         raise
 
 
@@ -83,28 +105,37 @@ async def record(
     outcome: Outcome,
     *,
     error_code: str | None = None,
+    error_message: str | None = None,
     details: dict[str, Any] | None = None,
+    identity: Mapping[str, Any] | None = None,
     using: BaseDBAsyncClient | None = None,
 ) -> None:
-    """Write one audit event (in `using`'s transaction when given).
+    """Write one audit event (in `using`'s transaction when given, else in its own) and
+    announce it on `AUDIT_CHANNEL` when that transaction commits.
 
-    A call signed with an access key names the key (`signedWith`), as CloudTrail's
-    `userIdentity.accessKeyId` does.
+    The event is built by `gateway.services.audit_events.new_event` (CloudTrail's names, the
+    user identity, the request's scrubbed parameters); `identity` overrides the user identity.
     """
-    if actor.access_key_id is not None:
-        details = {**(details or {}), "signedWith": actor.access_key_id}
-    await AuditEvent.create(
-        account_id=actor.account_id,
-        principal_arn=actor.arn,
-        action=action,
-        resource=resource,
-        source_ip=actor.source_ip,
-        outcome=outcome.value,
+    event = new_event(
+        actor,
+        action,
+        resource,
+        outcome,
         error_code=error_code,
-        request_id=request_id.get(),
-        details=details or {},
-        using_db=using,
+        error_message=error_message,
+        details=details,
+        identity=identity,
     )
+    if using is not None:
+        await _store(event, using)
+        return
+    async with in_transaction() as connection:
+        await _store(event, connection)
+
+
+async def _store(event: Any, connection: BaseDBAsyncClient) -> None:
+    await event.save(using_db=connection, force_create=True)
+    await notifications.notify(AUDIT_CHANNEL, f"{event.account_id}:{event.id}", using=connection)
 
 
 async def bump_generation(account_id: str, *, using: BaseDBAsyncClient | None = None) -> None:
@@ -130,7 +161,14 @@ async def audited_precheck(actor: Principal, action: str, resource: str) -> Asyn
     try:
         yield
     except GatewayError as error:
-        await record(actor, action, audit_safe(resource), Outcome.FAILED, error_code=error.code)
+        await record(
+            actor,
+            action,
+            audit_safe(resource),
+            Outcome.FAILED,
+            error_code=error.code,
+            error_message=error.message,
+        )
         raise
 
 

@@ -611,6 +611,13 @@ async def test_a_role_trusting_another_account_needs_that_accounts_permission(
     assert await decide(session, "pos:OpenDrawer", REGISTER) is Effect.ALLOW
     owner_events = AuditEvent.filter(account_id=other_root.account_id, action=ACTION)
     assert await owner_events.filter(outcome="Allowed", principal_arn=alice.arn).count() == 1
+    # The role's owner sees the caller as CloudTrail shows it there: an account, and its id.
+    seen = await owner_events.get(outcome="Allowed")
+    assert seen.user_identity == {
+        "type": "AWSAccount",
+        "principalId": alice.id,
+        "accountId": root.account_id,
+    }
 
 
 async def test_a_role_trusting_a_user_of_another_account_still_needs_its_permission(

@@ -116,7 +116,7 @@ async def test_the_password_step_offers_the_key_and_its_assertion_opens_an_mfa_s
     assert stored.last_used_at == START.replace(second=30)
     event = await AuditEvent.filter(action="gateway:SignIn", outcome="Allowed").first()
     assert event is not None
-    assert event.details == {"mfa": "securityKey"}
+    assert event.details == {"mfa": "securityKey", "MFAUsed": "Yes"}
 
 
 async def test_without_a_key_or_a_relying_party_no_webauthn_options_are_offered(

@@ -72,7 +72,7 @@ def serve(
             "--lifespan",
             "on",
             "--ws",
-            "none",
+            "websockets-sansio",
             "--no-access-log" if log_config is None else "--access-log",
             "--log-level",
             log_level,

@@ -82,3 +82,39 @@ async def test_list_users_signs_with_an_access_key_pages_and_checks_a_permission
     assert "Unauthenticated: The security token included in the request is invalid." in (
         wrong.stderr
     )
+
+
+async def test_follow_audit_prints_the_events_as_they_happen(
+    gateway_url: str, account: Account
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        api = Api(client)
+        token = await sign_in_root(api)
+        follower = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "examples" / "follow_audit.py"),
+            "iam:Create*",
+            "--count",
+            "2",
+            env={**os.environ, "GATEWAY_URL": gateway_url, "GATEWAY_TOKEN": token},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert follower.stdout is not None
+        first = await asyncio.wait_for(follower.stdout.readline(), 30)
+        assert first.decode().strip() == "following the audit trail"
+        await asyncio.sleep(0.5)
+        for name in ("till-1", "till-2"):
+            made = await api(
+                "mutation($u: String!) { createUser(input: {userName: $u}) { arn }"
+                ' tagUser(userName: $u, tags: [{key: "shop", value: "main"}]) { userName } }',
+                {"u": name},
+                token=token,
+            )
+            assert made.errors == [], made.errors
+        out, err = await asyncio.wait_for(follower.communicate(), 30)
+    assert follower.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert len(lines) == 2
+    assert all("iam.amazonaws.com CreateUser  OK" in line for line in lines), lines
+    assert all(f"arn:aws:iam::{account.id}:root" in line for line in lines)

@@ -1,13 +1,23 @@
 """No secret reaches the logs: a live server logs everything (DEBUG, every logger, SQL and
 access log included) through a whole scenario, and none of the passwords, tokens or secrets
-the scenario used or received appears in what it wrote."""
+the scenario used or received appears in what it wrote. Nor in the audit trail, however it is
+read: the `auditEvents` query, the live subscription, `gateway audit export`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from gql import Client as GqlClient
+from gql import gql
+from gql.transport.websockets import WebsocketsTransport
 
 from gateway.models import Account
 from tests.api import Api
@@ -188,3 +198,82 @@ async def test_no_password_token_or_secret_appears_in_the_server_log(
     for code in codes:
         assert f"'{code}'" not in log
         assert f'"{code}"' not in log
+
+
+AUDIT_PAGE = """query($after: String) { auditEvents(first: 50, after: $after) {
+  edges { node { cloudTrailEvent } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_no_password_token_secret_seed_or_code_appears_in_any_audit_event(
+    database_url: str, account: Account
+) -> None:
+    """…read back through the query, the live subscription, and `gateway audit export`."""
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    with serve("gateway.app:create_app", database_url) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            api = Api(client)
+            watcher = await api(
+                "mutation($e: String!, $p: String!) { signInRoot(email: $e, password: $p)"
+                " { token } }",
+                {"e": ROOT_EMAIL, "p": ROOT_PASSWORD},
+            )
+            assert watcher.data is not None
+            token = watcher.data["signInRoot"]["token"]
+            live: list[dict[str, object]] = []
+            subscribed = asyncio.Event()
+
+            async def follow() -> None:
+                over = WebsocketsTransport(
+                    url=url.replace("http://", "ws://") + "/graphql",
+                    init_payload={"Authorization": f"Bearer {token}"},
+                )
+                async with GqlClient(transport=over) as session:
+                    subscribed.set()
+                    query = gql("subscription { auditEvents { cloudTrailEvent } }")
+                    async for result in session.subscribe(query):
+                        live.append(result["auditEvents"])
+
+            following = asyncio.create_task(follow())
+            await asyncio.wait_for(subscribed.wait(), 10)
+            await asyncio.sleep(0.5)
+            codes: list[str] = []
+            secrets = await _scenario(api, account, codes)
+            await asyncio.sleep(1.5)  # the last events reach the subscriber
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
+            queried: list[dict[str, object]] = []
+            after = None
+            while True:
+                page = await api(AUDIT_PAGE, {"after": after}, token=token)
+                assert page.data is not None, page.errors
+                connection = page.data["auditEvents"]
+                queried += [edge["node"] for edge in connection["edges"]]
+                if not connection["pageInfo"]["hasNextPage"]:
+                    break
+                after = connection["pageInfo"]["endCursor"]
+    exported = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "audit", "export", "--since", since.isoformat()],
+        env={**os.environ, "GATEWAY_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    records = json.loads(exported)["Records"]
+    assert len(queried) == len(records) > 20, "the scenario's events were not all read back"
+    # Everything after the watcher's own sign-in reached it live.
+    names = [record["eventName"] for record in records]
+    watched = {record["eventID"] for record in records[names.index("ConsoleLogin") + 1 :]}
+    assert {event["cloudTrailEvent"]["eventID"] for event in live} == watched  # type: ignore[index]
+    for where, text in {
+        "query": json.dumps(queried),
+        "subscription": json.dumps(live),
+        "export": exported,
+    }.items():
+        assert [s for s in secrets if s in text] == [], f"a secret in the events ({where})"
+        for secret in secrets:
+            core = secret.removeprefix("gws_").removeprefix("gwc_")
+            assert core[:12] not in text, f"part of a secret in the events ({where})"
+        for code in codes:
+            assert f'"{code}"' not in text, f"an MFA code in the events ({where})"

@@ -87,12 +87,12 @@ def test_guarded_fields_are_nullable_so_a_denial_never_blanks_siblings() -> None
     assert non_null == []
 
 
-def test_authorize_directives_name_iam_or_gateway_actions() -> None:
+def test_authorize_directives_name_iam_sts_cloudtrail_or_gateway_actions() -> None:
     for _, _, field in _guarded_candidates(_graphql_schema()):
         directive = _authorize_directive(field)
         if directive is not None:
             service, _, name = directive.action.partition(":")
-            assert service in {"iam", "sts", "gateway"}
+            assert service in {"iam", "sts", "cloudtrail", "gateway"}
             assert name[:1].isupper()
 
 
