@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gateway.auth.credentials import challenge
 from gateway.config import Settings
 from gateway.db import tortoise_config
 from gateway.graphql import graphiql
@@ -66,6 +67,7 @@ def create_app(
         context_getter=context_getter or _context_getter,
         graphiql=graphiql.render if settings.graphiql else None,
         observe=metrics.observe,
+        www_authenticate=challenge(key_header=settings.key_header),
     )
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=None, name="graphql"),

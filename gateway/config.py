@@ -24,6 +24,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
 | `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
 | `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
+| `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class Settings:
     Bounds how late a revocation or permission change made through another replica is seen;
     at most 1,000 so that changes reach every replica within a second."""
     secret_key: str | None = field(default=None, repr=False)
-    """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds.
-    Every replica needs the same; unset, `gateway.services.seeds` keeps a generated one in a
+    """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds and
+    the secrets of access keys (SigV4 verification needs them). Every replica needs the same; unset, `gateway.services.seeds` keeps a generated one in a
     `gateway.key` file beside the SQLite database."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on `GET /graphql`."""
@@ -83,6 +84,10 @@ class Settings:
     """The first lockout's length; each further failure doubles it."""
     lockout_max_delay_seconds: int = 900
     """The longest lockout."""
+    key_header: bool = False
+    """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
+    request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
+    never travels. `make run` turns it on for local experiments with curl."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -117,6 +122,7 @@ class Settings:
             lockout_max_delay_seconds=_int(
                 env, "GATEWAY_LOCKOUT_MAX_DELAY_SECONDS", 900, minimum=1
             ),
+            key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
         )
 
 

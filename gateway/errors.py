@@ -15,6 +15,10 @@
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── PackedPolicyTooLarge        PackedPolicyTooLarge     session policies too large (STS)
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
+     │    ├── InvalidClientTokenId   InvalidClientTokenId     unknown key or token (SigV4)
+     │    ├── SignatureDoesNotMatch  SignatureDoesNotMatch    the SigV4 signature is wrong
+     │    ├── IncompleteSignature    IncompleteSignature      a SigV4 header lacks a part
+     │    └── RequestExpired         RequestExpired           signed too long ago (or ahead)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
      ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
      ├── Throttled                   Throttled                too many attempts (gateway)
@@ -124,6 +128,30 @@ class Unauthenticated(GatewayError):
     """The request carries no valid credentials."""
 
     code = "Unauthenticated"
+
+
+class InvalidClientTokenId(Unauthenticated):
+    """A SigV4 request names an access key or security token that does not exist (AWS's)."""
+
+    code = "InvalidClientTokenId"
+
+
+class SignatureDoesNotMatch(Unauthenticated):
+    """A SigV4 signature differs from the one the gateway computes (AWS's)."""
+
+    code = "SignatureDoesNotMatch"
+
+
+class IncompleteSignature(Unauthenticated):
+    """A SigV4 `Authorization` header lacks a part, or names a header the request lacks."""
+
+    code = "IncompleteSignature"
+
+
+class RequestExpired(Unauthenticated):
+    """A SigV4 request was signed more than the allowed skew before (or after) now."""
+
+    code = "RequestExpired"
 
 
 class MfaRequired(GatewayError):

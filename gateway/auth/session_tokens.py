@@ -28,7 +28,7 @@ from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import AccessDenied
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
-from gateway.services.access_keys import hash_secret, new_secret
+from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.validation import check_range
@@ -97,6 +97,7 @@ async def get_session_token(
         source_ip=actor.source_ip,
         access_key_id=key_id,
         secret_hash=hash_secret(key_id, secret),
+        secret_sealed=seal_secret(cipher, key_id, secret),
         via_access_key=actor.access_key_id,
         mfa_authenticated=mfa_at is not None,
         mfa_authenticated_at=mfa_at,

@@ -8,9 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.auth.access_keys import SCHEME as KEY_SCHEME
-from gateway.auth.access_keys import authenticate_key
-from gateway.auth.sessions import Authenticated, SessionCache, authenticate
+from gateway.auth.credentials import Authenticator
+from gateway.auth.sessions import Authenticated, SessionCache
 from gateway.config import Settings
 from gateway.errors import AccessDenied, PasswordChangeRequired, Unauthenticated
 from gateway.graphql.loaders import Loaders, ReadCache
@@ -20,7 +19,6 @@ from gateway.services.authorization import Authorizer, access_denied
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
 
-BEARER = "bearer "
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
 """What a session that must change its password may still do (besides whoAmI, me, signOut)."""
 IAM_NEEDS_MFA = (
@@ -42,13 +40,26 @@ class AppState:
     sessions: SessionCache
     reads: ReadCache
     _cipher: SeedCipher | None = None
+    _authenticator: Authenticator | None = None
 
     @property
     def cipher(self) -> SeedCipher:
-        """The TOTP seed cipher, made on first use (it may create the local key file)."""
+        """The cipher of TOTP seeds and access-key secrets, made on first use (it may create
+        the local key file)."""
         if self._cipher is None:
             self._cipher = cipher_for(self.settings)
         return self._cipher
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """Credentials → caller, for every endpoint (`gateway.auth.credentials`)."""
+        if self._authenticator is None:
+            self._authenticator = Authenticator(
+                cache=self.sessions,
+                cipher=lambda: self.cipher,
+                key_header=self.settings.key_header,
+            )
+        return self._authenticator
 
 
 @dataclass(slots=True)
@@ -90,34 +101,18 @@ class GatewayContext:
             self._loaders = Loaders(self.state.reads, principal.account_id, self._auth.generation)
         return self._loaders
 
-    def bearer_token(self) -> str | None:
-        """The session token from `Authorization: Bearer …`, if any."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(BEARER)].lower() != BEARER:
-            return None
-        return header[len(BEARER) :].strip() or None
-
-    def access_key_credential(self) -> str | None:
-        """The `<id>:<secret>` of `Authorization: GatewayKey …`, if any (see
-        gateway.auth.access_keys)."""
-        header = self.request.headers.get("authorization", "")
-        if header[: len(KEY_SCHEME)].lower() != KEY_SCHEME:
-            return None
-        return header[len(KEY_SCHEME) :].strip() or None
+    async def authenticate(self) -> None:
+        """Prove the request's credentials, if it carries any (`gateway.auth.credentials`):
+        done once, before anything runs, so that a header that is present but unusable is
+        refused (Unauthenticated, 401) instead of being taken for an anonymous caller."""
+        self._auth = await self.state.authenticator.authenticate(
+            self.request, source_ip=self.source_ip
+        )
 
     async def authenticated(self) -> Authenticated:
-        """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
-        Unauthenticated otherwise. Both share the app's credential cache."""
+        """The caller, as `authenticate` proved it; Unauthenticated for an anonymous request."""
         if self._auth is None:
-            cache = self.state.sessions
-            token = self.bearer_token()
-            if token is not None:
-                self._auth = await authenticate(token, source_ip=self.source_ip, cache=cache)
-                return self._auth
-            credential = self.access_key_credential()
-            if credential is None:
-                raise Unauthenticated("This operation needs a signed-in caller.")
-            self._auth = await authenticate_key(credential, source_ip=self.source_ip, cache=cache)
+            raise Unauthenticated("This operation needs a signed-in caller.")
         return self._auth
 
     async def principal(self) -> Principal:
@@ -169,8 +164,11 @@ def iam_action(action: str) -> bool:
 
 
 async def build_context(request: Request, response: Response | None = None) -> GatewayContext:
-    """The context for one GraphQL request (the view's context getter)."""
-    return GatewayContext(request=request, response=response, state=app_state(request))
+    """The context for one GraphQL request (the view's context getter), its caller
+    authenticated; a GatewayError (401) for credentials that do not hold."""
+    context = GatewayContext(request=request, response=response, state=app_state(request))
+    await context.authenticate()
+    return context
 
 
 def app_state(request: Request) -> AppState:
