@@ -61,8 +61,9 @@ class Settings:
     at most 1,000 so that changes reach every replica within a second."""
     secret_key: str | None = field(default=None, repr=False)
     """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds and
-    the secrets of access keys (SigV4 verification needs them). Every replica needs the same; unset, `gateway.services.seeds` keeps a generated one in a
-    `gateway.key` file beside the SQLite database."""
+    the secrets of access keys (SigV4 verification needs them). Every replica needs the same;
+    unset, `gateway.services.seeds` keeps a generated one in a `gateway.key` file beside the
+    SQLite database."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on `GET /graphql`."""
     introspection: bool = True

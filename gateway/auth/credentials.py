@@ -2,11 +2,13 @@
 
 The header's scheme (compared ignoring case) picks a validator from a table:
 
-| scheme | credentials | validator |
-| --- | --- | --- |
-| `Bearer <token>` | a session token (signIn, verifyMfa, switchRole, getSessionToken, assumeRole) | `gateway.auth.sessions.authenticate` |
-| `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` | a request signed with AWS Signature Version 4 by an access key (`X-Amz-Security-Token` for temporary ones) | `gateway.auth.signed_requests.authenticate_signed` |
-| `GatewayKey <id>:<secret>` | an access key sent as is; only with `GATEWAY_KEY_HEADER=true` | `gateway.auth.access_keys.authenticate_key` |
+- `Bearer <token>`: a session token (signIn, verifyMfa, switchRole, getSessionToken,
+  assumeRole), checked by `gateway.auth.sessions.authenticate`;
+- `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`: a request signed with AWS
+  Signature Version 4 by an access key (`X-Amz-Security-Token` for temporary ones), checked by
+  `gateway.auth.signed_requests.authenticate_signed`;
+- `GatewayKey <id>:<secret>`: an access key sent as is, only with `GATEWAY_KEY_HEADER=true`,
+  checked by `gateway.auth.access_keys.authenticate_key`.
 
 No header: an anonymous request (sign-in needs none). A header that is present but unusable
 — an unknown scheme (`Token x`), a bare token, a scheme that is turned off, an empty value —

@@ -28,8 +28,9 @@ class AccessKey(Model):
     `gateway.services.access_keys.hash_secret`), which checks the `GatewayKey` header, and
     `secret_sealed`, the secret encrypted with the gateway's key (`gateway.services.seeds`,
     the key id bound in), which verifies SigV4 signatures. Keys made before the gateway sealed
-    secrets have no `secret_sealed` and cannot sign: they must be rotated. `last_used_at` / `last_used_service` feed
-    GetAccessKeyLastUsed and are refreshed at most once a minute, not on every request.
+    secrets have no `secret_sealed` and cannot sign: they must be rotated.
+    `last_used_at` / `last_used_service` feed GetAccessKeyLastUsed and are refreshed at most
+    once a minute, not on every request.
     """
 
     id = fields.CharField(max_length=21, primary_key=True)
