@@ -5,6 +5,7 @@
 | `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
 | `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
+| `POST /aws/` | the IAM and STS Query APIs, SigV4-signed (`gateway.aws.endpoint`) |
 | `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
@@ -31,6 +32,7 @@ from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gateway.auth.credentials import challenge
+from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.db import tortoise_config
 from gateway.graphql import graphiql
@@ -69,8 +71,11 @@ def create_app(
         observe=metrics.observe,
         www_authenticate=challenge(key_header=settings.key_header),
     )
+    query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=None, name="graphql"),
+        Route("/aws/", query_api.handle, methods=["POST"], name="aws"),
+        Route("/aws", query_api.handle, methods=["POST"], name="aws-bare"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]

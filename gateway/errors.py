@@ -18,7 +18,9 @@
      │    ├── InvalidClientTokenId   InvalidClientTokenId     unknown key or token (SigV4)
      │    ├── SignatureDoesNotMatch  SignatureDoesNotMatch    the SigV4 signature is wrong
      │    ├── IncompleteSignature    IncompleteSignature      a SigV4 header lacks a part
-     │    └── RequestExpired         RequestExpired           signed too long ago (or ahead)
+     │    ├── RequestExpired         RequestExpired           signed too long ago (or ahead)
+     │    └── MissingAuthenticationToken  MissingAuthenticationToken  unsigned (Query APIs)
+     ├── InvalidAction               InvalidAction            no such Query action (AWS's)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
      ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
      ├── Throttled                   Throttled                too many attempts (gateway)
@@ -152,6 +154,18 @@ class RequestExpired(Unauthenticated):
     """A SigV4 request was signed more than the allowed skew before (or after) now."""
 
     code = "RequestExpired"
+
+
+class MissingAuthenticationToken(Unauthenticated):
+    """A Query API request carries no signature at all (AWS's)."""
+
+    code = "MissingAuthenticationToken"
+
+
+class InvalidAction(GatewayError):
+    """A Query API request names an action (or version) the service does not have."""
+
+    code = "InvalidAction"
 
 
 class MfaRequired(GatewayError):

@@ -107,6 +107,16 @@ def is_sigv4(header: str) -> bool:
     )
 
 
+def signing_service(header: str) -> str | None:
+    """The service named by a SigV4 header's credential scope, if it names one."""
+    try:
+        credential = _parameters(header).get("Credential", "")
+    except IncompleteSignature:
+        return None
+    parts = credential.split("/")
+    return parts[3] if len(parts) == 5 else None
+
+
 def parse(
     request: HttpRequest, header: str, *, now: datetime, services: Collection[str]
 ) -> SignedClaim:
