@@ -22,7 +22,7 @@ def shipped_model(service: str) -> str:
     """The text of the trimmed model of `service`, from the installed botocore."""
     full = botocore.session.get_session().get_service_data(service)
     actions = [action.name for action in ACTIONS if action.service == service]
-    return json.dumps(trimmed(full, actions), indent=1, sort_keys=True) + "\n"
+    return json.dumps(trimmed(full, actions), indent=1) + "\n"
 
 
 def main() -> None:
