@@ -10,8 +10,8 @@ import pytest
 
 from gateway.models import Account
 from tests.api import Api
-from tests.signing import Key, Signer
 from tests.graphql.conftest import app, local_api, sign_in_root  # noqa: F401  (fixtures)
+from tests.signing import Key, Signer
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 FORM = "application/x-www-form-urlencoded; charset=utf-8"

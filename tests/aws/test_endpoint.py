@@ -9,8 +9,8 @@ import httpx
 
 from gateway.models import Account, AuditEvent
 from tests.api import Api
-from tests.signing import Key
 from tests.aws.conftest import FORM, Query, key_for
+from tests.signing import Key
 
 NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/"}
 

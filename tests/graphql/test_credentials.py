@@ -20,9 +20,9 @@ from gateway.config import Settings
 from gateway.models import AccessKey, Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.signing import Key, Signer
 from tests.conftest import TEST_SECRET_KEY
 from tests.graphql.conftest import sign_in_root
+from tests.signing import Key, Signer
 
 WHO = "{ whoAmI { arn principalType } }"
 INVALID = "The security token included in the request is invalid."
