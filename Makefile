@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A developer's machine: the GatewayKey header is on, so curl can send a key as is (off by
+# default and in docker/compose.yaml: scripts sign with SigV4 there).
 run: $(STAMP)
 	$(BIN)/gateway migrate
-	$(BIN)/gateway serve
+	GATEWAY_KEY_HEADER=$${GATEWAY_KEY_HEADER:-true} $(BIN)/gateway serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check gateway tests bench examples

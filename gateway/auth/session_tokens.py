@@ -3,7 +3,9 @@
 The answer holds an `ASIA…` access key id with its secret, a session token and the expiry.
 Either form authenticates later requests as the same user (or root), with the same
 permissions: `Authorization: Bearer <sessionToken>`, or
-`Authorization: GatewayKey <ASIA…>:<secret>`. Both are stored only as hashes, on a `Session`
+a SigV4 signature by the `ASIA…` key with the token in `X-Amz-Security-Token`, or
+`Authorization: GatewayKey <ASIA…>:<secret>`. Token and secret are stored as hashes (the
+secret also sealed with the gateway's key, for SigV4), on a `Session`
 row like a sign-in's, so expiry, revocation and caching work exactly as for sign-in sessions.
 
 As in AWS: only long-term credentials may call it ("Cannot call GetSessionToken with session
