@@ -26,7 +26,8 @@ class AccessKeyStatus(Enum):
 class AccessKeyLastUsed:
     last_used_date: datetime | None = strawberry.field(description="Null if never used.")
     service_name: str = strawberry.field(
-        description='The signing service: "gateway" (GraphQL), "iam" or "sts" (the Query APIs); "N/A" if never used.'
+        description='The signing service: "gateway" (GraphQL), "iam" or "sts" (the Query '
+        'APIs); "N/A" if never used.'
     )
     region: str = strawberry.field(description='Always "N/A": the gateway has no regions.')
 
