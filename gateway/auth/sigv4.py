@@ -206,7 +206,7 @@ def signature_for(claim: SignedClaim, request: HttpRequest, secret: str) -> str:
     """The hex signature that `secret` gives this request under the claim's scope."""
     to_sign = string_to_sign(claim, canonical_request(request, claim.signed_headers))
     key = signing_key(secret, claim.date, claim.region, claim.service)
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, to_sign.encode(), "sha256").hex()
 
 
 def canonical_request(request: HttpRequest, signed_headers: Sequence[str]) -> str:
@@ -269,7 +269,7 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     """The key derived from the secret for one day, region and service."""
     key = ("AWS4" + secret).encode()
     for part in (date, region, service, TERMINATOR):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.digest(key, part.encode(), "sha256")
     return key
 
 
@@ -325,8 +325,16 @@ def _request_time(request: HttpRequest) -> tuple[datetime, str] | None:
                 f"Date must be in ISO-8601 'basic format'. Got '{text}'. See "
                 "http://en.wikipedia.org/wiki/ISO_8601"
             )
-        try:
-            moment = datetime.strptime(text, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+        try:  # the regex fixed the layout: YYYYMMDDTHHMMSSZ
+            moment = datetime(
+                int(text[0:4]),
+                int(text[4:6]),
+                int(text[6:8]),
+                int(text[9:11]),
+                int(text[11:13]),
+                int(text[13:15]),
+                tzinfo=UTC,
+            )
         except ValueError:
             raise IncompleteSignature(
                 f"Date must be in ISO-8601 'basic format'. Got '{text}'."
