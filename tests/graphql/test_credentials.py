@@ -302,3 +302,13 @@ async def test_anonymous_requests_still_reach_sign_in(local_api: Api, account: A
 
     assert result.status == 200
     assert result.only_error()["message"] == SIGN_IN_FAILED
+
+
+async def test_an_unusable_header_is_401_over_real_http_too(api: Api, account: Account) -> None:
+    not_understood = await api(WHO, headers={"Authorization": "Token abc"})
+    bad_token = await api(WHO, token="gws_revoked-or-never-issued")
+
+    assert (not_understood.status, not_understood.error_codes()) == (401, ["Unauthenticated"])
+    assert not_understood.only_error()["message"] == NOT_UNDERSTOOD
+    assert not_understood.headers["www-authenticate"].startswith("Bearer, AWS4-HMAC-SHA256")
+    assert (bad_token.status, bad_token.error_codes()) == (401, ["Unauthenticated"])
