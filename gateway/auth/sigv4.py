@@ -351,6 +351,8 @@ def _request_time(request: HttpRequest) -> tuple[datetime, str] | None:
 
 
 def _check_time(request_time: datetime, amz_date: str, now: datetime) -> None:
+    if now - MAX_SKEW <= request_time <= now + MAX_SKEW:
+        return
     now_text = now.astimezone(UTC).strftime(AMZ_DATE_FORMAT)
     minutes = int(MAX_SKEW.total_seconds() // 60)
     if request_time < now - MAX_SKEW:
@@ -359,9 +361,8 @@ def _check_time(request_time: datetime, amz_date: str, now: datetime) -> None:
             f"Signature expired: {amz_date} is now earlier than {earliest} "
             f"({now_text} - {minutes} min.)"
         )
-    if request_time > now + MAX_SKEW:
-        latest = (now + MAX_SKEW).astimezone(UTC).strftime(AMZ_DATE_FORMAT)
-        raise RequestExpired(
-            f"Signature not yet current: {amz_date} is still later than {latest} "
-            f"({now_text} + {minutes} min.)"
-        )
+    latest = (now + MAX_SKEW).astimezone(UTC).strftime(AMZ_DATE_FORMAT)
+    raise RequestExpired(
+        f"Signature not yet current: {amz_date} is still later than {latest} "
+        f"({now_text} + {minutes} min.)"
+    )
