@@ -185,16 +185,26 @@ class QueryApi:
         return data
 
 
+_PREPARED: dict[tuple[Any, Any], dict[tuple[str, str], PreparedAction]] = {}
+"""Prepared tables by the schema's root types. Schemas built from the same types (one per
+app) prepare alike, and types are code: nothing ever invalidates an entry."""
+
+
 def prepared_actions(schema: strawberry.Schema) -> dict[tuple[str, str], PreparedAction]:
     """Every action of the table, prepared against `schema` (ActionDefinitionError if one
-    does not fit)."""
-    graphql_schema = schema._schema
-    return {
-        (action.service, action.name): prepare(
-            action, graphql_schema, service_model(action.service)
-        )
-        for action in ACTIONS
-    }
+    does not fit); prepared once per set of root types."""
+    key = (schema.query, schema.mutation)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        graphql_schema = schema._schema
+        prepared = {
+            (action.service, action.name): prepare(
+                action, graphql_schema, service_model(action.service)
+            )
+            for action in ACTIONS
+        }
+        _PREPARED[key] = prepared
+    return prepared
 
 
 def error_response(
