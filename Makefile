@@ -11,14 +11,17 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --no-deps 'trailscraper==0.10.0'
 	scripts/install_graphiql.sh
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# A developer's machine: the GatewayKey header is on, so curl can send a key as is (off by
+# default and in docker/compose.yaml: scripts sign with SigV4 there).
 run: $(STAMP)
 	$(BIN)/gateway migrate
-	$(BIN)/gateway serve
+	GATEWAY_KEY_HEADER=$${GATEWAY_KEY_HEADER:-true} $(BIN)/gateway serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check gateway tests bench examples

@@ -234,7 +234,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         "gateway.app:create_app",
         FIRST_REQUEST,
         uvicorn_args=("--factory",),
-        env={"GATEWAY_DATABASE_URL": database_url},
+        # The reference path signs with the GatewayKey header, off by default.
+        env={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_HEADER": "true"},
     )
     with running([server]), httpx.Client(base_url=server.url, timeout=30) as http:
         client = Client(http)

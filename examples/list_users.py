@@ -4,10 +4,12 @@
     GATEWAY_ACCESS_KEY_ID=AKIA… GATEWAY_SECRET_ACCESS_KEY=… \
     python examples/list_users.py [ACTION [RESOURCE]]
 
-Every request carries `Authorization: GatewayKey <access key id>:<secret access key>` (see
-the README, "Scripts"). The script prints who it is, every user (following the connection's
-pages), and the gateway's decision for ACTION on RESOURCE (default: iam:CreateUser on *).
-It needs httpx, which the gateway's dev dependencies include.
+Every request is signed with AWS Signature Version 4 (service `gateway`, any region) by
+botocore's signer, as AWS SDKs sign theirs, so the secret never travels (see the README,
+"Scripts"); temporary credentials add `GATEWAY_SESSION_TOKEN`. The script prints who it is,
+every user (following the connection's pages), and the gateway's decision for ACTION on
+RESOURCE (default: iam:CreateUser on *). It needs httpx and botocore, which the gateway's
+dev dependencies include.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 WHO_AM_I = "{ whoAmI { arn } }"
 USERS = """
@@ -34,6 +39,29 @@ query($action: String!, $resource: String!) {
   authorize(action: $action, resource: $resource) { effect }
 }
 """
+
+
+class SigV4(httpx.Auth):
+    """Signs each request with SigV4 for the service `gateway` (botocore's signer)."""
+
+    requires_request_body = True
+
+    def __init__(self, credentials: Credentials, region: str = "us-east-1") -> None:
+        self.credentials = credentials
+        self.region = region
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        signed = AWSRequest(
+            method=request.method,
+            url=str(request.url),
+            data=request.content,
+            headers={"Content-Type": request.headers.get("content-type", "application/json")},
+        )
+        SigV4Auth(self.credentials, "gateway", self.region).add_auth(signed)
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
+            if name in signed.headers:
+                request.headers[name] = signed.headers[name]
+        yield request
 
 
 class GatewayError(Exception):
@@ -67,10 +95,12 @@ async def all_users(client: httpx.AsyncClient) -> AsyncIterator[dict[str, str]]:
 
 async def main(action: str, resource: str) -> int:
     url = os.environ["GATEWAY_URL"]
-    key_id = os.environ["GATEWAY_ACCESS_KEY_ID"]
-    secret = os.environ["GATEWAY_SECRET_ACCESS_KEY"]
-    headers = {"Authorization": f"GatewayKey {key_id}:{secret}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+    credentials = Credentials(
+        os.environ["GATEWAY_ACCESS_KEY_ID"],
+        os.environ["GATEWAY_SECRET_ACCESS_KEY"],
+        os.environ.get("GATEWAY_SESSION_TOKEN"),
+    )
+    async with httpx.AsyncClient(base_url=url, auth=SigV4(credentials), timeout=30) as client:
         try:
             me = (await call(client, WHO_AM_I))["whoAmI"]
             print(f"caller: {me['arn']}")

@@ -8,6 +8,7 @@
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
 | `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
 | `GET /signin/static/…` | its script and style |
+| `POST /aws/` | the IAM and STS Query APIs, SigV4-signed (`gateway.aws.endpoint`) |
 | `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
@@ -38,6 +39,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gateway.auth.credentials import challenge
+from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import tortoise_config
@@ -79,10 +82,14 @@ def create_app(
         graphiql=graphiql.render if settings.graphiql else None,
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
+        www_authenticate=challenge(key_header=settings.key_header),
     )
+    query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=None, name="graphql"),
         WebSocketRoute("/graphql", view, name="graphql-websocket"),
+        Route("/aws/", query_api.handle, methods=["POST"], name="aws"),
+        Route("/aws", query_api.handle, methods=["POST"], name="aws-bare"),
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]

@@ -30,6 +30,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
 | `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
 | `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
+| `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
 
 WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
 browser refuses it on an IP address, so `make run`'s default serves security keys on
@@ -72,9 +73,10 @@ class Settings:
     Bounds how late a revocation or permission change made through another replica is seen;
     at most 1,000 so that changes reach every replica within a second."""
     secret_key: str | None = field(default=None, repr=False)
-    """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds.
-    Every replica needs the same; unset, `gateway.services.seeds` keeps a generated one in a
-    `gateway.key` file beside the SQLite database."""
+    """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds and
+    the secrets of access keys (SigV4 verification needs them). Every replica needs the same;
+    unset, `gateway.services.seeds` keeps a generated one in a `gateway.key` file beside the
+    SQLite database."""
     graphiql: bool = True
     """Serve the GraphiQL IDE on `GET /graphql`."""
     introspection: bool = True
@@ -112,6 +114,10 @@ class Settings:
     access_activity_flush_seconds: int = 60
     """How often each replica writes its tallies of allowed decisions (access activity); at
     most one write per principal and action per interval."""
+    key_header: bool = False
+    """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
+    request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
+    never travels. `make run` turns it on for local experiments with curl."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -158,6 +164,7 @@ class Settings:
             access_activity_flush_seconds=_int(
                 env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
             ),
+            key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
         )
 
 

@@ -16,6 +16,12 @@
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── PackedPolicyTooLarge        PackedPolicyTooLarge     session policies too large (STS)
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
+     │    ├── InvalidClientTokenId   InvalidClientTokenId     unknown key or token (SigV4)
+     │    ├── SignatureDoesNotMatch  SignatureDoesNotMatch    the SigV4 signature is wrong
+     │    ├── IncompleteSignature    IncompleteSignature      a SigV4 header lacks a part
+     │    ├── RequestExpired         RequestExpired           signed too long ago (or ahead)
+     │    └── MissingAuthenticationToken  MissingAuthenticationToken  unsigned (Query APIs)
+     ├── InvalidAction               InvalidAction            no such Query action (AWS's)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
      ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
      ├── Throttled                   Throttled                too many attempts (gateway)
@@ -132,6 +138,42 @@ class Unauthenticated(GatewayError):
     """The request carries no valid credentials."""
 
     code = "Unauthenticated"
+
+
+class InvalidClientTokenId(Unauthenticated):
+    """A SigV4 request names an access key or security token that does not exist (AWS's)."""
+
+    code = "InvalidClientTokenId"
+
+
+class SignatureDoesNotMatch(Unauthenticated):
+    """A SigV4 signature differs from the one the gateway computes (AWS's)."""
+
+    code = "SignatureDoesNotMatch"
+
+
+class IncompleteSignature(Unauthenticated):
+    """A SigV4 `Authorization` header lacks a part, or names a header the request lacks."""
+
+    code = "IncompleteSignature"
+
+
+class RequestExpired(Unauthenticated):
+    """A SigV4 request was signed more than the allowed skew before (or after) now."""
+
+    code = "RequestExpired"
+
+
+class MissingAuthenticationToken(Unauthenticated):
+    """A Query API request carries no signature at all (AWS's)."""
+
+    code = "MissingAuthenticationToken"
+
+
+class InvalidAction(GatewayError):
+    """A Query API request names an action (or version) the service does not have."""
+
+    code = "InvalidAction"
 
 
 class MfaRequired(GatewayError):

@@ -41,13 +41,20 @@ class Api:
         *,
         token: str | None = None,
         key: tuple[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Result:
-        """Post `query`; `token` signs it as `Bearer`, `key` (id, secret) as `GatewayKey`."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        """Post `query`; `token` signs it as `Bearer`, `key` (id, secret) as `GatewayKey`,
+        `auth` as it does (e.g. `tests.aws.Signer`, SigV4); `headers` are sent as given."""
+        sent = {"Authorization": f"Bearer {token}"} if token else {}
         if key is not None:
-            headers = {"Authorization": f"GatewayKey {key[0]}:{key[1]}"}
+            sent = {"Authorization": f"GatewayKey {key[0]}:{key[1]}"}
+        sent.update(headers or {})
         response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=sent,
+            **({"auth": auth} if auth is not None else {}),
         )
         body = response.json()
         return Result(

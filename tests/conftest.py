@@ -152,6 +152,9 @@ async def new_empty_database(tmp_path: Path) -> AsyncIterator[Callable[[], Await
 TEST_SECRET_KEY = "test-only-seed-key-0123456789abcdef"
 """The GATEWAY_SECRET_KEY of every gateway the tests start (in process or as a server)."""
 os.environ["GATEWAY_SECRET_KEY"] = TEST_SECRET_KEY
+os.environ["GATEWAY_KEY_HEADER"] = "true"
+"""The servers the tests start take `GatewayKey` too (off by default: tests/auth/test_credentials.py
+checks that), so the tests of that scheme keep running against real servers."""
 
 ROOT_EMAIL = "root@example.com"
 ROOT_PASSWORD = "Root-Passw0rd"

@@ -1,4 +1,6 @@
-"""Authenticating a request with an access key: the `GatewayKey` header scheme.
+"""Authenticating a request with an access key sent as is: the `GatewayKey` header scheme,
+accepted only with `GATEWAY_KEY_HEADER=true` (SigV4, `gateway.auth.signed_requests`, is the
+way that keeps the secret at home).
 
 Scripts send, on every request,
 

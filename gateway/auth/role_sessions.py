@@ -3,7 +3,8 @@
 The answer holds an `ASIA…` access key id with its secret, a session token and the expiry,
 and the assumed-role user: `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` with the id
 `AROA…:SESSION`. Both credential forms authenticate like GetSessionToken's
-(`Authorization: Bearer <sessionToken>`, `Authorization: GatewayKey <ASIA…>:<secret>`), as the
+(`Authorization: Bearer <sessionToken>`, a SigV4 signature with the `ASIA…` key and its
+session token, or `Authorization: GatewayKey <ASIA…>:<secret>`), as the
 role session: under it the caller has only the role's permissions (its policies, capped by
 its boundary, intersected with the session policies passed here), nothing it had before.
 
@@ -61,7 +62,7 @@ from gateway.errors import (
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import Outcome, PolicyVersion, PrincipalKind, Role, Session
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
-from gateway.services.access_keys import hash_secret, new_secret
+from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.authorization import PrincipalPolicies, load_policies
 from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
@@ -289,7 +290,7 @@ async def assume_role(
         plan = replace(
             plan, session_policies=inline + await managed_session_policies(plan.role, arns)
         )
-    credentials, session = await issue(actor, plan)
+    credentials, session = await issue(actor, plan, cipher=cipher)
     return AssumedRole(
         credentials=credentials,
         arn=plan_arn(plan),
@@ -362,11 +363,16 @@ async def authorize_session(
 
 
 async def issue(
-    actor: Principal, plan: SessionPlan, *, replaces: str | None = None
+    actor: Principal,
+    plan: SessionPlan,
+    *,
+    replaces: str | None = None,
+    cipher: SeedCipher | None = None,
 ) -> tuple[TemporaryCredentials, Session]:
     """Write the planned role session, its audit event(s) and the role's last use, in one
     transaction; `replaces` is a session id revoked in the same transaction (a console
-    switch replacing an earlier one)."""
+    switch replacing an earlier one). The access key's secret is sealed with `cipher`, so
+    that the credentials can sign SigV4 requests."""
     role = plan.role
     token = new_token()
     now = clock.now()
@@ -393,6 +399,7 @@ async def issue(
         mfa_authenticated_at=plan.mfa_at,
         access_key_id=key_id,
         secret_hash=hash_secret(key_id, secret) if key_id and secret else None,
+        secret_sealed=seal_secret(cipher, key_id, secret) if key_id and secret else None,
         via_access_key=actor.access_key_id if actor.long_term_key else None,
     )
     details = {

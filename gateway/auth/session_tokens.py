@@ -3,7 +3,9 @@
 The answer holds an `ASIA…` access key id with its secret, a session token and the expiry.
 Either form authenticates later requests as the same user (or root), with the same
 permissions: `Authorization: Bearer <sessionToken>`, or
-`Authorization: GatewayKey <ASIA…>:<secret>`. Both are stored only as hashes, on a `Session`
+a SigV4 signature by the `ASIA…` key with the token in `X-Amz-Security-Token`, or
+`Authorization: GatewayKey <ASIA…>:<secret>`. Token and secret are stored as hashes (the
+secret also sealed with the gateway's key, for SigV4), on a `Session`
 row like a sign-in's, so expiry, revocation and caching work exactly as for sign-in sessions.
 
 As in AWS: only long-term credentials may call it ("Cannot call GetSessionToken with session
@@ -28,7 +30,7 @@ from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import AccessDenied
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
-from gateway.services.access_keys import hash_secret, new_secret
+from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.validation import check_range
@@ -97,6 +99,7 @@ async def get_session_token(
         source_ip=actor.source_ip,
         access_key_id=key_id,
         secret_hash=hash_secret(key_id, secret),
+        secret_sealed=seal_secret(cipher, key_id, secret),
         via_access_key=actor.access_key_id,
         mfa_authenticated=mfa_at is not None,
         mfa_authenticated_at=mfa_at,

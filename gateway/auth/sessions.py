@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from gateway import clock
@@ -28,13 +28,16 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 class Authenticated:
     """A caller proven by its session, and the authorization generation of its account.
 
-    `user` is the IAM user as loaded with the session (None for root).
+    `user` is the IAM user as loaded with the session (None for root). `signing_secret` is
+    the secret of the access key that SigV4 requests are verified with, held only while
+    cached for that (`gateway.auth.signed_requests`); it is None everywhere else.
     """
 
     principal: Principal
     generation: int
     user: User | None
     expires_at: datetime
+    signing_secret: str | None = field(default=None, repr=False)
 
 
 class SessionCache:

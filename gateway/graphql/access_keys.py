@@ -52,7 +52,10 @@ class AccessKeyMutations:
     ) -> NewAccessKey | None:
         actor = await info.context.principal()
         created = await access_keys.create_access_key(
-            actor, user_name, root_keys_allowed=info.context.settings.root_access_keys
+            actor,
+            user_name,
+            root_keys_allowed=info.context.settings.root_access_keys,
+            cipher=info.context.cipher,
         )
         return NewAccessKey.from_result(created)
 

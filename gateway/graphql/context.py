@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from gateway.auth import credentials
+from gateway.auth.credentials import Authenticator
 from gateway.auth.sessions import Authenticated, SessionCache
 from gateway.config import Settings
 from gateway.errors import Unauthenticated
@@ -35,13 +35,26 @@ class AppState:
     notifications: NotificationHub | None = None
     """The process's LISTEN/NOTIFY hub, when the app's lifespan started one."""
     _cipher: SeedCipher | None = None
+    _authenticator: Authenticator | None = None
 
     @property
     def cipher(self) -> SeedCipher:
-        """The TOTP seed cipher, made on first use (it may create the local key file)."""
+        """The cipher of TOTP seeds and access-key secrets, made on first use (it may create
+        the local key file)."""
         if self._cipher is None:
             self._cipher = cipher_for(self.settings)
         return self._cipher
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """Credentials → caller, for every endpoint (`gateway.auth.credentials`)."""
+        if self._authenticator is None:
+            self._authenticator = Authenticator(
+                cache=self.sessions,
+                cipher=lambda: self.cipher,
+                key_header=self.settings.key_header,
+            )
+        return self._authenticator
 
 
 @dataclass(slots=True)
@@ -61,6 +74,7 @@ class GatewayContext:
     """Whether this context's allowed decisions count as access activity (not for the
     re-checks of a live subscription, which are the gateway's, not the caller's use)."""
     _auth: Authenticated | None = None
+    _proven: bool = False
     _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
         default_factory=dict
     )
@@ -102,13 +116,25 @@ class GatewayContext:
                 return value if isinstance(value, str) else None
         return None
 
+    async def authenticate(self) -> None:
+        """Prove the caller's credentials, if it sent any (`gateway.auth.credentials`): for
+        an HTTP request, done by `build_context` before anything runs, so that a header that
+        is present but unusable is refused (Unauthenticated, 401) instead of being taken for
+        an anonymous caller; for a WebSocket, on first use, from its `connection_init`."""
+        http = self.request if isinstance(self.request, Request) else None
+        self._auth = await self.state.authenticator.authenticate_header(
+            self.authorization(),
+            request=http if self.connection_params is None else None,
+            source_ip=self.source_ip,
+        )
+        self._proven = True
+
     async def authenticated(self) -> Authenticated:
-        """The caller, proven by its session token (`Bearer`) or an access key (`GatewayKey`);
-        Unauthenticated otherwise. Both share the app's credential cache."""
+        """The caller, as `authenticate` proved it; Unauthenticated for an anonymous one."""
+        if self._auth is None and not self._proven:
+            await self.authenticate()
         if self._auth is None:
-            self._auth = await credentials.authenticate_header(
-                self.authorization(), source_ip=self.source_ip, cache=self.state.sessions
-            )
+            raise Unauthenticated("This operation needs a signed-in caller.")
         return self._auth
 
     def fresh(self, *, counts_activity: bool = True) -> GatewayContext:
@@ -169,10 +195,15 @@ async def build_context(
     request: HTTPConnection, response: Response | None = None
 ) -> GatewayContext:
     """The context for one GraphQL request or WebSocket connection (the view's context
-    getter); a WebSocket has no response to decorate."""
+    getter). An HTTP request's caller is authenticated here, before anything runs (a
+    GatewayError, 401, for credentials that do not hold); a WebSocket's when it first asks,
+    from its `connection_init`, and it has no response to decorate."""
     if not isinstance(response, Response):
         response = None
-    return GatewayContext(request=request, response=response, state=app_state(request))
+    context = GatewayContext(request=request, response=response, state=app_state(request))
+    if request.scope["type"] == "http":
+        await context.authenticate()
+    return context
 
 
 def app_state(request: HTTPConnection) -> AppState:

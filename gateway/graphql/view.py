@@ -19,8 +19,10 @@ The checks, in the order they run (request → status; the spec's clause in brac
 - an executed operation, field errors or not → 200 [Field errors during execution]; except
   that an operation whose data is null because a field was `Throttled` (a locked sign-in)
   → 429 in application/graphql-response+json, and `Retry-After` in both media types.
-- a `GatewayError` while building the context (a bad token) → 401 (`WWW-Authenticate:
-  Bearer`), 403, 429 or 400 in application/graphql-response+json; 200 in application/json.
+- a `GatewayError` while building the context: an `Authorization` header that is present but
+  unusable (an unknown scheme, a bad or expired token, a SigV4 signature that does not hold)
+  → 401 with `WWW-Authenticate` naming the accepted schemes; else 403, 429 or 400; in
+  application/graphql-response+json (200 in application/json).
 - anything unexpected → masked; 500 (200 in application/json).
 
 Every body is a GraphQL response whose errors carry `extensions.code`; request errors have no
@@ -258,6 +260,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
         graphiql: Callable[[Request], Awaitable[Response]] | None = None,
         observe: Observer | None = None,
         allowed_origins: Sequence[str] = (),
+        www_authenticate: str = "Bearer",
     ) -> None:
         super().__init__(
             schema,
@@ -270,6 +273,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
         self._context_getter = context_getter
         self._graphiql = graphiql
         self._observe = observe
+        self._www_authenticate = www_authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -334,8 +338,8 @@ class GatewayGraphQL(GraphQL[Any, None]):
             )
         except GatewayError as error:  # raised while building the context (credentials)
             record.outcome = "rejected"
-            status = GATEWAY_ERROR_STATUS.get(type(error), 400)
-            headers = {"WWW-Authenticate": "Bearer, GatewayKey"} if status == 401 else {}
+            status = _status_of(error)
+            headers = {"WWW-Authenticate": self._www_authenticate} if status == 401 else {}
             if "retryAfterSeconds" in error.extensions:
                 headers["Retry-After"] = str(error.extensions["retryAfterSeconds"])
             if media_type == APPLICATION_JSON:
@@ -530,6 +534,14 @@ def _throttle(request: Any, errors: list[GraphQLError], *, data_is_null: bool) -
     sub_response.headers["Retry-After"] = str(max(waits))
     if data_is_null and sub_response.media_type_choice == GRAPHQL_RESPONSE_JSON:
         sub_response.status_code = 429
+
+
+def _status_of(error: GatewayError) -> int:
+    """The HTTP status of an error raised before execution (its class or nearest base's)."""
+    for cls in type(error).__mro__:
+        if cls in GATEWAY_ERROR_STATUS:
+            return GATEWAY_ERROR_STATUS[cls]
+    return 400
 
 
 def wants_graphiql(request: Request) -> bool:

@@ -24,9 +24,13 @@ class AccessKeyStatus(StrEnum):
 class AccessKey(Model):
     """An `AKIA…` access key of an IAM user, or of the root user (`root` set, `user` null).
 
-    The secret is shown once, at creation; only `secret_hash` (see
-    `gateway.auth.access_keys.hash_secret`) is kept. `last_used_at` / `last_used_service` feed
-    GetAccessKeyLastUsed and are refreshed at most once a minute, not on every request.
+    The secret is shown once, at creation. Kept are `secret_hash` (see
+    `gateway.services.access_keys.hash_secret`), which checks the `GatewayKey` header, and
+    `secret_sealed`, the secret encrypted with the gateway's key (`gateway.services.seeds`,
+    the key id bound in), which verifies SigV4 signatures. Keys made before the gateway sealed
+    secrets have no `secret_sealed` and cannot sign: they must be rotated.
+    `last_used_at` / `last_used_service` feed GetAccessKeyLastUsed and are refreshed at most
+    once a minute, not on every request.
     """
 
     id = fields.CharField(max_length=21, primary_key=True)
@@ -45,6 +49,7 @@ class AccessKey(Model):
     )
     root_id: int | None
     secret_hash = fields.CharField(max_length=64)
+    secret_sealed = fields.TextField(null=True)
     status = fields.CharField(max_length=8, default=AccessKeyStatus.ACTIVE.value)
     created_at: datetime = fields.DatetimeField()
     last_used_at = fields.DatetimeField(null=True)

@@ -61,10 +61,12 @@ class Session(Model):
     # session may then only change the password (and ask who it is, and sign out).
     password_change_required = fields.BooleanField(default=False)
     # Temporary credentials from GetSessionToken (null for sign-in sessions): the `ASIA…` key
-    # id and the hash of its secret, which authenticate like the bearer token does, and the
-    # long-term `AKIA…` key that asked for them (kept as text: the session outlives the key).
+    # id, the hash of its secret and the secret sealed with the gateway's key (SigV4 needs it
+    # back), which authenticate like the bearer token does, and the long-term `AKIA…` key that
+    # asked for them (kept as text: the session outlives the key).
     access_key_id = fields.CharField(max_length=21, null=True, unique=True)
     secret_hash = fields.CharField(max_length=64, null=True)
+    secret_sealed = fields.TextField(null=True)
     via_access_key = fields.CharField(max_length=21, null=True)
     # Role sessions (AssumeRole, switchRole): the role, the session name in the assumed-role
     # ARN, the session policies passed at assume time ([{"label", "document"}], intersected

@@ -4,7 +4,9 @@ GetAccessKeyLastUsed.
 A key belongs to an IAM user or, when allowed, to the root user; each has at most
 `ACCESS_KEYS_PER_USER`. Calls that name no user act on the caller's own keys, as AWS's do
 ("IAM determines the user name implicitly based on the access key signing the request").
-The secret is shown once, by `create_access_key`; only its hash is stored (`hash_secret`).
+The secret is shown once, by `create_access_key`; it is stored as a hash (`hash_secret`, for
+the `GatewayKey` header) and sealed with the gateway's cipher (`seal_secret`, for verifying
+SigV4 signatures, which needs the secret itself).
 Key writes are not permission changes (`changes_permissions=False`), but every one of them is
 a local write, so this replica's cached authentications are dropped at once: a deactivated or
 deleted key stops working on the next request.
@@ -26,6 +28,7 @@ from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity, Validation
 from gateway.ids import ACCESS_KEY_PREFIX, new_unique_id
 from gateway.models import AccessKey, AccessKeyStatus, PrincipalKind, RootUser, User
 from gateway.services.principal import Principal
+from gateway.services.seeds import SeedCipher
 from gateway.services.users import attempted_arn, reload_user, user_by_name
 from gateway.services.validation import NON_USER_CREDENTIALS, check_length, violation
 from gateway.services.writes import audited_precheck, writing
@@ -81,6 +84,13 @@ def hash_secret(access_key_id: str, secret: str) -> str:
     binds the hash to its key: a hash copied to another row verifies nothing.
     """
     return hmac.new(access_key_id.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def seal_secret(cipher: SeedCipher | None, access_key_id: str, secret: str) -> str | None:
+    """The secret encrypted for the key `access_key_id` (the id bound in as associated data),
+    or None without a cipher: such a key cannot sign SigV4 requests. Every API path passes
+    the app's cipher; only tests and tools that never sign leave it out."""
+    return cipher.seal(secret, access_key_id) if cipher is not None else None
 
 
 def secret_matches(access_key_id: str, secret: str, stored_hash: str) -> bool:
@@ -146,8 +156,10 @@ async def create_access_key(
     user_name: str | None = None,
     *,
     root_keys_allowed: bool = ROOT_ACCESS_KEYS_ALLOWED,
+    cipher: SeedCipher | None = None,
 ) -> NewAccessKey:
-    """A new Active key for the user (the caller when `user_name` is None), with its secret.
+    """A new Active key for the user (the caller when `user_name` is None), with its secret,
+    sealed with `cipher` so that the key can sign SigV4 requests.
 
     LimitExceeded past `ACCESS_KEYS_PER_USER`; AccessDenied for a root key unless
     `root_keys_allowed`. Root keys are flagged in the audit event (`rootAccessKey`).
@@ -173,6 +185,7 @@ async def create_access_key(
             user_id=owner.user.id if owner.user is not None else None,
             root_id=owner.root_id,
             secret_hash=hash_secret(key_id, secret),
+            secret_sealed=seal_secret(cipher, key_id, secret),
             status=AccessKeyStatus.ACTIVE.value,
             created_at=clock.now(),
             using_db=conn,

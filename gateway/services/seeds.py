@@ -1,9 +1,11 @@
-"""Encryption at rest of TOTP seeds, the one secret the gateway must be able to read back.
+"""Encryption at rest of the secrets the gateway must be able to read back: TOTP seeds, and
+the secrets of access keys (verifying a SigV4 signature needs the secret itself).
 
-Seeds are sealed with AES-256-GCM (`cryptography`), under a key derived with HKDF-SHA256 from
-the configured secret (`GATEWAY_SECRET_KEY`). Each seal has a fresh 96-bit nonce and binds the
-device's serial number as associated data, so a ciphertext copied onto another device's row
-does not open. Every replica must be given the same secret.
+Both are sealed with AES-256-GCM (`cryptography`), under a key derived with HKDF-SHA256 from
+the configured secret (`GATEWAY_SECRET_KEY`). Each seal has a fresh 96-bit nonce and binds what
+it belongs to as associated data, a device's serial number (an ARN) or an access key's id
+(`AKIA…`/`ASIA…`), so a ciphertext copied onto another row does not open. Every replica must be
+given the same secret.
 
 With no secret configured, a random one is created once in a key file beside the database
 (`gateway.key`, readable by its owner only) so that `make run` works out of the box; real

@@ -160,8 +160,11 @@ class Shop:
         self.account_id = account_id
         self.root_token = ""
 
-    def call(self, query: str, variables: dict[str, Any] | None = None, token: str = "") -> Any:
-        headers = {"Authorization": f"Bearer {token or self.root_token}"}
+    def call(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = ""
+    ) -> Any:
+        """Post `query` as root, as the holder of `token`, or anonymously (`token=None`)."""
+        headers = {} if token is None else {"Authorization": f"Bearer {token or self.root_token}"}
         response = httpx.post(
             f"{self.base}/graphql",
             json={"query": query, "variables": variables or {}},
@@ -177,7 +180,7 @@ class Shop:
             "mutation($a: String!, $u: String!, $p: String!) {"
             " signIn(account: $a, userName: $u, password: $p) { token } }",
             {"a": self.account_id, "u": user, "p": password},
-            token="-",
+            token=None,
         )
         return str(data["signIn"]["token"])
 
@@ -486,7 +489,7 @@ def test_a_recovery_code_then_switching_role_and_back_and_revoking_a_session(
     elsewhere = shop.call(
         "mutation($a: String!, $c: String!) { verifyMfa(challenge: $a, code: $c) { token } }",
         {"a": _challenge(shop, "ana"), "c": totp(seed, 1)},
-        token="-",
+        token=None,
     )["verifyMfa"]["token"]
 
     page.sign_in("ana")

@@ -25,7 +25,9 @@ from tests.e2e.conftest import serve
 @pytest.fixture
 def app(db: TortoiseContext, database_url: str) -> Starlette:
     """The gateway app on the test database (the ASGI transport runs no lifespan)."""
-    return create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
+    return create_app(
+        Settings(database_url=database_url, secret_key=TEST_SECRET_KEY, key_header=True)
+    )
 
 
 @pytest.fixture

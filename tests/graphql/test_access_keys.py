@@ -192,7 +192,12 @@ async def test_root_keys_work_where_the_setting_allows_them(
     database_url: str, account: Account
 ) -> None:
     app = create_app(
-        Settings(database_url=database_url, root_access_keys=True, secret_key=TEST_SECRET_KEY)
+        Settings(
+            database_url=database_url,
+            root_access_keys=True,
+            secret_key=TEST_SECRET_KEY,
+            key_header=True,
+        )
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:

@@ -27,7 +27,10 @@ class AccessKeyStatus(Enum):
 @strawberry.type(description="When and where an access key last authenticated a request.")
 class AccessKeyLastUsed:
     last_used_date: datetime | None = strawberry.field(description="Null if never used.")
-    service_name: str = strawberry.field(description='"gateway", or "N/A" if never used.')
+    service_name: str = strawberry.field(
+        description='The signing service: "gateway" (GraphQL), "iam" or "sts" (the Query '
+        'APIs); "N/A" if never used.'
+    )
     region: str = strawberry.field(description='Always "N/A": the gateway has no regions.')
 
 
@@ -69,7 +72,8 @@ class AccessKey:
 class NewAccessKey:
     access_key_id: str
     secret_access_key: str = strawberry.field(
-        description="Send `Authorization: GatewayKey <accessKeyId>:<secretAccessKey>`."
+        description="The secret: sign requests with it (AWS Signature Version 4, service "
+        "`gateway` for /graphql, `iam`/`sts` for /aws/)."
     )
     status: AccessKeyStatus
     create_date: datetime
@@ -94,7 +98,8 @@ class NewAccessKey:
 class Credentials:
     access_key_id: str = strawberry.field(description="The temporary key id (ASIA…).")
     secret_access_key: str = strawberry.field(
-        description="With accessKeyId: `Authorization: GatewayKey <accessKeyId>:<secret>`."
+        description="With accessKeyId and sessionToken (X-Amz-Security-Token): signs "
+        "requests with AWS Signature Version 4."
     )
     session_token: str = strawberry.field(
         description="Alone: `Authorization: Bearer <sessionToken>`."
