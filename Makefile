@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/assume_role.py
 	$(BIN)/python bench/access_activity.py
 	$(BIN)/python bench/audit_lookup.py
+	$(BIN)/python bench/least_privilege.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

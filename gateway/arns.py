@@ -140,3 +140,25 @@ def assumed_role_arn(account: str, role_name: str, session_name: str) -> str:
     As in AWS, the role's path is not part of it.
     """
     return f"arn:{PARTITION}:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+ANALYZER_NAME = "gateway"
+"""The name of each account's one IAM Access Analyzer analyzer (the gateway runs one)."""
+
+
+def analyzer_arn(account: str) -> str:
+    """ARN of the account's analyzer: `arn:aws:access-analyzer::ACCOUNT:analyzer/gateway` (the
+    gateway has no regions, so the region field is empty)."""
+    return f"arn:{PARTITION}:access-analyzer::{account}:analyzer/{ANALYZER_NAME}"
+
+
+def iam_resource_type(arn: str) -> str | None:
+    """The IAM resource type an ARN names (`user`, `group`, `role`, `policy`, `root`, …), or
+    None when it is not an IAM ARN at all."""
+    try:
+        parsed = parse_arn(arn)
+        if parsed.service != "iam":
+            return None
+        return parse_iam_resource(parsed.resource).resource_type
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway.arns import root_arn
 from gateway.config import Settings
 from gateway.db import migrate, orm
 from gateway.errors import GatewayError
@@ -16,6 +17,7 @@ from gateway.models import Account
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.root_tasks import reset_root_password
 
 DEFAULT_ROOT_EMAIL = "root@gateway.local"
 
@@ -44,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.add_argument(
         "--password-stdin", action="store_true", help="read the root password from stdin"
     )
+    reset = commands.add_parser(
+        "reset-root-password",
+        help="give an account's root user a one-time password (printed once) that must be "
+        "changed at the next sign-in; ends every root session (audited)",
+    )
+    reset.add_argument("--account", required=True, help="the account's 12-digit id")
     audit = commands.add_parser("audit", help="read the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_export = audit_commands.add_parser(
@@ -73,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
         return asyncio.run(_bootstrap(Settings.from_env(), args.email, password))
+    if args.command == "reset-root-password":
+        return asyncio.run(_reset_root_password(Settings.from_env(), args.account))
     if args.command == "audit":
         return asyncio.run(_export_audit(Settings.from_env(), args))
     return 0
@@ -118,6 +128,25 @@ async def _first_run(settings: Settings) -> None:
         email = settings.root_email or DEFAULT_ROOT_EMAIL
         password = settings.root_password or _generated_password()
         await _create_account(settings, email, password, generated=settings.root_password is None)
+
+
+async def _reset_root_password(settings: Settings, account_id: str) -> int:
+    """Reset a lost root password from the host; print the one-time password once."""
+    from gateway.auth import throttling
+
+    await _migrate(settings)
+    async with orm(settings.database_url):
+        try:
+            password = await reset_root_password(account_id)
+        except GatewayError as error:
+            print(f"reset-root-password: {error.message}", file=sys.stderr)
+            return 1
+        # A locked-out owner is exactly who needs this: forget the root user's failures.
+        await throttling.clear(throttling.identity_key(root_arn(account_id)))
+    print(f"Reset the root password of account {account_id}; every root session has ended.")
+    # Shown once, on the operator's terminal only; never logged, never stored in clear.
+    print(f"One-time root password (shown only now; change it at the first sign-in): {password}")
+    return 0
 
 
 def _generated_password() -> str:

@@ -28,6 +28,8 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_WEBAUTHN_ORIGIN` | `webauthn_origins` | `http://localhost:<GATEWAY_PORT>` (a list) |
 | `GATEWAY_WEBAUTHN_ATTESTATION` | `webauthn_attestation` | `none` (or `indirect`, `direct`) |
 | `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
+| `GATEWAY_ROOT_MFA` | `root_mfa` | `optional` (`required` for production) |
+| `GATEWAY_UNUSED_ACCESS_AGE_DAYS` | `unused_access_age_days` | `90` |
 | `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
 | `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
 | `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
@@ -108,6 +110,18 @@ class Settings:
     identifying certificate is requested), `indirect` or `direct` (verified and recorded)."""
     signin_page: bool = True
     """Serve the sign-in and account page on `GET /signin`."""
+    root_mfa: str = "optional"
+    """`required`: a root sign-in without an MFA device opens a session that may only enrol
+    one (AWS requires MFA for root); `optional`: root MFA is the owner's choice."""
+    unused_access_age_days: int = 90
+    """Days without use after which a role, access key, password or permission is reported
+    unused (IAM Access Analyzer's unusedAccessAge, 90 by default)."""
+
+    @property
+    def root_mfa_required(self) -> bool:
+        """Whether root sign-ins must have MFA (`GATEWAY_ROOT_MFA=required`)."""
+        return self.root_mfa == "required"
+
     audit_retention_days: int = 0
     """Audit events older than this many days are deleted (in small batches, in the
     background); 0 keeps them all."""
@@ -160,6 +174,10 @@ class Settings:
                 env, "GATEWAY_WEBAUTHN_ATTESTATION", "none", ATTESTATION_CHOICES
             ),
             signin_page=_bool(env, "GATEWAY_SIGNIN_PAGE", True),
+            root_mfa=_choice(env, "GATEWAY_ROOT_MFA", "optional", ("optional", "required")),
+            unused_access_age_days=_int(
+                env, "GATEWAY_UNUSED_ACCESS_AGE_DAYS", 90, minimum=1, maximum=365
+            ),
             audit_retention_days=_int(env, "GATEWAY_AUDIT_RETENTION_DAYS", 0, minimum=0),
             access_activity_flush_seconds=_int(
                 env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
@@ -200,10 +218,6 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {env[name]!r}")
 
 
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
-
-
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -211,6 +225,10 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if raw not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
     return raw
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
 
 def _rp_id(env: Mapping[str, str]) -> str:

@@ -15,6 +15,10 @@
      ├── AccessDenied                AccessDenied             a policy does not allow it
      ├── ExpiredToken                ExpiredToken             the session has expired
      ├── PackedPolicyTooLarge        PackedPolicyTooLarge     session policies too large (STS)
+     ├── ReportNotPresent            ReportNotPresent         no credential report generated yet
+     ├── ReportExpired               ReportExpired            the credential report is too old
+     ├── ResourceNotFound            ResourceNotFoundException  no such finding or job (Access
+     │                                                        Analyzer)
      ├── Unauthenticated             Unauthenticated          no valid credentials (gateway)
      │    ├── InvalidClientTokenId   InvalidClientTokenId     unknown key or token (SigV4)
      │    ├── SignatureDoesNotMatch  SignatureDoesNotMatch    the SigV4 signature is wrong
@@ -24,6 +28,7 @@
      ├── InvalidAction               InvalidAction            no such Query action (AWS's)
      ├── MfaRequired                 MfaRequired              a second factor is needed (gateway)
      ├── PasswordChangeRequired      PasswordChangeRequired   change the password first (gateway)
+     ├── MfaEnrollmentRequired       MfaEnrollmentRequired    enrol an MFA device first (gateway)
      ├── Throttled                   Throttled                too many attempts (gateway)
      └── ServiceFailure              ServiceFailure           anything unexpected (masked)
 
@@ -134,6 +139,24 @@ class PackedPolicyTooLarge(GatewayError):
     code = "PackedPolicyTooLarge"
 
 
+class ReportNotPresent(GatewayError):
+    """GetCredentialReport before any report was generated."""
+
+    code = "ReportNotPresent"
+
+
+class ReportExpired(GatewayError):
+    """GetCredentialReport when the latest report is older than the report lifetime."""
+
+    code = "ReportExpired"
+
+
+class ResourceNotFound(GatewayError):
+    """An Access Analyzer finding or job that does not exist (AWS's wire code)."""
+
+    code = "ResourceNotFoundException"
+
+
 class Unauthenticated(GatewayError):
     """The request carries no valid credentials."""
 
@@ -186,6 +209,13 @@ class PasswordChangeRequired(GatewayError):
     """The session's password expired or must be reset: only changePassword is allowed."""
 
     code = "PasswordChangeRequired"
+
+
+class MfaEnrollmentRequired(GatewayError):
+    """A root session opened without MFA while root MFA is required: it may only enrol a
+    device."""
+
+    code = "MfaEnrollmentRequired"
 
 
 class Throttled(GatewayError):

@@ -1,5 +1,5 @@
-"""The WebAuthn settings: defaults that work for `make run` on localhost, and values a browser
-would refuse caught at start."""
+"""Settings read from the environment: defaults that work for `make run`, values read, and
+refusals naming the variable (WebAuthn, least privilege, …)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,33 @@ def test_a_deployment_names_its_domain_and_origins() -> None:
 def test_values_a_browser_would_refuse_stop_the_start(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env(env)
+
+
+def test_root_mfa_and_unused_access_age_have_awss_defaults() -> None:
+    settings = Settings.from_env({})
+
+    assert settings.root_mfa == "optional"
+    assert not settings.root_mfa_required
+    assert settings.unused_access_age_days == 90
+
+
+def test_root_mfa_required_and_a_custom_age_are_read() -> None:
+    settings = Settings.from_env(
+        {"GATEWAY_ROOT_MFA": "Required", "GATEWAY_UNUSED_ACCESS_AGE_DAYS": "30"}
+    )
+
+    assert settings.root_mfa_required
+    assert settings.unused_access_age_days == 30
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GATEWAY_ROOT_MFA", "always", "GATEWAY_ROOT_MFA must be one of optional, required"),
+        ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "0", "at least 1 and at most 365, got 0"),
+        ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "366", "at least 1 and at most 365, got 366"),
+    ],
+)
+def test_values_that_mean_nothing_are_refused(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env({variable: value})

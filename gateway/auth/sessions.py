@@ -160,6 +160,7 @@ def principal_of(session: Session, *, source_ip: str) -> Principal:
         "mfa_authenticated_at": mfa_at,
         "session_issued_at": session.created_at,
         "password_change_required": session.password_change_required,
+        "mfa_enrollment_required": session.mfa_enrollment_required,
         "access_key_id": session.access_key_id,
     }
     if session.principal_kind == PrincipalKind.ROOT:

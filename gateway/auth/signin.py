@@ -74,10 +74,16 @@ async def sign_in_root(
     ttl_seconds: int,
     lockout: Lockout = DEFAULT_LOCKOUT,
     relying_party: RelyingParty | None = None,
+    require_mfa: bool = False,
 ) -> SignedIn:
     """A session for the root user with that e-mail and password; Unauthenticated otherwise,
     Throttled while the root user or the source address is locked. `relying_party` lets
-    MfaRequired offer the owner's security keys."""
+    MfaRequired offer the owner's security keys.
+
+    A password reset by the operator (`gateway reset-root-password`) makes the session good
+    only for changing it. With `require_mfa` (GATEWAY_ROOT_MFA=required), a root user without
+    an MFA device gets a session that may only enrol one.
+    """
     root = await RootUser.get_or_none(email=email.strip().lower())
     arn = root_arn(root.account_id) if root is not None else None
     identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
@@ -94,7 +100,7 @@ async def sign_in_root(
     if await has_mfa(owner):
         raise await security_key_assertions.offer(
             await mfa_challenges.challenge(
-                owner, source_ip=source_ip, password_change_required=False
+                owner, source_ip=source_ip, password_change_required=root.password_reset_required
             ),
             owner,
             relying_party,
@@ -107,6 +113,8 @@ async def sign_in_root(
         user=None,
         source_ip=source_ip,
         ttl_seconds=ttl_seconds,
+        password_change_required=root.password_reset_required,
+        mfa_enrollment_required=require_mfa,
     )
 
 
@@ -256,6 +264,7 @@ async def _open_session(
     ttl_seconds: int,
     password_change_required: bool = False,
     mfa_method: str | None = None,
+    mfa_enrollment_required: bool = False,
 ) -> SignedIn:
     token = new_token()
     now = clock.now()
@@ -272,6 +281,7 @@ async def _open_session(
         last_used_at=now,
         source_ip=source_ip,
         password_change_required=password_change_required,
+        mfa_enrollment_required=mfa_enrollment_required,
         mfa_authenticated=mfa_method is not None,
         mfa_authenticated_at=now if mfa_method is not None else None,
     )
@@ -280,6 +290,8 @@ async def _open_session(
         await session.save(using_db=tx.connection, force_create=True)
         if mfa_method is not None:
             tx.details["mfa"] = mfa_method
+        if mfa_enrollment_required:
+            tx.details["mfaEnrollmentRequired"] = True
         if user is not None:
             await User.filter(id=user.id).using_db(tx.connection).update(password_last_used=now)
         elif root is not None:

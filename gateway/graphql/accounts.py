@@ -1,4 +1,4 @@
-"""The account: its alias."""
+"""The account: its alias, its name and its root user's e-mail (root-only changes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import strawberry
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.authorization_details import AccountAuthorizationDetails
-from gateway.services import accounts, authorization_details
+from gateway.services import accounts, authorization_details, root_tasks
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -34,6 +34,20 @@ class AccountQueries:
         found = await authorization_details.get_account_authorization_details(actor, filter=filter)
         return AccountAuthorizationDetails.from_details(found)
 
+    @strawberry.field(
+        description="The account's name (GetAccountName); null when it has none.",
+        extensions=[authorize("iam:GetAccountName", "*")],
+    )
+    async def account_name(self, info: Info) -> str | None:
+        return await root_tasks.get_account_name(await info.context.principal())
+
+    @strawberry.field(
+        description="The root user's sign-in e-mail address (GetAccountEmailAddress).",
+        extensions=[authorize("iam:GetAccountEmailAddress", "*")],
+    )
+    async def account_email_address(self, info: Info) -> str | None:
+        return await root_tasks.get_account_email_address(await info.context.principal())
+
 
 @strawberry.type
 class AccountMutations:
@@ -52,3 +66,24 @@ class AccountMutations:
     async def delete_account_alias(self, info: Info, account_alias: str) -> bool | None:
         await accounts.delete_account_alias(await info.context.principal(), account_alias)
         return True
+
+    @strawberry.mutation(
+        description="Rename the account (UpdateAccountName). Root only: no policy grants it, "
+        "not even AdministratorAccess.",
+        extensions=[authorize(root_tasks.UPDATE_ACCOUNT_NAME, "*")],
+    )
+    async def update_account_name(self, info: Info, account_name: str) -> str | None:
+        account = await root_tasks.update_account_name(await info.context.principal(), account_name)
+        return account.name
+
+    @strawberry.mutation(
+        description="Change the root user's sign-in e-mail (UpdateAccountEmailAddress), proving "
+        "the root password. Root only: no policy grants it, not even AdministratorAccess.",
+        extensions=[authorize(root_tasks.UPDATE_EMAIL, "*")],
+    )
+    async def update_account_email_address(
+        self, info: Info, email: str, password: str
+    ) -> str | None:
+        return await root_tasks.update_account_email_address(
+            await info.context.principal(), email, password
+        )

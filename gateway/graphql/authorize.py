@@ -11,6 +11,8 @@ one of these, and nothing else (checked when the schema is built, against the fi
 arguments and the fields of its `input` argument, so a misspelled name fails at start-up):
 
 - `*`: any resource;
+- a fixed ARN whose only placeholder is `{account}` (the caller's account), such as
+  `arn:aws:access-analyzer::{account}:analyzer/gateway`;
 - `{callerArn}`: the caller's own ARN;
 - `arn:aws:iam::{account}:KIND{path}{NAME}` (the constants `USER`, `GROUP`, `ROLE`, `POLICY`,
   `MFA` below): the stored entity of that kind that the argument NAME names, in any case; the
@@ -139,6 +141,13 @@ class _Literal:
 
 
 @dataclass(frozen=True, slots=True)
+class _InAccount:
+    """A fixed ARN in the caller's account."""
+
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Caller:
     pass
 
@@ -169,7 +178,7 @@ class _Parent:
     key: str
 
 
-_Spec = _Literal | _Caller | _Named | _ByArn | _Parent
+_Spec = _Literal | _InAccount | _Caller | _Named | _ByArn | _Parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +196,14 @@ def _parse(template: str) -> _Spec | str:
     entity = _ENTITY.fullmatch(template)
     if entity is not None:
         return _Named(Kind(entity["kind"]), entity["name"], entity["path"])
+    if template.startswith("arn:") and set(_PLACEHOLDER.findall(template)) == {"account"}:
+        return _InAccount(template)
     single = _PLACEHOLDER.fullmatch(template)
     if single is None:
         raise ValueError(
             f"@authorize resource template {template!r} is none of: '*', '{{callerArn}}', "
-            "'{argument or parent value}', 'arn:aws:iam::{account}:KIND{path}{nameArgument}'"
+            "'{argument or parent value}', 'arn:aws:iam::{account}:KIND{path}{nameArgument}', "
+            "an ARN whose only placeholder is {account}"
         )
     if single["name"] == "callerArn":
         return _Caller()
@@ -342,6 +354,8 @@ class Authorize(FieldExtension):
             match spec:
                 case _Literal(text):
                     return text
+                case _InAccount(template):
+                    return template.replace("{account}", principal.account_id)
                 case _Caller():
                     return principal.arn
                 case _Parent(key):

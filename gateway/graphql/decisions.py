@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.errors import InvalidInput
 from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
+from gateway.services import simulation
 from gateway.services.authorization import session_refusal
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
-MAX_SIMULATED = 100
 
 
 @strawberry.type
@@ -55,10 +54,7 @@ class DecisionQueries:
         context: list[ContextEntry] | None = None,
     ) -> list[Decision] | None:
         resources = resource_arns or ["*"]
-        if len(action_names) * len(resources) > MAX_SIMULATED:
-            raise InvalidInput(
-                f"At most {MAX_SIMULATED} action and resource pairs can be simulated at once."
-            )
+        simulation.check_pairs(action_names, resources)
         auth = await info.context.authenticated()
         subject = await principal_for_arn(auth.principal.account_id, policy_source_arn)
         entries = context_dict(context)
@@ -70,3 +66,54 @@ class DecisionQueries:
                 )
                 results.append(Decision.from_decision(action, resource, decision))
         return results
+
+    @strawberry.field(
+        description="Decisions for policy documents given as text, with no principal "
+        "(SimulateCustomPolicy): identity policies, at most one permissions boundary, at most "
+        "one resource policy (which needs `callerArn`). Actions take no wildcards.",
+        extensions=[Authorize("iam:SimulateCustomPolicy", "*")],
+    )
+    async def simulate_custom_policy(
+        self,
+        info: Info,
+        policy_input_list: list[str],
+        action_names: list[str],
+        resource_arns: list[str] | None = None,
+        permissions_boundary_policy_input_list: list[str] | None = None,
+        resource_policy: str | None = None,
+        caller_arn: str | None = None,
+        context: list[ContextEntry] | None = None,
+    ) -> list[Decision] | None:
+        results = simulation.simulate_custom_policy(
+            await info.context.principal(),
+            policy_input_list=policy_input_list,
+            action_names=action_names,
+            resource_arns=resource_arns,
+            permissions_boundary_policy_input_list=permissions_boundary_policy_input_list or [],
+            resource_policy=resource_policy,
+            caller_arn=caller_arn,
+            context=context_dict(context),
+        )
+        return [Decision.from_decision(r.action, r.resource, r.decision) for r in results]
+
+    @strawberry.field(
+        description="The context keys the given policy documents refer to, in conditions and "
+        "policy variables (GetContextKeysForCustomPolicy).",
+        extensions=[Authorize("iam:GetContextKeysForCustomPolicy", "*")],
+    )
+    async def context_keys_for_custom_policy(
+        self, info: Info, policy_input_list: list[str]
+    ) -> list[str] | None:
+        return simulation.context_keys_for_custom_policy(policy_input_list)
+
+    @strawberry.field(
+        description="The context keys the policies of a user (its groups' included), group or "
+        "role refer to, plus any documents given (GetContextKeysForPrincipalPolicy).",
+        extensions=[Authorize("iam:GetContextKeysForPrincipalPolicy", "{policySourceArn}")],
+    )
+    async def context_keys_for_principal_policy(
+        self, info: Info, policy_source_arn: str, policy_input_list: list[str] | None = None
+    ) -> list[str] | None:
+        return await simulation.context_keys_for_principal_policy(
+            await info.context.principal(), policy_source_arn, policy_input_list or []
+        )

@@ -10,14 +10,17 @@ from gateway.config import Settings
 from gateway.graphql import limits
 from gateway.graphql.access_keys import AccessKeyMutations, AccessKeyQueries
 from gateway.graphql.accounts import AccountMutations, AccountQueries
+from gateway.graphql.analysis import AnalysisMutations, AnalysisQueries
 from gateway.graphql.audit import AuditQueries, AuditSubscriptions
 from gateway.graphql.authorize import declares_access
 from gateway.graphql.decisions import DecisionQueries
 from gateway.graphql.errors import GatewaySchema
 from gateway.graphql.groups import GroupMutations, GroupQueries
+from gateway.graphql.last_accessed import LastAccessedMutations, LastAccessedQueries
 from gateway.graphql.mfa import MfaMutations, MfaQueries
 from gateway.graphql.password_policy import PasswordPolicyMutations, PasswordPolicyQueries
 from gateway.graphql.policies import PolicyMutations, PolicyQueries
+from gateway.graphql.reports import ReportMutations, ReportQueries
 from gateway.graphql.request_parameters import record_arguments_of_root_fields
 from gateway.graphql.role_sessions import RoleSessionMutations, RoleSessionQueries
 from gateway.graphql.roles import RoleMutations, RoleQueries
@@ -39,6 +42,9 @@ Query = merge_types(
         PolicyQueries,
         RoleQueries,
         RoleSessionQueries,
+        ReportQueries,
+        AnalysisQueries,
+        LastAccessedQueries,
         AuditQueries,
     ),
 )
@@ -56,6 +62,9 @@ Mutation = merge_types(
         PolicyMutations,
         RoleMutations,
         RoleSessionMutations,
+        ReportMutations,
+        AnalysisMutations,
+        LastAccessedMutations,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscriptions,))

@@ -69,7 +69,9 @@ class SessionMutations:
         return sign_in_payload(signed_in)
 
     @strawberry.mutation(
-        description="Sign in as an account's root user, with its e-mail.",
+        description="Sign in as an account's root user, with its e-mail. Under "
+        "GATEWAY_ROOT_MFA=required a root user without an MFA device gets a session that may "
+        "only enrol one (`identity.mfaEnrollmentRequired`).",
         extensions=[no_permission(signin.SIGN_IN, anonymous=True)],
     )
     async def sign_in_root(self, info: Info, email: str, password: str) -> SignInPayload:
@@ -80,6 +82,7 @@ class SessionMutations:
             ttl_seconds=info.context.settings.session_ttl_seconds,
             lockout=Lockout.from_settings(info.context.settings),
             relying_party=RelyingParty.from_settings(info.context.settings),
+            require_mfa=info.context.settings.root_mfa_required,
         )
         return sign_in_payload(signed_in)
 

@@ -7,6 +7,7 @@ Tortoise discovers the models through this package (app label `models`, see
 from gateway.models.access_activity import AccessActivity
 from gateway.models.access_keys import AccessKey, AccessKeyStatus
 from gateway.models.accounts import Account, RootUser
+from gateway.models.analysis import AnalysisJob, Finding, FindingStatus, JobKind
 from gateway.models.audit import AuditEvent, Outcome
 from gateway.models.groups import Group, GroupMembership
 from gateway.models.mfa import MfaChallenge, MfaDevice, RecoveryCode
@@ -18,6 +19,7 @@ from gateway.models.policies import (
     PolicyAttachment,
     PolicyVersion,
 )
+from gateway.models.reports import CredentialReport
 from gateway.models.roles import Role
 from gateway.models.security_keys import CeremonyKind, SecurityKey, WebAuthnChallenge
 from gateway.models.sessions import PrincipalKind, Session
@@ -30,12 +32,17 @@ __all__ = [
     "AccessKeyStatus",
     "Account",
     "AccountPasswordPolicy",
+    "AnalysisJob",
     "AuditEvent",
     "CeremonyKind",
+    "CredentialReport",
     "EntityKind",
+    "Finding",
+    "FindingStatus",
     "Group",
     "GroupMembership",
     "InlinePolicy",
+    "JobKind",
     "LoginProfile",
     "ManagedPolicy",
     "MfaChallenge",
@@ -78,5 +85,8 @@ __models__ = [
     Session,
     SignInThrottle,
     AuditEvent,
+    CredentialReport,
+    Finding,
+    AnalysisJob,
     AccessActivity,
 ]

@@ -16,6 +16,8 @@ class Account(Model):
 
     id = fields.CharField(max_length=12, primary_key=True)
     alias = fields.CharField(max_length=63, null=True, unique=True)
+    # The account's name (AWS: 1-50 characters); only the root user may change it.
+    name = fields.CharField(max_length=50, null=True)
     # Bumped in the same transaction as every change to the account's identities, policies,
     # memberships or sessions; replicas compare it to know their cached permissions are stale.
     authz_generation = fields.BigIntField(default=0)
@@ -33,8 +35,11 @@ class Account(Model):
 class RootUser(Model):
     """The account's root user, never limited by policies.
 
-    It signs in with e-mail and password (and, later, MFA).
-    `email` is stored lower-cased by the services, so its uniqueness is case-insensitive.
+    It signs in with e-mail and password (and MFA). `email` is stored lower-cased by the
+    services, so its uniqueness is case-insensitive. `password_reset_required` is set when the
+    operator resets a lost root password from the host (`gateway reset-root-password`): the
+    next sign-in's session may only change it. `password_changed_at` is when the password was
+    last set (null: at account creation).
     """
 
     id = fields.IntField(primary_key=True)
@@ -46,6 +51,8 @@ class RootUser(Model):
     password_hash = fields.CharField(max_length=255)
     created_at: datetime = fields.DatetimeField(auto_now_add=True)
     password_last_used = fields.DatetimeField(null=True)
+    password_reset_required = fields.BooleanField(default=False)
+    password_changed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "root_users"

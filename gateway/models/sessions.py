@@ -60,6 +60,9 @@ class Session(Model):
     # Set at sign-in when the password has expired or an administrator asked for a reset: the
     # session may then only change the password (and ask who it is, and sign out).
     password_change_required = fields.BooleanField(default=False)
+    # Set for a root sign-in without an MFA device while GATEWAY_ROOT_MFA=required: the session
+    # may only enrol a device (and ask who it is, and sign out).
+    mfa_enrollment_required = fields.BooleanField(default=False)
     # Temporary credentials from GetSessionToken (null for sign-in sessions): the `ASIA…` key
     # id, the hash of its secret and the secret sealed with the gateway's key (SigV4 needs it
     # back), which authenticate like the bearer token does, and the long-term `AKIA…` key that

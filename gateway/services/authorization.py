@@ -19,7 +19,12 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from gateway.errors import AccessDenied, GatewayError, PasswordChangeRequired
+from gateway.errors import (
+    AccessDenied,
+    GatewayError,
+    MfaEnrollmentRequired,
+    PasswordChangeRequired,
+)
 from gateway.policy import CompiledPolicies, Decision, Effect, Policy, Request, compile_policies
 from gateway.services.effective import identity_policies, parsed, role_policies
 from gateway.services.principal import Principal
@@ -36,6 +41,20 @@ IAM_NEEDS_MFA = (
 PASSWORD_CHANGE_REQUIRED = (
     "Your password has expired or must be reset: change it with changePassword before doing "
     "anything else."
+)
+MFA_ENROLLMENT_ACTIONS = frozenset(
+    {
+        "iam:CreateVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:ListMFADevices",
+        "iam:DeleteVirtualMFADevice",
+    }
+)
+"""What a root session that must enrol an MFA device may do (besides the fields that need no
+permission and say so, and changing a password that must be changed)."""
+MFA_ENROLLMENT_REQUIRED = (
+    "Root MFA is required on this gateway and the root user has no MFA device: create and "
+    "enable a virtual MFA device, then sign in again with it."
 )
 
 _DENIED_BY_PHRASE = {
@@ -141,10 +160,16 @@ def session_refusal(principal: Principal, action: str) -> GatewayError | None:
     """Why `principal`'s session may not do `action` whatever its policies say, or None.
 
     A session that must change its password first may do only that (PasswordChangeRequired);
-    GetSessionToken credentials without MFA may call no IAM operation (AccessDenied, as AWS).
+    a root session that must enrol an MFA device (GATEWAY_ROOT_MFA=required) only that
+    (MfaEnrollmentRequired); GetSessionToken credentials without MFA may call no IAM
+    operation (AccessDenied, as AWS).
     """
     if principal.password_change_required and action not in PASSWORD_CHANGE_ACTIONS:
         return PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
+    if principal.mfa_enrollment_required and action not in (
+        MFA_ENROLLMENT_ACTIONS | PASSWORD_CHANGE_ACTIONS
+    ):
+        return MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED)
     if principal.temporary_without_mfa and action.lower().startswith("iam:"):
         return AccessDenied(IAM_NEEDS_MFA, decision="ImplicitDeny", deniedBy="session")
     return None

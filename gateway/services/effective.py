@@ -37,6 +37,7 @@ from gateway.errors import NoSuchEntity
 from gateway.models import (
     EntityKind,
     Group,
+    GroupMembership,
     InlinePolicy,
     PolicyAttachment,
     PolicyVersion,
@@ -140,6 +141,23 @@ async def role_policies(account_id: str, role_id: str) -> EffectivePolicies:
     return EffectivePolicies(identity=tuple(policies), boundary=boundary)
 
 
+async def group_policies(account_id: str, group_id: str) -> EffectivePolicies:
+    """The policies attached to or embedded in group `group_id` (groups have no boundary).
+
+    NoSuchEntity if the account has no such group.
+    """
+    group = await Group.filter(id=group_id, account_id=account_id).first()
+    if group is None:
+        raise NoSuchEntity(f"The group with id {group_id} cannot be found.")
+    owned_by = Q(entity_kind=EntityKind.GROUP.value, entity_id=group_id)
+    attached = await PolicyAttachment.filter(owned_by).values_list("policy_id", flat=True)
+    inline = await InlinePolicy.filter(owned_by).order_by("name")
+    versions = await _default_versions({str(policy_id) for policy_id in attached})
+    policies = [parsed(arn, document) for arn, document in sorted(versions.values())]
+    policies.extend(parsed(inline_label(group.arn, p.name), p.document) for p in inline)
+    return EffectivePolicies(identity=tuple(policies), boundary=None)
+
+
 async def _default_versions(policy_ids: set[str]) -> dict[str, tuple[str, str]]:
     """Each managed policy's ARN and default document, by policy id (one query)."""
     if not policy_ids:
@@ -148,3 +166,62 @@ async def _default_versions(policy_ids: set[str]) -> dict[str, tuple[str, str]]:
         policy_id__in=sorted(policy_ids), is_default=True
     ).values_list("policy_id", "policy__arn", "document")
     return {str(pid): (str(arn), str(document)) for pid, arn, document in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPolicies:
+    """Every user's and role's identity policies in one account, read together (a fixed
+    number of queries whatever the account's size), for account-wide analyses."""
+
+    users: dict[str, tuple[Policy, ...]]
+    roles: dict[str, tuple[Policy, ...]]
+
+
+async def account_policies(account_id: str) -> AccountPolicies:
+    """The identity policies of every user (its groups' included) and every role of the
+    account, as `identity_policies` and `role_policies` give them one by one."""
+    users = await User.filter(account_id=account_id).values_list("id", "arn")
+    roles = await Role.filter(account_id=account_id).values_list("id", "arn")
+    groups = await Group.filter(account_id=account_id).order_by("name_lower")
+    group_ids = [g.id for g in groups]
+    memberships = await GroupMembership.filter(group_id__in=group_ids or [""]).values_list(
+        "user_id", "group_id"
+    )
+    entity_ids = [str(i) for i, _ in users] + [str(i) for i, _ in roles] + group_ids
+    owned = Q(entity_id__in=entity_ids or [""])
+    attachments = await PolicyAttachment.filter(owned).values_list("entity_id", "policy_id")
+    inline = await InlinePolicy.filter(owned).order_by("name")
+    versions = await _default_versions({str(policy_id) for _, policy_id in attachments})
+
+    attached_to: dict[str, list[tuple[str, str]]] = {}
+    for entity_id, policy_id in attachments:
+        if str(policy_id) in versions:
+            attached_to.setdefault(str(entity_id), []).append(versions[str(policy_id)])
+    inline_of: dict[str, list[InlinePolicy]] = {}
+    for policy in inline:
+        inline_of.setdefault(policy.entity_id, []).append(policy)
+    arn_of = {g.id: g.arn for g in groups} | {str(i): str(a) for i, a in [*users, *roles]}
+
+    def own(entity_id: str, seen: set[str]) -> list[Policy]:
+        found = []
+        for arn, document in sorted(attached_to.get(entity_id, [])):
+            if arn not in seen:
+                seen.add(arn)
+                found.append(parsed(arn, document))
+        for policy in inline_of.get(entity_id, []):
+            found.append(parsed(inline_label(arn_of[entity_id], policy.name), policy.document))
+        return found
+
+    groups_of: dict[str, set[str]] = {}
+    for user_id, group_id in memberships:
+        groups_of.setdefault(str(user_id), set()).add(str(group_id))
+    user_policies = {}
+    for user_id, _ in users:
+        seen: set[str] = set()
+        policies = own(str(user_id), seen)
+        for group_id in group_ids:
+            if group_id in groups_of.get(str(user_id), ()):
+                policies += own(group_id, seen)
+        user_policies[str(user_id)] = tuple(policies)
+    role_policies_by_id = {str(role_id): tuple(own(str(role_id), set())) for role_id, _ in roles}
+    return AccountPolicies(users=user_policies, roles=role_policies_by_id)

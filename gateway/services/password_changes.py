@@ -69,7 +69,15 @@ async def _change_root_password(actor: Principal, old_password: str, new_passwor
         fresh = await RootUser.filter(id=root.id).using_db(conn).select_for_update().first()
         if fresh is None or fresh.password_hash != root.password_hash:
             raise AccessDenied(WRONG_OLD_PASSWORD)
-        await RootUser.filter(id=root.id).using_db(conn).update(password_hash=new_hash)
+        await (
+            RootUser.filter(id=root.id)
+            .using_db(conn)
+            .update(
+                password_hash=new_hash,
+                password_reset_required=False,
+                password_changed_at=clock.now(),
+            )
+        )
         sessions = Session.filter(
             account_id=actor.account_id, principal_kind=PrincipalKind.ROOT.value
         )

@@ -30,7 +30,9 @@ class Principal:
 
     `id` is the unique id (`AIDA…` for a user, the account id for root); `name` the user name
     (None for root). The session fields describe how this call was authenticated;
-    `password_change_required` says the session may do nothing but change its password.
+    `password_change_required` says the session may do nothing but change its password;
+    `mfa_enrollment_required` that it may do nothing but enrol an MFA device (a root sign-in
+    without one while root MFA is required).
     `access_key_id` is the key the request was signed with: `AKIA…` for a long-term access key
     (then `session_id` is None), `ASIA…` for GetSessionToken credentials, None for a sign-in.
 
@@ -51,6 +53,7 @@ class Principal:
     mfa_authenticated_at: datetime | None = None
     session_issued_at: datetime | None = None
     password_change_required: bool = False
+    mfa_enrollment_required: bool = False
     access_key_id: str | None = None
     role: RoleOf | None = None
     source_identity: str | None = None

@@ -75,6 +75,7 @@ ARN_ARGUMENT_KINDS = {
     "permissionsBoundary": "policy",
     "serialNumber": "mfa",
     "policySourceArn": "user",
+    "arn": "role",  # generateServiceLastAccessedDetails: a user, group, role or policy
 }
 
 

@@ -32,6 +32,8 @@ from gateway.models import (
     SecurityKey,
     User,
 )
+from gateway.policy import Decision, Effect
+from gateway.services.access_activity import ActivityRecorder
 from gateway.services.accounts import bootstrap_account
 from gateway.services.mfa_devices import (
     code_at,
@@ -252,3 +254,24 @@ async def register_key(
         relying_party=RELYING_PARTY,
     )
     return key, stored
+
+
+class Activity:
+    """Allowed decisions, recorded as the gateway records them (an ActivityRecorder, flushed
+    at once), at chosen moments of the gateway's clock."""
+
+    def __init__(self) -> None:
+        self.recorder = ActivityRecorder()
+
+    async def use(self, principal: Principal, *actions: str, at: datetime | None = None) -> None:
+        """Record that `principal` was allowed each action (at `at`, default now)."""
+        with clock.using(clock.FrozenClock(at or clock.now())):
+            for action in actions:
+                self.recorder.note(principal, action, Decision(effect=Effect.ALLOW))
+        await self.recorder.flush()
+
+
+@pytest.fixture
+def activity(db: TortoiseContext) -> Activity:
+    """Access activity to record for the test's principals."""
+    return Activity()

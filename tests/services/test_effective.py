@@ -17,7 +17,7 @@ from gateway.services.boundaries import (
     put_user_permissions_boundary,
 )
 from gateway.services.builtin import ensure_builtin_policies
-from gateway.services.effective import identity_policies, role_policies
+from gateway.services.effective import account_policies, identity_policies, role_policies
 from gateway.services.groups import add_user_to_group, create_group
 from gateway.services.inline_policies import put_group_policy, put_role_policy, put_user_policy
 from gateway.services.policies import create_policy
@@ -231,3 +231,26 @@ async def test_a_roles_query_count_does_not_grow_with_its_policies(root, policie
     assert len(effective.identity) == policies + 1
     assert log.selects == 4
     assert len(log.statements) == 4
+
+
+async def test_account_policies_read_together_equal_each_identitys_own(root: Principal) -> None:
+    await build_user_in_groups(root, groups=3)
+    await create_user(root, user_name="bob")
+    await add_user_to_group(root, group_name="G1", user_name="bob")
+    await create_role(
+        root, role_name="Till", assume_role_policy_document=trust_document(root.account_id)
+    )
+    await put_role_policy(
+        root, role_name="Till", policy_name="Drawer", policy_document=document("pos:Open")
+    )
+    with counting_queries() as log:
+        together = await account_policies(root.account_id)
+    assert len(log.statements) <= 8
+
+    for user in await User.filter(account_id=root.account_id):
+        assert (
+            together.users[user.id] == (await identity_policies(root.account_id, user.id)).identity
+        )
+    for role in await Role.filter(account_id=root.account_id):
+        assert together.roles[role.id] == (await role_policies(root.account_id, role.id)).identity
+    assert len(together.users) == 2

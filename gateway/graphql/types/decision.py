@@ -16,6 +16,13 @@ class DecisionEffect(Enum):
     IMPLICIT_DENY = "ImplicitDeny"
 
 
+_EVAL_DECISIONS = {
+    "Allow": "allowed",
+    "ExplicitDeny": "explicitDeny",
+    "ImplicitDeny": "implicitDeny",
+}
+
+
 @strawberry.type(description="A policy statement that took part in a decision.")
 class DecidingStatement:
     layer: str = strawberry.field(
@@ -32,6 +39,10 @@ class Decision:
     action: str
     resource: str
     effect: DecisionEffect
+    eval_decision: str = strawberry.field(
+        description="The simulator's EvalDecision, as AWS spells it: allowed, explicitDeny or "
+        "implicitDeny."
+    )
     allowed: bool
     denied_by: str | None = strawberry.field(
         description="For a denial, the policy type that denied or lacked an Allow."
@@ -53,6 +64,7 @@ class Decision:
             action=action,
             resource=resource,
             effect=DecisionEffect(str(decision.effect)),
+            eval_decision=_EVAL_DECISIONS[str(decision.effect)],
             allowed=decision.allowed,
             denied_by=decision.denied_by,
             statements=[
@@ -71,6 +83,7 @@ class Decision:
             action=action,
             resource=resource,
             effect=DecisionEffect.IMPLICIT_DENY,
+            eval_decision=_EVAL_DECISIONS[DecisionEffect.IMPLICIT_DENY.value],
             allowed=False,
             denied_by="session",
             statements=[],

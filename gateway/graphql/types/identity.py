@@ -18,6 +18,10 @@ class CallerIdentity:
     password_change_required: bool = strawberry.field(
         description="The session may only change its password (it expired or must be reset)."
     )
+    mfa_enrollment_required: bool = strawberry.field(
+        description="The session may only enrol an MFA device (root MFA is required and root "
+        "has none): create and enable a virtual device, then sign in again with it."
+    )
     mfa_authenticated: bool = strawberry.field(
         description="The session was authenticated with an MFA code (aws:MultiFactorAuthPresent)."
     )
@@ -31,6 +35,7 @@ class CallerIdentity:
             user_id=principal.id,
             principal_type=principal.policy_type,
             password_change_required=principal.password_change_required,
+            mfa_enrollment_required=principal.mfa_enrollment_required,
             mfa_authenticated=principal.mfa_authenticated_at is not None,
         )
 

@@ -1,0 +1,168 @@
+"""Findings: IAM Access Analyzer's ListFindingsV2 and UpdateFindings over the account's
+problems (`gateway.services.unused_access`).
+
+Every listing analyses the account afresh, so findings follow the account as it is:
+
+- a new problem opens an ACTIVE finding;
+- a problem still there keeps its finding (and its status: ARCHIVED stays archived), with
+  its details brought up to date;
+- a finding whose problem is gone becomes RESOLVED, by itself; the same problem coming back
+  later opens a new finding, as in Access Analyzer.
+
+`update_findings` archives findings (or makes them active again); resolved findings are
+history and cannot be changed. Replicas analysing at once cannot open a problem twice: an
+open finding's `open_key` is unique per account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway import clock
+from gateway.arns import analyzer_arn
+from gateway.errors import ResourceNotFound, ValidationError
+from gateway.models import Finding, FindingStatus
+from gateway.services.analysis_jobs import new_job_id
+from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
+from gateway.services.principal import Principal
+from gateway.services.unused_access import causes
+from gateway.services.writes import audited_precheck, writing
+
+LIST = "access-analyzer:ListFindingsV2"
+UPDATE = "access-analyzer:UpdateFindings"
+MAX_IDS = 100
+FINDING_TYPES = (
+    "UnusedIAMRole",
+    "UnusedIAMUserAccessKey",
+    "UnusedIAMUserPassword",
+    "UnusedPermission",
+    "RootUserAccessKey",
+    "RootUserActivity",
+    "RootUserWithoutMfa",
+    "ConsoleUserWithoutMfa",
+    "NoPasswordPolicy",
+    "WeakPasswordPolicy",
+)
+"""AWS's unused-access finding types, then the gateway's own (the seed's best practices)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FindingFilter:
+    """Which findings to list (every given criterion must hold)."""
+
+    statuses: tuple[FindingStatus, ...] = ()
+    finding_types: tuple[str, ...] = ()
+    resource: str | None = None
+    resource_type: str | None = None
+
+
+async def analyse(account_id: str, age: int) -> None:
+    """Bring the account's findings up to date with its problems (see the module docstring)."""
+    now = clock.now()
+    current = {cause.key: cause for cause in await causes(account_id, age)}
+    open_findings = await Finding.filter(account_id=account_id, open_key__isnull=False).values_list(
+        "id", "open_key", "details"
+    )
+    for finding_id, open_key, details in open_findings:
+        cause = current.pop(str(open_key), None)
+        still_open = Finding.filter(id=finding_id, open_key=open_key)
+        if cause is None:
+            await still_open.update(
+                status=FindingStatus.RESOLVED.value, open_key=None, updated_at=now, analyzed_at=now
+            )
+        elif cause.details != details:
+            await still_open.update(details=cause.details, updated_at=now, analyzed_at=now)
+    opened = [
+        Finding(
+            id=new_job_id(),
+            account_id=account_id,
+            finding_type=cause.finding_type,
+            resource=cause.resource,
+            resource_type=cause.resource_type,
+            status=FindingStatus.ACTIVE.value,
+            open_key=key,
+            details=cause.details,
+            created_at=now,
+            updated_at=now,
+            analyzed_at=now,
+        )
+        for key, cause in current.items()
+    ]
+    if opened:
+        # One statement; a finding another replica opened a moment ago is left as it is (the
+        # unique open key says so).
+        await Finding.bulk_create(opened, batch_size=500, ignore_conflicts=True)
+
+
+async def list_findings(
+    actor: Principal,
+    *,
+    age: int,
+    criteria: FindingFilter | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Finding]:
+    """The account's findings that match `criteria`, analysed afresh, by id."""
+    criteria = criteria or FindingFilter()
+    size = page_size(first)
+    start = decode_cursor(after)
+    _check_types(criteria.finding_types)
+    await analyse(actor.account_id, age)
+    query = Finding.filter(account_id=actor.account_id)
+    if criteria.statuses:
+        query = query.filter(status__in=[s.value for s in criteria.statuses])
+    if criteria.finding_types:
+        query = query.filter(finding_type__in=list(criteria.finding_types))
+    if criteria.resource is not None:
+        query = query.filter(resource=criteria.resource)
+    if criteria.resource_type is not None:
+        query = query.filter(resource_type=criteria.resource_type)
+    if start is not None:
+        query = query.filter(id__gt=start)
+    rows = await query.order_by("id").limit(size + 1)
+    return Page(rows[:size], len(rows) > size, lambda f: encode_cursor(f.id))
+
+
+async def update_findings(
+    actor: Principal, ids: Sequence[str], status: FindingStatus
+) -> list[Finding]:
+    """Archive findings, or make archived ones active again (UpdateFindings).
+
+    ValidationError for another status, no ids or too many, or a resolved finding;
+    ResourceNotFoundException for an id that is not one of the account's findings.
+    """
+    resource = analyzer_arn(actor.account_id)
+    wanted = list(dict.fromkeys(ids))
+    async with audited_precheck(actor, UPDATE, resource):
+        if status not in (FindingStatus.ACTIVE, FindingStatus.ARCHIVED):
+            raise ValidationError("status must be ACTIVE or ARCHIVED.")
+        if not 1 <= len(wanted) <= MAX_IDS:
+            raise ValidationError(f"ids must list 1 to {MAX_IDS} finding ids.")
+    async with writing(actor, UPDATE, resource, changes_permissions=False) as tx:
+        found = await Finding.filter(account_id=actor.account_id, id__in=wanted).using_db(
+            tx.connection
+        )
+        known = {f.id: f for f in found}
+        missing = [i for i in wanted if i not in known]
+        if missing:
+            raise ResourceNotFound(f"Finding {missing[0]} cannot be found.")
+        resolved = [f.id for f in found if f.status == FindingStatus.RESOLVED.value]
+        if resolved:
+            raise ValidationError(f"Finding {resolved[0]} is resolved and cannot be updated.")
+        now = clock.now()
+        await (
+            Finding.filter(id__in=wanted)
+            .using_db(tx.connection)
+            .update(status=status.value, updated_at=now)
+        )
+        tx.details.update(ids=wanted, status=status.value)
+    return await Finding.filter(account_id=actor.account_id, id__in=wanted).order_by("id")
+
+
+def _check_types(finding_types: Sequence[str]) -> None:
+    for finding_type in finding_types:
+        if finding_type not in FINDING_TYPES:
+            raise ValidationError(
+                f"Invalid findingType {finding_type}: expected one of {', '.join(FINDING_TYPES)}."
+            )

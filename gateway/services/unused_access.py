@@ -1,0 +1,374 @@
+"""What is wrong now: the causes behind findings, from the account's state and its activity.
+
+Two families, each finding a problem about one resource:
+
+- IAM Access Analyzer's unused access (finding types as AWS names them), after `age` days
+  without use (GATEWAY_UNUSED_ACCESS_AGE_DAYS, 90 by default, AWS's unusedAccessAge): a role
+  not assumed or used (`UnusedIAMRole`), an active access key not used
+  (`UnusedIAMUserAccessKey`), a console password not used (`UnusedIAMUserPassword`),
+  permissions granted but not used (`UnusedPermission`: per service, the actions granted by
+  name or pattern that no allowed decision used). An identity younger than `age` days has not
+  had the time to use anything and is not judged.
+- The seed's best practices (the gateway's own finding types): root access keys present
+  (`RootUserAccessKey`), the root user used for everyday tasks (`RootUserActivity`: any action
+  in the last `age` days that is not a root-only or root self-service task, setting up the
+  account's first IAM user excepted, as the seed advises), root or a console user without MFA
+  (`RootUserWithoutMfa`, `ConsoleUserWithoutMfa`), no password policy or a weak one
+  (`NoPasswordPolicy`, `WeakPasswordPolicy`: below the CIS AWS Foundations Benchmark's
+  minimum length 14 and reuse prevention 24).
+
+`causes(account_id, age)` lists them; `gateway.services.findings` turns them into findings
+that open, update and resolve themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway import clock
+from gateway.arns import root_arn
+from gateway.models import (
+    AccessActivity,
+    AccessKey,
+    AccessKeyStatus,
+    AccountPasswordPolicy,
+    AuditEvent,
+    LoginProfile,
+    MfaDevice,
+    Outcome,
+    Role,
+    RootUser,
+    User,
+)
+from gateway.policy import Policy
+from gateway.services.analysis_jobs import dump_time
+from gateway.services.effective import account_policies
+from gateway.services.grants import covers, grants_of, services_granted
+from gateway.services.root_tasks import ROOT_ONLY_ACTIONS
+
+ROLE = "AWS::IAM::Role"
+USER = "AWS::IAM::User"
+ROOT = "AWS::IAM::RootUser"
+PASSWORD_POLICY = "AWS::IAM::AccountPasswordPolicy"
+
+STRONG_MINIMUM_LENGTH = 14
+STRONG_REUSE_PREVENTION = 24
+
+ROOT_TASKS = frozenset(
+    a.lower()
+    for a in (
+        *ROOT_ONLY_ACTIONS,
+        "iam:ChangePassword",
+        "iam:GetAccountName",
+        "iam:GetAccountEmailAddress",
+        "iam:CreateVirtualMFADevice",
+        "iam:ListMFADevices",
+        "iam:ListVirtualMFADevices",
+        "iam:DeleteVirtualMFADevice",
+    )
+)
+"""What root may do at any time: root-only tasks and looking after its own credentials."""
+ROOT_OWN = frozenset(
+    a.lower()
+    for a in (
+        "iam:EnableMFADevice",
+        "iam:DeactivateMFADevice",
+        "iam:ResyncMFADevice",
+        "iam:CreateAccessKey",
+        "iam:UpdateAccessKey",
+        "iam:DeleteAccessKey",
+        "iam:ListAccessKeys",
+    )
+)
+"""Root self-service when aimed at root itself (its audit events name the root ARN)."""
+FIRST_ADMIN = frozenset(
+    a.lower()
+    for a in (
+        "iam:CreateUser",
+        "iam:CreateLoginProfile",
+        "iam:AttachUserPolicy",
+        "iam:PutUserPolicy",
+        "iam:GetUser",
+    )
+)
+"""Setting up the first IAM user ("use the root user to create your first IAM user and assign
+it permissions to create other users"), when aimed at that user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Used:
+    """One principal's use of one action, as access activity recorded it (summed over source
+    identities)."""
+
+    service: str
+    action: str
+    action_key: str
+    last_allowed_at: datetime
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """One problem: a finding type about a resource, with its details."""
+
+    finding_type: str
+    resource: str
+    resource_type: str
+    details: list[dict[str, Any]] = field(default_factory=list)
+    part: str = ""
+    """What tells two problems of one type about one resource apart (an access key id)."""
+
+    @property
+    def key(self) -> str:
+        """The problem's identity while it lasts."""
+        return "|".join((self.finding_type, self.resource, self.part))
+
+
+async def causes(account_id: str, age: int) -> list[Cause]:
+    """Every problem the account has now (see the module docstring)."""
+    now = clock.now()
+    cutoff = now - timedelta(days=age)
+    by_principal: dict[str, list[Used]] = defaultdict(list)
+    rows = await AccessActivity.filter(account_id=account_id).values_list(
+        "principal_arn", "service", "action", "action_key", "last_allowed_at", "count"
+    )
+    for arn, service, action, key, last, count in rows:
+        by_principal[str(arn)].append(Used(str(service), str(action), str(key), last, int(count)))
+    policies = await account_policies(account_id)
+    found: list[Cause] = []
+    found += await _root(account_id, cutoff, by_principal)
+    found += await _password_policy(account_id)
+    found += await _users(account_id, cutoff, by_principal, policies.users)
+    found += await _roles(account_id, cutoff, by_principal, policies.roles)
+    return found
+
+
+async def _root(account_id: str, cutoff: datetime, activity: dict[str, list[Used]]) -> list[Cause]:
+    root = await RootUser.get(account_id=account_id)
+    arn = root_arn(account_id)
+    found = []
+    keys = await AccessKey.filter(root_id=root.id).order_by("created_at")
+    if keys:
+        found.append(
+            Cause(
+                "RootUserAccessKey",
+                arn,
+                ROOT,
+                [{"rootUserAccessKeyDetails": {"accessKeyIds": [k.id for k in keys]}}],
+            )
+        )
+    if not await MfaDevice.filter(root_id=root.id, enabled_at__isnull=False).exists():
+        found.append(Cause("RootUserWithoutMfa", arn, ROOT))
+    everyday = await _everyday(account_id, arn, cutoff, activity.get(arn, []))
+    if everyday:
+        found.append(
+            Cause(
+                "RootUserActivity", arn, ROOT, [{"rootUserActivityDetails": {"actions": everyday}}]
+            )
+        )
+    return found
+
+
+async def _everyday(
+    account_id: str, arn: str, cutoff: datetime, rows: Sequence[Used]
+) -> list[dict[str, Any]]:
+    """Root's recent actions that are not root tasks (see ROOT_TASKS, ROOT_OWN, FIRST_ADMIN)."""
+    recent = [r for r in rows if r.last_allowed_at >= cutoff and r.action_key not in ROOT_TASKS]
+    if not recent:
+        return []
+    first = await User.filter(account_id=account_id).order_by("created_at", "id").first()
+    targets: dict[str, set[str]] = defaultdict(set)
+    events = AuditEvent.filter(
+        account_id=account_id, principal_arn=arn, outcome=Outcome.ALLOWED.value
+    ).values_list("action", "resource")
+    for action, resource in await events:
+        targets[str(action).lower()].add(str(resource))
+    everyday = []
+    for row in sorted(recent, key=lambda r: r.action_key):
+        aimed = targets.get(row.action_key, set())
+        if row.action_key in ROOT_OWN and aimed and aimed <= {arn}:
+            continue
+        if row.action_key in FIRST_ADMIN and first is not None and aimed and aimed <= {first.arn}:
+            continue
+        everyday.append(
+            {
+                "action": row.action,
+                "lastAccessed": dump_time(row.last_allowed_at),
+                "count": row.count,
+            }
+        )
+    return everyday
+
+
+async def _password_policy(account_id: str) -> list[Cause]:
+    arn = root_arn(account_id)
+    policy = await AccountPasswordPolicy.get_or_none(account_id=account_id)
+    if policy is None:
+        return [Cause("NoPasswordPolicy", arn, PASSWORD_POLICY)]
+    weaknesses = []
+    if policy.minimum_password_length < STRONG_MINIMUM_LENGTH:
+        weaknesses.append(
+            f"MinimumPasswordLength {policy.minimum_password_length} is below "
+            f"{STRONG_MINIMUM_LENGTH}"
+        )
+    if (policy.password_reuse_prevention or 0) < STRONG_REUSE_PREVENTION:
+        weaknesses.append(
+            f"PasswordReusePrevention {policy.password_reuse_prevention or 0} is below "
+            f"{STRONG_REUSE_PREVENTION}"
+        )
+    if not weaknesses:
+        return []
+    return [
+        Cause(
+            "WeakPasswordPolicy",
+            arn,
+            PASSWORD_POLICY,
+            [{"weakPasswordPolicyDetails": {"weaknesses": weaknesses}}],
+        )
+    ]
+
+
+async def _users(
+    account_id: str,
+    cutoff: datetime,
+    activity: dict[str, list[Used]],
+    policies: dict[str, tuple[Policy, ...]],
+) -> list[Cause]:
+    users = await User.filter(account_id=account_id).order_by("name_lower")
+    profiles = {
+        str(user_id)
+        for user_id in await LoginProfile.filter(user__account_id=account_id).values_list(
+            "user_id", flat=True
+        )
+    }
+    with_mfa = {
+        str(user_id)
+        for user_id in await MfaDevice.filter(
+            account_id=account_id, enabled_at__isnull=False, user_id__isnull=False
+        ).values_list("user_id", flat=True)
+    }
+    keys: dict[str, list[AccessKey]] = defaultdict(list)
+    for key in await AccessKey.filter(account_id=account_id, user_id__isnull=False):
+        keys[str(key.user_id)].append(key)
+    found = []
+    for user in users:
+        old_enough = user.created_at <= cutoff
+        if user.id in profiles:
+            if user.id not in with_mfa:
+                found.append(Cause("ConsoleUserWithoutMfa", user.arn, USER))
+            last = user.password_last_used
+            if old_enough and (last is None or last < cutoff):
+                found.append(
+                    Cause(
+                        "UnusedIAMUserPassword",
+                        user.arn,
+                        USER,
+                        [{"unusedIamUserPasswordDetails": {"lastAccessed": dump_time(last)}}],
+                    )
+                )
+        for key in keys.get(user.id, []):
+            if key.status != AccessKeyStatus.ACTIVE.value or key.created_at > cutoff:
+                continue
+            if key.last_used_at is None or key.last_used_at < cutoff:
+                details = {"accessKeyId": key.id, "lastAccessed": dump_time(key.last_used_at)}
+                found.append(
+                    Cause(
+                        "UnusedIAMUserAccessKey",
+                        user.arn,
+                        USER,
+                        [{"unusedIamUserAccessKeyDetails": details}],
+                        part=key.id,
+                    )
+                )
+        if old_enough:
+            rows = activity.get(user.arn, [])
+            found += _unused_permissions(user.arn, USER, policies[user.id], rows, cutoff)
+    return found
+
+
+async def _roles(
+    account_id: str,
+    cutoff: datetime,
+    activity: dict[str, list[Used]],
+    policies: dict[str, tuple[Policy, ...]],
+) -> list[Cause]:
+    found = []
+    for role in await Role.filter(account_id=account_id).order_by("name_lower"):
+        if role.created_at > cutoff:
+            continue
+        rows = activity.get(role.arn, [])
+        used = [t for t in (role.last_used_at, *(r.last_allowed_at for r in rows)) if t is not None]
+        last = max(used, default=None)
+        if last is None or last < cutoff:
+            found.append(
+                Cause(
+                    "UnusedIAMRole",
+                    role.arn,
+                    ROLE,
+                    [{"unusedIamRoleDetails": {"lastAccessed": dump_time(last)}}],
+                )
+            )
+            continue  # an unused role's permissions are all unused: one finding says it
+        found += _unused_permissions(role.arn, ROLE, policies[role.id], rows, cutoff)
+    return found
+
+
+def _unused_permissions(
+    arn: str,
+    resource_type: str,
+    policies: Iterable[Policy],
+    rows: Sequence[Used],
+    cutoff: datetime,
+) -> list[Cause]:
+    """One UnusedPermission cause listing, per service, the granted actions (and action
+    patterns) that no decision used since `cutoff`."""
+    grants = grants_of(policies)
+    patterns: dict[str, dict[str, str]] = defaultdict(dict)
+    for grant in grants:
+        if grant.service is not None:
+            patterns[grant.service].setdefault(grant.pattern.lower(), grant.pattern)
+    by_service: dict[str, list[Used]] = defaultdict(list)
+    for row in rows:
+        by_service[row.service].append(row)
+    details = []
+    for service in sorted(services_granted(grants, by_service)):
+        service_rows = by_service.get(service, [])
+        recent = [r for r in service_rows if r.last_allowed_at >= cutoff]
+        unused = _unused_actions(patterns.get(service, {}), service_rows, recent)
+        if recent and not unused:
+            continue
+        last = max((r.last_allowed_at for r in service_rows), default=None)
+        details.append(
+            {
+                "unusedPermissionDetails": {
+                    "serviceNamespace": service,
+                    "lastAccessed": dump_time(last),
+                    "actions": unused,
+                }
+            }
+        )
+    if not details:
+        return []
+    return [Cause("UnusedPermission", arn, resource_type, details)]
+
+
+def _unused_actions(
+    patterns: dict[str, str],
+    service_rows: Sequence[Used],
+    recent: Sequence[Used],
+) -> list[dict[str, Any]]:
+    """The service's granted patterns that no recent row matches, with their last use."""
+    recently = {r.action_key for r in recent}
+    unused = []
+    for key, pattern in sorted(patterns.items()):
+        if key in recently:
+            continue  # an exact action used: no need to match patterns
+        if any(covers(pattern, r.action) for r in recent):
+            continue
+        earlier = [r.last_allowed_at for r in service_rows if covers(pattern, r.action)]
+        unused.append({"action": pattern, "lastAccessed": dump_time(max(earlier, default=None))})
+    return unused
