@@ -44,7 +44,8 @@ from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import tortoise_config
-from gateway.graphql import graphiql
+from gateway.graphql import graphiql, limits
+from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http.body_limit import BodySizeLimitMiddleware
 from gateway.http.cors import cors_middleware
@@ -76,6 +77,11 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
+    recognized = RecognizedDocuments(
+        schema._schema,
+        limits.validation_rules(settings),
+        max_tokens=limits.DEFAULT_LIMITS.max_tokens,
+    )
     view = GatewayGraphQL(
         schema,
         context_getter=context_getter or _context_getter,
@@ -83,6 +89,7 @@ def create_app(
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
+        recognized=recognized,
     )
     query_api = QueryApi(schema)
     routes: list[BaseRoute] = [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import strawberry
 
+from gateway.errors import ValidationError
 from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
@@ -13,6 +16,50 @@ from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
 
+AUTHORIZE_ACTION = "gateway:Authorize"
+"""How `authorize` and `authorizeAll` are named in the audit trail (they need no permission)."""
+MAX_BATCH = 100
+"""Most decisions one `authorizeAll` answers (AWS Verified Permissions' BatchIsAuthorized
+takes 30)."""
+
+
+@strawberry.input(description="One question for `authorizeAll`: an action on a resource.")
+class AuthorizeRequest:
+    action: str
+    resource: str
+    context: list[ContextEntry] | None = None
+
+
+async def caller_decision(
+    ctx: GatewayContext,
+    action: str,
+    resource: str,
+    context: Mapping[str, str | Sequence[str]] | None,
+) -> Decision:
+    """The caller's decision as its session would be treated: a session that may not do
+    `action` whatever its policies say is denied by `session` with the reason; otherwise its
+    policies decide, and an allowed decision counts as access activity. `authorize`,
+    `authorizeAll` and the view's recognized documents (`gateway.graphql.recognized`) all
+    answer through here."""
+    auth = await ctx.authenticated()
+    refusal = session_refusal(auth.principal, action)
+    if refusal is not None:
+        return Decision.refused(action, resource, refusal.message)
+    decision = await ctx.state.authorizer.decide(
+        auth.principal, auth.generation, action, resource, context
+    )
+    ctx.state.activity.note(auth.principal, action, decision)
+    return Decision.from_decision(action, resource, decision)
+
+
+def check_batch(size: int) -> None:
+    """ValidationError, in AWS's words, for a batch of more than MAX_BATCH requests."""
+    if size > MAX_BATCH:
+        raise ValidationError(
+            "1 validation error detected: Value at 'requests' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_BATCH}"
+        )
+
 
 @strawberry.type
 class DecisionQueries:
@@ -21,7 +68,7 @@ class DecisionQueries:
         "permission of its own, like GetCallerIdentity, and answers as the caller's session "
         "would be treated (GetSessionToken credentials without MFA are denied IAM actions; a "
         "session that must change its password gets PasswordChangeRequired).",
-        extensions=[no_permission("gateway:Authorize")],
+        extensions=[no_permission(AUTHORIZE_ACTION)],
     )
     async def authorize(
         self,
@@ -30,15 +77,20 @@ class DecisionQueries:
         resource: str,
         context: list[ContextEntry] | None = None,
     ) -> Decision:
-        auth = await info.context.authenticated()
-        refusal = session_refusal(auth.principal, action)
-        if refusal is not None:
-            return Decision.refused(action, resource, refusal.message)
-        decision = await info.context.state.authorizer.decide(
-            auth.principal, auth.generation, action, resource, context_dict(context)
-        )
-        info.context.state.activity.note(auth.principal, action, decision)
-        return Decision.from_decision(action, resource, decision)
+        return await caller_decision(info.context, action, resource, context_dict(context))
+
+    @strawberry.field(
+        description="Up to 100 `authorize` questions in one request, answered in order (like "
+        "AWS Verified Permissions' BatchIsAuthorized, for the caller's own identity). More "
+        "than 100 is a ValidationError.",
+        extensions=[no_permission(AUTHORIZE_ACTION)],
+    )
+    async def authorize_all(self, info: Info, requests: list[AuthorizeRequest]) -> list[Decision]:
+        check_batch(len(requests))
+        return [
+            await caller_decision(info.context, r.action, r.resource, context_dict(r.context))
+            for r in requests
+        ]
 
     @strawberry.field(
         description="Decisions for another principal's policies (SimulatePrincipalPolicy): "
