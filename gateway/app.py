@@ -45,6 +45,7 @@ from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import tortoise_config
 from gateway.graphql import graphiql, limits
+from gateway.graphql.context import gateway_state
 from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http.body_limit import BodySizeLimitMiddleware
@@ -118,6 +119,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
+            gateway_state(app)  # subscribes its caches to changes made through other replicas
             await hub.start()
             chores = [_start(activity.run(), "access activity")]
             if settings.audit_retention_days:
