@@ -11,7 +11,7 @@ from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
 from gateway.services import simulation
-from gateway.services.authorization import session_refusal
+from gateway.services.authorization import Question, session_refusal
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
@@ -30,26 +30,36 @@ class AuthorizeRequest:
     context: list[ContextEntry] | None = None
 
 
+async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -> list[Decision]:
+    """The caller's decisions, in order, as its session would be treated: an action the
+    session may not do whatever its policies say is denied by `session` with the reason;
+    otherwise its policies decide, and an allowed decision counts as access activity.
+    `authorize`, `authorizeAll` and the view's recognized documents
+    (`gateway.graphql.recognized`) all answer through here."""
+    auth = await ctx.authenticated()
+    principal = auth.principal
+    refusals = [session_refusal(principal, action) for action, _, _ in questions]
+    asked = [q for q, refusal in zip(questions, refusals, strict=True) if refusal is None]
+    decided = iter(await ctx.state.authorizer.decide_all(principal, auth.generation, asked))
+    answers = []
+    for (action, resource, _), refusal in zip(questions, refusals, strict=True):
+        if refusal is not None:
+            answers.append(Decision.refused(action, resource, refusal.message))
+            continue
+        decision = next(decided)
+        ctx.state.activity.note(principal, action, decision)
+        answers.append(Decision.from_decision(action, resource, decision))
+    return answers
+
+
 async def caller_decision(
     ctx: GatewayContext,
     action: str,
     resource: str,
     context: Mapping[str, str | Sequence[str]] | None,
 ) -> Decision:
-    """The caller's decision as its session would be treated: a session that may not do
-    `action` whatever its policies say is denied by `session` with the reason; otherwise its
-    policies decide, and an allowed decision counts as access activity. `authorize`,
-    `authorizeAll` and the view's recognized documents (`gateway.graphql.recognized`) all
-    answer through here."""
-    auth = await ctx.authenticated()
-    refusal = session_refusal(auth.principal, action)
-    if refusal is not None:
-        return Decision.refused(action, resource, refusal.message)
-    decision = await ctx.state.authorizer.decide(
-        auth.principal, auth.generation, action, resource, context
-    )
-    ctx.state.activity.note(auth.principal, action, decision)
-    return Decision.from_decision(action, resource, decision)
+    """The caller's decision for one question (`caller_decisions`)."""
+    return (await caller_decisions(ctx, [(action, resource, context)]))[0]
 
 
 def check_batch(size: int) -> None:
@@ -87,10 +97,9 @@ class DecisionQueries:
     )
     async def authorize_all(self, info: Info, requests: list[AuthorizeRequest]) -> list[Decision]:
         check_batch(len(requests))
-        return [
-            await caller_decision(info.context, r.action, r.resource, context_dict(r.context))
-            for r in requests
-        ]
+        return await caller_decisions(
+            info.context, [(r.action, r.resource, context_dict(r.context)) for r in requests]
+        )
 
     @strawberry.field(
         description="Decisions for another principal's policies (SimulatePrincipalPolicy): "

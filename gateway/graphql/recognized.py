@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
@@ -30,15 +30,24 @@ from graphql import (
     FieldNode,
     GraphQLError,
     GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
+    Undefined,
+    VariableNode,
     get_named_type,
+    is_input_type,
     is_leaf_type,
     is_object_type,
     parse,
     specified_rules,
+    type_from_ast,
     validate,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -46,7 +55,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from gateway.errors import GatewayError
 from gateway.graphql.authorize import NoPermission
 from gateway.graphql.context import GatewayContext
-from gateway.graphql.decisions import MAX_BATCH, caller_decision
+from gateway.graphql.decisions import MAX_BATCH, caller_decision, caller_decisions
 from gateway.graphql.request_parameters import RecordArguments
 from gateway.graphql.types.decision import ContextEntry, context_dict
 from gateway.services.authorization import session_refusal
@@ -68,10 +77,9 @@ async def _authorize_all(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
     requests = arguments["requests"]
     if len(requests) > MAX_BATCH:
         return None  # the resolver's ValidationError, from the general path
-    return [
-        await caller_decision(ctx, r["action"], r["resource"], _context(r.get("context")))
-        for r in requests
-    ]
+    return await caller_decisions(
+        ctx, [(r["action"], r["resource"], _context(r.get("context"))) for r in requests]
+    )
 
 
 RECOGNIZED: dict[str, Answer] = {"authorize": _authorize, "authorizeAll": _authorize_all}
@@ -98,7 +106,12 @@ class _Selected:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A recognized document: its operation, root field and the shape of the answer."""
+    """A recognized document: its operation, root field and the shape of the answer.
+
+    `constants`: the field's arguments when the document passes no variable (coerced once);
+    `variables`: when every argument is a variable, which one and its type, for values that
+    are already in their coerced form (see `_plain`).
+    """
 
     operation: OperationDefinitionNode
     field_node: FieldNode
@@ -107,6 +120,56 @@ class Plan:
     answer: Answer
     guard: NoPermission
     selection: tuple[_Selected, ...]
+    constants: dict[str, Any] | None = None
+    variables: dict[str, tuple[str, Check]] | None = None
+
+    def arguments(self, schema: GraphQLSchema, inputs: dict[str, Any]) -> dict[str, Any] | None:
+        """The field's coerced arguments, or None when the variables do not coerce."""
+        if self.constants is not None:
+            return self.constants
+        if self.variables is not None and all(
+            plain(inputs.get(name)) for name, plain in self.variables.values()
+        ):
+            return {argument: inputs.get(name) for argument, (name, _) in self.variables.items()}
+        coerced = get_variable_values(schema, self.operation.variable_definitions or (), inputs)
+        if isinstance(coerced, list):  # variable errors: the general path reports them
+            return None
+        return get_argument_values(self.field, self.field_node, coerced)
+
+
+Check = Callable[[Any], bool]
+
+
+def _plain(kind: GraphQLInputType) -> Check:
+    """Whether a value is already what graphql-core's coercion to `kind` would make of it: a
+    string for String, a list of such for a list, an object of exactly such fields for an
+    input object (JSON's own forms). Anything else (an Int given as "3", one value for a list,
+    another scalar) goes through graphql-core."""
+    if isinstance(kind, GraphQLNonNull):
+        inner = _plain(kind.of_type)
+        return lambda value: value is not None and value is not Undefined and inner(value)
+    if isinstance(kind, GraphQLList):
+        item = _plain(kind.of_type)
+        return lambda value: (
+            value is None or (isinstance(value, list) and all(item(v) for v in value))
+        )
+    if kind is GraphQLString:
+        return lambda value: value is None or isinstance(value, str)
+    if isinstance(kind, GraphQLInputObjectType):
+        fields = {name: _plain(field.type) for name, field in kind.fields.items()}
+        names = fields.keys()
+
+        def input_object(value: Any) -> bool:
+            if value is None:
+                return True
+            return (
+                isinstance(value, dict)
+                and value.keys() <= names
+                and all(check(value.get(name)) for name, check in fields.items())
+            )
+
+        return input_object
+    return lambda value: False
 
 
 class RecognizedDocuments:
@@ -151,12 +214,9 @@ class RecognizedDocuments:
         """The response body's `data`, or None to leave the request to the general path."""
         if variables is not None and not isinstance(variables, dict):
             return None
-        coerced = get_variable_values(
-            self._schema, plan.operation.variable_definitions or (), variables or {}
-        )
-        if isinstance(coerced, list):  # variable errors: the general path reports them
+        arguments = plan.arguments(self._schema, variables or {})
+        if arguments is None:
             return None
-        arguments = get_argument_values(plan.field, plan.field_node, coerced)
         if not plan.guard.anonymous:
             try:
                 principal = await ctx.principal()
@@ -202,7 +262,25 @@ class RecognizedDocuments:
         if selection is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        return Plan(operation, node, field, key, answer, guard, selection)
+        plan = Plan(operation, node, field, key, answer, guard, selection)
+        definitions = operation.variable_definitions or ()
+        if not definitions:
+            return replace(plan, constants=get_argument_values(field, node, None))
+        if any(d.default_value is not None or d.directives for d in definitions) or any(
+            not isinstance(a.value, VariableNode) for a in node.arguments or ()
+        ):
+            return plan
+        # Validation made each variable's type fit its argument's: a value in the variable
+        # type's coerced form is the argument's value.
+        types = {d.variable.name.value: type_from_ast(self._schema, d.type) for d in definitions}
+        variables: dict[str, tuple[str, Check]] = {}
+        for argument in node.arguments or ():
+            name = argument.value.name.value  # type: ignore[attr-defined]
+            kind = types.get(name)
+            if not is_input_type(kind):
+                return plan
+            variables[argument.name.value] = (name, _plain(kind))
+        return replace(plan, variables=variables)
 
 
 def _guard(field: GraphQLField) -> NoPermission | None:
