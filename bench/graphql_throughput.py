@@ -1211,6 +1211,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="smoke run: 1 s, 1 round, 8 connections by default"
     )
     parser.add_argument("--load-generator", metavar="SPEC", help=argparse.SUPPRESS)
+    parser.add_argument("--seed-database", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_postgres:
         args.postgres_url = None
@@ -1249,6 +1250,22 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     return report(rows, extra, args, seeded, _safe(database_url).split(":")[0])
 
 
+def seed_in_subprocess(database_url: str, seed_value: int) -> Seeded:
+    """`seed` in a process of its own: Tortoise caches the SQL of its inserts per model, in the
+    dialect of the first database it wrote to (here the SQLite one)."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--seed-database", database_url, "--seed", str(seed_value)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise BenchError(
+            f"seeding {_safe(database_url)} failed:\n{completed.stderr.decode()[-3000:]}"
+        )
+    return Seeded(**json.loads(completed.stdout))
+
+
 def workers(args: argparse.Namespace, extra: Extra) -> None:
     """`authorize` on one uvicorn worker and on two, on a PostgreSQL database of their own."""
     import asyncpg
@@ -1273,7 +1290,7 @@ def workers(args: argparse.Namespace, extra: Extra) -> None:
     try:
         database_url = f"{server_url}/{name}"
         print(f"seeding {_safe(database_url)}", file=sys.stderr)
-        seeded = asyncio.run(seed(database_url, args.seed))
+        seeded = seed_in_subprocess(database_url, args.seed)
         one = gateway_server(database_url, "gateway, 1 worker")
         two = gateway_server(database_url, "gateway, 2 workers", workers=2)
         tokens: dict[tuple[str, str], str] = {}
@@ -1308,6 +1325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.load_generator:
         return load_generator_main(args.load_generator)
+    if args.seed_database:
+        seeded = asyncio.run(seed(args.seed_database, args.seed))
+        sys.stdout.write(json.dumps(seeded.__dict__))
+        return 0
     started = time.perf_counter()
     try:
         if args.database_url:
