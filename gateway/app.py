@@ -44,7 +44,9 @@ from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import tortoise_config
-from gateway.graphql import graphiql
+from gateway.graphql import graphiql, limits
+from gateway.graphql.context import gateway_state
+from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http.body_limit import BodySizeLimitMiddleware
 from gateway.http.cors import cors_middleware
@@ -76,6 +78,11 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
+    recognized = RecognizedDocuments(
+        schema._schema,
+        limits.validation_rules(settings),
+        max_tokens=limits.DEFAULT_LIMITS.max_tokens,
+    )
     view = GatewayGraphQL(
         schema,
         context_getter=context_getter or _context_getter,
@@ -83,6 +90,7 @@ def create_app(
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
+        recognized=recognized,
     )
     query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
@@ -111,6 +119,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
+            gateway_state(app)  # subscribes its caches to changes made through other replicas
             await hub.start()
             chores = [_start(activity.run(), "access activity")]
             if settings.audit_retention_days:

@@ -9,6 +9,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_DATABASE_URL` | `database_url` | `sqlite://gateway.db` |
 | `GATEWAY_HOST` | `host` | `127.0.0.1` |
 | `GATEWAY_PORT` | `port` | `8000` |
+| `GATEWAY_WORKERS` | `workers` | `1` (PostgreSQL only above 1) |
 | `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
 | `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
 | `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
@@ -64,6 +65,9 @@ class Settings:
     """Interface the HTTP server binds to."""
     port: int = 8000
     """TCP port the HTTP server listens on."""
+    workers: int = 1
+    """Server processes `gateway serve` runs (uvicorn workers sharing the port). More than one
+    needs PostgreSQL: SQLite is for one process."""
     root_email: str | None = None
     """E-mail of the root user that bootstrap creates on an empty database."""
     root_password: str | None = field(default=None, repr=False)
@@ -151,6 +155,7 @@ class Settings:
             database_url=env.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("GATEWAY_HOST") or "127.0.0.1",
             port=port,
+            workers=_int(env, "GATEWAY_WORKERS", 1, minimum=1, maximum=64),
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
