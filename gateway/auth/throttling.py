@@ -9,36 +9,38 @@ Failed sign-ins are counted per identity and per source address, in the database
   about which names exist;
 - the source address is the client's IP address.
 
-When a counter reaches its threshold (`Lockout.identity_failures`, `address_failures`), that
-identity or address is locked for `delay_seconds`; each further failure once the lock is over
-doubles the delay (30 s, 60 s, 120 s, …) up to `max_delay_seconds`. A counter forgets after
-`window_seconds` without a failure or a lock. While locked, sign-in is refused with `Throttled`
-and `extensions.retryAfterSeconds`, even with the right password, which is then not checked
-(the caller still pays for one decoy verification, so the time does not tell a lock from a
-wrong password). Refused attempts are not counted: waiting out a lock is enough. A successful
-sign-in clears the identity's counter (not the address's); `unlock` clears it too (the
-`unlockLoginProfile` mutation).
+An attempt is counted *before* its password or code is looked at (`reserve`): it counts as a
+failure on each counter until it proves otherwise. When a counter reaches its threshold
+(`Lockout.identity_failures`, `address_failures`), that identity or address is locked for
+`delay_seconds`; each further attempt once the lock is over doubles the delay (30 s, 60 s,
+120 s, …) up to `max_delay_seconds`. A counter forgets after `window_seconds` without a
+failure or a lock. While locked, sign-in is refused with `Throttled` and
+`extensions.retryAfterSeconds`, even with the right password, which is then not checked at all
+(a refused attempt costs no password hash). Refused attempts are not counted: waiting out a
+lock is enough. An attempt that did not fail is taken back (`release`); a successful sign-in
+clears the identity's counter and takes the attempt back from the address's (`succeed`);
+`unlock_login_profile` clears an identity too.
 
-Every change is an atomic SQL update (`F("failures") + 1`, conditional updates), never a
-read-modify-write, so that concurrent failures on several replicas each count once, on
-PostgreSQL as on SQLite.
-
-MFA codes will be counted here too: a wrong code is a `record_failure` on the same keys as
-the password, and `check` runs before a code is verified.
+Reserving is one transaction holding the counters' rows, so that attempts are admitted one at
+a time whatever their number and whichever replica they reach: never more than a threshold of
+them are evaluated per lock, on PostgreSQL as on SQLite. The price: while the attempt that
+reaches a threshold is being checked, the counter is already locked, so an attempt arriving in
+those milliseconds is refused even if the first one then succeeds (and lifts the lock). An
+attempt cut short (a crash, a dropped connection) stays counted as a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from gateway import clock
 from gateway.config import Settings
-from gateway.errors import Throttled
+from gateway.errors import ServiceFailure, Throttled
 from gateway.models import SignInThrottle
 from gateway.services.principal import Principal
 from gateway.services.users import attempted_arn, user_by_name
@@ -47,6 +49,8 @@ from gateway.services.writes import audited_precheck, writing
 MAX_KEY = 255
 UNLOCK = "gateway:UnlockLoginProfile"
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Try again in {seconds} seconds."
+RESERVE_TRIES = 5
+RESERVE_FAILED = "The sign-in attempt could not be counted; try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,53 +129,118 @@ def counters(identity: str, source_ip: str, lockout: Lockout) -> list[Counter]:
     return found
 
 
-async def check(keys: list[Counter]) -> Throttled | None:
-    """The refusal for a sign-in whose identity or address is locked now; None if neither."""
-    now = clock.now()
-    locked = await SignInThrottle.filter(
-        key__in=[counter.key for counter in keys], locked_until__gt=now
-    )
-    ends = [row.locked_until for row in locked if isinstance(row.locked_until, datetime)]
-    if not ends:
-        return None
-    return throttled(max(ends) - now)
+async def reserve(keys: list[Counter], lockout: Lockout) -> Attempt:
+    """Count an attempt as failed on every counter, before anything is verified; Throttled
+    (and nothing counted) if one of them is locked now.
+
+    Everything happens in one transaction that holds the counters' rows (`SELECT … FOR
+    UPDATE` on PostgreSQL; on SQLite a transaction has the one connection to itself), so that
+    however many attempts arrive at once, on however many replicas, they are admitted one by
+    one: the attempt that reaches a threshold locks its counter there and then, and those
+    behind it are refused without being evaluated. `release` takes the count back when the
+    attempt did not fail.
+    """
+    ordered = sorted({counter.key for counter in keys})
+    for _ in range(RESERVE_TRIES):
+        now = clock.now()
+        async with in_transaction() as connection:
+            # Missing rows are created first (INSERT … ON CONFLICT DO NOTHING), in key order
+            # like the locks below, so that concurrent first attempts cannot deadlock.
+            await SignInThrottle.bulk_create(
+                [SignInThrottle(key=key, failures=0, last_failed_at=now) for key in ordered],
+                ignore_conflicts=True,
+                using_db=connection,
+            )
+            rows = {
+                row.key: row
+                for row in await SignInThrottle.filter(key__in=ordered)
+                .select_for_update()
+                .order_by("key")
+                .using_db(connection)
+            }
+            if len(rows) < len(ordered):
+                continue  # cleared by a success meanwhile: start again
+            locked = [end for row in rows.values() if (end := _lock_of(row, now)) is not None]
+            if locked:
+                raise throttled(max(locked) - now)
+            attempt = Attempt(keys=ordered)
+            for counter in keys:
+                attempt.locks[counter.key] = _count(rows[counter.key], counter, lockout, now)
+            for row in rows.values():
+                await row.save(
+                    using_db=connection,
+                    update_fields=["failures", "last_failed_at", "locked_until"],
+                )
+            return attempt
+    raise ServiceFailure(RESERVE_FAILED)  # pragma: no cover - cleared under every try
+
+
+@dataclass(slots=True)
+class Attempt:
+    """A reserved attempt: counted as failed on `keys` until `release` says otherwise.
+
+    `locks` keeps, per key, the lock this attempt set and the one it replaced, so that a
+    release lifts only its own lock."""
+
+    keys: list[str]
+    locks: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
+
+
+def _lock_of(row: SignInThrottle, now: datetime) -> datetime | None:
+    """When the row's lock ends, if it is locked now."""
+    until = row.locked_until
+    return until if isinstance(until, datetime) and until > now else None
+
+
+def _count(
+    row: SignInThrottle, counter: Counter, lockout: Lockout, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Count one failure on `row` (forgetting an old streak first); lock it when it reaches
+    its threshold. Returns (the lock before, the lock after)."""
+    quiet_since = now - timedelta(seconds=lockout.window_seconds)
+    previous = row.locked_until
+    ended = previous is None or previous <= quiet_since
+    if ended and row.last_failed_at <= quiet_since:
+        row.failures = 0
+    row.failures += 1
+    row.last_failed_at = now
+    delay = lockout.delay(row.failures, counter.threshold)
+    if delay:
+        row.locked_until = now + timedelta(seconds=delay)
+    return previous, row.locked_until
+
+
+async def release(attempt: Attempt) -> None:
+    """Take back an attempt's count: it did not fail (a right password that still needs an
+    MFA code, say). A lock the attempt set is lifted; any other stays."""
+    async with in_transaction() as connection:
+        rows = (
+            await SignInThrottle.filter(key__in=attempt.keys)
+            .select_for_update()
+            .order_by("key")
+            .using_db(connection)
+        )
+        for row in rows:
+            before, after = attempt.locks.get(row.key, (None, None))
+            row.failures = max(0, row.failures - 1)
+            if after is not None and row.locked_until == after:
+                row.locked_until = before
+            await row.save(using_db=connection, update_fields=["failures", "locked_until"])
+
+
+async def succeed(attempt: Attempt, identity: str) -> None:
+    """The attempt proved who it was: forget the identity's failures and lift its lock, and
+    take the attempt back from the other counters (the source address)."""
+    await clear(identity)
+    others = [key for key in attempt.keys if key != identity]
+    if others:
+        await release(Attempt(keys=others, locks=attempt.locks))
 
 
 def throttled(remaining: timedelta) -> Throttled:
     """The `Throttled` error for a lock that ends in `remaining`."""
     seconds = max(1, math.ceil(remaining.total_seconds()))
     return Throttled(TOO_MANY_ATTEMPTS.format(seconds=seconds), retryAfterSeconds=seconds)
-
-
-async def record_failure(keys: list[Counter], lockout: Lockout) -> None:
-    """Count one failed attempt on each counter, locking those that reach their threshold."""
-    for counter in keys:
-        await _count(counter, lockout)
-
-
-async def _count(counter: Counter, lockout: Lockout) -> None:
-    now = clock.now()
-    quiet_since = now - timedelta(seconds=lockout.window_seconds)
-    # Create the row if it is missing (INSERT … ON CONFLICT DO NOTHING: concurrent first
-    # failures create it once), forget an old streak, then count.
-    await SignInThrottle.bulk_create(
-        [SignInThrottle(key=counter.key, failures=0, last_failed_at=now)], ignore_conflicts=True
-    )
-    rows = SignInThrottle.filter(key=counter.key)
-    # Only one of several concurrent resets matches: the first moves last_failed_at to now.
-    await rows.filter(
-        Q(locked_until=None) | Q(locked_until__lte=quiet_since),
-        last_failed_at__lte=quiet_since,
-    ).update(failures=0, last_failed_at=now, locked_until=None)
-    await rows.update(failures=F("failures") + 1, last_failed_at=now)
-    row = await rows.first()
-    delay = lockout.delay(row.failures if row is not None else 0, counter.threshold)
-    if delay:
-        until = now + timedelta(seconds=delay)
-        # Never shorten a lock another replica has just lengthened.
-        await rows.filter(Q(locked_until=None) | Q(locked_until__lt=until)).update(
-            locked_until=until
-        )
 
 
 async def clear(key: str) -> None:

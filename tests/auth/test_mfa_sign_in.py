@@ -3,6 +3,7 @@ lockout and recovery, recovery codes, and what the session then says about MFA."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -154,9 +155,27 @@ async def test_a_locked_identity_cannot_answer_a_challenge_it_already_holds(
     challenge = await password_step(root.account_id)
     counters = throttling.counters(throttling.identity_key(bob.arn), "", LOCKOUT)
     for _ in range(LOCKOUT.identity_failures):
-        await throttling.record_failure(counters, LOCKOUT)
+        await throttling.reserve(counters, LOCKOUT)  # attempts that were never taken back
     with pytest.raises(Throttled):
         await verify(challenge, bobs_phone.code(), cipher)
+
+
+async def test_forty_challenges_answered_three_times_at_once_check_at_most_the_threshold(
+    root: Principal, bob: User, bobs_phone: Authenticator, cipher: SeedCipher
+) -> None:
+    """120 wrong codes at once, three on each of 40 challenges: the identity's threshold
+    bounds how many are checked, not the challenges' attempts (40 x 3)."""
+    challenges = [await password_step(root.account_id) for _ in range(40)]
+    wrong = "000000" if bobs_phone.code() != "000000" else "111111"
+    outcomes = await asyncio.gather(
+        *(verify(challenge, wrong, cipher) for challenge in challenges for _ in range(3)),
+        return_exceptions=True,
+    )
+    checked = sum(isinstance(outcome, InvalidAuthenticationCode) for outcome in outcomes)
+    assert checked == LOCKOUT.identity_failures
+    assert all(isinstance(outcome, Throttled | InvalidAuthenticationCode) for outcome in outcomes)
+    audited = await AuditEvent.filter(error_code="InvalidAuthenticationCode").count()
+    assert audited == LOCKOUT.identity_failures
 
 
 async def test_a_recovery_code_stands_in_for_a_lost_device_once(

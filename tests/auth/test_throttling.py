@@ -231,6 +231,50 @@ async def test_unlocking_an_unknown_user_fails(
     )
 
 
+async def evaluated(error_code: str = "Unauthenticated") -> int:
+    """Sign-in attempts whose password was verified and found wrong (each leaves a Failed
+    event with that code; a refused attempt leaves one with `Throttled`)."""
+    return await AuditEvent.filter(
+        action="gateway:SignIn", outcome="Failed", error_code=error_code
+    ).count()
+
+
+async def test_fifty_wrong_passwords_at_once_verify_no_more_than_the_threshold(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    outcomes = await asyncio.gather(
+        *(user_sign_in(account, WRONG) for _ in range(50)), return_exceptions=True
+    )
+    kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+    assert kinds == ["Throttled"] * 45 + ["Unauthenticated"] * 5
+    assert await evaluated() == 5
+    assert await evaluated("Throttled") == 45
+    assert await throttled(account, GOOD_PASSWORD) == 30
+
+
+async def test_a_right_password_among_concurrent_wrong_ones_is_refused_or_clears(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    """However the right password lands among wrong ones, at most the threshold are verified,
+    and a success leaves nothing of its own attempt behind on the address."""
+    attempts = [user_sign_in(account, WRONG) for _ in range(20)]
+    attempts.insert(2, user_sign_in(account, GOOD_PASSWORD))
+    await asyncio.gather(*attempts, return_exceptions=True)
+    assert await evaluated() <= 5
+    address = await SignInThrottle.get(key=f"address:{IP}")
+    assert address.failures == await evaluated()
+
+
+async def test_an_attempt_with_the_right_password_is_taken_back_from_the_address(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    await fails(account)
+    await user_sign_in(account, GOOD_PASSWORD)
+    address = await SignInThrottle.get(key=f"address:{IP}")
+    assert address.failures == 1
+    assert not await SignInThrottle.filter(key__startswith="identity:").exists()
+
+
 async def test_concurrent_failures_on_several_replicas_each_count(
     account: Account, bob: None, frozen: clock.FrozenClock
 ) -> None:
