@@ -40,7 +40,7 @@ from gateway.services import recovery_codes
 from gateway.services.accounts import find_account
 from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
-from gateway.services.passwords import decoy_hash, verify_password
+from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
@@ -92,8 +92,8 @@ async def sign_in_root(
     counters = throttling.counters(identity, source_ip, lockout)
     audit = _Attempt(root.account_id, arn, root=True) if root is not None and arn else None
     attempt = await _reserve(counters, lockout, audit, source_ip)
-    stored = root.password_hash if root is not None else decoy_hash()
-    if not verify_password(stored, password) or root is None or arn is None:
+    stored = root.password_hash if root is not None else None
+    if not await verify_password(stored, password) or root is None or arn is None:
         if root is not None and arn is not None:
             await _record_failure(_Attempt(root.account_id, arn, root=True), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
@@ -145,8 +145,8 @@ async def sign_in_user(
         audit = _Attempt(found.id, user.arn if user is not None else None)
     attempt = await _reserve(counters, lockout, audit, source_ip)
     profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
-    stored = profile.password_hash if profile is not None else decoy_hash()
-    if not verify_password(stored, password) or user is None or profile is None:
+    stored = profile.password_hash if profile is not None else None
+    if not await verify_password(stored, password) or user is None or profile is None:
         if user is not None:
             await _record_failure(_Attempt(user.account_id, user.arn), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
+from argon2 import PasswordHasher
 
 from gateway import clock
 from gateway.auth import throttling
@@ -15,6 +17,7 @@ from gateway.auth.throttling import Lockout, unlock_login_profile
 from gateway.errors import NoSuchEntity, Throttled, Unauthenticated
 from gateway.models import Account, AuditEvent, SignInThrottle
 from gateway.services.login_profiles import create_login_profile
+from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
@@ -114,6 +117,33 @@ async def test_attempts_refused_while_locked_are_not_counted(
     frozen.advance(seconds=30)
     await fails(account)
     assert await throttled(account) == 60
+
+
+class CountingHasher(PasswordHasher):
+    """The tests' cheap hasher, counting the verifications it makes."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verifications = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verifications += 1
+        return super().verify(hash, password)
+
+
+async def test_a_refused_attempt_costs_no_password_hash(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    hasher = CountingHasher()
+    with using_hasher(hasher):
+        for _ in range(5):
+            await fails(account)
+        assert hasher.verifications == 5
+        for _ in range(10):
+            await throttled(account, GOOD_PASSWORD)
+        assert hasher.verifications == 5
+        await fails(account, name="nobody")  # an unknown name still costs one (decoy) hash
+        assert hasher.verifications == 6
 
 
 async def test_the_lock_holds_against_the_right_password(
