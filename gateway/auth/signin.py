@@ -107,7 +107,7 @@ async def sign_in_root(
             owner,
             relying_party,
         )
-    await throttling.succeed(attempt, identity)
+    await throttling.succeed(attempt)
     return await _open_session(
         account_id=root.account_id,
         kind=PrincipalKind.ROOT,
@@ -167,7 +167,7 @@ async def sign_in_user(
             owner,
             relying_party,
         )
-    await throttling.succeed(attempt, identity)
+    await throttling.succeed(attempt)
     return await _open_session(
         account_id=user.account_id,
         kind=PrincipalKind.USER,
@@ -229,7 +229,7 @@ async def verify_mfa(
     if not await mfa_challenges.complete(attempt):
         await throttling.release(reserved)
         raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)
-    await throttling.succeed(reserved, identity)
+    await throttling.succeed(reserved)
     return await _open_session(
         account_id=owner.account_id,
         kind=PrincipalKind.USER if row.user_id is not None else PrincipalKind.ROOT,

@@ -1,25 +1,31 @@
 """Lockout and throttling of sign-in (AWS has none; Keycloak's brute-force detection does).
 
-Failed sign-ins are counted per identity and per source address, in the database
-(`SignInThrottle`), so that every replica sees the same counts:
+Sign-in attempts are counted in the database (`SignInThrottle`), so that every replica sees
+the same counts, on three counters:
 
-- the identity is the user or root user tried, by ARN; a user name that does not exist is
-  counted per account and lower-case name, and an unknown root e-mail per e-mail, so that
-  guessing names is throttled exactly like guessing passwords, and the lockout tells nothing
-  about which names exist;
-- the source address is the client's IP address.
+- the identity from this address: the identity is the user or root user tried, by ARN (a user
+  name that does not exist is counted per account and lower-case name, and an unknown root
+  e-mail per e-mail, so that guessing names is throttled exactly like guessing passwords, and
+  the lockout tells nothing about which names exist); the address is the client's IP address
+  (`gateway.http.client_address`). This is the counter that locks an identity, and only from
+  that address: an anonymous party cannot lock the root user, or anyone, out from everywhere;
+- the identity from every address: it never locks, but sets how long the previous counter's
+  locks last (Keycloak's brute-force detection makes its waits grow per user likewise), so
+  that an attacker moving from address to address meets longer and longer locks;
+- the source address, whoever is tried: it locks the address.
 
 An attempt is counted *before* its password or code is looked at (`reserve`): it counts as a
 failure on each counter until it proves otherwise. When a counter reaches its threshold
-(`Lockout.identity_failures`, `address_failures`), that identity or address is locked for
-`delay_seconds`; each further attempt once the lock is over doubles the delay (30 s, 60 s,
-120 s, …) up to `max_delay_seconds`. A counter forgets after `window_seconds` without a
+(`Lockout.identity_failures` for an identity from one address, `address_failures`), it is
+locked for `delay_seconds`, doubled once per failure beyond the threshold (30 s, 60 s, 120 s,
+…, up to `max_delay_seconds`); for an identity, the failures counted are the more of those from
+this address and those from every address. A counter forgets after `window_seconds` without a
 failure or a lock. While locked, sign-in is refused with `Throttled` and
 `extensions.retryAfterSeconds`, even with the right password, which is then not checked at all
 (a refused attempt costs no password hash). Refused attempts are not counted: waiting out a
 lock is enough. An attempt that did not fail is taken back (`release`); a successful sign-in
-clears the identity's counter and takes the attempt back from the address's (`succeed`);
-`unlock_login_profile` clears an identity too.
+clears the identity's counter for its address and takes the attempt back from the others
+(`succeed`); `unlock_login_profile` clears all of an identity's counters.
 
 Reserving is one transaction holding the counters' rows, so that attempts are admitted one at
 a time whatever their number and whichever replica they reach: never more than a threshold of
@@ -36,6 +42,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gateway import clock
@@ -87,10 +95,15 @@ DEFAULT_LOCKOUT = Lockout()
 
 @dataclass(frozen=True, slots=True)
 class Counter:
-    """One counted thing: its key and the failures that lock it."""
+    """One counted thing: its key, the failures that lock it (None: it never locks), the
+    identity it belongs to (None for an address), whose failures set the length of its locks
+    (`paced_by`, a key; None: its own), and whether a successful sign-in clears it."""
 
     key: str
-    threshold: int
+    threshold: int | None
+    identity: str | None = None
+    paced_by: str | None = None
+    cleared_by_success: bool = False
 
 
 def identity_key(arn: str) -> str:
@@ -113,6 +126,11 @@ def address_key(source_ip: str) -> str:
     return _key(f"address:{source_ip}")
 
 
+def attempts_key(identity: str, source_ip: str) -> str:
+    """The key of an identity (a key) tried from one source address."""
+    return _key(f"{identity}@{source_ip}")
+
+
 def _key(text: str) -> str:
     # Names come from the caller and may be long: past the column's width, a hash stands in.
     if len(text) <= MAX_KEY:
@@ -122,8 +140,19 @@ def _key(text: str) -> str:
 
 
 def counters(identity: str, source_ip: str, lockout: Lockout) -> list[Counter]:
-    """The counters a sign-in of `identity` (a key) from `source_ip` touches."""
-    found = [Counter(identity, lockout.identity_failures)]
+    """The counters a sign-in of `identity` (a key) from `source_ip` touches: the identity from
+    that address (which locks, for as long as the identity's failures from everywhere say),
+    the identity (which only counts), and the address (which locks)."""
+    found = [
+        Counter(
+            attempts_key(identity, source_ip),
+            lockout.identity_failures,
+            identity=identity,
+            paced_by=identity,
+            cleared_by_success=True,
+        ),
+        Counter(identity, None, identity=identity),
+    ]
     if source_ip:
         found.append(Counter(address_key(source_ip), lockout.address_failures))
     return found
@@ -147,7 +176,12 @@ async def reserve(keys: list[Counter], lockout: Lockout) -> Attempt:
             # Missing rows are created first (INSERT … ON CONFLICT DO NOTHING), in key order
             # like the locks below, so that concurrent first attempts cannot deadlock.
             await SignInThrottle.bulk_create(
-                [SignInThrottle(key=key, failures=0, last_failed_at=now) for key in ordered],
+                [
+                    SignInThrottle(
+                        key=counter.key, identity=counter.identity, failures=0, last_failed_at=now
+                    )
+                    for counter in sorted(keys, key=lambda counter: counter.key)
+                ],
                 ignore_conflicts=True,
                 using_db=connection,
             )
@@ -163,9 +197,11 @@ async def reserve(keys: list[Counter], lockout: Lockout) -> Attempt:
             locked = [end for row in rows.values() if (end := _lock_of(row, now)) is not None]
             if locked:
                 raise throttled(max(locked) - now)
-            attempt = Attempt(keys=ordered)
+            attempt = Attempt(counters=keys)
             for counter in keys:
-                attempt.locks[counter.key] = _count(rows[counter.key], counter, lockout, now)
+                _count(rows[counter.key], lockout, now)
+            for counter in keys:
+                attempt.locks[counter.key] = _lock(rows, counter, lockout, now)
             for row in rows.values():
                 await row.save(
                     using_db=connection,
@@ -177,12 +213,13 @@ async def reserve(keys: list[Counter], lockout: Lockout) -> Attempt:
 
 @dataclass(slots=True)
 class Attempt:
-    """A reserved attempt: counted as failed on `keys` until `release` says otherwise.
+    """A reserved attempt: counted as failed on its counters until `release` or `succeed`
+    says otherwise.
 
-    `locks` keeps, per key, the lock this attempt set and the one it replaced, so that a
-    release lifts only its own lock."""
+    `locks` keeps, per key, the lock before this attempt and the one after it, so that a
+    release lifts only a lock it set."""
 
-    keys: list[str]
+    counters: list[Counter]
     locks: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
 
 
@@ -192,22 +229,29 @@ def _lock_of(row: SignInThrottle, now: datetime) -> datetime | None:
     return until if isinstance(until, datetime) and until > now else None
 
 
-def _count(
-    row: SignInThrottle, counter: Counter, lockout: Lockout, now: datetime
-) -> tuple[datetime | None, datetime | None]:
-    """Count one failure on `row` (forgetting an old streak first); lock it when it reaches
-    its threshold. Returns (the lock before, the lock after)."""
+def _count(row: SignInThrottle, lockout: Lockout, now: datetime) -> None:
+    """Count one attempt on `row`, forgetting an old streak first."""
     quiet_since = now - timedelta(seconds=lockout.window_seconds)
-    previous = row.locked_until
-    ended = previous is None or previous <= quiet_since
+    ended = row.locked_until is None or row.locked_until <= quiet_since
     if ended and row.last_failed_at <= quiet_since:
         row.failures = 0
     row.failures += 1
     row.last_failed_at = now
-    delay = lockout.delay(row.failures, counter.threshold)
-    if delay:
+
+
+def _lock(
+    rows: dict[str, SignInThrottle], counter: Counter, lockout: Lockout, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Lock the counter's row if it has reached its threshold, for as long as its pace says
+    (its own failures, or its identity's from every address, whichever is more). Returns
+    (the lock before, the lock after)."""
+    row = rows[counter.key]
+    before = row.locked_until
+    if counter.threshold is not None and row.failures >= counter.threshold:
+        paced = rows[counter.paced_by].failures if counter.paced_by in rows else 0
+        delay = lockout.delay(max(row.failures, paced), counter.threshold)
         row.locked_until = now + timedelta(seconds=delay)
-    return previous, row.locked_until
+    return before, row.locked_until
 
 
 async def release(attempt: Attempt) -> None:
@@ -215,7 +259,7 @@ async def release(attempt: Attempt) -> None:
     MFA code, say). A lock the attempt set is lifted; any other stays."""
     async with in_transaction() as connection:
         rows = (
-            await SignInThrottle.filter(key__in=attempt.keys)
+            await SignInThrottle.filter(key__in=sorted(c.key for c in attempt.counters))
             .select_for_update()
             .order_by("key")
             .using_db(connection)
@@ -225,16 +269,21 @@ async def release(attempt: Attempt) -> None:
             row.failures = max(0, row.failures - 1)
             if after is not None and row.locked_until == after:
                 row.locked_until = before
-            await row.save(using_db=connection, update_fields=["failures", "locked_until"])
+            if row.failures == 0:
+                await row.delete(using_db=connection)  # nothing left to remember
+            else:
+                await row.save(using_db=connection, update_fields=["failures", "locked_until"])
 
 
-async def succeed(attempt: Attempt, identity: str) -> None:
-    """The attempt proved who it was: forget the identity's failures and lift its lock, and
-    take the attempt back from the other counters (the source address)."""
-    await clear(identity)
-    others = [key for key in attempt.keys if key != identity]
+async def succeed(attempt: Attempt) -> None:
+    """The attempt proved who it was: forget the identity's failures from this address and lift
+    its lock there, and take the attempt back from the other counters (the identity's count
+    from every address, which keeps pacing the locks of other addresses, and the address's)."""
+    cleared = [counter.key for counter in attempt.counters if counter.cleared_by_success]
+    await SignInThrottle.filter(key__in=cleared).delete()
+    others = [counter for counter in attempt.counters if not counter.cleared_by_success]
     if others:
-        await release(Attempt(keys=others, locks=attempt.locks))
+        await release(Attempt(counters=others, locks=attempt.locks))
 
 
 def throttled(remaining: timedelta) -> Throttled:
@@ -243,25 +292,26 @@ def throttled(remaining: timedelta) -> Throttled:
     return Throttled(TOO_MANY_ATTEMPTS.format(seconds=seconds), retryAfterSeconds=seconds)
 
 
-async def clear(key: str) -> None:
-    """Forget an identity's failures and lift its lock (a success, or an unlock)."""
-    await SignInThrottle.filter(key=key).delete()
+async def clear(identity: str, using: BaseDBAsyncClient | None = None) -> int:
+    """Forget an identity's failures and lift its locks, from every address (an unlock, or
+    an operator's reset of the root password); the number of counters cleared."""
+    return await (
+        SignInThrottle.filter(Q(key=identity) | Q(identity=identity)).using_db(using).delete()
+    )
 
 
 async def unlock_login_profile(actor: Principal, user_name: str) -> bool:
     """Lift a user's sign-in lock and forget its failures (an administrator's recovery; the
     `@authorize` directive asks for `gateway:UnlockLoginProfile` on the user's ARN).
 
-    True if the user had failures or a lock to clear; NoSuchEntity for an unknown user.
-    Source addresses stay locked until their lock ends.
+    True if the user had failures or a lock to clear, from any address; NoSuchEntity for an
+    unknown user. Source addresses stay locked until their lock ends.
     """
     async with audited_precheck(
         actor, UNLOCK, attempted_arn("user", actor.account_id, "/", user_name)
     ):
         user = await user_by_name(actor.account_id, user_name)
     async with writing(actor, UNLOCK, user.arn, changes_permissions=False) as tx:
-        cleared = (
-            await SignInThrottle.filter(key=identity_key(user.arn)).using_db(tx.connection).delete()
-        )
+        cleared = await clear(identity_key(user.arn), tx.connection)
         tx.details.update(userName=user.name, cleared=bool(cleared))
     return bool(cleared)

@@ -33,6 +33,7 @@ from tests.services.conftest import Authenticator, enroll
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 TTL = 3600
 LOCKOUT = Lockout(identity_failures=5, address_failures=50)
+ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,7 @@ async def bobs_phone(
 async def password_step(account_id: str) -> str:
     """Sign bob in with his password; the challenge that answers it."""
     with pytest.raises(MfaRequired) as raised:
-        await sign_in_user(account_id, "bob", GOOD_PASSWORD, source_ip="192.0.2.7", ttl_seconds=TTL)
+        await sign_in_user(account_id, "bob", GOOD_PASSWORD, source_ip=ADDRESS, ttl_seconds=TTL)
     assert raised.value.message == mfa_challenges.MFA_REQUIRED
     assert raised.value.extensions["attemptsAllowed"] == mfa_challenges.MAX_ATTEMPTS
     challenge = raised.value.extensions["challenge"]
@@ -71,7 +72,7 @@ async def password_step(account_id: str) -> str:
 
 async def verify(challenge: str, code: str, cipher: SeedCipher) -> SignedIn:
     return await verify_mfa(
-        challenge, code, source_ip="192.0.2.7", ttl_seconds=TTL, cipher=cipher, lockout=LOCKOUT
+        challenge, code, source_ip=ADDRESS, ttl_seconds=TTL, cipher=cipher, lockout=LOCKOUT
     )
 
 
@@ -138,11 +139,19 @@ async def test_wrong_codes_lock_the_user_until_root_unlocks(
         challenge = await password_step(root.account_id)  # a right password clears nothing
         with pytest.raises(InvalidAuthenticationCode):
             await verify(challenge, wrong, cipher)
-    counter = await SignInThrottle.get(key=throttling.identity_key(bob.arn))
+    key = throttling.attempts_key(throttling.identity_key(bob.arn), ADDRESS)
+    counter = await SignInThrottle.get(key=key)
     assert counter.failures == LOCKOUT.identity_failures
     assert counter.locked_until is not None
     with pytest.raises(Throttled):  # the right password, then the right code: still locked
-        await sign_in_user(root.account_id, "bob", GOOD_PASSWORD, ttl_seconds=TTL, lockout=LOCKOUT)
+        await sign_in_user(
+            root.account_id,
+            "bob",
+            GOOD_PASSWORD,
+            source_ip=ADDRESS,
+            ttl_seconds=TTL,
+            lockout=LOCKOUT,
+        )
     await unlock_login_profile(root, "bob")
     challenge = await password_step(root.account_id)
     await verify(challenge, bobs_phone.code(), cipher)
@@ -153,7 +162,7 @@ async def test_a_locked_identity_cannot_answer_a_challenge_it_already_holds(
     root: Principal, bob: User, bobs_phone: Authenticator, cipher: SeedCipher
 ) -> None:
     challenge = await password_step(root.account_id)
-    counters = throttling.counters(throttling.identity_key(bob.arn), "", LOCKOUT)
+    counters = throttling.counters(throttling.identity_key(bob.arn), ADDRESS, LOCKOUT)
     for _ in range(LOCKOUT.identity_failures):
         await throttling.reserve(counters, LOCKOUT)  # attempts that were never taken back
     with pytest.raises(Throttled):
