@@ -12,12 +12,14 @@
 | `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
-Middleware, outermost first: request id, security headers, CORS (when origins are
-configured), body size limit. The lifespan opens the Tortoise ORM on `Settings.database_url`
-(`RegisterTortoise` as an async context manager, so every request sees the ORM), starts the
-notification hub (`gateway.notifications`: LISTEN/NOTIFY on PostgreSQL), the access-activity
-flusher and, with `GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops
-them, flushing the last tallies, on the way out.
+Middleware, outermost first: the client's address behind trusted proxies
+(`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), request id, security
+headers, CORS (when origins are configured), body size limit. The lifespan opens the
+Tortoise ORM on `Settings.database_url` (`RegisterTortoise` as an async context manager, so
+every request sees the ORM), starts the notification hub (`gateway.notifications`:
+LISTEN/NOTIFY on PostgreSQL), the access-activity flusher and, with
+`GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops them, flushing the
+last tallies, on the way out.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from gateway.graphql.context import gateway_state
 from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http.body_limit import BodySizeLimitMiddleware
+from gateway.http.client_address import ClientAddressMiddleware
 from gateway.http.cors import cors_middleware
 from gateway.http.metrics import Metrics
 from gateway.http.request_id import RequestIdMiddleware
@@ -106,6 +109,7 @@ def create_app(
     if settings.signin_page:
         routes.extend(console_page.routes(settings))
     middleware = [
+        Middleware(ClientAddressMiddleware, trusted=settings.trusted_proxies),
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),
         *cors_middleware(settings),

@@ -34,6 +34,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
 | `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
 | `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
+| `GATEWAY_TRUSTED_PROXIES` | `trusted_proxies` | none (comma-separated addresses and CIDRs) |
 
 WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
 browser refuses it on an IP address, so `make run`'s default serves security keys on
@@ -43,6 +44,7 @@ for everything else.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +52,8 @@ from dataclasses import dataclass, field
 DEFAULT_DATABASE_URL = "sqlite://gateway.db"
 DEFAULT_RP_ID = "localhost"
 ATTESTATION_CHOICES = ("none", "indirect", "direct")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -136,6 +140,10 @@ class Settings:
     """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
     request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
     never travels. `make run` turns it on for local experiments with curl."""
+    trusted_proxies: tuple[Network, ...] = ()
+    """The reverse proxies (addresses and CIDR ranges) whose `X-Forwarded-For` / `Forwarded`
+    headers say who the client is (`gateway.http.client_address`); none by default, so that
+    those headers are ignored unless the gateway is behind a proxy that writes them."""
 
     @property
     def session_cache_seconds(self) -> float:
@@ -188,6 +196,7 @@ class Settings:
                 env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
+            trusted_proxies=_networks(env, "GATEWAY_TRUSTED_PROXIES"),
         )
 
 
@@ -234,6 +243,18 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    networks = []
+    for item in _list(env, name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{name} must list IP addresses or CIDR ranges (comma-separated), got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _rp_id(env: Mapping[str, str]) -> str:

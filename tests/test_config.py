@@ -77,3 +77,15 @@ def test_root_mfa_required_and_a_custom_age_are_read() -> None:
 def test_values_that_mean_nothing_are_refused(variable: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env({variable: value})
+
+
+def test_trusted_proxies_are_addresses_and_cidr_ranges_and_none_by_default() -> None:
+    assert Settings().trusted_proxies == ()
+    settings = Settings.from_env({"GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,  ::1"})
+    assert [str(network) for network in settings.trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.7/32",
+        "::1/128",
+    ]
+    with pytest.raises(ValueError, match=r"GATEWAY_TRUSTED_PROXIES .*'proxy\.internal'"):
+        Settings.from_env({"GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"})
