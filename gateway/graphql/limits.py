@@ -43,6 +43,7 @@ from functools import cache
 from typing import Any
 
 from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationRule
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.language import DirectiveNode, Node, OperationDefinitionNode
 from strawberry.extensions import (
     ParserCache,
@@ -52,8 +53,11 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as _alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as _depth_validator
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
+from gateway.graphql import input_caps
 from gateway.graphql.errors import GatewayErrors
 from gateway.graphql.view import ObserveOperation
 
@@ -222,6 +226,7 @@ class GatewayOperation(GatewayErrors):
 
     - before: the parser's token limit and the depth/alias/directive rules;
     - after parsing: a document of several operations needs an `operationName`;
+    - after validation: every input within its cap (`gateway.graphql.input_caps`);
     - after the operation: errors mapped and masked (`GatewayErrors`), at most `max_errors`
       of them, and the operation's kind recorded for the metrics.
     """
@@ -247,6 +252,27 @@ class GatewayOperation(GatewayErrors):
     def on_parse(self) -> Iterator[None]:
         self.operation_name.execution_context = self.execution_context
         yield from self.operation_name.on_parse()
+
+    def on_validate(self) -> Iterator[None]:
+        yield from super().on_validate()
+        refuse_oversized_inputs(self.execution_context)
+
+
+def refuse_oversized_inputs(context: ExecutionContext) -> None:
+    """After validation, before any field runs: an input over its cap (`input_caps`) becomes
+    the operation's only result, so execution never starts (Strawberry runs nothing when an
+    extension has set the result)."""
+    document = context.graphql_document
+    if context.pre_execution_errors or document is None:
+        return
+    try:
+        input_caps.check_request(
+            context.schema._schema, document, context.variables, context.operation_name
+        )
+    except GatewayError as error:
+        context.result = GraphQLExecutionResult(
+            data=None, errors=[GraphQLError(error.message, original_error=error)]
+        )
 
 
 def _finish(hook: Iterator[None]) -> None:
