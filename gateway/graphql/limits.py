@@ -13,8 +13,9 @@ in `Limits`):
 A response holds at most 20 errors (`MaxErrors`: the last one counts those left out).
 
 With `Settings.introspection` off, `__schema` is refused and `__type(name:)` may select only
-`name` and `kind` (what the GraphQL-over-HTTP audit still asks of a server), and field
-suggestions ("Did you mean …?") are left out of error messages.
+`name` and `kind` (what the GraphQL-over-HTTP audit still asks of a server), and suggestions
+("Did you mean …?", of fields, arguments, types, enum values and input fields) are left out
+of error messages.
 
 Parsing and validation dominate the cost of a small query, so their results are cached
 (Strawberry's `ParserCache` and `ValidationCache`, bounded LRU caches shared by all requests).
@@ -231,8 +232,14 @@ class GatewayOperation(GatewayErrors):
       of them, and the operation's kind recorded for the metrics.
     """
 
-    def __init__(self, limits: Limits, rules: Sequence[type[ASTValidationRule]]) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        limits: Limits,
+        rules: Sequence[type[ASTValidationRule]],
+        *,
+        suggestions: bool = True,
+    ) -> None:
+        super().__init__(suggestions=suggestions)
         self.limits = limits
         self.rules = tuple(rules)
         self.max_errors = MaxErrors(limits.max_errors)
@@ -288,7 +295,7 @@ def extensions(
     """The schema extensions of the gateway's schema, as per-request factories, in order."""
     rules = validation_rules(settings, limits)
     return [
-        lambda: GatewayOperation(limits, rules),
+        lambda: GatewayOperation(limits, rules, suggestions=settings.introspection),
         lambda: CachedParsing(maxsize=limits.cache_size),
         lambda: ValidationCache(maxsize=limits.cache_size),
     ]

@@ -292,3 +292,28 @@ async def test_a_maximum_size_adversarial_authorize_is_answered_quickly(
             assert elapsed < 2.0, elapsed
             over = await api(query, {**variables, "r": resource + "xx"}, token=token)
             assert over.error_codes() == ["ValidationError"]
+
+
+async def test_a_100_kb_cursor_is_invalid_input_and_stays_out_of_the_logs(
+    database_url: str, account: Account
+) -> None:
+    """Over real HTTP, with the server logging at debug level: a 100 KB cursor, valid
+    base64, is InvalidInput (not ServiceFailure), in a connection list and in a nested one, and
+    no log line holds it or anything near its size."""
+    cursor = "QUJD" * 25_000
+    log: list[str] = []
+    with serve("gateway.app:create_app", database_url, log_level="debug", captured=log) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            api = Api(client)
+            token = await sign_in_root(api)
+            for query in (
+                "query($c: String) { users(after: $c) { nodes { userName } } }",
+                "query($c: String) { policies(after: $c) { nodes { policyName } } }",
+                "query($c: String) { auditEvents(after: $c) { nodes { eventName } } }",
+            ):
+                result = await api(query, {"c": cursor}, token=token)
+                assert result.error_codes() == ["InvalidInput"], (query, result.errors)
+                assert result.only_error()["message"] == INVALID_CURSOR
+    [output] = log
+    assert cursor[:64] not in output
+    assert max(map(len, output.splitlines())) < 4096
