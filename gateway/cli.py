@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gateway.arns import root_arn
 from gateway.config import Settings
-from gateway.db import migrate, orm
+from gateway.db import DatabaseInUse, check_workers, hold_database, migrate, orm
 from gateway.errors import GatewayError
 from gateway.models import Account
 from gateway.services.accounts import bootstrap_account
@@ -20,6 +20,9 @@ from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.root_tasks import reset_root_password
 
 DEFAULT_ROOT_EMAIL = "root@gateway.local"
+WRITING_COMMANDS = frozenset({"serve", "migrate", "bootstrap", "reset-root-password"})
+"""Commands that write to the database: on SQLite each holds it for its run
+(`gateway.db.hold_database`), so none runs beside a server on the same file."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     audit_export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
+    if args.command in WRITING_COMMANDS:
+        settings = Settings.from_env()
+        try:
+            if args.command == "serve":
+                check_workers(settings.database_url, 1)
+            hold_database(settings.database_url)
+        except DatabaseInUse as error:
+            print(f"gateway {args.command}: {error}", file=sys.stderr)
+            return 1
     if args.command == "serve":
         return _serve(Settings.from_env())
     if args.command == "export-schema":
