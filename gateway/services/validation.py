@@ -92,8 +92,21 @@ def check_description(value: str, field: str = "description") -> str:
     return check_length(value, field, minimum=0, maximum=1000)
 
 
+RESERVED_TAG_PREFIX = "aws:"
+RESERVED_TAG_KEY = "Tag keys starting with 'aws:' are reserved for internal use."
+"""AWS reserves the prefix, in any case, for the tags it sets itself."""
+
+
+def check_tag_key_not_reserved(key: str) -> str:
+    """`key` unless it starts with `aws:` in any case (AWS's reserved prefix): InvalidInput."""
+    if key[: len(RESERVED_TAG_PREFIX)].lower() == RESERVED_TAG_PREFIX:
+        raise InvalidInput(RESERVED_TAG_KEY)
+    return key
+
+
 def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = None) -> None:
-    """Tag keys and values as AWS allows them, and at most 50 per entity after the change."""
+    """Tag keys and values as AWS allows them (no key in AWS's reserved `aws:` prefix), and at
+    most 50 per entity after the change."""
     for key, value in tags.items():
         check_length(key, "tags.member.key", maximum=128)
         if not _TAG_KEY.fullmatch(key):
@@ -102,6 +115,7 @@ def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = Non
                 "tags.member.key",
                 f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}",
             )
+        check_tag_key_not_reserved(key)
         check_length(value, "tags.member.value", minimum=0, maximum=256)
         if not _TAG_VALUE.fullmatch(value):
             raise violation(
