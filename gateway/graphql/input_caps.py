@@ -12,7 +12,9 @@ changes nothing when one of them holds such a value.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -28,17 +30,41 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
     get_operation_ast,
     value_from_ast_untyped,
 )
 
+from gateway.errors import GatewayError
 from gateway.services.validation import cap_of
 
 FLATTENED_ARGUMENT = "input"
 """An argument whose input object's fields are named alone in errors (as AWS's flat request
 parameters are): `userName`, not `input.userName`."""
+
+
+PLANS_KEPT = 1024
+"""Documents whose plan is kept (the parser cache hands the same document object back for the
+same text, so a recognised request only walks its variables)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What to check in one operation of one document: the arguments that hold variables
+    (checked per request), the variables' defaults, and the refusal of a literal argument
+    over its cap, if any (found once)."""
+
+    sites: tuple[tuple[ValueNode, GraphQLInputType, str], ...]
+    defaults: dict[str, Any]
+    refusal: GatewayError | None
+
+
+_plans: dict[tuple[int, str | None], tuple[DocumentNode, _Plan]] = {}
 
 
 def check_request(
@@ -50,37 +76,67 @@ def check_request(
     """Raise the refusal of the first input over its cap in the operation that would run;
     return when every input is within bounds (or there is no such operation: that is for
     execution to report)."""
+    key = (id(document), operation_name)
+    kept = _plans.get(key)
+    if kept is not None and kept[0] is document:
+        plan = kept[1]
+    else:
+        plan = _plan(schema, document, operation_name)
+        if len(_plans) >= PLANS_KEPT:
+            del _plans[next(iter(_plans))]
+        _plans[key] = (document, plan)
+    if plan.refusal is not None:
+        raise copy.copy(plan.refusal)
+    if not plan.sites:
+        return
+    values = {**plan.defaults, **(variables or {})}
+    for node, type_, name in plan.sites:
+        check_value(value_from_ast_untyped(node, values), type_, name, name, None)
+
+
+def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> _Plan:
     operation = get_operation_ast(document, operation_name)
-    if operation is None:
-        return
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        return
-    values = {
+    root = schema.get_root_type(operation.operation) if operation is not None else None
+    if operation is None or root is None:
+        return _Plan((), {}, None)
+    defaults = {
         definition.variable.name.value: value_from_ast_untyped(definition.default_value)
         for definition in operation.variable_definitions or ()
         if definition.default_value is not None
     }
-    values.update(variables or {})
     fragments = {
         definition.name.value: definition
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    _Walk(schema, fragments, values).selections(operation.selection_set, root)
+    walk = _Walk(schema, fragments)
+    try:
+        walk.selections(operation.selection_set, root)
+    except GatewayError as refusal:
+        return _Plan((), defaults, refusal)
+    return _Plan(tuple(walk.sites), defaults, None)
+
+
+def _holds_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_holds_variable(item) for item in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_holds_variable(field.value) for field in node.fields)
+    return False
 
 
 class _Walk:
+    """Checks the literal arguments of an operation and collects those holding variables."""
+
     def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: Mapping[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode]
     ) -> None:
         self.schema = schema
         self.fragments = fragments
-        self.variables = variables
         self.seen: set[str] = set()
+        self.sites: list[tuple[ValueNode, GraphQLInputType, str]] = []
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> None:
         for selection in selection_set.selections:
@@ -111,7 +167,10 @@ class _Walk:
             argument_definition = definition.args.get(argument_name)
             if argument_definition is None:
                 continue
-            value = value_from_ast_untyped(argument.value, self.variables)
+            if _holds_variable(argument.value):
+                self.sites.append((argument.value, argument_definition.type, argument_name))
+                continue
+            value = value_from_ast_untyped(argument.value)
             check_value(value, argument_definition.type, argument_name, argument_name, None)
         if node.selection_set is not None:
             self.selections(node.selection_set, get_named_type(definition.type))
