@@ -14,12 +14,13 @@
 
 Middleware, outermost first: the client's address behind trusted proxies
 (`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), request id, security
-headers, CORS (when origins are configured), body size limit. The lifespan opens the
-Tortoise ORM on `Settings.database_url` (`RegisterTortoise` as an async context manager, so
-every request sees the ORM), starts the notification hub (`gateway.notifications`:
-LISTEN/NOTIFY on PostgreSQL), the access-activity flusher and, with
-`GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops them, flushing the
-last tallies, on the way out.
+headers, CORS (when origins are configured), body size limit. The lifespan holds a SQLite
+database for this process (`gateway.db.hold_database`: a second process on the same file
+stops at start-up), opens the Tortoise ORM on `Settings.database_url` (`RegisterTortoise` as
+an async context manager, so every request sees the ORM), starts the notification hub
+(`gateway.notifications`: LISTEN/NOTIFY on PostgreSQL), the access-activity flusher and,
+with `GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops them,
+flushing the last tallies, on the way out.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from gateway.auth.credentials import challenge
 from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.console import page as console_page
-from gateway.db import tortoise_config
+from gateway.db import DatabaseInUse, hold_database, secure_sqlite_files, tortoise_config
 from gateway.graphql import graphiql, limits
 from gateway.graphql.context import gateway_state
 from gateway.graphql.recognized import RecognizedDocuments
@@ -121,6 +122,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            hold_database(settings.database_url)
+        except DatabaseInUse as error:
+            logger.error("%s", error)
+            raise
+        secure_sqlite_files(settings.database_url)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
             gateway_state(app)  # subscribes its caches to changes made through other replicas

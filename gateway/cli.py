@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gateway.arns import root_arn
 from gateway.config import Settings
-from gateway.db import migrate, orm
+from gateway.db import DatabaseInUse, hold_database, migrate, orm
 from gateway.errors import GatewayError
 from gateway.models import Account
 from gateway.notifications import is_postgres
@@ -25,6 +25,9 @@ from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.root_tasks import reset_root_password
 
 DEFAULT_ROOT_EMAIL = "root@gateway.local"
+WRITING_COMMANDS = frozenset({"serve", "migrate", "bootstrap", "reset-root-password"})
+"""Commands that write to the database: on SQLite each holds it for its run
+(`gateway.db.hold_database`), so none runs beside a server on the same file."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     audit_export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
+    if args.command in WRITING_COMMANDS:
+        settings = Settings.from_env()
+        try:
+            hold_database(settings.database_url)
+        except DatabaseInUse as error:
+            print(f"gateway {args.command}: {error}", file=sys.stderr)
+            return 1
     if args.command == "serve":
         return _serve(_serve_settings(Settings.from_env(), args))
     if args.command == "export-schema":

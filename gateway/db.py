@@ -11,13 +11,25 @@ Schema changes go through Tortoise's built-in migrations; from the repository ro
 
 Tortoise's CLI finds the config through `[tool.tortoise] tortoise_orm` in pyproject.toml,
 which points at `TORTOISE_ORM` below (built from `GATEWAY_DATABASE_URL`).
+
+A SQLite database serves one process: `hold_database(url)` takes an exclusive lock on
+`<file>.lock` beside it for the rest of the process's life (the app at start-up, and the
+commands that write), so a second process is refused at once with `DatabaseInUse` instead of
+failing a share of its writes with "database is locked" later. Its files are the owner's
+alone (0600, like `gateway.key`): `secure_sqlite_files(url)`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import stat
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
@@ -53,6 +65,7 @@ MigrationProgress = Callable[[str, str, str], object]
 @asynccontextmanager
 async def orm(database_url: str) -> AsyncIterator[TortoiseContext]:
     """An initialised Tortoise context on `database_url` for the block (CLI commands)."""
+    secure_sqlite_files(database_url)
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(database_url))
         yield context
@@ -64,8 +77,81 @@ async def migrate(database_url: str, progress: MigrationProgress | None = None) 
     Runs in its own Tortoise context, so it neither needs nor disturbs one the caller has
     open; the context's connections are closed when it returns.
     """
+    secure_sqlite_files(database_url)
     async with TortoiseContext():
         await _migrate(config=tortoise_config(database_url), progress=progress)
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database (it gives them the database file's mode)."""
+LOCK_SUFFIX = ".lock"
+OWNER_ONLY = 0o600
+
+
+class DatabaseInUse(Exception):
+    """Another process holds the SQLite database; the message is one line for an operator."""
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a `sqlite://PATH` URL (as Tortoise reads it), or None for another database
+    or an in-memory one."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return None
+    path = parts.netloc + parts.path
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def secure_sqlite_files(database_url: str) -> None:
+    """Make a SQLite database's file owner-only: created with mode 0600 when missing (SQLite
+    then creates its -wal and -shm files with the same mode), and any of its files another
+    user could read narrowed to 0600. Nothing to do for PostgreSQL."""
+    path = sqlite_path(database_url)
+    if path is None:
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if stat.S_IMODE(file.stat().st_mode) & 0o077:
+                file.chmod(OWNER_ONLY)
+
+
+_held: dict[Path, int] = {}
+"""Lock files this process holds, by absolute path, with their descriptors (held until exit;
+a second `flock` on a new descriptor would conflict with our own)."""
+
+
+def hold_database(database_url: str) -> None:
+    """For a SQLite database, hold its lock file for the rest of this process's life;
+    DatabaseInUse if another process holds it. Idempotent; nothing to do for PostgreSQL.
+
+    The lock is `fcntl.flock` on `<file>.lock`: the kernel drops it when the process ends,
+    however it ends, so a crash never leaves a stale lock. The descriptor is not inherited by
+    child processes.
+    """
+    path = sqlite_path(database_url)
+    if path is None:
+        return
+    lock = path.with_name(path.name + LOCK_SUFFIX).absolute()
+    if lock in _held:
+        return
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(descriptor, 32).decode("ascii", "replace").strip()
+        os.close(descriptor)
+        by = f" (process {holder})" if holder.isdigit() else ""
+        raise DatabaseInUse(
+            f"Another gateway process{by} is using the SQLite database {path}: SQLite serves "
+            "one process; stop it first, or use PostgreSQL to run several."
+        ) from None
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, f"{os.getpid()}\n".encode())
+    _held[lock] = descriptor
 
 
 TORTOISE_ORM: dict[str, Any] = tortoise_config(Settings.from_env().database_url)

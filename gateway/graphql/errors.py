@@ -20,6 +20,7 @@ Strawberry's own error log (which logs every error) is replaced by `GatewaySchem
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +38,7 @@ INTERNAL_ERROR_MESSAGE = "Internal server error"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INVALID_INPUT = "InvalidInput"
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -115,12 +117,23 @@ def log_unexpected(errors: list[GraphQLError], execution_context: ExecutionConte
             )
 
 
-class GatewayErrors(MaskErrors):
-    """The schema extension that applies `to_client_error` to every error of a result."""
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """`error` without graphql-core's "Did you mean …?" (argument, field, type, enum value
+    and input field names: the schema, which a server without introspection keeps to itself)."""
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return _with(error, message, dict(error.extensions or {}))
 
-    def __init__(self) -> None:
+
+class GatewayErrors(MaskErrors):
+    """The schema extension that applies `to_client_error` to every error of a result, and
+    leaves suggestions out of their messages unless `suggestions`."""
+
+    def __init__(self, *, suggestions: bool = True) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR_MESSAGE)
         self._validation_errors: set[int] = set()
+        self._suggestions = suggestions
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -129,10 +142,11 @@ class GatewayErrors(MaskErrors):
         }
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [
+        mapped = [
             to_client_error(error, validation=id(error) in self._validation_errors)
             for error in errors
         ]
+        return mapped if self._suggestions else [without_suggestions(e) for e in mapped]
 
 
 class GatewaySchema(strawberry.Schema):
@@ -166,4 +180,5 @@ __all__ = [
     "is_unexpected",
     "log_unexpected",
     "to_client_error",
+    "without_suggestions",
 ]

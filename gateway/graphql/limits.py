@@ -13,8 +13,9 @@ in `Limits`):
 A response holds at most 20 errors (`MaxErrors`: the last one counts those left out).
 
 With `Settings.introspection` off, `__schema` is refused and `__type(name:)` may select only
-`name` and `kind` (what the GraphQL-over-HTTP audit still asks of a server), and field
-suggestions ("Did you mean …?") are left out of error messages.
+`name` and `kind` (what the GraphQL-over-HTTP audit still asks of a server), and suggestions
+("Did you mean …?", of fields, arguments, types, enum values and input fields) are left out
+of error messages.
 
 Parsing and validation dominate the cost of a small query, so their results are cached
 (Strawberry's `ParserCache` and `ValidationCache`, bounded LRU caches shared by all requests).
@@ -43,6 +44,7 @@ from functools import cache
 from typing import Any
 
 from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationRule
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.language import DirectiveNode, Node, OperationDefinitionNode
 from strawberry.extensions import (
     ParserCache,
@@ -52,8 +54,11 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as _alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as _depth_validator
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
+from gateway.graphql import input_caps
 from gateway.graphql.errors import GatewayErrors
 from gateway.graphql.view import ObserveOperation
 
@@ -222,12 +227,19 @@ class GatewayOperation(GatewayErrors):
 
     - before: the parser's token limit and the depth/alias/directive rules;
     - after parsing: a document of several operations needs an `operationName`;
+    - after validation: every input within its cap (`gateway.graphql.input_caps`);
     - after the operation: errors mapped and masked (`GatewayErrors`), at most `max_errors`
       of them, and the operation's kind recorded for the metrics.
     """
 
-    def __init__(self, limits: Limits, rules: Sequence[type[ASTValidationRule]]) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        limits: Limits,
+        rules: Sequence[type[ASTValidationRule]],
+        *,
+        suggestions: bool = True,
+    ) -> None:
+        super().__init__(suggestions=suggestions)
         self.limits = limits
         self.rules = tuple(rules)
         self.max_errors = MaxErrors(limits.max_errors)
@@ -248,6 +260,27 @@ class GatewayOperation(GatewayErrors):
         self.operation_name.execution_context = self.execution_context
         yield from self.operation_name.on_parse()
 
+    def on_validate(self) -> Iterator[None]:
+        yield from super().on_validate()
+        refuse_oversized_inputs(self.execution_context)
+
+
+def refuse_oversized_inputs(context: ExecutionContext) -> None:
+    """After validation, before any field runs: an input over its cap (`input_caps`) becomes
+    the operation's only result, so execution never starts (Strawberry runs nothing when an
+    extension has set the result)."""
+    document = context.graphql_document
+    if context.pre_execution_errors or document is None:
+        return
+    try:
+        input_caps.check_request(
+            context.schema._schema, document, context.variables, context.operation_name
+        )
+    except GatewayError as error:
+        context.result = GraphQLExecutionResult(
+            data=None, errors=[GraphQLError(error.message, original_error=error)]
+        )
+
 
 def _finish(hook: Iterator[None]) -> None:
     """Run the part of a hook that follows its `yield`."""
@@ -262,7 +295,7 @@ def extensions(
     """The schema extensions of the gateway's schema, as per-request factories, in order."""
     rules = validation_rules(settings, limits)
     return [
-        lambda: GatewayOperation(limits, rules),
+        lambda: GatewayOperation(limits, rules, suggestions=settings.introspection),
         lambda: CachedParsing(maxsize=limits.cache_size),
         lambda: ValidationCache(maxsize=limits.cache_size),
     ]

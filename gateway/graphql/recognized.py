@@ -8,7 +8,8 @@ selections are plain fields of `Decision` (and of its `statements`). It is parse
 validated once — graphql-core's rules and the gateway's limits, as the general path would —
 and kept by its text in a bounded LRU, with the plan of its answer.
 
-For each request the variables and arguments are coerced by graphql-core itself, and the
+For each request the inputs are held to their caps (`gateway.graphql.input_caps`, as the
+general path does), the variables and arguments are coerced by graphql-core itself, and the
 field's declarations are honoured from the field: its `@noPermission` extension's session
 check (`gateway.services.authorization.session_refusal`) and the batch limit; the decisions
 come from `gateway.graphql.decisions.caller_decision`, the function the resolvers call, so
@@ -27,6 +28,7 @@ from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
     GraphQLError,
     GraphQLField,
@@ -53,6 +55,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from gateway.errors import GatewayError
+from gateway.graphql import input_caps
 from gateway.graphql.authorize import NoPermission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.decisions import MAX_BATCH, caller_decision, caller_decisions
@@ -113,6 +116,7 @@ class Plan:
     are already in their coerced form (see `_plain`).
     """
 
+    document: DocumentNode
     operation: OperationDefinitionNode
     field_node: FieldNode
     field: GraphQLField
@@ -214,6 +218,10 @@ class RecognizedDocuments:
         """The response body's `data`, or None to leave the request to the general path."""
         if variables is not None and not isinstance(variables, dict):
             return None
+        try:  # an input over its cap: refused by the general path, as always
+            input_caps.check_request(self._schema, plan.document, variables, None)
+        except GatewayError:
+            return None
         arguments = plan.arguments(self._schema, variables or {})
         if arguments is None:
             return None
@@ -262,7 +270,7 @@ class RecognizedDocuments:
         if selection is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        plan = Plan(operation, node, field, key, answer, guard, selection)
+        plan = Plan(document, operation, node, field, key, answer, guard, selection)
         definitions = operation.variable_definitions or ()
         if not definitions:
             return replace(plan, constants=get_argument_values(field, node, None))

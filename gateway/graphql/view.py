@@ -118,6 +118,22 @@ def negotiate(accept: str | None) -> str | None:
     return chosen
 
 
+class _MediaTypeInLowerCase:
+    """A request adapter whose `Content-Type` reads in lower case: media types are
+    case-insensitive (RFC 9110, 8.3.1), and Strawberry compares them as typed."""
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+    @property
+    def content_type(self) -> str | None:
+        raw: str | None = self._request.content_type
+        return raw.lower() if raw else raw
+
+
 def _quality(accept: str, media_type: str) -> tuple[float, int]:
     """The quality the header gives `media_type` (most specific range wins) and its position."""
     major = media_type.split("/")[0]
@@ -411,7 +427,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
             )
         content_type, params = parse_content_type(raw)
         charset = params.get("charset", "utf-8").lower()
-        if content_type != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
+        if content_type.lower() != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
             raise RequestRefused(
                 415,
                 f"POST bodies must be 'application/json' in UTF-8, not {raw!r}.",
@@ -470,7 +486,8 @@ class GatewayGraphQL(GraphQL[Any, None]):
         return value
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        data = await super().parse_http_body(request)
+        lowered: Any = _MediaTypeInLowerCase(request)
+        data = await super().parse_http_body(lowered)
         if isinstance(data, list):  # pragma: no cover - batching is off: refused above
             raise RequestRefused(400, "Batched requests are not supported.", HTTP_CODES[400])
         if not isinstance(data.operation_name, (str, type(None))):

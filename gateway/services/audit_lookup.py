@@ -29,7 +29,7 @@ from tortoise.queryset import QuerySet
 
 from gateway.errors import InvalidInput
 from gateway.models import AuditEvent, Outcome
-from gateway.services.pagination import Page, decode_cursor, encode_cursor
+from gateway.services.pagination import INVALID_CURSOR, Page, decode_cursor, encode_cursor
 
 MAX_RESULTS = 50
 """LookupEvents' MaxResults: 1 to 50, 50 by default."""
@@ -193,7 +193,7 @@ def _decode(cursor: str | None) -> tuple[datetime, int] | None:
         parsed = datetime.fromisoformat(moment)
         number = int(event_id)
     except ValueError:
-        raise InvalidInput(f"Invalid pagination cursor: '{cursor}'.") from None
+        raise InvalidInput(INVALID_CURSOR) from None
     if parsed.tzinfo is None:
-        raise InvalidInput(f"Invalid pagination cursor: '{cursor}'.")
+        raise InvalidInput(INVALID_CURSOR)
     return parsed, number

@@ -9,6 +9,17 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gateway.errors import InvalidInput
+from gateway.services.validation import CURSOR_MAX, INVALID_CURSOR
+
+__all__ = [
+    "DEFAULT_PAGE",
+    "INVALID_CURSOR",
+    "MAX_PAGE",
+    "Page",
+    "decode_cursor",
+    "encode_cursor",
+    "page_size",
+]
 
 T = TypeVar("T")
 
@@ -36,13 +47,16 @@ def encode_cursor(key: str) -> str:
 
 
 def decode_cursor(cursor: str | None) -> str | None:
-    """The sort key inside a cursor; InvalidInput for a cursor we did not issue."""
+    """The sort key inside a cursor; InvalidInput for a cursor we did not issue (the message
+    never repeats the cursor: it is the caller's text, of any size)."""
     if cursor is None:
         return None
+    if len(cursor) > CURSOR_MAX:
+        raise InvalidInput(INVALID_CURSOR)
     try:
         return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise InvalidInput(f"Invalid pagination cursor: '{cursor}'.") from error
+        raise InvalidInput(INVALID_CURSOR) from error
 
 
 def page_size(first: int | None) -> int:

@@ -51,7 +51,13 @@ from gateway.models import (
 )
 from gateway.policy import Policy, PolicyValidationError, parse_policy
 from gateway.services import targets
-from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
+from gateway.services.pagination import (
+    INVALID_CURSOR,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from gateway.services.principal import Principal
 from gateway.services.targets import Kind
 from gateway.services.users import attempted_arn
@@ -238,7 +244,7 @@ def after_name_key(cursor: str | None) -> Q | None:
         return None
     name, separator, policy_id = key.rpartition(_CURSOR_SEPARATOR)
     if not separator:
-        raise InvalidInput(f"Invalid pagination cursor: '{cursor}'.")
+        raise InvalidInput(INVALID_CURSOR)
     return Q(name_lower__gt=name) | Q(name_lower=name, id__gt=policy_id)
 
 

@@ -9,10 +9,19 @@ On success the change, its audit event (outcome Allowed) and the bump of the acc
 `authz_generation` (which tells every replica its cached permissions are stale) commit
 together. If the block raises a `GatewayError`, everything rolls back and a Failed audit event
 is written on its own; other exceptions roll back and propagate.
+
+A failed COMMIT is not always a rolled-back one: when PostgreSQL restarts or the connection
+drops as it commits, the change may be in although its answer was lost. The write's audit
+event is the witness: `writing` looks for it (again while the database comes back, up to
+`COMMIT_CHECKS`), and the write succeeds if it is there, fails with the original error if it
+is not, and fails with a ServiceFailure saying the outcome is unknown if the database never
+answers. So a caller is told "failed" only for a change that was not made.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,10 +32,12 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from gateway import notifications
-from gateway.errors import GatewayError
-from gateway.models import Account, Outcome
+from gateway.errors import GatewayError, ServiceFailure
+from gateway.models import Account, AuditEvent, Outcome
 from gateway.services.audit_events import NO_REQUEST, new_event, request_id, user_agent
 from gateway.services.principal import Principal
+
+logger = logging.getLogger("gateway.services.writes")
 
 AUDIT_CHANNEL = "audit_events"
 """The notification channel every committed audit event is announced on, as
@@ -36,14 +47,24 @@ CHANGES_CHANNEL = "authz_changes"
 stop using what they cached of that account (sessions, and with them the authorization
 generation they read), so the change is in force there at once."""
 
+COMMIT_CHECKS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+"""Seconds waited before each look for a write's audit event after its COMMIT failed: about
+4 s in all, what a database restart or a fail-over takes."""
+OUTCOME_UNKNOWN = (
+    "The database stopped answering while the change was being saved, and did not answer "
+    "whether it was: read it back before trying again."
+)
+
 __all__ = [
     "AUDIT_CHANNEL",
     "CHANGES_CHANNEL",
+    "COMMIT_CHECKS",
     "NO_REQUEST",
     "Write",
     "audit_safe",
     "audited_precheck",
     "bump_generation",
+    "committed",
     "local_write_count",
     "record",
     "request_id",
@@ -81,17 +102,23 @@ async def writing(
     `changes_permissions=False` is for writes that cannot change what anyone may do (signing
     in, say), so that they leave every cached permission in place.
     """
+    witness: str | None = None
     try:
         async with in_transaction() as connection:
             write = Write(connection)
             yield write
-            await record(
+            event_id = await record(
                 actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
             )
             if changes_permissions:
                 await bump_generation(actor.account_id, using=connection)
             # Revocations and sign-ins change no permission but end or start sessions.
             await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
+            # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
+            # can be lost after it took effect; SQLite's is local, and a failed one leaves the
+            # transaction open on the one connection, where the event would be seen anyway.
+            if connection.capabilities.dialect == "postgres":
+                witness = event_id
         _LocalWrites.count += 1
     except GatewayError as error:
         await record(
@@ -103,6 +130,24 @@ async def writing(
             error_message=error.message,
         )
         raise
+    except Exception:
+        if witness is None or not await committed(witness):
+            raise
+        logger.warning("A COMMIT failed, but the write it carried is in: answering success")
+        _LocalWrites.count += 1
+
+
+async def committed(event_id: str) -> bool:
+    """Whether the write whose audit event is `event_id` committed, asked after its COMMIT
+    failed: looks for the event, again while the database does not answer (`COMMIT_CHECKS`);
+    ServiceFailure (OUTCOME_UNKNOWN) if it never does."""
+    for delay in COMMIT_CHECKS:
+        await asyncio.sleep(delay)
+        try:
+            return await AuditEvent.filter(event_id=event_id).exists()
+        except Exception:  # the database is still away: look again
+            continue
+    raise ServiceFailure(OUTCOME_UNKNOWN)
 
 
 async def record(
@@ -116,9 +161,9 @@ async def record(
     details: dict[str, Any] | None = None,
     identity: Mapping[str, Any] | None = None,
     using: BaseDBAsyncClient | None = None,
-) -> None:
+) -> str:
     """Write one audit event (in `using`'s transaction when given, else in its own) and
-    announce it on `AUDIT_CHANNEL` when that transaction commits.
+    announce it on `AUDIT_CHANNEL` when that transaction commits; return its `event_id`.
 
     The event is built by `gateway.services.audit_events.new_event` (CloudTrail's names, the
     user identity, the request's scrubbed parameters); `identity` overrides the user identity.
@@ -135,9 +180,10 @@ async def record(
     )
     if using is not None:
         await _store(event, using)
-        return
+        return str(event.event_id)
     async with in_transaction() as connection:
         await _store(event, connection)
+    return str(event.event_id)
 
 
 async def _store(event: Any, connection: BaseDBAsyncClient) -> None:

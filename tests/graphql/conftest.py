@@ -61,6 +61,12 @@ async def root_token(api: Api, account: Account) -> str:
     return await sign_in_root(api)
 
 
+@pytest.fixture
+async def local_root_token(local_api: Api, account: Account) -> str:
+    """A session token of `account`'s root user, through `local_api`."""
+    return await sign_in_root(local_api)
+
+
 async def sign_in_root(api: Api) -> str:
     """A session token of the root user whose e-mail is ROOT_EMAIL."""
     result = await api(

@@ -185,3 +185,20 @@ async def test_bad_variables_of_a_recognized_document_get_the_general_paths_erro
         slow.error_codes(),
     )
     assert [e["message"] for e in fast.errors] == [e["message"] for e in slow.errors]
+
+
+@pytest.mark.parametrize(
+    ("variables", "query"),
+    [
+        ({"a": "s3:ListBucket", "r": "arn:aws:s3:::" + "x" * 2_036}, ONE),
+        ({"r": [{"action": "s3:ListBucket", "resource": "x" * 2_049}]}, BATCH),
+        ({"r": [{"action": "s3:" + "a" * 126, "resource": BUCKET}]}, BATCH),
+    ],
+)
+async def test_a_recognized_document_holds_its_inputs_to_their_caps(
+    api: Api, cashier: str, variables: dict[str, object], query: str
+) -> None:
+    # The same document within the caps is recognized and answered; over them, refused.
+    result = await api(query, variables, token=cashier)
+    assert result.error_codes() == ["ValidationError"], result.errors
+    assert "less than or equal to" in result.errors[0]["message"]

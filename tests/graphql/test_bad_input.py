@@ -43,12 +43,6 @@ CASES = [
         " constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
     ),
     (
-        "over-long name",
-        'mutation { createUser(input: {userName: "' + "a" * 65 + '"}) { arn } }',
-        "ValidationError",
-        None,
-    ),
-    (
         "duplicate name, other case",
         'mutation { createUser(input: {userName: "TAKEN"}) { arn } }',
         "EntityAlreadyExists",

@@ -37,20 +37,25 @@ CLOSED = {"GATEWAY_INTROSPECTION": "false", "GATEWAY_GRAPHIQL": "false"}
 def servers(
     _migrated_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[[dict[str, str]], str]]:
-    """Real servers of the test app, one per distinct environment, shared by the module."""
-    if BACKEND == "sqlite":
+    """Real servers of the test app, one per distinct environment, shared by the module (on
+    SQLite each on its own copy of the database: a SQLite file serves one process)."""
+
+    def database() -> str:
+        if BACKEND != "sqlite":
+            return _migrated_template
         path = tmp_path_factory.mktemp("http") / "gateway.db"
         shutil.copyfile(_migrated_template, path)
-        url = f"sqlite://{path}"
-    else:
-        url = _migrated_template
+        return f"sqlite://{path}"
+
     started: dict[tuple[tuple[str, str], ...], str] = {}
     with contextlib.ExitStack() as stack:
 
         def server(env: dict[str, str]) -> str:
             key = tuple(sorted(env.items()))
             if key not in started:
-                started[key] = stack.enter_context(serve("tests.graphql:create_test_app", url, env))
+                started[key] = stack.enter_context(
+                    serve("tests.graphql:create_test_app", database(), env)
+                )
             return started[key]
 
         yield server
@@ -277,14 +282,17 @@ async def test_a_post_that_is_not_utf8_json_is_415(
     assert codes(response) == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
-async def test_a_charset_utf8_json_post_runs(connect: Connect) -> None:
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "application/JSON", "Application/Json; Charset=UTF-8"],
+)
+async def test_a_utf8_json_post_runs_whatever_the_case_of_its_media_type(
+    connect: Connect, content_type: str
+) -> None:
     async with connect() as client:
-        response = await post(
-            client,
-            {"query": "{ hello }"},
-            **{"content-type": "application/json; charset=utf-8"},
-        )
+        response = await post(client, {"query": "{ hello }"}, **{"content-type": content_type})
     assert response.status_code == 200
+    assert response.json() == {"data": {"hello": "Hello, world!"}}
 
 
 async def test_a_batch_is_refused(connect: Connect) -> None:
@@ -425,6 +433,25 @@ async def test_with_introspection_off_errors_suggest_no_field_names(connect: Con
         closed_error = await post(client, {"query": "{ helo }"})
     assert "Did you mean" in open_error.json()["errors"][0]["message"]
     assert "Did you mean" not in closed_error.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['mutation { echo(txt: "x") }', "{ helo }", "query($t: Strin!) { hello }"],
+    ids=["argument", "field", "type"],
+)
+async def test_with_introspection_off_no_error_suggests_a_name(
+    connect: Connect, query: str
+) -> None:
+    async with connect() as client:
+        open_error = await post(client, {"query": query})
+    async with connect(**CLOSED) as client:
+        closed_error = await post(client, {"query": query})
+    open_messages = " ".join(e["message"] for e in open_error.json()["errors"])
+    closed_messages = " ".join(e["message"] for e in closed_error.json()["errors"])
+    assert "Did you mean" in open_messages
+    assert "Did you mean" not in closed_messages
+    assert codes(closed_error) == codes(open_error)
 
 
 async def test_graphiql_page_is_served_to_browsers_under_a_strict_csp(connect: Connect) -> None:

@@ -287,7 +287,7 @@ async def test_list_users_pages_by_name_ignoring_case(root: Principal) -> None:
 async def test_list_users_refuses_a_bad_cursor_or_page_size(root: Principal) -> None:
     with pytest.raises(InvalidInput) as raised:
         await list_users(root, after="not a cursor!")
-    assert raised.value.message == "Invalid pagination cursor: 'not a cursor!'."
+    assert raised.value.message == "Invalid pagination cursor."
     with pytest.raises(InvalidInput):
         await list_users(root, first=0)
 

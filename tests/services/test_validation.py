@@ -1,0 +1,29 @@
+"""AWS's reserved tag prefix: `aws:` in any case starts no tag key a caller sets."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.errors import InvalidInput
+from gateway.services.validation import RESERVED_TAG_KEY, check_tags
+
+PREFIXES = st.sampled_from(["aws:", "AWS:", "Aws:", "aWs:", "awS:"])
+REST = st.text(alphabet="abcXYZ019_.:/=+-@ ", max_size=40)
+
+
+@given(PREFIXES, REST)
+def test_a_tag_key_in_the_reserved_prefix_is_refused_in_any_case(prefix: str, rest: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        check_tags({"team": "ops", prefix + rest: "x"})
+    assert raised.value.message == RESERVED_TAG_KEY
+
+
+@pytest.mark.parametrize("key", ["aws", "awsome:x", "x:aws:y", "my-aws:", "team"])
+def test_keys_merely_containing_aws_are_fine(key: str) -> None:
+    check_tags({key: "value"})
+
+
+def test_values_may_start_with_aws() -> None:
+    check_tags({"source": "aws:cloudformation"})
