@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # A developer's machine: the GatewayKey header is on, so curl can send a key as is (off by
-# default and in docker/compose.yaml: scripts sign with SigV4 there).
+# default and in docker/compose.yaml: scripts sign with SigV4 there); the first account is
+# the README's 123456789012, so its examples work as written.
 run: $(STAMP)
 	$(BIN)/gateway migrate
-	GATEWAY_KEY_HEADER=$${GATEWAY_KEY_HEADER:-true} $(BIN)/gateway serve
+	GATEWAY_KEY_HEADER=$${GATEWAY_KEY_HEADER:-true} \
+	GATEWAY_FIRST_ACCOUNT_ID=$${GATEWAY_FIRST_ACCOUNT_ID:-123456789012} $(BIN)/gateway serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check gateway tests bench examples

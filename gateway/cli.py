@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway import first_start
 from gateway.arns import root_arn
 from gateway.config import Settings
 from gateway.db import migrate, orm
 from gateway.errors import GatewayError
-from gateway.models import Account
+from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.root_tasks import reset_root_password
-
-DEFAULT_ROOT_EMAIL = "root@gateway.local"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +97,7 @@ async def _bootstrap(settings: Settings, email: str | None, password: str | None
     """Create an account and its root user; print the credentials that were generated."""
     email = email or settings.root_email or DEFAULT_ROOT_EMAIL
     generated = password is None and settings.root_password is None
-    password = password or settings.root_password or _generated_password()
+    password = password or settings.root_password or generated_password()
     await _migrate(settings)
     return await _create_account(settings, email, password, generated=generated)
 
@@ -119,15 +117,10 @@ async def _create_account(settings: Settings, email: str, password: str, *, gene
 
 
 async def _first_run(settings: Settings) -> None:
-    """On an empty database, bootstrap the first account so that someone can sign in."""
+    """Migrate; on an empty database create the first account; name the accounts."""
     await _migrate(settings)
     async with orm(settings.database_url):
-        empty = not await Account.exists()
-    if empty:
-        print("No account yet: creating the first one.")
-        email = settings.root_email or DEFAULT_ROOT_EMAIL
-        password = settings.root_password or _generated_password()
-        await _create_account(settings, email, password, generated=settings.root_password is None)
+        await first_start.prepare(settings)
 
 
 async def _reset_root_password(settings: Settings, account_id: str) -> int:
@@ -147,11 +140,6 @@ async def _reset_root_password(settings: Settings, account_id: str) -> int:
     # Shown once, on the operator's terminal only; never logged, never stored in clear.
     print(f"One-time root password (shown only now; change it at the first sign-in): {password}")
     return 0
-
-
-def _generated_password() -> str:
-    """A password that meets AWS's default password policy."""
-    return f"{secrets.token_urlsafe(18)}-Aa1!"
 
 
 def _serve(settings: Settings) -> int:

@@ -9,6 +9,7 @@ introspection on. Production deployments override them with `GATEWAY_*` variable
 | `GATEWAY_DATABASE_URL` | `database_url` | `sqlite://gateway.db` |
 | `GATEWAY_HOST` | `host` | `127.0.0.1` |
 | `GATEWAY_PORT` | `port` | `8000` |
+| `GATEWAY_FIRST_ACCOUNT_ID` | `first_account_id` | random (`make run`: `123456789012`) |
 | `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
 | `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
 | `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
@@ -45,6 +46,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite://gateway.db"
 DEFAULT_RP_ID = "localhost"
@@ -64,10 +66,15 @@ class Settings:
     """Interface the HTTP server binds to."""
     port: int = 8000
     """TCP port the HTTP server listens on."""
+    first_account_id: str | None = None
+    """The 12-digit id of the account `gateway serve` creates on an empty database (random when
+    unset); `make run` uses 123456789012, the README's examples' account."""
     root_email: str | None = None
     """E-mail of the root user that bootstrap creates on an empty database."""
     root_password: str | None = field(default=None, repr=False)
-    """Password of that root user; generated and printed once when unset."""
+    """Password of that root user. Unset, `gateway serve` generates one and writes it once to
+    an owner-only file `gateway.root-password` in `data_directory` (never to the log);
+    `gateway bootstrap` prints it on the operator's terminal."""
     session_ttl_seconds: int = 43200
     """Lifetime of a sign-in session (bearer token), in seconds."""
     session_cache_ms: int = 500
@@ -134,6 +141,11 @@ class Settings:
     never travels. `make run` turns it on for local experiments with curl."""
 
     @property
+    def data_directory(self) -> Path:
+        """Where the gateway keeps its own files (`gateway.key`, `gateway.root-password`)."""
+        return data_directory(self.database_url)
+
+    @property
     def session_cache_seconds(self) -> float:
         """`session_cache_ms` in seconds."""
         return self.session_cache_ms / 1000
@@ -151,6 +163,7 @@ class Settings:
             database_url=env.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("GATEWAY_HOST") or "127.0.0.1",
             port=port,
+            first_account_id=_account_id(env, "GATEWAY_FIRST_ACCOUNT_ID"),
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
@@ -184,6 +197,25 @@ class Settings:
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
         )
+
+
+def data_directory(database_url: str) -> Path:
+    """The directory of an SQLite database file, else the working directory."""
+    prefix = "sqlite://"
+    if database_url.startswith(prefix):
+        location = database_url[len(prefix) :].split("?", 1)[0]
+        if location and location != ":memory:":
+            return Path(location).parent
+    return Path()
+
+
+def _account_id(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not (len(raw) == 12 and raw.isascii() and raw.isdigit()):
+        raise ValueError(f"{name} must be a 12-digit account id, got {raw!r}")
+    return raw
 
 
 def _int(
