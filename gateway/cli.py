@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gateway import first_start
 from gateway.arns import root_arn
-from gateway.config import Settings
+from gateway.config import SettingError, Settings
 from gateway.db import migrate, orm
 from gateway.errors import GatewayError
 from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
@@ -21,7 +21,20 @@ from gateway.services.root_tasks import reset_root_password
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `gateway` command; returns the process exit code."""
+    """Run the `gateway` command; returns the process exit code.
+
+    A `GATEWAY_*` setting that cannot be understood stops every command, `--help` included,
+    with one line naming the variable and exit status 2 (argparse's status for a usage error).
+    """
+    try:
+        Settings.from_env()
+        return _run(argv)
+    except SettingError as error:
+        print(f"gateway: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(

@@ -2,38 +2,10 @@
 
 Every setting has a default that works on a developer's machine with nothing configured: an
 SQLite file `gateway.db` in the working directory, the server on 127.0.0.1:8000, GraphiQL and
-introspection on. Production deployments override them with `GATEWAY_*` variables:
-
-| variable | setting | default |
-| --- | --- | --- |
-| `GATEWAY_DATABASE_URL` | `database_url` | `sqlite://gateway.db` |
-| `GATEWAY_HOST` | `host` | `127.0.0.1` |
-| `GATEWAY_PORT` | `port` | `8000` |
-| `GATEWAY_FIRST_ACCOUNT_ID` | `first_account_id` | random (`make run`: `123456789012`) |
-| `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
-| `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
-| `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
-| `GATEWAY_SESSION_CACHE_MS` | `session_cache_ms` | `500` (0 to 1000) |
-| `GATEWAY_SECRET_KEY` | `secret_key` | unset: a generated `gateway.key` file (one replica) |
-| `GATEWAY_GRAPHIQL` | `graphiql` | `true` |
-| `GATEWAY_INTROSPECTION` | `introspection` | `true` |
-| `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
-| `GATEWAY_MAX_BODY_BYTES` | `max_body_bytes` | `1048576` |
-| `GATEWAY_ROOT_ACCESS_KEYS` | `root_access_keys` | `false` |
-| `GATEWAY_LOCKOUT_IDENTITY_FAILURES` | `lockout_identity_failures` | `5` |
-| `GATEWAY_LOCKOUT_ADDRESS_FAILURES` | `lockout_address_failures` | `20` |
-| `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
-| `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
-| `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
-| `GATEWAY_WEBAUTHN_RP_ID` | `webauthn_rp_id` | `localhost` |
-| `GATEWAY_WEBAUTHN_ORIGIN` | `webauthn_origins` | `http://localhost:<GATEWAY_PORT>` (a list) |
-| `GATEWAY_WEBAUTHN_ATTESTATION` | `webauthn_attestation` | `none` (or `indirect`, `direct`) |
-| `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
-| `GATEWAY_ROOT_MFA` | `root_mfa` | `optional` (`required` for production) |
-| `GATEWAY_UNUSED_ACCESS_AGE_DAYS` | `unused_access_age_days` | `90` |
-| `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
-| `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
-| `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
+introspection on. Production deployments override them with `GATEWAY_*` variables, each
+listed with its default and meaning in the README's "Settings" section (a test holds that table
+to what `Settings.from_env` reads). A value that cannot be understood raises `SettingError`
+naming the variable; the `gateway` command prints that one line and exits with status 2.
 
 WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
 browser refuses it on an IP address, so `make run`'s default serves security keys on
@@ -54,6 +26,10 @@ ATTESTATION_CHOICES = ("none", "indirect", "direct")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingError(ValueError):
+    """A `GATEWAY_*` variable holds a value that cannot be understood; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +130,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from `environ` (default: `os.environ`).
 
-        Raises `ValueError` naming the variable when a value cannot be understood.
+        Raises `SettingError` naming the variable when a value cannot be understood.
         """
         env = os.environ if environ is None else environ
         port = _int(env, "GATEWAY_PORT", 8000, minimum=1, maximum=65535)
@@ -214,7 +190,7 @@ def _account_id(env: Mapping[str, str], name: str) -> str | None:
     if not raw:
         return None
     if not (len(raw) == 12 and raw.isascii() and raw.isdigit()):
-        raise ValueError(f"{name} must be a 12-digit account id, got {raw!r}")
+        raise SettingError(f"{name} must be a 12-digit account id, got {raw!r}")
     return raw
 
 
@@ -232,10 +208,10 @@ def _int(
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+        raise SettingError(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and at most {maximum}"
-        raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}")
+        raise SettingError(f"{name} must be at least {minimum}{upper}, got {value}")
     return value
 
 
@@ -247,7 +223,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+    raise SettingError(f"{name} must be true or false, got {env[name]!r}")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -255,7 +231,7 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if not raw:
         return default
     if raw not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
+        raise SettingError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
     return raw
 
 
@@ -271,7 +247,7 @@ def _rp_id(env: Mapping[str, str]) -> str:
     if not all(label and all(ch.isalnum() or ch == "-" for ch in label) for label in labels) or (
         all(label.isdigit() for label in labels)
     ):
-        raise ValueError(
+        raise SettingError(
             "GATEWAY_WEBAUTHN_RP_ID must be a domain name such as example.com (browsers refuse "
             f"IP addresses), got {env['GATEWAY_WEBAUTHN_RP_ID']!r}"
         )
@@ -288,12 +264,12 @@ def _origins(env: Mapping[str, str], port: int, rp_id: str) -> tuple[str, ...]:
         scheme, sep, rest = origin.partition("://")
         host = rest.rsplit(":", 1)[0] if rest.rsplit(":", 1)[-1].isdigit() else rest
         if scheme not in {"http", "https"} or not sep or not host or "/" in rest:
-            raise ValueError(
+            raise SettingError(
                 "GATEWAY_WEBAUTHN_ORIGIN must list origins such as https://id.example.com "
                 f"(scheme, host and port only), got {origin!r}"
             )
         if host.lower() != rp_id and not host.lower().endswith(f".{rp_id}"):
-            raise ValueError(
+            raise SettingError(
                 f"GATEWAY_WEBAUTHN_ORIGIN {origin!r} is not on GATEWAY_WEBAUTHN_RP_ID "
                 f"{rp_id!r} or a subdomain of it"
             )

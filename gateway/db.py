@@ -10,7 +10,9 @@ Schema changes go through Tortoise's built-in migrations; from the repository ro
     .venv/bin/tortoise migrate             # apply them (or: gateway migrate)
 
 Tortoise's CLI finds the config through `[tool.tortoise] tortoise_orm` in pyproject.toml,
-which points at `TORTOISE_ORM` below (built from `GATEWAY_DATABASE_URL`).
+which points at `gateway.tortoise_cli.TORTOISE_ORM` (built from `GATEWAY_DATABASE_URL` when
+that module is imported: nothing here reads the environment on import, so a bad setting
+cannot break `gateway --help`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from typing import Any
 
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
-
-from gateway.config import Settings
 
 APP_LABEL = "models"
 MODELS_MODULE = "gateway.models"
@@ -66,7 +66,3 @@ async def migrate(database_url: str, progress: MigrationProgress | None = None) 
     """
     async with TortoiseContext():
         await _migrate(config=tortoise_config(database_url), progress=progress)
-
-
-TORTOISE_ORM: dict[str, Any] = tortoise_config(Settings.from_env().database_url)
-"""The config Tortoise's own CLI (`tortoise makemigrations`, `tortoise migrate`) uses."""
