@@ -17,7 +17,7 @@ IAM_READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
 CREATE = """mutation($input: CreateRoleInput!) {
   createRole(input: $input) {
-    roleName id arn path description maxSessionDuration createDate
+    roleName id roleId arn path description maxSessionDuration createDate
     assumeRolePolicyDocument { json }
     tags { key value }
     roleLastUsed { lastUsedDate }
@@ -89,6 +89,7 @@ async def test_create_and_read_a_role(api: Api, root_token: str, account: Accoun
 
     assert created["roleName"] == "Cashier"
     assert created["id"].startswith("AROA")
+    assert created["roleId"] == created["id"]
     assert created["arn"] == f"arn:aws:iam::{account.id}:role/shop/Cashier"
     assert (created["path"], created["description"], created["maxSessionDuration"]) == (
         "/shop/",
