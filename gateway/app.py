@@ -4,7 +4,7 @@
 | --- | --- |
 | `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
 | WebSocket `/graphql` | subscriptions, graphql-transport-ws (`gateway.graphql.websocket`) |
-| `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
+| `GET /graphql` from a browser | GraphiQL, with `graphiql` and `introspection` on (`graphiql.py`) |
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
 | `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
 | `GET /signin/static/…` | its script and style |
@@ -76,10 +76,12 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
+    # GraphiQL reads the schema by introspection: without it, it would only show errors.
+    serve_graphiql = settings.graphiql and settings.introspection
     view = GatewayGraphQL(
         schema,
         context_getter=context_getter or _context_getter,
-        graphiql=graphiql.render if settings.graphiql else None,
+        graphiql=graphiql.render if serve_graphiql else None,
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
@@ -93,7 +95,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"], name="healthz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]
-    if settings.graphiql:
+    if serve_graphiql:
         routes.append(graphiql.static_files())
     if settings.signin_page:
         routes.extend(console_page.routes(settings))

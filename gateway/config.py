@@ -63,7 +63,8 @@ class Settings:
     unset, `gateway.services.seeds` keeps a generated one in a `gateway.key` file beside the
     SQLite database."""
     graphiql: bool = True
-    """Serve the GraphiQL IDE on `GET /graphql`."""
+    """Serve the GraphiQL IDE on `GET /graphql`; only while `introspection` is on (GraphiQL reads
+    the schema by introspection)."""
     introspection: bool = True
     """Answer full introspection queries (`__schema`); turn off in production."""
     cors_origins: tuple[str, ...] = ()

@@ -440,8 +440,13 @@ async def test_graphiql_page_is_served_to_browsers_under_a_strict_csp(connect: C
     assert script.status_code == 200
 
 
-async def test_graphiql_can_be_turned_off(connect: Connect) -> None:
-    async with connect(**CLOSED) as client:
+@pytest.mark.parametrize(
+    "env", [CLOSED, {"GATEWAY_INTROSPECTION": "false"}], ids=["off", "without-introspection"]
+)
+async def test_graphiql_can_be_turned_off_and_goes_with_introspection(
+    connect: Connect, env: dict[str, str]
+) -> None:
+    async with connect(**env) as client:
         page = await client.get("/graphql", headers={"accept": "text/html"})
         static = await client.get("/graphiql/static/graphiql.js")
     assert page.status_code == 406
