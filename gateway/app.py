@@ -9,7 +9,8 @@
 | `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
 | `GET /signin/static/…` | its script and style |
 | `POST /aws/` | the IAM and STS Query APIs, SigV4-signed (`gateway.aws.endpoint`) |
-| `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
+| `GET /healthz` | liveness: 200 `{"status": "ok"}` (`gateway.http.health`) |
+| `GET /readyz` | readiness: 200 when the database answers and migrations are at head, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
 Middleware, outermost first: request id, security headers, CORS (when origins are
@@ -25,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,9 +34,8 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gateway.auth.credentials import challenge
@@ -46,6 +45,7 @@ from gateway.console import page as console_page
 from gateway.db import tortoise_config
 from gateway.graphql import graphiql
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
+from gateway.http import health
 from gateway.http.body_limit import BodySizeLimitMiddleware
 from gateway.http.cors import cors_middleware
 from gateway.http.metrics import Metrics
@@ -55,8 +55,6 @@ from gateway.notifications import NotificationHub
 from gateway.services import audit_retention
 from gateway.services.access_activity import ActivityRecorder
 from gateway.services.builtin import ensure_builtin_policies
-
-logger = logging.getLogger("gateway.app")
 
 
 def create_app(
@@ -92,7 +90,8 @@ def create_app(
         WebSocketRoute("/graphql", view, name="graphql-websocket"),
         Route("/aws/", query_api.handle, methods=["POST"], name="aws"),
         Route("/aws", query_api.handle, methods=["POST"], name="aws-bare"),
-        Route("/healthz", healthz, methods=["GET"], name="healthz"),
+        Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
+        Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]
     if serve_graphiql:
@@ -149,20 +148,6 @@ async def _context_getter(request: Request, response: Response) -> Any:
     from gateway.graphql.context import build_context
 
     return await build_context(request, response)
-
-
-async def healthz(request: Request) -> Response:
-    """200 when the database answers a trivial query, 503 otherwise."""
-    try:
-        await get_connection("default").execute_query("SELECT 1")
-    except Exception:
-        logger.exception("Health check: the database does not answer")
-        return JSONResponse(
-            {"status": "unavailable", "database": "unreachable"},
-            status_code=503,
-            headers={"Cache-Control": "no-store"},
-        )
-    return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
 
 
 __all__ = ["create_app"]

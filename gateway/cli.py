@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import logging.config
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway import first_start
+from gateway import first_start, logs
 from gateway.arns import root_arn
 from gateway.config import SettingError, Settings
-from gateway.db import migrate, orm
+from gateway.db import MigrationProgress, migrate, orm
 from gateway.errors import GatewayError
 from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
 from gateway.services.accounts import bootstrap_account
@@ -99,9 +101,9 @@ def _run(argv: list[str] | None) -> int:
     return 0
 
 
-async def _migrate(settings: Settings) -> None:
+async def _migrate(settings: Settings, progress: MigrationProgress | None = None) -> None:
     """Bring the schema up to date and the AWS-managed policies with it."""
-    await migrate(settings.database_url, progress=_report_migration)
+    await migrate(settings.database_url, progress=progress or _report_migration)
     async with orm(settings.database_url):
         await ensure_builtin_policies()
 
@@ -130,10 +132,23 @@ async def _create_account(settings: Settings, email: str, password: str, *, gene
 
 
 async def _first_run(settings: Settings) -> None:
-    """Migrate; on an empty database create the first account; name the accounts."""
-    await _migrate(settings)
+    """Migrate; on an empty database create the first account; name the accounts. With
+    `GATEWAY_LOG_FORMAT=json` all of it goes out as JSON log lines."""
+    if settings.log_format != "json":
+        await _migrate(settings)
+        async with orm(settings.database_url):
+            await first_start.prepare(settings)
+        return
+    logging.config.dictConfig(logs.json_config())
+    start = logging.getLogger("gateway.start")
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            start.info("Applied %s.%s", app_label, name)
+
+    await _migrate(settings, progress)
     async with orm(settings.database_url):
-        await first_start.prepare(settings)
+        await first_start.prepare(settings, start.info)
 
 
 async def _reset_root_password(settings: Settings, account_id: str) -> int:
@@ -172,6 +187,7 @@ def _serve(settings: Settings) -> int:
         ws_max_size=settings.max_body_bytes,
         proxy_headers=False,
         server_header=False,
+        log_config=logs.uvicorn_log_config(settings.log_format),
     )
     return 0
 

@@ -112,6 +112,9 @@ class Settings:
     access_activity_flush_seconds: int = 60
     """How often each replica writes its tallies of allowed decisions (access activity); at
     most one write per principal and action per interval."""
+    log_format: str = "text"
+    """`text`: uvicorn's plain lines; `json`: one JSON object per line with the request id
+    (`gateway.logs`), for log collectors. The image sets `json`."""
     key_header: bool = False
     """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
     request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
@@ -173,6 +176,7 @@ class Settings:
                 env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
+            log_format=_choice(env, "GATEWAY_LOG_FORMAT", "text", ("text", "json")),
         )
 
 

@@ -17,16 +17,20 @@ cannot break `gateway --help`).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
 
 APP_LABEL = "models"
 MODELS_MODULE = "gateway.models"
 MIGRATIONS_MODULE = "migrations"
+MIGRATIONS_TABLE = "tortoise_migrations"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -56,6 +60,21 @@ async def orm(database_url: str) -> AsyncIterator[TortoiseContext]:
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(database_url))
         yield context
+
+
+def migration_names() -> list[str]:
+    """The names of the migrations in `migrations/` (`0001_initial`, …), in order."""
+    package = importlib.import_module(MIGRATIONS_MODULE)
+    found = pkgutil.iter_modules(package.__path__)
+    return sorted(module.name for module in found if module.name[:4].isdigit())
+
+
+async def pending_migrations(connection: BaseDBAsyncClient) -> list[str]:
+    """The migrations in `migrations/` not yet applied to the database of `connection`;
+    raises whatever the driver raises when the database does not answer."""
+    _, rows = await connection.execute_query(f"SELECT app, name FROM {MIGRATIONS_TABLE}")
+    applied = {row["name"] for row in rows if row["app"] == APP_LABEL}
+    return [name for name in migration_names() if name not in applied]
 
 
 async def migrate(database_url: str, progress: MigrationProgress | None = None) -> None:

@@ -464,11 +464,14 @@ def test_without_its_files_the_graphiql_page_says_how_to_install_them(tmp_path: 
 # --- the other routes and headers ------------------------------------------------------------
 
 
-async def test_healthz_checks_the_database(connect: Connect) -> None:
+async def test_healthz_is_alive_and_readyz_checks_the_database(connect: Connect) -> None:
     async with connect() as client:
-        response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+        alive = await client.get("/healthz")
+        ready = await client.get("/readyz")
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
 
 
 async def test_metrics_count_requests_by_operation_type_and_outcome(connect: Connect) -> None:
