@@ -51,6 +51,24 @@ def pytest_report_header() -> str:
     return f"gateway test database: {BACKEND}"
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is `e2e` (real servers, a browser) and everything under
+    tests/bench/ is `bench`, so `pytest -m "not e2e and not bench"` is the quick lane; tests
+    elsewhere that start a server carry the mark themselves (or through a fixture's param)."""
+    for item in items:
+        try:
+            package = item.path.relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if package == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        elif package == "bench":
+            item.add_marker(pytest.mark.bench)
+
+
 async def _pg_admin(statement: str) -> None:
     connection = await asyncpg.connect(f"{PG_SERVER}/postgres")
     try:

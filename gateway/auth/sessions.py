@@ -52,9 +52,13 @@ class SessionCache:
     write since it was stored.
     """
 
-    def __init__(self, ttl: float, size: int = 10_000) -> None:
+    def __init__(
+        self, ttl: float, size: int = 10_000, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        # Seconds that only move forward; tests pass a FrozenClock's `monotonic`.
+        self._monotonic = monotonic
         self._entries: dict[str, tuple[float, int, Authenticated]] = {}
         self._loading: dict[str, asyncio.Future[Authenticated]] = {}
 
@@ -64,7 +68,7 @@ class SessionCache:
         if entry is None:
             return None
         stored_at, writes, auth = entry
-        if writes != local_write_count() or time.monotonic() - stored_at > self.ttl:
+        if writes != local_write_count() or self._monotonic() - stored_at > self.ttl:
             del self._entries[token_hash]
             return None
         return auth
@@ -99,7 +103,7 @@ class SessionCache:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()
-        self._entries[token_hash] = (time.monotonic(), local_write_count(), auth)
+        self._entries[token_hash] = (self._monotonic(), local_write_count(), auth)
 
 
 async def authenticate(

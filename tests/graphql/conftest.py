@@ -39,7 +39,7 @@ async def local_api(app: Starlette) -> AsyncIterator[Api]:
         yield Api(client)
 
 
-@pytest.fixture(params=["in-process", "uvicorn"])
+@pytest.fixture(params=["in-process", pytest.param("uvicorn", marks=pytest.mark.e2e)])
 async def api(
     request: pytest.FixtureRequest, app: Starlette, database_url: str
 ) -> AsyncIterator[Api]:

@@ -56,7 +56,7 @@ def servers(
         yield server
 
 
-@pytest.fixture(params=["asgi", "uvicorn"])
+@pytest.fixture(params=["asgi", pytest.param("uvicorn", marks=pytest.mark.e2e)])
 def connect(
     request: pytest.FixtureRequest,
     servers: Callable[[dict[str, str]], str],
