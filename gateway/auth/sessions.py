@@ -47,9 +47,9 @@ class SessionCache:
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
     Replicas share nothing but the database, so a revocation or permission change made
-    elsewhere reaches this process after at most `ttl` (DESIGN: within one second). One made
-    here empties the cache at once: an entry is only used while this process has committed no
-    write since it was stored.
+    elsewhere reaches this process after at most `ttl` (`GATEWAY_SESSION_CACHE_MS`, at most one
+    second). One made here empties the cache at once: an entry is only used while this process
+    has committed no write since it was stored.
     """
 
     def __init__(
