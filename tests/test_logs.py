@@ -14,7 +14,7 @@ import pytest
 
 from gateway.logs import JsonFormatter, RequestIdFilter, json_config, uvicorn_log_config
 from gateway.services import writes
-from tests.e2e.conftest import serve
+from tests.servers import serve
 
 
 def _record(message: str, *, exc: BaseException | None = None) -> logging.LogRecord:

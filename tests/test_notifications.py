@@ -12,7 +12,7 @@ from tortoise.context import TortoiseContext
 from tortoise.transactions import in_transaction
 
 from gateway.notifications import NotificationHub, is_postgres, notify
-from tests.conftest import BACKEND
+from tests.databases import BACKEND
 
 CHANNEL = "gateway_test_channel"
 

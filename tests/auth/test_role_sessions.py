@@ -62,7 +62,7 @@ from gateway.services.seeds import SeedCipher
 from gateway.services.sessions import active_sessions
 from gateway.services.users import create_user
 from gateway.services.validation import NON_USER_CREDENTIALS
-from tests.conftest import GOOD_PASSWORD
+from tests.helpers import GOOD_PASSWORD
 from tests.services.conftest import Rejects, enroll
 
 ACTION = "sts:AssumeRole"

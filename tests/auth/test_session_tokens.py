@@ -21,7 +21,7 @@ from gateway.services.mfa_devices import MFA_FAILED
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.conftest import Rejects, enroll
 
 ACTION = "sts:GetSessionToken"

@@ -13,7 +13,7 @@ from gateway.auth.signin import sign_in_root, sign_out
 from gateway.auth.tokens import hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, Session
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.policy_fixtures import counting_queries
 
 TTL = 3600

@@ -17,7 +17,7 @@ from gateway.models import Account, AuditEvent, SignInThrottle
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.conftest import Rejects
 
 TTL = 3600

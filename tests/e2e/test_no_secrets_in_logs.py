@@ -21,8 +21,8 @@ from gql.transport.websockets import WebsocketsTransport
 
 from gateway.models import Account
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.e2e.conftest import serve
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.servers import serve
 from tests.services.conftest import Authenticator
 
 USER_PASSWORD = "Espresso-Doppio-77"

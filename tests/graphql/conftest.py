@@ -18,8 +18,8 @@ from gateway.config import Settings
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
-from tests.e2e.conftest import serve
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
+from tests.servers import serve
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from tortoise.context import TortoiseContext
 
 from gateway.config import Settings
 from gateway.graphql import graphiql
-from tests.conftest import BACKEND
-from tests.e2e.conftest import serve
+from tests.databases import BACKEND
 from tests.graphql import create_test_app
+from tests.servers import serve
 
 GQL_JSON = "application/graphql-response+json"
 JSON = "application/json"

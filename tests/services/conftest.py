@@ -50,14 +50,15 @@ from gateway.services.security_keys import (
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests import security_key
-from tests.conftest import (  # noqa: F401  (re-exported for the service tests)
+from tests.helpers import (  # noqa: F401  (re-exported)
     GOOD_PASSWORD,
     ROOT_EMAIL,
     ROOT_PASSWORD,
+    Snapshot,
     principal_for_root,
     principal_for_user,
+    snapshot,
 )
-from tests.helpers import Snapshot, snapshot  # noqa: F401  (re-exported)
 from tests.security_key import SoftKey
 
 Rejects = Callable[..., Awaitable[GatewayError]]
