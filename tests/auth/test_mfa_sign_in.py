@@ -27,7 +27,7 @@ from gateway.services.recovery_codes import generate_recovery_codes
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Authenticator, enroll
+from tests.mfa import Authenticator, enroll
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 TTL = 3600

@@ -63,7 +63,8 @@ from gateway.services.sessions import active_sessions
 from gateway.services.users import create_user
 from gateway.services.validation import NON_USER_CREDENTIALS
 from tests.helpers import GOOD_PASSWORD
-from tests.services.conftest import Rejects, enroll
+from tests.mfa import enroll
+from tests.services.helpers import Rejects
 
 ACTION = "sts:AssumeRole"
 REGISTER = "arn:aws:pos:::register/1"

@@ -22,7 +22,8 @@ from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Rejects, enroll
+from tests.mfa import enroll
+from tests.services.helpers import Rejects
 
 ACTION = "sts:GetSessionToken"
 

@@ -18,7 +18,7 @@ from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 
 TTL = 3600
 WRONG = "Wrong-passw0rd"

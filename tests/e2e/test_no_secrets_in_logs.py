@@ -22,8 +22,8 @@ from gql.transport.websockets import WebsocketsTransport
 from gateway.models import Account
 from tests.api import Api
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.mfa import Authenticator
 from tests.servers import serve
-from tests.services.conftest import Authenticator
 
 USER_PASSWORD = "Espresso-Doppio-77"
 NEW_PASSWORD = "Flat-White-Oat-88"

@@ -14,7 +14,7 @@ from gateway.models import Account, Session
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Authenticator
+from tests.mfa import Authenticator
 
 PASSWORD = "Espresso-Shot-7"
 REGISTER = "arn:aws:pos:::register/1"

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.models import Account, AuditEvent
 from tests.api import Api
-from tests.services.conftest import snapshot
+from tests.helpers import snapshot
 
 GOOD_DOC = (
     '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
