@@ -10,8 +10,7 @@ import sys
 import httpx
 
 from gateway.models import Account
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.servers import ROOT
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"

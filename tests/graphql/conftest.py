@@ -17,8 +17,8 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
-from tests.api import Api
-from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
+from tests.api import Api, sign_in_root
+from tests.helpers import TEST_SECRET_KEY
 from tests.servers import serve
 
 
@@ -59,15 +59,3 @@ async def api(
 async def root_token(api: Api, account: Account) -> str:
     """A session token of `account`'s root user."""
     return await sign_in_root(api)
-
-
-async def sign_in_root(api: Api) -> str:
-    """A session token of the root user whose e-mail is ROOT_EMAIL."""
-    result = await api(
-        "mutation($e: String!, $p: String!) { signInRoot(email: $e, password: $p) { token } }",
-        {"e": ROOT_EMAIL, "p": ROOT_PASSWORD},
-    )
-    assert result.errors == [], result.errors
-    assert result.data is not None
-    token: str = result.data["signInRoot"]["token"]
-    return token

@@ -91,7 +91,7 @@ async def test_bad_input_gets_its_error_and_changes_nothing(
     code: str,
     message: str | None,
 ) -> None:
-    from tests.graphql.conftest import sign_in_root
+    from tests.api import sign_in_root
 
     token = await sign_in_root(local_api)
     assert (await local_api(SETUP, token=token)).errors == []
@@ -111,7 +111,7 @@ async def test_bad_input_gets_its_error_and_changes_nothing(
 async def test_quota_overflow_is_limit_exceeded_and_changes_nothing(
     local_api: Api, account: Account
 ) -> None:
-    from tests.graphql.conftest import sign_in_root
+    from tests.api import sign_in_root
 
     token = await sign_in_root(local_api)
     groups = " ".join(

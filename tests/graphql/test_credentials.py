@@ -19,8 +19,7 @@ from gateway.auth.signin import SIGN_IN_FAILED
 from gateway.config import Settings
 from gateway.models import AccessKey, Account
 from gateway.services.builtin import ensure_builtin_policies
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.helpers import TEST_SECRET_KEY
 from tests.signing import Key, Signer
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from gateway.models import Account, AuditEvent, Role
 from gateway.services.validation import PATH_PATTERN
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.graphql.test_authorization import make_user
 from tests.services.policy_fixtures import counting_queries
 
