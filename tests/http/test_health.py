@@ -3,13 +3,15 @@ migration is applied."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.db import MIGRATIONS_TABLE, migration_names
+from gateway.db import MIGRATIONS_TABLE, migrate, migration_names, orm
 
 
 def _client(database_url: str) -> httpx.AsyncClient:
@@ -29,15 +31,19 @@ async def test_a_migrated_database_is_ready(db: TortoiseContext, database_url: s
 
 
 async def test_a_migration_not_applied_makes_it_unready_and_says_which(
-    db: TortoiseContext, database_url: str
+    new_empty_database: Callable[[], Awaitable[str]],
 ) -> None:
+    # A database of its own: the shared one must keep its record of migrations.
+    database_url = await new_empty_database()
+    await migrate(database_url)
     latest = migration_names()[-1]
-    await get_connection("default").execute_script(
-        f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = '{latest}'"
-    )
-    async with _client(database_url) as client:
-        ready = await client.get("/readyz")
-        alive = await client.get("/healthz")
+    async with orm(database_url):
+        await get_connection("default").execute_script(
+            f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = '{latest}'"
+        )
+        async with _client(database_url) as client:
+            ready = await client.get("/readyz")
+            alive = await client.get("/healthz")
 
     assert ready.status_code == 503
     assert ready.json() == {
