@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/access_activity.py
 	$(BIN)/python bench/audit_lookup.py
 	$(BIN)/python bench/least_privilege.py
+	$(BIN)/python bench/signin_pressure.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,32 +1,49 @@
-"""GraphQL throughput benchmark: the gateway against stock Strawberry and bare Starlette.
+"""GraphQL throughput: the gateway's hot paths against stock Strawberry and bare Starlette.
 
 Run with ``make bench`` (or ``.venv/bin/python bench/graphql_throughput.py --quick`` for a
 smoke run). Four servers, each one uvicorn worker in its own process on a free port of
-127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``):
+127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``; uvicorn picks
+uvloop and httptools for all of them alike when they are installed):
 
-* ``(a) gateway``: ``gateway.app:create_app`` on a database seeded beforehand through the
+* ``gateway``: ``gateway.app:create_app`` on a database seeded beforehand through the
   services (a temporary SQLite file, or ``--database-url``): user ``alice`` (path
   ``/staff/``) in three groups, with ten managed policies attached across her and her groups
   (eight customer-managed, two AWS-managed: ``IAMUserChangePassword``, ``IAMReadOnlyAccess``)
   whose statements allow ``iam:ListGroupsForUser`` on her and a realistic mix besides (S3,
   DynamoDB, CloudWatch, KMS, EC2 reads; ``${aws:username}`` resources; Deny statements;
-  MFA, source-IP, tag and region conditions). Alice signs in (``signIn``) and the load is
-  ``{ me { userName groups { edges { node { groupName } } } } }`` with her bearer token;
+  MFA, source-IP, tag and region conditions); an administrator (``AdministratorAccess``) and
+  25 more users. The gateway is measured on five loads (issue 11's table):
+
+  - ``(a) authorize``: alice asks ``authorize`` (variables, as an application sends them);
+  - ``(e) authorizeAll x50``: alice asks 50 decisions in one ``authorizeAll``;
+  - ``(m) me+groups``: ``{ me { userName groups { … } } }`` as alice;
+  - ``(u) users(first:20)``: the administrator lists 20 users;
+  - ``(t) tagUser``: the administrator tags a user (a write: one transaction, its audit
+    event);
 * ``(b) strawberry``: stock Strawberry answering ``{ hello }`` (``bench/apps/hello.py``);
 * ``(c) strawberry+caches``: the same with Strawberry's ``ParserCache`` and
   ``ValidationCache``;
 * ``(d) starlette``: a bare Starlette JSON endpoint (``bench/apps/bare.py``).
 
-Every server is checked before it is measured (the gateway's answer must have no errors and
-alice's three groups). The load comes from a second process (this script with
-``--load-generator``): a lean asyncio HTTP/1.1 client, N keep-alive connections, one request
-in flight per connection (closed loop, no pipelining), bounded in time and in request count.
-Each measurement starts with an untimed warm-up. Rounds are interleaved (each round starts
-with a different server) so that drift (thermal, other tenants) spreads over all servers.
+Two more measurements follow the interleaved rounds:
+
+* **workers** (PostgreSQL only: ``--postgres-url``, by default the local server on
+  127.0.0.1:5432; skipped when it does not answer): the gateway on a database of its own with
+  one uvicorn worker and with two, ``authorize`` load on each, interleaved;
+* **large answers**: an account of 5,000 users in 20 groups whose root pages through
+  ``accountAuthorizationDetails`` one request at a time; the slowest request is what one
+  request can hold a worker for.
+
+Every server is checked before it is measured. The load comes from a second process (this
+script with ``--load-generator``): a lean asyncio HTTP/1.1 client, N keep-alive connections,
+one request in flight per connection (closed loop, no pipelining), bounded in time and in
+request count. Each measurement starts with an untimed warm-up. Rounds are interleaved (each
+round starts with a different load) so that drift (thermal, other tenants) spreads over all.
 
 Every response must be 200 with the expected body (or, if the body differs, a GraphQL
 response with ``data`` and no ``errors``): any other counts as a failure and the exit code is
-1. Targets are printed as PASS / FAIL lines, not asserted: exit 0 unless something is broken.
+1. Targets (issue 11) are printed as PASS / FAIL lines, not asserted: exit 0 unless something
+is broken.
 """
 
 from __future__ import annotations
@@ -66,8 +83,42 @@ GROUPS = ("analysts", "developers", "oncall")
 PASSWORD = "Bench-Passw0rd-1"
 ROOT_PASSWORD = "Bench-Root-Passw0rd-1"
 
+ADMIN_NAME = "bench-admin"
+MEMBERS = 25  # users besides alice and the administrator, for users(first: 20)
+TAGGED = "member-000"
+BATCH = 50  # decisions per authorizeAll request
+DETAILS_USERS = 5_000
+DETAILS_GROUPS = 20
+DETAILS_PAGE = 100
+
 TARGET_CONNECTIONS = 32
-TARGET_P99_MS = 50.0
+TARGET_P99_MS = 50.0  # (m) me+groups, an earlier issue's target
+AUTHORIZE_P99_MS = 15.0
+AUTHORIZE_VS_STARLETTE = 0.5
+TAG_USER_VS_STRAWBERRY = 0.35
+DECISIONS_PER_SECOND = 30_000
+WORKERS_SPEEDUP = 1.8
+DETAILS_MAX_MS = 50.0
+
+AUTHORIZE_QUERY = (
+    "query Authorize($action: String!, $resource: String!) { authorize(action: $action, "
+    "resource: $resource) { effect statements { policy sid } missingContextKeys } }"
+)
+AUTHORIZE_ALL_QUERY = (
+    "query AuthorizeAll($requests: [AuthorizeRequest!]!) { authorizeAll(requests: $requests) "
+    "{ effect statements { policy sid } missingContextKeys } }"
+)
+USERS_QUERY = "{ users(first: 20) { edges { node { userName arn } } pageInfo { hasNextPage } } }"
+TAG_USER_QUERY = (
+    f'mutation {{ tagUser(userName: "{TAGGED}", tags: [{{key: "team", value: "payments"}}]) '
+    "{ userName } }"
+)
+DETAILS_QUERY = (
+    "query Details($after: String) { accountAuthorizationDetails(first: "
+    f"{DETAILS_PAGE}, after: $after) "
+    "{ users { userName groupNames } groups { groupName } roles { roleName } "
+    "policies { policy { policyName } } pageInfo { hasNextPage endCursor } } }"
+)
 
 
 # --------------------------------------------------------------------------- the servers
@@ -75,26 +126,29 @@ TARGET_P99_MS = 50.0
 
 @dataclass
 class Server:
-    key: str  # "a" … "d"
+    key: str  # "gateway", "b" … "d"
     name: str
     app: str  # uvicorn's APP argument
-    query: str
     uvicorn_args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
     # set once running
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     log: IO[bytes] | None = None
-    expected_body: bytes = b""
 
     @property
     def label(self) -> str:
-        return f"({self.key}) {self.name}"
+        return self.name
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def measurable_pid(self) -> int:
+        """The process whose CPU is the server's (0: several workers, not measured)."""
+        assert self.process is not None
+        return 0 if "--workers" in self.uvicorn_args else self.process.pid
 
     def log_tail(self, limit: int = 4000) -> str:
         if self.log is None:
@@ -103,22 +157,107 @@ class Server:
         return self.log.read().decode(errors="replace")[-limit:]
 
 
+@dataclass
+class Load:
+    """One request, sent over and over to one server."""
+
+    key: str  # "a" … "u"
+    name: str
+    server: Server
+    query: str
+    variables: dict[str, Any] | None = None
+    caller: str | None = None  # "alice", "admin" or None (the baselines)
+    expected: Any = None  # the expected `data`, or None: any data without errors
+    per_request: int = 1  # decisions answered by one request
+    headers: dict[str, str] = field(default_factory=dict)
+    expected_body: bytes = b""
+
+    @property
+    def label(self) -> str:
+        return f"({self.key}) {self.name}"
+
+
+def gateway_server(database_url: str, name: str = "gateway", workers: int = 1) -> Server:
+    extra = ("--workers", str(workers)) if workers > 1 else ()
+    return Server(
+        "gateway",
+        name,
+        "gateway.app:create_app",
+        uvicorn_args=("--factory", *extra),
+        env={"GATEWAY_DATABASE_URL": database_url},
+    )
+
+
 def servers(database_url: str) -> list[Server]:
     apps_dir = ("--app-dir", str(BENCH))
     return [
-        Server(
+        gateway_server(database_url),
+        Server("b", "strawberry", "apps.hello:stock_app", uvicorn_args=apps_dir),
+        Server("c", "strawberry+caches", "apps.hello:cached_app", uvicorn_args=apps_dir),
+        Server("d", "starlette", "apps.bare:app", uvicorn_args=apps_dir),
+    ]
+
+
+def batch_requests(seeded: Seeded) -> list[dict[str, Any]]:
+    """BATCH decisions an application might ask at once: allowed, denied, conditional."""
+    mine = seeded.user_arn
+    pool = [
+        {"action": "iam:GetUser", "resource": mine},
+        {"action": "iam:ListGroupsForUser", "resource": mine},
+        {"action": "iam:DeleteUser", "resource": mine},
+        {"action": "s3:GetObject", "resource": "arn:aws:s3:::payments-reports/q3.csv"},
+        {"action": "s3:PutObject", "resource": "arn:aws:s3:::payments-logs/app.log"},
+        {"action": "s3:DeleteObject", "resource": "arn:aws:s3:::payments-logs/app.log"},
+        {"action": "cloudwatch:GetMetricData", "resource": "*"},
+        {
+            "action": "dynamodb:GetItem",
+            "resource": f"arn:aws:dynamodb:eu-west-1:{seeded.account_id}:table/payments-orders",
+            "context": [{"key": "aws:RequestedRegion", "values": ["eu-west-1"]}],
+        },
+        {"action": "ec2:RebootInstances", "resource": "arn:aws:ec2:eu-west-1::instance/i-1"},
+        {"action": "kms:Decrypt", "resource": "*"},
+    ]
+    return [pool[i % len(pool)] for i in range(BATCH)]
+
+
+def loads(by_key: dict[str, Server], seeded: Seeded) -> list[Load]:
+    gateway = by_key["gateway"]
+    return [
+        Load(
             "a",
-            "gateway",
-            "gateway.app:create_app",
+            "gateway authorize",
+            gateway,
+            AUTHORIZE_QUERY,
+            {"action": "iam:GetUser", "resource": seeded.user_arn},
+            caller="alice",
+        ),
+        Load(
+            "e",
+            f"authorizeAll x{BATCH}",
+            gateway,
+            AUTHORIZE_ALL_QUERY,
+            {"requests": batch_requests(seeded)},
+            caller="alice",
+            per_request=BATCH,
+        ),
+        Load(
+            "m",
+            "gateway me+groups",
+            gateway,
             GATEWAY_QUERY,
-            uvicorn_args=("--factory",),
-            env={"GATEWAY_DATABASE_URL": database_url},
+            caller="alice",
+            expected={
+                "me": {
+                    "userName": USER_NAME,
+                    "groups": {"edges": [{"node": {"groupName": g}} for g in GROUPS]},
+                }
+            },
         ),
-        Server("b", "strawberry", "apps.hello:stock_app", HELLO_QUERY, uvicorn_args=apps_dir),
-        Server(
-            "c", "strawberry+caches", "apps.hello:cached_app", HELLO_QUERY, uvicorn_args=apps_dir
-        ),
-        Server("d", "starlette", "apps.bare:app", HELLO_QUERY, uvicorn_args=apps_dir),
+        Load("u", "users(first:20)", gateway, USERS_QUERY, caller="admin"),
+        Load("t", "tagUser", gateway, TAG_USER_QUERY, caller="admin"),
+        Load("b", "strawberry", by_key["b"], HELLO_QUERY, expected={"hello": "world"}),
+        Load("c", "strawberry+caches", by_key["c"], HELLO_QUERY, expected={"hello": "world"}),
+        Load("d", "starlette", by_key["d"], HELLO_QUERY, expected={"hello": "world"}),
     ]
 
 
@@ -451,68 +590,199 @@ async def seed(database_url: str, seed_value: int) -> Seeded:
                     await attach_user_policy(root, user_name=USER_NAME, policy_arn=arn_of[name])
                 else:
                     await attach_group_policy(root, group_name=owner, policy_arn=arn_of[name])
+        await create_user(root, user_name=ADMIN_NAME)
+        await create_login_profile(root, ADMIN_NAME, password=PASSWORD)
+        administrator = arn_of["AdministratorAccess"]
+        await attach_user_policy(root, user_name=ADMIN_NAME, policy_arn=administrator)
+        for number in range(MEMBERS):
+            await create_user(root, user_name=f"member-{number:03d}", path="/members/")
         builtin_docs = {b.name: json.loads(b.document) for b in builtin_policies()}
         attached = [n for names in ATTACHMENTS.values() for n in names]
         statements = sum(len((documents.get(n) or builtin_docs[n])["Statement"]) for n in attached)
         return Seeded(account_id, user.arn, len(attached), statements)
 
 
+async def seed_details(database_url: str, seed_value: int) -> str:
+    """An account of DETAILS_USERS users in DETAILS_GROUPS groups (bulk-inserted: the
+    services would take minutes); returns its id. Its root signs in with ROOT_PASSWORD."""
+    from tortoise.context import TortoiseContext
+
+    from gateway import arns
+    from gateway.db import tortoise_config
+    from gateway.ids import USER_PREFIX, new_unique_id
+    from gateway.models import Account, Group, GroupMembership, PrincipalKind, User
+    from gateway.services.accounts import bootstrap_account
+    from gateway.services.groups import create_group
+    from gateway.services.principal import Principal
+
+    rng = random.Random(seed_value + 1)
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(database_url))
+        account_id = f"{rng.randrange(10**11, 10**12)}"
+        while await Account.filter(id=account_id).exists():
+            account_id = f"{rng.randrange(10**11, 10**12)}"
+        await bootstrap_account(
+            email=f"big-{account_id}@example.com", password=ROOT_PASSWORD, account_id=account_id
+        )
+        root = Principal(
+            kind=PrincipalKind.ROOT,
+            account_id=account_id,
+            arn=arns.root_arn(account_id),
+            id=account_id,
+        )
+        groups = [
+            await create_group(root, group_name=f"team-{n:02d}", path="/teams/")
+            for n in range(DETAILS_GROUPS)
+        ]
+        users = []
+        for n in range(DETAILS_USERS):
+            name = f"user-{n:05d}"
+            users.append(
+                User(
+                    id=new_unique_id(USER_PREFIX),
+                    account_id=account_id,
+                    name=name,
+                    name_lower=name,
+                    path="/staff/",
+                    arn=arns.user_arn(account_id, "/staff/", name),
+                    tags={"team": f"team-{n % DETAILS_GROUPS:02d}"},
+                )
+            )
+        await User.bulk_create(users, batch_size=500)
+        await GroupMembership.bulk_create(
+            [
+                GroupMembership(user_id=user.id, group_id=groups[n % DETAILS_GROUPS].id)
+                for n, user in enumerate(users)
+            ],
+            batch_size=500,
+        )
+        assert await Group.filter(account_id=account_id).count() == DETAILS_GROUPS
+        return account_id
+
+
 # --------------------------------------------------------------------------- checking answers
 
 
-def graphql_request(server: Server) -> dict[str, Any]:
-    return {"query": server.query}
+def graphql_request(load: Load) -> dict[str, Any]:
+    request: dict[str, Any] = {"query": load.query}
+    if load.variables is not None:
+        request["variables"] = load.variables
+    return request
 
 
-def prepare(server: Server, seeded: Seeded) -> None:
+def sign_in(client: Any, label: str, account_id: str, user_name: str) -> str:
+    """A bearer token for `user_name` of `account_id` (PASSWORD)."""
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "mutation($a: String!, $u: String!, $p: String!) "
+            "{ signIn(account: $a, userName: $u, password: $p) { token } }",
+            "variables": {"a": account_id, "u": user_name, "p": PASSWORD},
+        },
+    )
+    doc = _json(response, label, "signIn")
+    try:
+        return str(doc["data"]["signIn"]["token"])
+    except (KeyError, TypeError):
+        raise BenchError(f"{label}: signIn failed: {response.text}") from None
+
+
+def prepare(load: Load, seeded: Seeded, tokens: dict[tuple[str, str], str]) -> None:
     """Sign in (the gateway), check one answer in full and remember its body."""
     import httpx
 
+    server = load.server
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        if server.key == "a":
-            response = client.post(
-                "/graphql",
-                json={
-                    "query": "mutation($a: String!, $u: String!, $p: String!) "
-                    "{ signIn(account: $a, userName: $u, password: $p) { token } }",
-                    "variables": {"a": seeded.account_id, "u": USER_NAME, "p": PASSWORD},
-                },
-            )
-            doc = _json(response, server, "signIn")
-            try:
-                token = doc["data"]["signIn"]["token"]
-            except (KeyError, TypeError):
-                raise BenchError(f"{server.label}: signIn failed: {response.text}") from None
-            server.headers["Authorization"] = f"Bearer {token}"
-        response = client.post("/graphql", json=graphql_request(server), headers=server.headers)
-        doc = _json(response, server, server.query)
-        if server.key == "a":
-            expected: Any = {
-                "me": {
-                    "userName": USER_NAME,
-                    "groups": {"edges": [{"node": {"groupName": g}} for g in GROUPS]},
-                }
-            }
-        else:
-            expected = {"hello": "world"}
-        if doc.get("errors") or doc.get("data") != expected:
+        if load.caller is not None:
+            user = USER_NAME if load.caller == "alice" else ADMIN_NAME
+            token_key = (server.url, user)
+            if token_key not in tokens:
+                tokens[token_key] = sign_in(client, load.label, seeded.account_id, user)
+            load.headers["Authorization"] = f"Bearer {tokens[token_key]}"
+        response = client.post("/graphql", json=graphql_request(load), headers=load.headers)
+        doc = _json(response, load.label, load.query)
+        data = doc.get("data")
+        if (
+            doc.get("errors")
+            or not data
+            or (load.expected is not None and data != load.expected)
+            or (load.per_request > 1 and len(next(iter(data.values()))) != load.per_request)
+        ):
             raise BenchError(
-                f"{server.label}: unexpected answer to {server.query}: {response.text}\n"
-                f"expected data: {json.dumps(expected)}"
+                f"{load.label}: unexpected answer to {load.query}: {response.text[:2000]}\n"
+                f"expected data: {json.dumps(load.expected)}"
             )
-        server.expected_body = response.content
+        load.expected_body = response.content
 
 
-def _json(response: Any, server: Server, what: str) -> dict[str, Any]:
+def _json(response: Any, label: str, what: str) -> dict[str, Any]:
     if response.status_code != 200:
-        raise BenchError(f"{server.label}: {what} got {response.status_code}: {response.text}")
+        raise BenchError(f"{label}: {what} got {response.status_code}: {response.text}")
     try:
         doc = response.json()
     except ValueError:
-        raise BenchError(f"{server.label}: {what} did not answer JSON: {response.text}") from None
+        raise BenchError(f"{label}: {what} did not answer JSON: {response.text}") from None
     if not isinstance(doc, dict):
-        raise BenchError(f"{server.label}: {what} answered {response.text}")
+        raise BenchError(f"{label}: {what} answered {response.text}")
     return doc
+
+
+@dataclass
+class DetailsRun:
+    pages: int
+    users: int
+    max_ms: float
+    median_ms: float
+    largest_bytes: int
+
+
+def page_through_details(server: Server, account_id: str) -> DetailsRun:
+    """Root of the big account pages through accountAuthorizationDetails, one at a time."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        response = client.post(
+            "/graphql",
+            json={
+                "query": "mutation($e: String!, $p: String!) "
+                "{ signInRoot(email: $e, password: $p) { token } }",
+                "variables": {"e": f"big-{account_id}@example.com", "p": ROOT_PASSWORD},
+            },
+        )
+        doc = _json(response, "details", "signInRoot")
+        try:
+            token = doc["data"]["signInRoot"]["token"]
+        except (KeyError, TypeError):
+            raise BenchError(f"details: signInRoot failed: {response.text}") from None
+        headers = {"Authorization": f"Bearer {token}"}
+        after: str | None = None
+        timings: list[float] = []
+        users = 0
+        largest = 0
+        for _ in range(10 * DETAILS_USERS):
+            body = {"query": DETAILS_QUERY, "variables": {"after": after}}
+            started = time.perf_counter()
+            response = client.post("/graphql", json=body, headers=headers)
+            timings.append((time.perf_counter() - started) * 1000)
+            largest = max(largest, len(response.content))
+            doc = _json(response, "details", "accountAuthorizationDetails")
+            if doc.get("errors") or not doc.get("data"):
+                raise BenchError(f"details: accountAuthorizationDetails: {response.text[:2000]}")
+            page = doc["data"]["accountAuthorizationDetails"]
+            users += len(page["users"])
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        if users != DETAILS_USERS:
+            raise BenchError(f"details: paged through {users} users, not {DETAILS_USERS}")
+        timings_sorted = sorted(timings)
+        return DetailsRun(
+            len(timings),
+            users,
+            timings_sorted[-1],
+            timings_sorted[len(timings_sorted) // 2],
+            largest,
+        )
 
 
 # --------------------------------------------------------------------------- load generator
@@ -658,14 +928,14 @@ def load_generator_main(spec_json: str) -> int:
     return 0
 
 
-def http_request(server: Server) -> bytes:
-    body = json.dumps(graphql_request(server), separators=(",", ":")).encode()
+def http_request(load: Load) -> bytes:
+    body = json.dumps(graphql_request(load), separators=(",", ":")).encode()
     headers = {
-        "Host": f"{HOST}:{server.port}",
+        "Host": f"{HOST}:{load.server.port}",
         "Content-Type": "application/json",
         "Accept": "application/graphql-response+json, application/json",
         "Content-Length": str(len(body)),
-        **server.headers,
+        **load.headers,
     }
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     return f"POST /graphql HTTP/1.1\r\n{head}\r\n".encode() + body
@@ -673,7 +943,7 @@ def http_request(server: Server) -> bytes:
 
 @dataclass
 class Measurement:
-    server: str
+    load: str
     round: int
     rps: float
     latencies: list[int]
@@ -683,17 +953,18 @@ class Measurement:
     server_cpu: float | None
 
 
-def measure(server: Server, round_: int, args: argparse.Namespace) -> Measurement:
-    """One timed run of the load generator against `server`, in a process of its own."""
+def measure(load: Load, round_: int, args: argparse.Namespace) -> Measurement:
+    """One timed run of the load generator against `load`, in a process of its own."""
+    server = load.server
     assert server.process is not None
     spec = LoadSpec(
         port=server.port,
-        request=http_request(server).decode("latin-1"),
-        expected_body=server.expected_body.decode("latin-1"),
+        request=http_request(load).decode("latin-1"),
+        expected_body=load.expected_body.decode("latin-1"),
         connections=args.connections,
         warmup=args.warmup,
         duration=args.duration,
-        server_pid=server.process.pid,
+        server_pid=server.measurable_pid,
     )
     gc.collect()
     try:
@@ -704,17 +975,17 @@ def measure(server: Server, round_: int, args: argparse.Namespace) -> Measuremen
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{server.label}: the load generator did not finish") from None
+        raise BenchError(f"{load.label}: the load generator did not finish") from None
     if completed.returncode != 0:
         raise BenchError(
-            f"{server.label}: the load generator failed ({completed.returncode}):\n"
+            f"{load.label}: the load generator failed ({completed.returncode}):\n"
             + completed.stderr.decode(errors="replace")[-3000:]
         )
     if server.process.poll() is not None:
         raise BenchError(f"{server.label} died during the run:\n{server.log_tail()}")
     result = json.loads(completed.stdout)
     return Measurement(
-        server.label,
+        load.label,
         round_,
         result["measured"] / result["window"],
         result["latencies"],
@@ -723,6 +994,25 @@ def measure(server: Server, round_: int, args: argparse.Namespace) -> Measuremen
         result["generator_cpu"],
         result["server_cpu"],
     )
+
+
+def interleaved(
+    all_loads: Sequence[Load], args: argparse.Namespace
+) -> dict[str, list[Measurement]]:
+    """`args.rounds` rounds over every load, each round starting one load further on."""
+    runs: dict[str, list[Measurement]] = {load.key: [] for load in all_loads}
+    count = len(all_loads)
+    for round_ in range(args.rounds):
+        order = list(all_loads[round_ % count :]) + list(all_loads[: round_ % count])
+        for load in order:
+            m = measure(load, round_, args)
+            runs[load.key].append(m)
+            print(
+                f"round {round_ + 1}/{args.rounds} {load.label}: {m.rps:.0f} req/s"
+                + (f", {m.failures} failures: {m.failure_samples}" if m.failures else ""),
+                file=sys.stderr,
+            )
+    return runs
 
 
 # --------------------------------------------------------------------------- report
@@ -744,9 +1034,10 @@ class Row:
     failures: int
     generator_cpu: float
     server_cpu: float | None
+    per_request: int = 1
 
 
-def summarise(label: str, runs: list[Measurement]) -> Row:
+def summarise(label: str, runs: list[Measurement], per_request: int = 1) -> Row:
     latencies = sorted(x for m in runs for x in m.latencies)
     rounds = [m.rps for m in runs]
     server_cpus = [m.server_cpu for m in runs if m.server_cpu is not None]
@@ -760,11 +1051,41 @@ def summarise(label: str, runs: list[Measurement]) -> Row:
         sum(m.failures for m in runs),
         sum(m.generator_cpu for m in runs) / len(runs),
         sum(server_cpus) / len(server_cpus) if server_cpus else None,
+        per_request,
     )
 
 
-def report(rows: dict[str, Row], args: argparse.Namespace, seeded: Seeded, db_label: str) -> int:
-    a, b, c = rows["a"], rows["b"], rows["c"]
+def print_table(rows: Sequence[Row], b: Row, d: Row) -> None:
+    header = (
+        f"{'load':<26}{'req/s':>9}{'p50':>10}{'p99':>10}{'÷ (b)':>8}{'÷ (d)':>8}"
+        f"{'requests':>10}{'fail':>6}{'srv cpu':>9}{'gen cpu':>9}  req/s per round"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        srv = f"{row.server_cpu:.0%}" if row.server_cpu is not None else "-"
+        rounds = " ".join(f"{r:.0f}" for r in row.rps_rounds)
+        print(
+            f"{row.label:<26}{row.rps:>9.0f}{row.p50_ms:>8.1f}ms{row.p99_ms:>8.1f}ms"
+            f"{row.rps / b.rps:>7.2f}x{row.rps / d.rps:>7.2f}x{row.requests:>10}"
+            f"{row.failures:>6}{srv:>9}{row.generator_cpu:>9.0%}  {rounds}"
+        )
+
+
+@dataclass
+class Extra:
+    """The measurements after the rounds: workers (PostgreSQL) and large answers."""
+
+    workers: tuple[Row, Row] | None = None
+    workers_skipped: str = ""
+    details: DetailsRun | None = None
+
+
+def report(
+    rows: dict[str, Row], extra: Extra, args: argparse.Namespace, seeded: Seeded, db_label: str
+) -> int:
+    a, b, c, d = rows["a"], rows["b"], rows["c"], rows["d"]
+    m, e, t = rows["m"], rows["e"], rows["t"]
     print()
     print(
         f"connections={args.connections} duration={args.duration:g} s/round (+{args.warmup:g} s "
@@ -773,22 +1094,22 @@ def report(rows: dict[str, Row], args: argparse.Namespace, seeded: Seeded, db_la
     )
     print(
         f"gateway data: user {USER_NAME} in {len(GROUPS)} groups, {seeded.policies} managed "
-        f"policies ({seeded.statements} statements) across the user and its groups"
+        f"policies ({seeded.statements} statements) across the user and its groups; "
+        f"{e.label}: {BATCH} decisions per request"
     )
     print()
-    header = (
-        f"{'server':<24}{'req/s':>9}{'p50':>10}{'p99':>10}{'÷ (b)':>8}{'÷ (c)':>8}"
-        f"{'requests':>10}{'fail':>6}{'srv cpu':>9}{'gen cpu':>9}  req/s per round"
-    )
-    print(header)
-    print("-" * len(header))
-    for row in rows.values():
-        srv = f"{row.server_cpu:.0%}" if row.server_cpu is not None else "-"
-        rounds = " ".join(f"{r:.0f}" for r in row.rps_rounds)
+    print_table(list(rows.values()), b, d)
+    if extra.workers is not None:
+        print()
+        print("workers (PostgreSQL, authorize as alice):")
+        print_table(list(extra.workers), b, d)
+    if extra.details is not None:
+        x = extra.details
+        print()
         print(
-            f"{row.label:<24}{row.rps:>9.0f}{row.p50_ms:>8.1f}ms{row.p99_ms:>8.1f}ms"
-            f"{row.rps / b.rps:>7.2f}x{row.rps / c.rps:>7.2f}x{row.requests:>10}"
-            f"{row.failures:>6}{srv:>9}{row.generator_cpu:>9.0%}  {rounds}"
+            f"accountAuthorizationDetails at {x.users} users: {x.pages} pages of {DETAILS_PAGE}, "
+            f"median {x.median_ms:.1f} ms, slowest {x.max_ms:.1f} ms, largest page "
+            f"{x.largest_bytes / 1024:.0f} KiB (one connection, one request at a time)"
         )
     print()
     print(
@@ -803,25 +1124,60 @@ def report(rows: dict[str, Row], args: argparse.Namespace, seeded: Seeded, db_la
         "  from another machine; a row whose gen cpu is near 100% is limited by the generator."
     )
     print()
-    targets = [
-        (f"(a) ≥ 1.0x (b) req/s: {a.rps / b.rps:.2f}x", a.rps >= b.rps),
-        (f"(a) ≥ 0.4x (c) req/s: {a.rps / c.rps:.2f}x", a.rps >= 0.4 * c.rps),
-    ]
     at = "" if args.connections == TARGET_CONNECTIONS else f" (target is at {TARGET_CONNECTIONS})"
-    targets.append(
+    decisions = e.rps * e.per_request
+    targets: list[tuple[str, bool | None]] = [
         (
-            f"(a) p99 ≤ {TARGET_P99_MS:g} ms at {args.connections} connections{at}: "
+            f"{a.label} ≥ {AUTHORIZE_VS_STARLETTE}x (d) req/s: {a.rps / d.rps:.2f}x",
+            a.rps >= AUTHORIZE_VS_STARLETTE * d.rps,
+        ),
+        (
+            f"{a.label} p99 ≤ {AUTHORIZE_P99_MS:g} ms at {args.connections} connections{at}: "
             f"{a.p99_ms:.1f} ms",
-            a.p99_ms <= TARGET_P99_MS,
+            a.p99_ms <= AUTHORIZE_P99_MS,
+        ),
+        (
+            f"{e.label} ≥ {DECISIONS_PER_SECOND:,} decisions/s per worker: {decisions:,.0f}",
+            decisions >= DECISIONS_PER_SECOND,
+        ),
+        (
+            f"{t.label} ≥ {TAG_USER_VS_STRAWBERRY}x (b) req/s: {t.rps / b.rps:.2f}x",
+            t.rps >= TAG_USER_VS_STRAWBERRY * b.rps,
+        ),
+        (f"{m.label} ≥ 1.0x (b) req/s: {m.rps / b.rps:.2f}x", m.rps >= b.rps),
+        (f"{m.label} ≥ 0.4x (c) req/s: {m.rps / c.rps:.2f}x", m.rps >= 0.4 * c.rps),
+        (
+            f"{m.label} p99 ≤ {TARGET_P99_MS:g} ms at {args.connections} connections{at}: "
+            f"{m.p99_ms:.1f} ms",
+            m.p99_ms <= TARGET_P99_MS,
+        ),
+    ]
+    if extra.workers is not None:
+        one, two = extra.workers
+        targets.append(
+            (
+                f"2 workers ≥ {WORKERS_SPEEDUP}x 1 worker on PostgreSQL: {two.rps / one.rps:.2f}x",
+                two.rps >= WORKERS_SPEEDUP * one.rps,
+            )
         )
-    )
+    else:
+        targets.append((f"2 workers ≥ {WORKERS_SPEEDUP}x 1 worker: {extra.workers_skipped}", None))
+    if extra.details is not None:
+        targets.append(
+            (
+                f"accountAuthorizationDetails at {DETAILS_USERS:,} users: slowest request ≤ "
+                f"{DETAILS_MAX_MS:g} ms: {extra.details.max_ms:.1f} ms",
+                extra.details.max_ms <= DETAILS_MAX_MS,
+            )
+        )
     for text, ok in targets:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}")
-    failed = {row.label: row.failures for row in rows.values() if row.failures}
+        print(f"{'SKIP' if ok is None else 'PASS' if ok else 'FAIL'}  {text}")
+    all_rows = list(rows.values()) + list(extra.workers or ())
+    failed = {row.label: row.failures for row in all_rows if row.failures}
     if failed:
         print(f"\nFAILURES: responses that were not 200 with the expected data: {failed}")
         return 1
-    total = sum(row.requests for row in rows.values())
+    total = sum(row.requests for row in all_rows)
     print(f"\nOK: all {total} measured responses were 200 with the expected data")
     return 0
 
@@ -843,10 +1199,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=2024, help="seeds the gateway's data")
     parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("GATEWAY_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server (no database) for the workers measurement; it creates and "
+        "drops a database of its own (default: the local server, or GATEWAY_BENCH_POSTGRES)",
+    )
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="skip the workers measurement on PostgreSQL"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 s, 1 round, 8 connections by default"
     )
     parser.add_argument("--load-generator", metavar="SPEC", help=argparse.SUPPRESS)
+    parser.add_argument("--seed-database", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.no_postgres:
+        args.postgres_url = None
     defaults = (1.0, 1, 8) if args.quick else (5.0, 3, TARGET_CONNECTIONS)
     for name, default in zip(("duration", "rounds", "connections"), defaults, strict=True):
         if getattr(args, name) is None:
@@ -861,24 +1229,87 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding the gateway's database ({_safe(database_url)})", file=sys.stderr)
     seeded = asyncio.run(seed(database_url, args.seed))
+    print(f"seeding an account of {DETAILS_USERS} users", file=sys.stderr)
+    big_account = asyncio.run(seed_details(database_url, args.seed))
     all_servers = servers(database_url)
     by_key = {s.key: s for s in all_servers}
-    runs: dict[str, list[Measurement]] = {s.key: [] for s in all_servers}
+    all_loads = loads(by_key, seeded)
+    tokens: dict[tuple[str, str], str] = {}
+    extra = Extra()
     with running(all_servers):
-        for server in all_servers:
-            prepare(server, seeded)
-        for round_ in range(args.rounds):
-            order = all_servers[round_ % 4 :] + all_servers[: round_ % 4]
-            for server in order:
-                m = measure(server, round_, args)
-                runs[server.key].append(m)
-                print(
-                    f"round {round_ + 1}/{args.rounds} {server.label}: {m.rps:.0f} req/s"
-                    + (f", {m.failures} failures: {m.failure_samples}" if m.failures else ""),
-                    file=sys.stderr,
-                )
-    rows = {key: summarise(by_key[key].label, ms) for key, ms in runs.items()}
-    return report(rows, args, seeded, _safe(database_url).split(":")[0])
+        for load in all_loads:
+            prepare(load, seeded, tokens)
+        runs = interleaved(all_loads, args)
+        print("paging through accountAuthorizationDetails", file=sys.stderr)
+        extra.details = page_through_details(by_key["gateway"], big_account)
+    rows = {load.key: summarise(load.label, runs[load.key], load.per_request) for load in all_loads}
+    if args.postgres_url:
+        workers(args, extra)
+    else:
+        extra.workers_skipped = "not measured (--no-postgres)"
+    return report(rows, extra, args, seeded, _safe(database_url).split(":")[0])
+
+
+def seed_in_subprocess(database_url: str, seed_value: int) -> Seeded:
+    """`seed` in a process of its own: Tortoise caches the SQL of its inserts per model, in the
+    dialect of the first database it wrote to (here the SQLite one)."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--seed-database", database_url, "--seed", str(seed_value)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise BenchError(
+            f"seeding {_safe(database_url)} failed:\n{completed.stderr.decode()[-3000:]}"
+        )
+    return Seeded(**json.loads(completed.stdout))
+
+
+def workers(args: argparse.Namespace, extra: Extra) -> None:
+    """`authorize` on one uvicorn worker and on two, on a PostgreSQL database of their own."""
+    import asyncpg
+
+    server_url = args.postgres_url.rstrip("/")
+    name = f"bench_graphql_{os.getpid()}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(
+            f"{server_url.replace('postgres://', 'postgresql://')}/postgres"
+        )
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        extra.workers_skipped = f"not measured: PostgreSQL at {_safe(server_url)}: {error}"
+        return
+    try:
+        database_url = f"{server_url}/{name}"
+        print(f"seeding {_safe(database_url)}", file=sys.stderr)
+        seeded = seed_in_subprocess(database_url, args.seed)
+        one = gateway_server(database_url, "gateway, 1 worker")
+        two = gateway_server(database_url, "gateway, 2 workers", workers=2)
+        tokens: dict[tuple[str, str], str] = {}
+        pair = [
+            Load("w1", "1 worker authorize", one, AUTHORIZE_QUERY, caller="alice"),
+            Load("w2", "2 workers authorize", two, AUTHORIZE_QUERY, caller="alice"),
+        ]
+        for load in pair:
+            load.variables = {"action": "iam:GetUser", "resource": seeded.user_arn}
+        with running([one, two]):
+            for load in pair:
+                prepare(load, seeded, tokens)
+            runs = interleaved(pair, args)
+        extra.workers = (
+            summarise(pair[0].label, runs["w1"]),
+            summarise(pair[1].label, runs["w2"]),
+        )
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _safe(url: str) -> str:
@@ -894,6 +1325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.load_generator:
         return load_generator_main(args.load_generator)
+    if args.seed_database:
+        seeded = asyncio.run(seed(args.seed_database, args.seed))
+        sys.stdout.write(json.dumps(seeded.__dict__))
+        return 0
     started = time.perf_counter()
     try:
         if args.database_url:

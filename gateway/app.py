@@ -13,12 +13,14 @@
 | `GET /readyz` | readiness: 200 when the database answers and migrations are at head, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
-Middleware, outermost first: request id, security headers, CORS (when origins are
-configured), body size limit. The lifespan opens the Tortoise ORM on `Settings.database_url`
-(`RegisterTortoise` as an async context manager, so every request sees the ORM), starts the
-notification hub (`gateway.notifications`: LISTEN/NOTIFY on PostgreSQL), the access-activity
-flusher and, with `GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops
-them, flushing the last tallies, on the way out.
+Middleware, outermost first: the client's address behind trusted proxies
+(`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), request id, security
+headers, CORS (when origins are configured), body size limit. The lifespan opens the
+Tortoise ORM on `Settings.database_url` (`RegisterTortoise` as an async context manager, so
+every request sees the ORM), starts the notification hub (`gateway.notifications`:
+LISTEN/NOTIFY on PostgreSQL), the access-activity flusher and, with
+`GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops them, flushing the
+last tallies, on the way out.
 """
 
 from __future__ import annotations
@@ -43,10 +45,13 @@ from gateway.aws.endpoint import QueryApi
 from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import tortoise_config
-from gateway.graphql import graphiql
+from gateway.graphql import graphiql, limits
+from gateway.graphql.context import gateway_state
+from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http import health
 from gateway.http.body_limit import BodySizeLimitMiddleware
+from gateway.http.client_address import ClientAddressMiddleware
 from gateway.http.cors import cors_middleware
 from gateway.http.metrics import Metrics
 from gateway.http.request_id import RequestIdMiddleware
@@ -76,6 +81,11 @@ def create_app(
     metrics = Metrics()
     # GraphiQL reads the schema by introspection: without it, it would only show errors.
     serve_graphiql = settings.graphiql and settings.introspection
+    recognized = RecognizedDocuments(
+        schema._schema,
+        limits.validation_rules(settings),
+        max_tokens=limits.DEFAULT_LIMITS.max_tokens,
+    )
     view = GatewayGraphQL(
         schema,
         context_getter=context_getter or _context_getter,
@@ -83,6 +93,7 @@ def create_app(
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
+        recognized=recognized,
     )
     query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
@@ -99,6 +110,7 @@ def create_app(
     if settings.signin_page:
         routes.extend(console_page.routes(settings))
     middleware = [
+        Middleware(ClientAddressMiddleware, trusted=settings.trusted_proxies),
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),
         *cors_middleware(settings),
@@ -112,6 +124,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ensure_builtin_policies()
+            gateway_state(app)  # subscribes its caches to changes made through other replicas
             await hub.start()
             chores = [_start(activity.run(), "access activity")]
             if settings.audit_retention_days:

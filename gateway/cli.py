@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import errno
 import logging
 import logging.config
+import os
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +20,7 @@ from gateway.config import SettingError, Settings
 from gateway.db import MigrationProgress, migrate, orm
 from gateway.errors import GatewayError
 from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
+from gateway.notifications import is_postgres
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
@@ -39,9 +44,24 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    serve = commands.add_parser(
         "serve",
-        help="apply pending migrations, then run the GraphQL server on GATEWAY_HOST:GATEWAY_PORT",
+        help="apply pending migrations, then run the GraphQL server",
+        description="Apply pending migrations, then run the GraphQL server (uvicorn, with "
+        "uvloop and httptools). Each option's default comes from its environment variable.",
+    )
+    serve.add_argument(
+        "--host", metavar="H", help="interface to listen on (GATEWAY_HOST; default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", metavar="P", type=_port, help="TCP port (GATEWAY_PORT; default 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        metavar="N",
+        type=_workers,
+        help="server processes sharing the port (GATEWAY_WORKERS; default 1); more than one "
+        "needs PostgreSQL (GATEWAY_DATABASE_URL=postgres://…): SQLite is for one process",
     )
     export = commands.add_parser(
         "export-schema", help="print the GraphQL schema (SDL), or write it to a file"
@@ -85,7 +105,7 @@ def _run(argv: list[str] | None) -> int:
     audit_export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(Settings.from_env())
+        return _serve(_serve_settings(Settings.from_env(), args))
     if args.command == "export-schema":
         return _export_schema(Settings.from_env(), args.output)
     if args.command == "migrate":
@@ -170,26 +190,97 @@ async def _reset_root_password(settings: Settings, account_id: str) -> int:
     return 0
 
 
+def _serve_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with the command line's --host, --port and --workers over the
+    environment's; the environment of the process gets them too, so that every worker
+    (which reads its settings afresh) agrees."""
+    chosen = {
+        name: value
+        for name in ("host", "port", "workers")
+        if (value := getattr(args, name)) is not None
+    }
+    for name, value in chosen.items():
+        os.environ[f"GATEWAY_{name.upper()}"] = str(value)
+    return dataclasses.replace(settings, **chosen) if chosen else settings
+
+
+def serve_refusal(settings: Settings) -> str | None:
+    """Why `gateway serve` cannot start with these settings (one line), or None."""
+    if settings.workers > 1 and not is_postgres(settings.database_url):
+        return (
+            f"gateway serve: {settings.workers} workers need PostgreSQL, and "
+            f"GATEWAY_DATABASE_URL is {settings.database_url.split(':', 1)[0]}: SQLite is for "
+            "one process (run with --workers 1, or point GATEWAY_DATABASE_URL at postgres://…)"
+        )
+    try:
+        with socket.socket(_family(settings.host), socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((settings.host, settings.port))
+    except socket.gaierror:
+        return f"gateway serve: cannot listen on {settings.host!r}: no such host or address"
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"gateway serve: port {settings.port} on {settings.host} is already in use "
+                "(another gateway, or another program): stop it, or choose another port with "
+                "--port or GATEWAY_PORT"
+            )
+        if error.errno in (errno.EACCES, errno.EPERM):
+            return f"gateway serve: not allowed to listen on port {settings.port}"
+        return f"gateway serve: cannot listen on {settings.host}:{settings.port}: {error.strerror}"
+    return None
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def _serve(settings: Settings) -> int:
-    """Migrate the database, then serve the app with one uvicorn worker until interrupted."""
+    """Migrate the database, then serve the app with `settings.workers` uvicorn workers until
+    interrupted."""
     import uvicorn
 
-    from gateway.app import create_app
-
+    refusal = serve_refusal(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     asyncio.run(_first_run(settings))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        workers=1,
-        lifespan="on",
-        ws="websockets-sansio",
-        ws_max_size=settings.max_body_bytes,
-        proxy_headers=False,
-        server_header=False,
-        log_config=logs.uvicorn_log_config(settings.log_format),
-    )
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "lifespan": "on",
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.max_body_bytes,
+        "proxy_headers": False,
+        "server_header": False,
+        "log_config": logs.uvicorn_log_config(settings.log_format),
+    }
+    if settings.workers > 1:
+        # Each worker builds its own app from the environment (set above).
+        uvicorn.run("gateway.app:create_app", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]
+    else:
+        from gateway.app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0
+
+
+def _port(text: str) -> int:
+    return _bounded(text, "port", 1, 65535)
+
+
+def _workers(text: str) -> int:
+    return _bounded(text, "workers", 1, 64)
+
+
+def _bounded(text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {value}")
+    return value
 
 
 def _export_schema(settings: Settings, output: Path | None) -> int:

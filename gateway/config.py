@@ -15,6 +15,7 @@ for everything else.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite://gateway.db"
 DEFAULT_RP_ID = "localhost"
 ATTESTATION_CHOICES = ("none", "indirect", "direct")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -42,6 +45,9 @@ class Settings:
     """Interface the HTTP server binds to."""
     port: int = 8000
     """TCP port the HTTP server listens on."""
+    workers: int = 1
+    """Server processes `gateway serve` runs (uvicorn workers sharing the port). More than one
+    needs PostgreSQL: SQLite is for one process."""
     first_account_id: str | None = None
     """The 12-digit id of the account `gateway serve` creates on an empty database (random when
     unset); `make run` uses 123456789012, the README's examples' account."""
@@ -119,6 +125,10 @@ class Settings:
     """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
     request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
     never travels. `make run` turns it on for local experiments with curl."""
+    trusted_proxies: tuple[Network, ...] = ()
+    """The reverse proxies (addresses and CIDR ranges) whose `X-Forwarded-For` / `Forwarded`
+    headers say who the client is (`gateway.http.client_address`); none by default, so that
+    those headers are ignored unless the gateway is behind a proxy that writes them."""
 
     @property
     def data_directory(self) -> Path:
@@ -143,6 +153,7 @@ class Settings:
             database_url=env.get("GATEWAY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("GATEWAY_HOST") or "127.0.0.1",
             port=port,
+            workers=_int(env, "GATEWAY_WORKERS", 1, minimum=1, maximum=64),
             first_account_id=_account_id(env, "GATEWAY_FIRST_ACCOUNT_ID"),
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
@@ -177,6 +188,7 @@ class Settings:
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
             log_format=_choice(env, "GATEWAY_LOG_FORMAT", "text", ("text", "json")),
+            trusted_proxies=_networks(env, "GATEWAY_TRUSTED_PROXIES"),
         )
 
 
@@ -242,6 +254,18 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    networks = []
+    for item in _list(env, name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{name} must list IP addresses or CIDR ranges (comma-separated), got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _rp_id(env: Mapping[str, str]) -> str:

@@ -73,6 +73,7 @@ def serve(
             "on",
             "--ws",
             "websockets-sansio",
+            "--no-proxy-headers",  # as `gateway serve`: GATEWAY_TRUSTED_PROXIES decides
             "--no-access-log" if log_config is None else "--access-log",
             "--log-level",
             log_level,

@@ -183,3 +183,15 @@ def test_the_installed_command_prints_no_traceback_for_a_bad_setting() -> None:
 def test_every_refusal_is_a_setting_error() -> None:
     with pytest.raises(SettingError, match="GATEWAY_GRAPHIQL must be true or false"):
         Settings.from_env({"GATEWAY_GRAPHIQL": "maybe"})
+
+
+def test_trusted_proxies_are_addresses_and_cidr_ranges_and_none_by_default() -> None:
+    assert Settings().trusted_proxies == ()
+    settings = Settings.from_env({"GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,  ::1"})
+    assert [str(network) for network in settings.trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.7/32",
+        "::1/128",
+    ]
+    with pytest.raises(ValueError, match=r"GATEWAY_TRUSTED_PROXIES .*'proxy\.internal'"):
+        Settings.from_env({"GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"})

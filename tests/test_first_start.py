@@ -44,7 +44,7 @@ async def test_the_first_account_has_the_configured_id_and_its_password_goes_to_
     password_file = settings.data_directory / PASSWORD_FILE
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
     password = password_file.read_text().strip()
-    assert verify_password(root.password_hash, password)
+    assert await verify_password(root.password_hash, password)
     output = "\n".join(said)
     assert password not in output
     assert f"Account {README_ACCOUNT}: root user root@gateway.local" in output
@@ -64,7 +64,7 @@ async def test_a_configured_password_is_used_and_written_nowhere(
 
     root = await RootUser.get(email="owner@example.com")
     assert len(root.account_id) == 12
-    assert verify_password(root.password_hash, "Chosen-Pass-42")
+    assert await verify_password(root.password_hash, "Chosen-Pass-42")
     assert not (settings.data_directory / PASSWORD_FILE).exists()
     assert "Chosen-Pass-42" not in "\n".join(said)
     assert f"Account {root.account_id}: root user owner@example.com" in said

@@ -11,7 +11,11 @@ import pytest
 from tortoise.context import TortoiseContext
 from tortoise.transactions import in_transaction
 
+from gateway.errors import EntityAlreadyExists
 from gateway.notifications import NotificationHub, is_postgres, notify
+from gateway.services.principal import Principal
+from gateway.services.users import create_user
+from gateway.services.writes import CHANGES_CHANNEL
 from tests.databases import BACKEND
 
 CHANNEL = "gateway_test_channel"
@@ -120,3 +124,17 @@ async def test_payloads_postgresql_would_refuse_are_refused_here(db: TortoiseCon
             pytest.skip("checked where pg_notify runs")
         with pytest.raises(ValueError, match="under 8000 bytes"):
             await notify(CHANNEL, "x" * 8000, using=tx)
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's")
+async def test_every_committed_write_announces_its_account_and_a_failed_one_does_not(
+    hub: NotificationHub, root: Principal
+) -> None:
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    hub.subscribe(CHANGES_CHANNEL, queue.put_nowait)
+    await hub.ready()
+    await create_user(root, user_name="announced")
+    assert await heard_within(queue, 0.5) == [root.account_id]
+    with pytest.raises(EntityAlreadyExists):
+        await create_user(root, user_name="ANNOUNCED")
+    assert await heard_within(queue, 0.3) == []

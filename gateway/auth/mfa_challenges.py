@@ -8,9 +8,10 @@ code)` then opens the session (`gateway.auth.signin.verify_mfa`).
 Attempts are counted before the code is looked at, with an atomic conditional update
 (`attempts = attempts + 1 WHERE attempts < MAX_ATTEMPTS`), so however many `verifyMfa`
 calls one request or many replicas make, a challenge never has more than `MAX_ATTEMPTS`
-codes checked. Wrong codes also count as failed sign-ins of the identity and the source
-address (`gateway.auth.throttling`), and a locked identity gets `Throttled` at this step too:
-a stolen password cannot be used to try codes without end.
+codes checked. Every code is also counted as an attempt of the identity and the source address
+before it is checked (`gateway.auth.throttling.reserve`), so that a locked identity gets
+`Throttled` at this step too and many challenges answered at once cannot check more codes than
+the identity's threshold: a stolen password cannot be used to try codes without end.
 """
 
 from __future__ import annotations
@@ -128,14 +129,16 @@ async def verify_caller_code(
     a wrong code is a failed attempt of the caller and its address (GetSessionToken,
     AssumeRole)."""
     counters = throttling.counters(throttling.identity_key(actor.arn), actor.source_ip, lockout)
-    refusal = await throttling.check(counters)
-    if refusal is not None:
-        raise refusal
+    attempt = await throttling.reserve(counters, lockout)
     try:
-        return await check_caller_code(actor, serial_number, token_code, cipher)
+        device = await check_caller_code(actor, serial_number, token_code, cipher)
     except AccessDenied:
-        await throttling.record_failure(counters, lockout)
+        raise  # a wrong code: it stays counted
+    except Exception:
+        await throttling.release(attempt)
         raise
+    await throttling.release(attempt)
+    return device
 
 
 async def next_code_extensions(owner: Owner) -> dict[str, str | int]:

@@ -46,10 +46,12 @@ class SessionCache:
     Session tokens are cached by their hash; access keys (`gateway.auth.access_keys`) by a
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
-    Replicas share nothing but the database, so a revocation or permission change made
-    elsewhere reaches this process after at most `ttl` (`GATEWAY_SESSION_CACHE_MS`, at most one
-    second). One made here empties the cache at once: an entry is only used while this process
-    has committed no write since it was stored.
+    Replicas share nothing but the database. A change made here empties the cache at once: an
+    entry is only used while this process has committed no write since its read began. A
+    change made elsewhere arrives as a notification (`changed(account_id)`, from PostgreSQL's
+    LISTEN/NOTIFY: `gateway.notifications`), which retires that account's entries, those
+    still being read included; without notifications (the listener down), after at most
+    `ttl` (`GATEWAY_SESSION_CACHE_MS`, at most one second).
     """
 
     def __init__(
@@ -59,16 +61,31 @@ class SessionCache:
         self.size = size
         # Seconds that only move forward; tests pass a FrozenClock's `monotonic`.
         self._monotonic = monotonic
-        self._entries: dict[str, tuple[float, int, Authenticated]] = {}
+        self._entries: dict[str, tuple[float, int, int, Authenticated]] = {}
         self._loading: dict[str, asyncio.Future[Authenticated]] = {}
+        self._changes = 0
+        self._changed: dict[str, int] = {}  # account id → number of the last change notified
+
+    def changed(self, account_id: str) -> None:
+        """A change in `account_id` was committed elsewhere: its entries are stale, and so is
+        any read of them that began before now."""
+        self._changes += 1
+        self._changed[account_id] = self._changes
+        if len(self._changed) > self.size:  # forget old marks; every entry goes with them
+            self._changed.clear()
+            self._entries.clear()
 
     def get(self, token_hash: str) -> Authenticated | None:
         """The cached authentication for a token hash, if still fresh."""
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        stored_at, writes, auth = entry
-        if writes != local_write_count() or self._monotonic() - stored_at > self.ttl:
+        stored_at, writes, seen, auth = entry
+        if (
+            writes != local_write_count()
+            or self._changed.get(auth.principal.account_id, 0) > seen
+            or self._monotonic() - stored_at > self.ttl
+        ):
             del self._entries[token_hash]
             return None
         return auth
@@ -82,6 +99,7 @@ class SessionCache:
             return await asyncio.shield(pending)
         future: asyncio.Future[Authenticated] = asyncio.get_running_loop().create_future()
         self._loading[token_hash] = future
+        since = (local_write_count(), self._changes)
         try:
             auth = await read()
         except Exception as error:
@@ -94,16 +112,20 @@ class SessionCache:
         finally:
             del self._loading[token_hash]
         future.set_result(auth)
-        self.put(token_hash, auth)
+        self.put(token_hash, auth, since=since)
         return auth
 
-    def put(self, token_hash: str, auth: Authenticated) -> None:
-        """Remember a successful authentication."""
+    def put(
+        self, token_hash: str, auth: Authenticated, *, since: tuple[int, int] | None = None
+    ) -> None:
+        """Remember a successful authentication, read from the database after `since`
+        (`local_write_count()` and the changes notified then; default: now)."""
         if self.ttl <= 0:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()
-        self._entries[token_hash] = (self._monotonic(), local_write_count(), auth)
+        writes, seen = since if since is not None else (local_write_count(), self._changes)
+        self._entries[token_hash] = (self._monotonic(), writes, seen, auth)
 
 
 async def authenticate(

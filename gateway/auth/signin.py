@@ -9,10 +9,12 @@ or whose login profile says `password_reset_required`, signs in to a session tha
 change the password (AWS's console asks for a new password there and then). With the policy's
 `hard_expiry`, an expired password does not sign in at all: an administrator must reset it.
 
-Failed sign-ins are counted, and lock the identity or the source address for a while
-(`gateway.auth.throttling`): a locked sign-in is refused with `Throttled`, right password or
-not, after the same decoy verification as an unknown user's. `throttling.unlock_login_profile`
-lifts a user's lock.
+Every attempt is counted before its password or code is verified, and failures lock the
+identity or the source address for a while (`gateway.auth.throttling`): a locked sign-in is
+refused with `Throttled`, right password or not, without verifying anything. However many
+attempts arrive at once, no more than the threshold are verified. An attempt with the right
+password that still needs an MFA code is taken back; `throttling.unlock_login_profile` lifts a
+user's lock.
 
 When the identity has an enabled MFA device, a right password does not open a session: it
 answers `MfaRequired` with a challenge (`gateway.auth.mfa_challenges`), and `verify_mfa` opens
@@ -31,14 +33,14 @@ from gateway.auth import mfa_challenges, security_key_assertions, throttling
 from gateway.auth.sessions import principal_of
 from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
-from gateway.errors import GatewayError, InvalidAuthenticationCode, Unauthenticated
+from gateway.errors import GatewayError, InvalidAuthenticationCode, Throttled, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
 from gateway.services import recovery_codes
 from gateway.services.accounts import find_account
 from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
-from gateway.services.passwords import decoy_hash, verify_password
+from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
@@ -89,15 +91,15 @@ async def sign_in_root(
     identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
     counters = throttling.counters(identity, source_ip, lockout)
     audit = _Attempt(root.account_id, arn, root=True) if root is not None and arn else None
-    await _refuse_if_locked(counters, password, audit, source_ip)
-    stored = root.password_hash if root is not None else decoy_hash()
-    if not verify_password(stored, password) or root is None or arn is None:
-        await throttling.record_failure(counters, lockout)
+    attempt = await _reserve(counters, lockout, audit, source_ip)
+    stored = root.password_hash if root is not None else None
+    if not await verify_password(stored, password) or root is None or arn is None:
         if root is not None and arn is not None:
             await _record_failure(_Attempt(root.account_id, arn, root=True), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
     owner = Owner(root.account_id, arn, "root", root_id=root.id)
     if await has_mfa(owner):
+        await throttling.release(attempt)
         raise await security_key_assertions.offer(
             await mfa_challenges.challenge(
                 owner, source_ip=source_ip, password_change_required=root.password_reset_required
@@ -105,7 +107,7 @@ async def sign_in_root(
             owner,
             relying_party,
         )
-    await throttling.clear(identity)
+    await throttling.succeed(attempt)
     return await _open_session(
         account_id=root.account_id,
         kind=PrincipalKind.ROOT,
@@ -141,22 +143,23 @@ async def sign_in_user(
     audit = None
     if found is not None:
         audit = _Attempt(found.id, user.arn if user is not None else None)
-    await _refuse_if_locked(counters, password, audit, source_ip)
+    attempt = await _reserve(counters, lockout, audit, source_ip)
     profile = await LoginProfile.get_or_none(user_id=user.id) if user is not None else None
-    stored = profile.password_hash if profile is not None else decoy_hash()
-    if not verify_password(stored, password) or user is None or profile is None:
-        await throttling.record_failure(counters, lockout)
+    stored = profile.password_hash if profile is not None else None
+    if not await verify_password(stored, password) or user is None or profile is None:
         if user is not None:
             await _record_failure(_Attempt(user.account_id, user.arn), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
     policy = await policy_for(user.account_id)
     expired = password_expired(profile, policy, clock.now())
     if expired and policy.hard_expiry:
+        await throttling.release(attempt)
         await _record_failure(_Attempt(user.account_id, user.arn), source_ip, PASSWORD_EXPIRED)
         raise Unauthenticated(PASSWORD_EXPIRED)
     change_required = expired or profile.password_reset_required
     owner = Owner(user.account_id, user.arn, user.name, user_id=user.id)
     if await has_mfa(owner):
+        await throttling.release(attempt)
         raise await security_key_assertions.offer(
             await mfa_challenges.challenge(
                 owner, source_ip=source_ip, password_change_required=change_required
@@ -164,7 +167,7 @@ async def sign_in_user(
             owner,
             relying_party,
         )
-    await throttling.clear(identity)
+    await throttling.succeed(attempt)
     return await _open_session(
         account_id=user.account_id,
         kind=PrincipalKind.USER,
@@ -205,10 +208,7 @@ async def verify_mfa(
     identity = throttling.identity_key(owner.arn)
     counters = throttling.counters(identity, source_ip, lockout)
     attempted = _Attempt(owner.account_id, owner.arn, root=row.root_id is not None)
-    refusal = await throttling.check(counters)
-    if refusal is not None:
-        await _record_failure(attempted, source_ip, refusal)
-        raise refusal
+    reserved = await _reserve(counters, lockout, attempted, source_ip)
     if credential is not None:
         accepted = await security_key_assertions.accepted(
             owner, challenge_token, credential, relying_party, source_ip=source_ip
@@ -221,7 +221,6 @@ async def verify_mfa(
         accepted = code is not None and await accept_code(owner, code, cipher) is not None
         method = "totp"
     if not accepted:
-        await throttling.record_failure(counters, lockout)
         message = WRONG_KEY if credential is not None else WRONG_CODE
         hint = await mfa_challenges.next_code_extensions(owner) if method == "totp" else {}
         error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left, **hint)
@@ -230,8 +229,9 @@ async def verify_mfa(
             await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)
         raise error
     if not await mfa_challenges.complete(attempt):
+        await throttling.release(reserved)
         raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)
-    await throttling.clear(identity)
+    await throttling.succeed(reserved)
     return await _open_session(
         account_id=owner.account_id,
         kind=PrincipalKind.USER if row.user_id is not None else PrincipalKind.ROOT,
@@ -311,20 +311,21 @@ class _Attempt:
     root: bool = False
 
 
-async def _refuse_if_locked(
+async def _reserve(
     counters: list[throttling.Counter],
-    password: str,
+    lockout: Lockout,
     audit: _Attempt | None,
     source_ip: str,
-) -> None:
-    """Raise Throttled (audited when the account is known) if a counter is locked."""
-    refusal = await throttling.check(counters)
-    if refusal is None:
-        return
-    verify_password(decoy_hash(), password)  # the cost of a real attempt, so time tells nothing
-    if audit is not None:
-        await _record_failure(audit, source_ip, refusal)
-    raise refusal
+) -> throttling.Attempt:
+    """Count the attempt before anything is verified (`throttling.reserve`); Throttled, audited
+    when the account is known, if a counter is locked. A refusal costs no password hash: its
+    answer already says it was not checked."""
+    try:
+        return await throttling.reserve(counters, lockout)
+    except Throttled as refusal:
+        if audit is not None:
+            await _record_failure(audit, source_ip, refusal)
+        raise
 
 
 async def _record_failure(

@@ -1,44 +1,54 @@
 """Lockout and throttling of sign-in (AWS has none; Keycloak's brute-force detection does).
 
-Failed sign-ins are counted per identity and per source address, in the database
-(`SignInThrottle`), so that every replica sees the same counts:
+Sign-in attempts are counted in the database (`SignInThrottle`), so that every replica sees
+the same counts, on three counters:
 
-- the identity is the user or root user tried, by ARN; a user name that does not exist is
-  counted per account and lower-case name, and an unknown root e-mail per e-mail, so that
-  guessing names is throttled exactly like guessing passwords, and the lockout tells nothing
-  about which names exist;
-- the source address is the client's IP address.
+- the identity from this address: the identity is the user or root user tried, by ARN (a user
+  name that does not exist is counted per account and lower-case name, and an unknown root
+  e-mail per e-mail, so that guessing names is throttled exactly like guessing passwords, and
+  the lockout tells nothing about which names exist); the address is the client's IP address
+  (`gateway.http.client_address`). This is the counter that locks an identity, and only from
+  that address: an anonymous party cannot lock the root user, or anyone, out from everywhere;
+- the identity from every address: it never locks, but sets how long the previous counter's
+  locks last (Keycloak's brute-force detection makes its waits grow per user likewise), so
+  that an attacker moving from address to address meets longer and longer locks;
+- the source address, whoever is tried: it locks the address.
 
-When a counter reaches its threshold (`Lockout.identity_failures`, `address_failures`), that
-identity or address is locked for `delay_seconds`; each further failure once the lock is over
-doubles the delay (30 s, 60 s, 120 s, …) up to `max_delay_seconds`. A counter forgets after
-`window_seconds` without a failure or a lock. While locked, sign-in is refused with `Throttled`
-and `extensions.retryAfterSeconds`, even with the right password, which is then not checked
-(the caller still pays for one decoy verification, so the time does not tell a lock from a
-wrong password). Refused attempts are not counted: waiting out a lock is enough. A successful
-sign-in clears the identity's counter (not the address's); `unlock` clears it too (the
-`unlockLoginProfile` mutation).
+An attempt is counted *before* its password or code is looked at (`reserve`): it counts as a
+failure on each counter until it proves otherwise. When a counter reaches its threshold
+(`Lockout.identity_failures` for an identity from one address, `address_failures`), it is
+locked for `delay_seconds`, doubled once per failure beyond the threshold (30 s, 60 s, 120 s,
+…, up to `max_delay_seconds`); for an identity, the failures counted are the more of those from
+this address and those from every address. A counter forgets after `window_seconds` without a
+failure or a lock. While locked, sign-in is refused with `Throttled` and
+`extensions.retryAfterSeconds`, even with the right password, which is then not checked at all
+(a refused attempt costs no password hash). Refused attempts are not counted: waiting out a
+lock is enough. An attempt that did not fail is taken back (`release`); a successful sign-in
+clears the identity's counter for its address and takes the attempt back from the others
+(`succeed`); `unlock_login_profile` clears all of an identity's counters.
 
-Every change is an atomic SQL update (`F("failures") + 1`, conditional updates), never a
-read-modify-write, so that concurrent failures on several replicas each count once, on
-PostgreSQL as on SQLite.
-
-MFA codes will be counted here too: a wrong code is a `record_failure` on the same keys as
-the password, and `check` runs before a code is verified.
+Reserving is one transaction holding the counters' rows, so that attempts are admitted one at
+a time whatever their number and whichever replica they reach: never more than a threshold of
+them are evaluated per lock, on PostgreSQL as on SQLite. The price: while the attempt that
+reaches a threshold is being checked, the counter is already locked, so an attempt arriving in
+those milliseconds is refused even if the first one then succeeds (and lifts the lock). An
+attempt cut short (a crash, a dropped connection) stays counted as a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from gateway import clock
 from gateway.config import Settings
-from gateway.errors import Throttled
+from gateway.errors import ServiceFailure, Throttled
 from gateway.models import SignInThrottle
 from gateway.services.principal import Principal
 from gateway.services.users import attempted_arn, user_by_name
@@ -47,6 +57,8 @@ from gateway.services.writes import audited_precheck, writing
 MAX_KEY = 255
 UNLOCK = "gateway:UnlockLoginProfile"
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Try again in {seconds} seconds."
+RESERVE_TRIES = 5
+RESERVE_FAILED = "The sign-in attempt could not be counted; try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +95,15 @@ DEFAULT_LOCKOUT = Lockout()
 
 @dataclass(frozen=True, slots=True)
 class Counter:
-    """One counted thing: its key and the failures that lock it."""
+    """One counted thing: its key, the failures that lock it (None: it never locks), the
+    identity it belongs to (None for an address), whose failures set the length of its locks
+    (`paced_by`, a key; None: its own), and whether a successful sign-in clears it."""
 
     key: str
-    threshold: int
+    threshold: int | None
+    identity: str | None = None
+    paced_by: str | None = None
+    cleared_by_success: bool = False
 
 
 def identity_key(arn: str) -> str:
@@ -109,6 +126,11 @@ def address_key(source_ip: str) -> str:
     return _key(f"address:{source_ip}")
 
 
+def attempts_key(identity: str, source_ip: str) -> str:
+    """The key of an identity (a key) tried from one source address."""
+    return _key(f"{identity}@{source_ip}")
+
+
 def _key(text: str) -> str:
     # Names come from the caller and may be long: past the column's width, a hash stands in.
     if len(text) <= MAX_KEY:
@@ -118,23 +140,150 @@ def _key(text: str) -> str:
 
 
 def counters(identity: str, source_ip: str, lockout: Lockout) -> list[Counter]:
-    """The counters a sign-in of `identity` (a key) from `source_ip` touches."""
-    found = [Counter(identity, lockout.identity_failures)]
+    """The counters a sign-in of `identity` (a key) from `source_ip` touches: the identity from
+    that address (which locks, for as long as the identity's failures from everywhere say),
+    the identity (which only counts), and the address (which locks)."""
+    found = [
+        Counter(
+            attempts_key(identity, source_ip),
+            lockout.identity_failures,
+            identity=identity,
+            paced_by=identity,
+            cleared_by_success=True,
+        ),
+        Counter(identity, None, identity=identity),
+    ]
     if source_ip:
         found.append(Counter(address_key(source_ip), lockout.address_failures))
     return found
 
 
-async def check(keys: list[Counter]) -> Throttled | None:
-    """The refusal for a sign-in whose identity or address is locked now; None if neither."""
-    now = clock.now()
-    locked = await SignInThrottle.filter(
-        key__in=[counter.key for counter in keys], locked_until__gt=now
-    )
-    ends = [row.locked_until for row in locked if isinstance(row.locked_until, datetime)]
-    if not ends:
-        return None
-    return throttled(max(ends) - now)
+async def reserve(keys: list[Counter], lockout: Lockout) -> Attempt:
+    """Count an attempt as failed on every counter, before anything is verified; Throttled
+    (and nothing counted) if one of them is locked now.
+
+    Everything happens in one transaction that holds the counters' rows (`SELECT … FOR
+    UPDATE` on PostgreSQL; on SQLite a transaction has the one connection to itself), so that
+    however many attempts arrive at once, on however many replicas, they are admitted one by
+    one: the attempt that reaches a threshold locks its counter there and then, and those
+    behind it are refused without being evaluated. `release` takes the count back when the
+    attempt did not fail.
+    """
+    ordered = sorted({counter.key for counter in keys})
+    for _ in range(RESERVE_TRIES):
+        now = clock.now()
+        async with in_transaction() as connection:
+            # Missing rows are created first (INSERT … ON CONFLICT DO NOTHING), in key order
+            # like the locks below, so that concurrent first attempts cannot deadlock.
+            await SignInThrottle.bulk_create(
+                [
+                    SignInThrottle(
+                        key=counter.key, identity=counter.identity, failures=0, last_failed_at=now
+                    )
+                    for counter in sorted(keys, key=lambda counter: counter.key)
+                ],
+                ignore_conflicts=True,
+                using_db=connection,
+            )
+            rows = {
+                row.key: row
+                for row in await SignInThrottle.filter(key__in=ordered)
+                .select_for_update()
+                .order_by("key")
+                .using_db(connection)
+            }
+            if len(rows) < len(ordered):
+                continue  # cleared by a success meanwhile: start again
+            locked = [end for row in rows.values() if (end := _lock_of(row, now)) is not None]
+            if locked:
+                raise throttled(max(locked) - now)
+            attempt = Attempt(counters=keys)
+            for counter in keys:
+                _count(rows[counter.key], lockout, now)
+            for counter in keys:
+                attempt.locks[counter.key] = _lock(rows, counter, lockout, now)
+            for row in rows.values():
+                await row.save(
+                    using_db=connection,
+                    update_fields=["failures", "last_failed_at", "locked_until"],
+                )
+            return attempt
+    raise ServiceFailure(RESERVE_FAILED)  # pragma: no cover - cleared under every try
+
+
+@dataclass(slots=True)
+class Attempt:
+    """A reserved attempt: counted as failed on its counters until `release` or `succeed`
+    says otherwise.
+
+    `locks` keeps, per key, the lock before this attempt and the one after it, so that a
+    release lifts only a lock it set."""
+
+    counters: list[Counter]
+    locks: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
+
+
+def _lock_of(row: SignInThrottle, now: datetime) -> datetime | None:
+    """When the row's lock ends, if it is locked now."""
+    until = row.locked_until
+    return until if isinstance(until, datetime) and until > now else None
+
+
+def _count(row: SignInThrottle, lockout: Lockout, now: datetime) -> None:
+    """Count one attempt on `row`, forgetting an old streak first."""
+    quiet_since = now - timedelta(seconds=lockout.window_seconds)
+    ended = row.locked_until is None or row.locked_until <= quiet_since
+    if ended and row.last_failed_at <= quiet_since:
+        row.failures = 0
+    row.failures += 1
+    row.last_failed_at = now
+
+
+def _lock(
+    rows: dict[str, SignInThrottle], counter: Counter, lockout: Lockout, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Lock the counter's row if it has reached its threshold, for as long as its pace says
+    (its own failures, or its identity's from every address, whichever is more). Returns
+    (the lock before, the lock after)."""
+    row = rows[counter.key]
+    before = row.locked_until
+    if counter.threshold is not None and row.failures >= counter.threshold:
+        paced = rows[counter.paced_by].failures if counter.paced_by in rows else 0
+        delay = lockout.delay(max(row.failures, paced), counter.threshold)
+        row.locked_until = now + timedelta(seconds=delay)
+    return before, row.locked_until
+
+
+async def release(attempt: Attempt) -> None:
+    """Take back an attempt's count: it did not fail (a right password that still needs an
+    MFA code, say). A lock the attempt set is lifted; any other stays."""
+    async with in_transaction() as connection:
+        rows = (
+            await SignInThrottle.filter(key__in=sorted(c.key for c in attempt.counters))
+            .select_for_update()
+            .order_by("key")
+            .using_db(connection)
+        )
+        for row in rows:
+            before, after = attempt.locks.get(row.key, (None, None))
+            row.failures = max(0, row.failures - 1)
+            if after is not None and row.locked_until == after:
+                row.locked_until = before
+            if row.failures == 0:
+                await row.delete(using_db=connection)  # nothing left to remember
+            else:
+                await row.save(using_db=connection, update_fields=["failures", "locked_until"])
+
+
+async def succeed(attempt: Attempt) -> None:
+    """The attempt proved who it was: forget the identity's failures from this address and lift
+    its lock there, and take the attempt back from the other counters (the identity's count
+    from every address, which keeps pacing the locks of other addresses, and the address's)."""
+    cleared = [counter.key for counter in attempt.counters if counter.cleared_by_success]
+    await SignInThrottle.filter(key__in=cleared).delete()
+    others = [counter for counter in attempt.counters if not counter.cleared_by_success]
+    if others:
+        await release(Attempt(counters=others, locks=attempt.locks))
 
 
 def throttled(remaining: timedelta) -> Throttled:
@@ -143,56 +292,26 @@ def throttled(remaining: timedelta) -> Throttled:
     return Throttled(TOO_MANY_ATTEMPTS.format(seconds=seconds), retryAfterSeconds=seconds)
 
 
-async def record_failure(keys: list[Counter], lockout: Lockout) -> None:
-    """Count one failed attempt on each counter, locking those that reach their threshold."""
-    for counter in keys:
-        await _count(counter, lockout)
-
-
-async def _count(counter: Counter, lockout: Lockout) -> None:
-    now = clock.now()
-    quiet_since = now - timedelta(seconds=lockout.window_seconds)
-    # Create the row if it is missing (INSERT … ON CONFLICT DO NOTHING: concurrent first
-    # failures create it once), forget an old streak, then count.
-    await SignInThrottle.bulk_create(
-        [SignInThrottle(key=counter.key, failures=0, last_failed_at=now)], ignore_conflicts=True
+async def clear(identity: str, using: BaseDBAsyncClient | None = None) -> int:
+    """Forget an identity's failures and lift its locks, from every address (an unlock, or
+    an operator's reset of the root password); the number of counters cleared."""
+    return await (
+        SignInThrottle.filter(Q(key=identity) | Q(identity=identity)).using_db(using).delete()
     )
-    rows = SignInThrottle.filter(key=counter.key)
-    # Only one of several concurrent resets matches: the first moves last_failed_at to now.
-    await rows.filter(
-        Q(locked_until=None) | Q(locked_until__lte=quiet_since),
-        last_failed_at__lte=quiet_since,
-    ).update(failures=0, last_failed_at=now, locked_until=None)
-    await rows.update(failures=F("failures") + 1, last_failed_at=now)
-    row = await rows.first()
-    delay = lockout.delay(row.failures if row is not None else 0, counter.threshold)
-    if delay:
-        until = now + timedelta(seconds=delay)
-        # Never shorten a lock another replica has just lengthened.
-        await rows.filter(Q(locked_until=None) | Q(locked_until__lt=until)).update(
-            locked_until=until
-        )
-
-
-async def clear(key: str) -> None:
-    """Forget an identity's failures and lift its lock (a success, or an unlock)."""
-    await SignInThrottle.filter(key=key).delete()
 
 
 async def unlock_login_profile(actor: Principal, user_name: str) -> bool:
     """Lift a user's sign-in lock and forget its failures (an administrator's recovery; the
     `@authorize` directive asks for `gateway:UnlockLoginProfile` on the user's ARN).
 
-    True if the user had failures or a lock to clear; NoSuchEntity for an unknown user.
-    Source addresses stay locked until their lock ends.
+    True if the user had failures or a lock to clear, from any address; NoSuchEntity for an
+    unknown user. Source addresses stay locked until their lock ends.
     """
     async with audited_precheck(
         actor, UNLOCK, attempted_arn("user", actor.account_id, "/", user_name)
     ):
         user = await user_by_name(actor.account_id, user_name)
     async with writing(actor, UNLOCK, user.arn, changes_permissions=False) as tx:
-        cleared = (
-            await SignInThrottle.filter(key=identity_key(user.arn)).using_db(tx.connection).delete()
-        )
+        cleared = await clear(identity_key(user.arn), tx.connection)
         tx.details.update(userName=user.name, cleared=bool(cleared))
     return bool(cleared)

@@ -22,16 +22,23 @@ class AccountQueries:
         return await accounts.list_account_aliases(await info.context.principal())
 
     @strawberry.field(
-        description="Every user, group and managed policy of the account with their policy "
-        "documents (GetAccountAuthorizationDetails). `filter`: User, Group, LocalManagedPolicy, "
-        "AWSManagedPolicy.",
+        description="Every user, group, role and managed policy of the account with their "
+        "policy documents (GetAccountAuthorizationDetails), a page at a time: `first` entities "
+        "(AWS's MaxItems: 100 by default, at most 1,000) `after` a page's end cursor (Marker). "
+        "`filter`: User, Group, Role, LocalManagedPolicy, AWSManagedPolicy.",
         extensions=[authorize("iam:GetAccountAuthorizationDetails", "*")],
     )
     async def account_authorization_details(
-        self, info: Info, filter: list[str] | None = None
+        self,
+        info: Info,
+        filter: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> AccountAuthorizationDetails | None:
         actor = await info.context.principal()
-        found = await authorization_details.get_account_authorization_details(actor, filter=filter)
+        found = await authorization_details.get_account_authorization_details(
+            actor, filter=filter, first=first, after=after
+        )
         return AccountAuthorizationDetails.from_details(found)
 
     @strawberry.field(

@@ -20,6 +20,7 @@ from gateway.services.audit import record_denial, record_refusal
 from gateway.services.authorization import Authorizer, session_refusal
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
+from gateway.services.writes import CHANGES_CHANNEL
 
 
 @dataclass(slots=True)
@@ -208,17 +209,27 @@ async def build_context(
 
 def app_state(request: HTTPConnection) -> AppState:
     """The app-wide state, made on first use from the app's settings."""
-    app_state: Any = request.app.state
+    return gateway_state(request.app)
+
+
+def gateway_state(app: Any) -> AppState:
+    """The app-wide state of a gateway app (`app.state.gateway`), made on first use from its
+    settings; with the app's notification hub, its session cache hears of every change
+    committed through another replica (`CHANGES_CHANNEL`)."""
+    app_state: Any = app.state
     state: AppState | None = getattr(app_state, "gateway", None)
     if state is None:
         settings: Settings = app_state.settings
+        hub: NotificationHub | None = getattr(app_state, "notifications", None)
         state = AppState(
             settings=settings,
             authorizer=Authorizer(),
             sessions=SessionCache(settings.session_cache_seconds),
             reads=ReadCache(),
             activity=getattr(app_state, "activity", None) or ActivityRecorder(),
-            notifications=getattr(app_state, "notifications", None),
+            notifications=hub,
         )
+        if hub is not None:
+            hub.subscribe(CHANGES_CHANNEL, state.sessions.changed)
         app_state.gateway = state
     return state

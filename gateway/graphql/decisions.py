@@ -2,16 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import strawberry
 
+from gateway.errors import ValidationError
 from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
 from gateway.services import simulation
-from gateway.services.authorization import session_refusal
+from gateway.services.authorization import Question, session_refusal
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
+
+AUTHORIZE_ACTION = "gateway:Authorize"
+"""How `authorize` and `authorizeAll` are named in the audit trail (they need no permission)."""
+MAX_BATCH = 100
+"""Most decisions one `authorizeAll` answers (AWS Verified Permissions' BatchIsAuthorized
+takes 30)."""
+
+
+@strawberry.input(description="One question for `authorizeAll`: an action on a resource.")
+class AuthorizeRequest:
+    action: str
+    resource: str
+    context: list[ContextEntry] | None = None
+
+
+async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -> list[Decision]:
+    """The caller's decisions, in order, as its session would be treated: an action the
+    session may not do whatever its policies say is denied by `session` with the reason;
+    otherwise its policies decide, and an allowed decision counts as access activity.
+    `authorize`, `authorizeAll` and the view's recognized documents
+    (`gateway.graphql.recognized`) all answer through here."""
+    auth = await ctx.authenticated()
+    principal = auth.principal
+    refusals = [session_refusal(principal, action) for action, _, _ in questions]
+    asked = [q for q, refusal in zip(questions, refusals, strict=True) if refusal is None]
+    decided = iter(await ctx.state.authorizer.decide_all(principal, auth.generation, asked))
+    answers = []
+    for (action, resource, _), refusal in zip(questions, refusals, strict=True):
+        if refusal is not None:
+            answers.append(Decision.refused(action, resource, refusal.message))
+            continue
+        decision = next(decided)
+        ctx.state.activity.note(principal, action, decision)
+        answers.append(Decision.from_decision(action, resource, decision))
+    return answers
+
+
+async def caller_decision(
+    ctx: GatewayContext,
+    action: str,
+    resource: str,
+    context: Mapping[str, str | Sequence[str]] | None,
+) -> Decision:
+    """The caller's decision for one question (`caller_decisions`)."""
+    return (await caller_decisions(ctx, [(action, resource, context)]))[0]
+
+
+def check_batch(size: int) -> None:
+    """ValidationError, in AWS's words, for a batch of more than MAX_BATCH requests."""
+    if size > MAX_BATCH:
+        raise ValidationError(
+            "1 validation error detected: Value at 'requests' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_BATCH}"
+        )
 
 
 @strawberry.type
@@ -21,7 +78,7 @@ class DecisionQueries:
         "permission of its own, like GetCallerIdentity, and answers as the caller's session "
         "would be treated (GetSessionToken credentials without MFA are denied IAM actions; a "
         "session that must change its password gets PasswordChangeRequired).",
-        extensions=[no_permission("gateway:Authorize")],
+        extensions=[no_permission(AUTHORIZE_ACTION)],
     )
     async def authorize(
         self,
@@ -30,15 +87,19 @@ class DecisionQueries:
         resource: str,
         context: list[ContextEntry] | None = None,
     ) -> Decision:
-        auth = await info.context.authenticated()
-        refusal = session_refusal(auth.principal, action)
-        if refusal is not None:
-            return Decision.refused(action, resource, refusal.message)
-        decision = await info.context.state.authorizer.decide(
-            auth.principal, auth.generation, action, resource, context_dict(context)
+        return await caller_decision(info.context, action, resource, context_dict(context))
+
+    @strawberry.field(
+        description="Up to 100 `authorize` questions in one request, answered in order (like "
+        "AWS Verified Permissions' BatchIsAuthorized, for the caller's own identity). More "
+        "than 100 is a ValidationError.",
+        extensions=[no_permission(AUTHORIZE_ACTION)],
+    )
+    async def authorize_all(self, info: Info, requests: list[AuthorizeRequest]) -> list[Decision]:
+        check_batch(len(requests))
+        return await caller_decisions(
+            info.context, [(r.action, r.resource, context_dict(r.context)) for r in requests]
         )
-        info.context.state.activity.note(auth.principal, action, decision)
-        return Decision.from_decision(action, resource, decision)
 
     @strawberry.field(
         description="Decisions for another principal's policies (SimulatePrincipalPolicy): "

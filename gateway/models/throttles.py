@@ -13,17 +13,22 @@ class SignInThrottle(Model):
 
     `key` says whose: `identity:<ARN>` for a known user or root user, `name:<account>:<name>`
     for a user name that does not exist (so that guessing names is throttled too), `email:…`
-    for an unknown root e-mail, `address:<IP>` for a source address. `failures` counts the
-    failures since the counter last went quiet (`last_failed_at`); `locked_until` is when the
-    current lockout ends. Rows are changed only with atomic updates (`F()` expressions), so
-    that replicas sharing the database count every failure exactly once.
+    for an unknown root e-mail, `address:<IP>` for a source address, and `<identity key>@<IP>`
+    for an identity tried from one address (the counter that locks). `identity` is the identity
+    key a row belongs to (None for an address), so that all of an identity's rows can be
+    found. `failures` counts the attempts since the counter last went quiet (`last_failed_at`);
+    `locked_until` is when the current lockout ends. Rows are changed only in transactions that
+    hold them (`gateway.auth.throttling.reserve`), so that replicas sharing the database count
+    every attempt exactly once.
     """
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=255, unique=True)
+    identity = fields.CharField(max_length=255, null=True)
     failures = fields.IntField(default=0)
     last_failed_at: datetime = fields.DatetimeField()
     locked_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "sign_in_throttles"
+        indexes = (("identity",),)

@@ -77,7 +77,7 @@ async def bootstrap_account(
     async with audited_precheck(root, action, resource):
         email = check_email(email)
         check_password_policy(password, account_id=account_id, email=email)
-        password_hash = hash_password(password)
+        password_hash = await hash_password(password)
 
     async with writing(root, action, resource) as tx:
         conn = tx.connection

@@ -31,6 +31,9 @@ from gateway.services.principal import Principal
 
 CACHE_SIZE = 10_000
 
+Question = tuple[str, str, Mapping[str, str | Sequence[str]] | None]
+"""What `Authorizer.decide_all` is asked: an action, a resource and extra context keys."""
+
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
 """What a session that must change its password may still do (besides the fields that need no
 permission and say so: whoAmI, me, signOut)."""
@@ -117,14 +120,20 @@ class Authorizer:
         context: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Decision:
         """The decision for `principal` doing `action` on `resource`."""
+        return (await self.decide_all(principal, generation, [(action, resource, context)]))[0]
+
+    async def decide_all(
+        self, principal: Principal, generation: int, requests: Sequence[Question]
+    ) -> list[Decision]:
+        """The decisions for several (action, resource, context) questions of `principal`,
+        in order, asked at one moment: its policies and request context are found once."""
         loaded = await self.policies(principal, generation)
-        request = Request(
-            action,
-            resource,
-            principal.policy_principal(),
-            {**principal.request_context(), **(context or {})},
-        )
-        return loaded.evaluate(request)
+        who = principal.policy_principal()
+        known = principal.request_context()
+        return [
+            loaded.evaluate(Request(action, resource, who, {**known, **(context or {})}))
+            for action, resource, context in requests
+        ]
 
     def forget(self) -> None:
         """Drop every cached entry (tests; a replica never needs it)."""

@@ -74,7 +74,7 @@ async def create_login_profile(
     ):
         user = await user_by_name(actor.account_id, user_name)
         policy = await check_user_password(password, user)
-        password_hash = hash_password(password)
+        password_hash = await hash_password(password)
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
         conn = tx.connection
@@ -120,7 +120,7 @@ async def update_login_profile(
         policy = DEFAULT_PASSWORD_POLICY
         if password is not None:
             policy = await check_user_password(password, user)
-            password_hash = hash_password(password)
+            password_hash = await hash_password(password)
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
         conn = tx.connection

@@ -56,13 +56,13 @@ async def change_password(actor: Principal, *, old_password: str, new_password: 
 async def _change_root_password(actor: Principal, old_password: str, new_password: str) -> None:
     async with audited_precheck(actor, ACTION, actor.arn):
         root = await RootUser.get(account_id=actor.account_id)
-        if not verify_password(root.password_hash, old_password):
+        if not await verify_password(root.password_hash, old_password):
             raise AccessDenied(WRONG_OLD_PASSWORD)
         account = await Account.get(id=actor.account_id)
         check_password_policy(
             new_password, account_id=account.id, account_alias=account.alias, email=root.email
         )
-        new_hash = hash_password(new_password)
+        new_hash = await hash_password(new_password)
 
     async with writing(actor, ACTION, actor.arn, changes_permissions=False) as tx:
         conn = tx.connection
@@ -92,12 +92,12 @@ async def _change_user_password(actor: Principal, old_password: str, new_passwor
         profile = await LoginProfile.get_or_none(user_id=user.id)
         if profile is None:
             raise no_profile(user.name)
-        if not verify_password(profile.password_hash, old_password):
+        if not await verify_password(profile.password_hash, old_password):
             raise AccessDenied(WRONG_OLD_PASSWORD)
         policy: PasswordPolicy = await check_user_password(new_password, user)
         if await reused(user.id, new_password, profile.password_hash, policy):
             raise _reuse_violation(policy.password_reuse_prevention or 0)
-        new_hash = hash_password(new_password)
+        new_hash = await hash_password(new_password)
 
     async with writing(actor, ACTION, user.arn, changes_permissions=False) as tx:
         conn = tx.connection

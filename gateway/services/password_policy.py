@@ -175,7 +175,7 @@ async def reused(user_id: str, password: str, current_hash: str, policy: Passwor
     count = policy.password_reuse_prevention
     if not count:
         return False
-    if verify_password(current_hash, password):
+    if await verify_password(current_hash, password):
         return True
     recent = (
         await PasswordHistory.filter(user_id=user_id)
@@ -183,7 +183,10 @@ async def reused(user_id: str, password: str, current_hash: str, policy: Passwor
         .limit(count)
         .values_list("password_hash", flat=True)
     )
-    return any(verify_password(str(old), password) for old in recent)
+    for old in recent:
+        if await verify_password(str(old), password):
+            return True
+    return False
 
 
 async def remember_password(

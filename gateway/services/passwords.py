@@ -2,7 +2,9 @@
 
 Passwords are stored only as Argon2id hashes (argon2-cffi's `PasswordHasher`, its default
 parameters). The hasher is a seam, like the clock: `using_hasher()` swaps it for a block
-(tests use cheap parameters; a deployment could raise them).
+(tests use cheap parameters; a deployment could raise them). Hashing and verifying cost tens of
+milliseconds of CPU each, so they run in a thread pool sized to the cores and callers await
+them: a sign-in never stalls the event loop that serves everyone else.
 
 `check_password_policy` enforces AWS's length limit (1..128, a ValidationError) and a
 `PasswordPolicy` (a PasswordPolicyViolation listing every rule broken). Without a policy it
@@ -17,17 +19,25 @@ No message here ever contains the password.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import re
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway.errors import PasswordPolicyViolation, ValidationError
+
+_T = TypeVar("_T")
 
 MIN_PASSWORD_LENGTH = 1
 MAX_PASSWORD_LENGTH = 128
@@ -56,30 +66,65 @@ def _current() -> PasswordHasher:
     return _hasher.get() or _default_hasher
 
 
-def hash_password(password: str) -> str:
-    """An Argon2id hash of `password` (salted, with its parameters encoded in it)."""
-    return _current().hash(password)
+async def hash_password(password: str) -> str:
+    """An Argon2id hash of `password` (salted, with its parameters encoded in it), computed
+    in the hashing pool: the caller's event loop keeps serving other requests meanwhile."""
+    return await _in_pool(_current().hash, password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """True if `password` matches `password_hash`.
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """True if `password` matches `password_hash`, verified in the hashing pool.
 
-    Never raises: a wrong password, a malformed or foreign hash all give False.
+    `None` stands for an identity that has no password (an unknown user, say): the password is
+    then verified against a decoy made with the same parameters, so that failing costs the
+    same time whatever the reason. Never raises: a wrong password, a malformed or foreign hash
+    all give False.
     """
+    return await _in_pool(_verify, _current(), password_hash, password)
+
+
+def _verify(hasher: PasswordHasher, password_hash: str | None, password: str) -> bool:
     try:
-        return _current().verify(password_hash, password)
+        if password_hash is None:
+            hasher.verify(_decoy(hasher), password)
+            return False
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+HASHING_NICENESS = 10
+"""How much lower than the event loop's the hashing threads' CPU priority is (Unix `nice`)."""
+
+
+def _lower_priority() -> None:
+    # On Linux a thread has its own nice value (and the threads Argon2 starts for its lanes
+    # inherit it): when the CPU is short, serving requests wins over verifying passwords, so a
+    # password-guessing attacker slows sign-ins down, not everyone else.
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
+# The pool every Argon2 computation runs in. One thread per core: Argon2 releases the GIL, so
+# that many hashes run in parallel beside the event loop, and no more, since each also takes
+# its memory cost (64 MiB by default): a burst of sign-ins queues here instead of exhausting
+# memory. Its threads start on first use and live as long as the process.
+_POOL = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1, thread_name_prefix="argon2", initializer=_lower_priority
+)
+
+
+async def _in_pool(function: Callable[..., _T], *arguments: object) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(_POOL, function, *arguments)
 
 
 # One decoy per set of hashing parameters (a cache: it never needs invalidating).
 _decoys: dict[tuple[int, int, int, int, int], str] = {}
 
 
-def decoy_hash() -> str:
-    """A hash made with the current hasher's parameters that no password is expected to match:
-    verified against when an account or user is unknown, so that failing costs the same."""
-    hasher = _current()
+def _decoy(hasher: PasswordHasher) -> str:
+    """A hash made with `hasher`'s parameters that no password is expected to match."""
     parameters = (
         hasher.time_cost,
         hasher.memory_cost,
@@ -88,7 +133,7 @@ def decoy_hash() -> str:
         hasher.salt_len,
     )
     decoy = _decoys.get(parameters)
-    if decoy is None:
+    if decoy is None:  # two threads may both make one: either will do
         decoy = hasher.hash(secrets.token_urlsafe(32))
         _decoys[parameters] = decoy
     return decoy

@@ -100,7 +100,7 @@ async def update_account_email_address(actor: Principal, email: str, password: s
         root_only(actor, UPDATE_EMAIL)
         email = check_email(email)
         root = await RootUser.get(account_id=actor.account_id)
-        if not verify_password(root.password_hash, password):
+        if not await verify_password(root.password_hash, password):
             raise AccessDenied(WRONG_PASSWORD)
     async with writing(actor, UPDATE_EMAIL, "*", changes_permissions=False) as tx:
         taken = RootUser.filter(email=email).exclude(id=root.id).using_db(tx.connection)
@@ -129,7 +129,7 @@ async def reset_root_password(account_id: str) -> str:
         raise violation(account_id, "accountId", "Member must be 12 digits")
     root = Principal.root(account_id)
     password = one_time_password()
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     async with writing(root, RESET_ROOT_PASSWORD, root.arn, changes_permissions=False) as tx:
         conn = tx.connection
         updated = (

@@ -31,9 +31,14 @@ from gateway.services.principal import Principal
 AUDIT_CHANNEL = "audit_events"
 """The notification channel every committed audit event is announced on, as
 `<account id>:<event id>` (see `gateway.notifications`)."""
+CHANGES_CHANNEL = "authz_changes"
+"""The channel every committed write is announced on, as its account id: other replicas then
+stop using what they cached of that account (sessions, and with them the authorization
+generation they read), so the change is in force there at once."""
 
 __all__ = [
     "AUDIT_CHANNEL",
+    "CHANGES_CHANNEL",
     "NO_REQUEST",
     "Write",
     "audit_safe",
@@ -85,6 +90,8 @@ async def writing(
             )
             if changes_permissions:
                 await bump_generation(actor.account_id, using=connection)
+            # Revocations and sign-ins change no permission but end or start sessions.
+            await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
         _LocalWrites.count += 1
     except GatewayError as error:
         await record(

@@ -3,6 +3,7 @@ lockout and recovery, recovery codes, and what the session then says about MFA."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -32,6 +33,7 @@ from tests.mfa import Authenticator, enroll
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 TTL = 3600
 LOCKOUT = Lockout(identity_failures=5, address_failures=50)
+ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +62,7 @@ async def bobs_phone(
 async def password_step(account_id: str) -> str:
     """Sign bob in with his password; the challenge that answers it."""
     with pytest.raises(MfaRequired) as raised:
-        await sign_in_user(account_id, "bob", GOOD_PASSWORD, source_ip="192.0.2.7", ttl_seconds=TTL)
+        await sign_in_user(account_id, "bob", GOOD_PASSWORD, source_ip=ADDRESS, ttl_seconds=TTL)
     assert raised.value.message == mfa_challenges.MFA_REQUIRED
     assert raised.value.extensions["attemptsAllowed"] == mfa_challenges.MAX_ATTEMPTS
     challenge = raised.value.extensions["challenge"]
@@ -70,7 +72,7 @@ async def password_step(account_id: str) -> str:
 
 async def verify(challenge: str, code: str, cipher: SeedCipher) -> SignedIn:
     return await verify_mfa(
-        challenge, code, source_ip="192.0.2.7", ttl_seconds=TTL, cipher=cipher, lockout=LOCKOUT
+        challenge, code, source_ip=ADDRESS, ttl_seconds=TTL, cipher=cipher, lockout=LOCKOUT
     )
 
 
@@ -184,11 +186,19 @@ async def test_wrong_codes_lock_the_user_until_root_unlocks(
         challenge = await password_step(root.account_id)  # a right password clears nothing
         with pytest.raises(InvalidAuthenticationCode):
             await verify(challenge, wrong, cipher)
-    counter = await SignInThrottle.get(key=throttling.identity_key(bob.arn))
+    key = throttling.attempts_key(throttling.identity_key(bob.arn), ADDRESS)
+    counter = await SignInThrottle.get(key=key)
     assert counter.failures == LOCKOUT.identity_failures
     assert counter.locked_until is not None
     with pytest.raises(Throttled):  # the right password, then the right code: still locked
-        await sign_in_user(root.account_id, "bob", GOOD_PASSWORD, ttl_seconds=TTL, lockout=LOCKOUT)
+        await sign_in_user(
+            root.account_id,
+            "bob",
+            GOOD_PASSWORD,
+            source_ip=ADDRESS,
+            ttl_seconds=TTL,
+            lockout=LOCKOUT,
+        )
     await unlock_login_profile(root, "bob")
     challenge = await password_step(root.account_id)
     await verify(challenge, bobs_phone.code(), cipher)
@@ -199,11 +209,29 @@ async def test_a_locked_identity_cannot_answer_a_challenge_it_already_holds(
     root: Principal, bob: User, bobs_phone: Authenticator, cipher: SeedCipher
 ) -> None:
     challenge = await password_step(root.account_id)
-    counters = throttling.counters(throttling.identity_key(bob.arn), "", LOCKOUT)
+    counters = throttling.counters(throttling.identity_key(bob.arn), ADDRESS, LOCKOUT)
     for _ in range(LOCKOUT.identity_failures):
-        await throttling.record_failure(counters, LOCKOUT)
+        await throttling.reserve(counters, LOCKOUT)  # attempts that were never taken back
     with pytest.raises(Throttled):
         await verify(challenge, bobs_phone.code(), cipher)
+
+
+async def test_forty_challenges_answered_three_times_at_once_check_at_most_the_threshold(
+    root: Principal, bob: User, bobs_phone: Authenticator, cipher: SeedCipher
+) -> None:
+    """120 wrong codes at once, three on each of 40 challenges: the identity's threshold
+    bounds how many are checked, not the challenges' attempts (40 x 3)."""
+    challenges = [await password_step(root.account_id) for _ in range(40)]
+    wrong = "000000" if bobs_phone.code() != "000000" else "111111"
+    outcomes = await asyncio.gather(
+        *(verify(challenge, wrong, cipher) for challenge in challenges for _ in range(3)),
+        return_exceptions=True,
+    )
+    checked = sum(isinstance(outcome, InvalidAuthenticationCode) for outcome in outcomes)
+    assert checked == LOCKOUT.identity_failures
+    assert all(isinstance(outcome, Throttled | InvalidAuthenticationCode) for outcome in outcomes)
+    audited = await AuditEvent.filter(error_code="InvalidAuthenticationCode").count()
+    assert audited == LOCKOUT.identity_failures
 
 
 async def test_a_recovery_code_stands_in_for_a_lost_device_once(

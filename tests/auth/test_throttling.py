@@ -15,8 +15,10 @@ from gateway.auth.throttling import Lockout, unlock_login_profile
 from gateway.errors import NoSuchEntity, Throttled, Unauthenticated
 from gateway.models import Account, AuditEvent, SignInThrottle
 from gateway.services.login_profiles import create_login_profile
+from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
+from tests.auth.hashers import CountingHasher
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.helpers import Rejects
 
@@ -116,13 +118,30 @@ async def test_attempts_refused_while_locked_are_not_counted(
     assert await throttled(account) == 60
 
 
-async def test_the_lock_holds_against_the_right_password(
+async def test_a_refused_attempt_costs_no_password_hash(
     account: Account, bob: None, frozen: clock.FrozenClock
 ) -> None:
+    hasher = CountingHasher()
+    with using_hasher(hasher):
+        for _ in range(5):
+            await fails(account)
+        assert hasher.verifications == 5
+        for _ in range(10):
+            await throttled(account, GOOD_PASSWORD)
+        assert hasher.verifications == 5
+        await fails(account, name="nobody")  # an unknown name still costs one (decoy) hash
+        assert hasher.verifications == 6
+
+
+async def test_the_lock_holds_against_the_right_password_from_that_address_only(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    """Whoever guessed from one address cannot lock bob out from everywhere."""
     for _ in range(5):
         await fails(account)
     assert await throttled(account, GOOD_PASSWORD) == 30
-    assert await throttled(account, GOOD_PASSWORD, ip="198.51.100.1") == 30
+    assert await user_sign_in(account, GOOD_PASSWORD, ip="198.51.100.1")
+    assert await throttled(account, GOOD_PASSWORD) == 30  # bob's success elsewhere lifts nothing
 
 
 async def test_a_success_resets_the_identitys_counter(
@@ -183,6 +202,46 @@ async def test_failures_from_one_address_are_counted_across_users(
     assert await user_sign_in(account, GOOD_PASSWORD, name="carol", ip="198.51.100.1")
 
 
+async def test_guessing_from_many_addresses_never_locks_root_out_of_a_fresh_one(
+    account: Account, frozen: clock.FrozenClock
+) -> None:
+    for number in range(10):
+        for _ in range(5):
+            with pytest.raises(Unauthenticated):
+                await sign_in_root(
+                    ROOT_EMAIL, WRONG, source_ip=f"198.51.100.{number}", ttl_seconds=TTL
+                )
+        with pytest.raises(Throttled):
+            await sign_in_root(ROOT_EMAIL, WRONG, source_ip=f"198.51.100.{number}", ttl_seconds=TTL)
+    assert await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, source_ip="203.0.113.50", ttl_seconds=TTL)
+
+
+async def test_each_address_locks_longer_as_the_identity_fails_from_everywhere(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    """Keycloak's growing waits, per identity: the fifth failure from a new address locks it
+    for a delay doubled once per failure of the identity beyond the threshold, wherever from."""
+    lockout = Lockout(max_delay_seconds=10**6)
+    locks = []
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        for _ in range(5):
+            await fails(account, ip=address, lockout=lockout)
+        locks.append(await throttled(account, ip=address))
+    assert locks == [30, 30 * 2**5, 30 * 2**10]
+
+
+async def test_unlocking_a_user_lifts_its_locks_from_every_address(
+    account: Account, root: Principal, bob: None, frozen: clock.FrozenClock
+) -> None:
+    for address in ("198.51.100.1", "198.51.100.2"):
+        for _ in range(5):
+            await fails(account, ip=address)
+    assert await unlock_login_profile(root, "bob") is True
+    assert not await SignInThrottle.filter(key__contains="user/bob").exists()
+    for address in ("198.51.100.1", "198.51.100.2"):
+        assert await user_sign_in(account, GOOD_PASSWORD, ip=address)
+
+
 async def test_thresholds_come_from_the_lockout_settings(
     account: Account, bob: None, frozen: clock.FrozenClock
 ) -> None:
@@ -229,6 +288,52 @@ async def test_unlocking_an_unknown_user_fails(
         "The user with name nobody cannot be found.",
         action="gateway:UnlockLoginProfile",
     )
+
+
+async def evaluated(error_code: str = "Unauthenticated") -> int:
+    """Sign-in attempts whose password was verified and found wrong (each leaves a Failed
+    event with that code; a refused attempt leaves one with `Throttled`)."""
+    return await AuditEvent.filter(
+        action="gateway:SignIn", outcome="Failed", error_code=error_code
+    ).count()
+
+
+async def test_fifty_wrong_passwords_at_once_verify_no_more_than_the_threshold(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    outcomes = await asyncio.gather(
+        *(user_sign_in(account, WRONG) for _ in range(50)), return_exceptions=True
+    )
+    kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+    assert kinds == ["Throttled"] * 45 + ["Unauthenticated"] * 5
+    assert await evaluated() == 5
+    assert await evaluated("Throttled") == 45
+    assert await throttled(account, GOOD_PASSWORD) == 30
+
+
+async def test_a_right_password_among_concurrent_wrong_ones_is_refused_or_clears(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    """However the right password lands among wrong ones, at most the threshold are verified,
+    and a success leaves nothing of its own attempt behind on the address."""
+    attempts = [user_sign_in(account, WRONG) for _ in range(20)]
+    attempts.insert(2, user_sign_in(account, GOOD_PASSWORD))
+    await asyncio.gather(*attempts, return_exceptions=True)
+    assert await evaluated() <= 5
+    address = await SignInThrottle.get(key=f"address:{IP}")
+    assert address.failures == await evaluated()
+
+
+async def test_an_attempt_with_the_right_password_is_taken_back_from_the_address(
+    account: Account, bob: None, frozen: clock.FrozenClock
+) -> None:
+    await fails(account)
+    await user_sign_in(account, GOOD_PASSWORD)
+    address = await SignInThrottle.get(key=f"address:{IP}")
+    assert address.failures == 1
+    bob = f"identity:arn:aws:iam::{account.id}:user/bob"
+    assert not await SignInThrottle.filter(key=f"{bob}@{IP}").exists()  # cleared
+    assert (await SignInThrottle.get(key=bob)).failures == 1  # still paces other addresses
 
 
 async def test_concurrent_failures_on_several_replicas_each_count(

@@ -1,5 +1,6 @@
-"""Two gateway processes on one database: a change made through one is in force on the other
-within one second (measured)."""
+"""Two gateway processes on one PostgreSQL database: a change made through one is in force on
+the other within 100 ms (LISTEN/NOTIFY; measured), and within the session cache's lifetime
+when notifications are not heard."""
 
 from __future__ import annotations
 
@@ -13,15 +14,24 @@ import pytest
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
+from tests.databases import BACKEND
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.servers import serve
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 PASSWORD = "Flat-White-99"
-PROPAGATION_LIMIT = 1.0
+PROPAGATION_LIMIT = 0.1
+"""Seconds until a change is in force on the other replica (DESIGN: Scale-out)."""
+FALLBACK_LIMIT = 1.0
+"""The same without notifications: the session cache's lifetime (at most 1 s)."""
 CAN = (
     'query { authorize(action: "s3:ListBucket",'
     ' resource: "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET") { allowed } }'
+)
+
+
+pytestmark = pytest.mark.skipif(
+    BACKEND != "postgres", reason="replicas share a PostgreSQL database (SQLite is one process)"
 )
 
 
@@ -40,16 +50,16 @@ async def replicas(database_url: str, account: Account) -> AsyncIterator[tuple[A
 
 
 async def seconds_until(check: Callable[[], Awaitable[bool]]) -> float:
-    """Time until `check()` holds, polling; fails past twice the limit."""
+    """Time until `check()` holds, polling; fails past the fallback's limit."""
     start = time.monotonic()
     while True:
         if await check():
             return time.monotonic() - start
-        if time.monotonic() - start > 2 * PROPAGATION_LIMIT:
+        if time.monotonic() - start > 2 * FALLBACK_LIMIT:
             pytest.fail("the change did not reach the other replica")
 
 
-async def test_changes_through_one_replica_are_enforced_by_the_other_within_a_second(
+async def test_changes_through_one_replica_are_enforced_by_the_other_within_100_ms(
     replicas: tuple[Api, Api], account: Account
 ) -> None:
     one, two = replicas

@@ -19,6 +19,7 @@ UNGUARDED = {
     ("Query", "me"),
     ("Query", "sessions"),  # the caller's own sessions, like whoAmI
     ("Query", "authorize"),
+    ("Query", "authorizeAll"),
     ("Mutation", "signIn"),
     ("Mutation", "signInRoot"),
     ("Mutation", "signOut"),

@@ -38,7 +38,7 @@ async def test_bootstrap_creates_an_account_and_its_root_user(db: TortoiseContex
     assert stored.id == root_user.id
     assert stored.email == "boss@example.com"
     assert stored.password_hash != ROOT_PASSWORD
-    assert verify_password(stored.password_hash, ROOT_PASSWORD)
+    assert await verify_password(stored.password_hash, ROOT_PASSWORD)
     event = await AuditEvent.get(action="gateway:Bootstrap")
     assert event.outcome == "Allowed"
     assert event.principal_arn == arns.root_arn(account.id)

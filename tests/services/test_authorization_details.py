@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.errors import ValidationError
+from gateway.errors import InvalidInput, ValidationError
 from gateway.services.attachments import (
     attach_group_policy,
     attach_role_policy,
@@ -136,3 +136,70 @@ async def test_the_query_count_does_not_grow_with_the_account(root, cashiers) ->
 
     assert len(details.users) == 1 + cashiers
     assert log.selects == 11
+
+
+def _names(details) -> list[str]:
+    return (
+        [d.user.name for d in details.users]
+        + [d.group.name for d in details.groups]
+        + [d.role.name for d in details.roles]
+        + [d.policy.arn for d in details.policies]
+    )
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
+async def test_pages_of_any_size_put_together_are_the_whole_answer(root, size) -> None:
+    await coffee_shop(root, cashiers=4)
+    whole = await get_account_authorization_details(root, first=1000)
+    assert not whole.has_next
+
+    seen: list[str] = []
+    after = None
+    for _ in range(100):
+        page = await get_account_authorization_details(root, first=size, after=after)
+        assert len(_names(page)) <= size
+        seen += _names(page)
+        if not page.has_next:
+            break
+        assert page.end_cursor is not None
+        after = page.end_cursor
+    assert seen == _names(whole)
+    users = {d.user.name: d for d in whole.users}
+    assert users["cashier1"].group_names == ("Cashiers",)
+    assert [p.name for p in users["admin"].attached_policies] == ["AdministratorAccess"]
+
+
+async def test_a_page_costs_a_fixed_number_of_queries(root) -> None:
+    await coffee_shop(root, cashiers=30)
+    with counting_queries() as log:
+        page = await get_account_authorization_details(root, first=10)
+    assert len(page.users) == 10
+    assert page.has_next
+    assert log.selects <= 14
+
+
+async def test_paging_respects_the_filter(root) -> None:
+    await coffee_shop(root, cashiers=3)
+    first = await get_account_authorization_details(root, filter=["Role", "Group"], first=1)
+    assert ([d.group.name for d in first.groups], first.roles, first.users) == (
+        ["Cashiers"],
+        (),
+        (),
+    )
+    second = await get_account_authorization_details(
+        root, filter=["Role", "Group"], first=1, after=first.end_cursor
+    )
+    assert [d.role.name for d in second.roles] == ["Inventory"]
+    assert not second.has_next
+
+
+@pytest.mark.parametrize("cursor", ["nonsense!", "OTpmb28=", "Zm9v"])
+async def test_a_cursor_it_did_not_issue_is_invalid_input(root, cursor) -> None:
+    with pytest.raises(InvalidInput):
+        await get_account_authorization_details(root, after=cursor)
+
+
+@pytest.mark.parametrize("first", [0, 1001])
+async def test_page_size_is_awss_max_items(root, first) -> None:
+    with pytest.raises(InvalidInput):
+        await get_account_authorization_details(root, first=first)

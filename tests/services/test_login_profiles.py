@@ -53,7 +53,7 @@ async def test_create_login_profile_stores_only_a_hash(
     assert stored.id == profile.id
     assert stored.password_reset_required is True
     assert stored.password_hash.startswith("$argon2id$")
-    assert verify_password(stored.password_hash, GOOD_PASSWORD)
+    assert await verify_password(stored.password_hash, GOOD_PASSWORD)
     assert GOOD_PASSWORD not in repr(await LoginProfile.all().values())
     assert GOOD_PASSWORD not in await _all_audit_text()
 
@@ -165,8 +165,8 @@ async def test_update_login_profile_sets_a_new_password(
     )
 
     stored = await LoginProfile.get(user_id=bob.id)
-    assert verify_password(stored.password_hash, "N3w-password")
-    assert not verify_password(stored.password_hash, GOOD_PASSWORD)
+    assert await verify_password(stored.password_hash, "N3w-password")
+    assert not await verify_password(stored.password_hash, GOOD_PASSWORD)
     assert stored.password_reset_required is True  # untouched
     assert "N3w-password" not in await _all_audit_text()
 

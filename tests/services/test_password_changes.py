@@ -52,8 +52,8 @@ async def test_a_user_changes_their_password_with_the_old_one(
         bumps=False,
     )
     profile = await _profile(bob)
-    assert verify_password(profile.password_hash, NEW_PASSWORD)
-    assert not verify_password(profile.password_hash, GOOD_PASSWORD)
+    assert await verify_password(profile.password_hash, NEW_PASSWORD)
+    assert not await verify_password(profile.password_hash, GOOD_PASSWORD)
     assert await _sign_in(account, NEW_PASSWORD)
 
 
@@ -221,7 +221,7 @@ async def test_root_changes_its_own_password(
         bumps=False,
     )
     stored = await RootUser.get(account_id=account.id)
-    assert verify_password(stored.password_hash, NEW_PASSWORD)
+    assert await verify_password(stored.password_hash, NEW_PASSWORD)
     assert await sign_in_root(ROOT_EMAIL, NEW_PASSWORD, ttl_seconds=TTL)
     assert (await Session.get(id=other.principal.session_id)).revoked_at is not None
     assert (await Session.get(id=me.session_id)).revoked_at is None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from argon2 import PasswordHasher
 from hypothesis import given
@@ -28,32 +31,65 @@ IDENTICAL = (
 )
 
 
-def test_hash_is_argon2id_and_verifies_only_the_same_password() -> None:
-    hashed = hash_password("Sup3r-Secret")
+async def test_hash_is_argon2id_and_verifies_only_the_same_password() -> None:
+    hashed = await hash_password("Sup3r-Secret")
 
     assert hashed.startswith("$argon2id$")
     assert "Sup3r-Secret" not in hashed
-    assert verify_password(hashed, "Sup3r-Secret")
-    assert not verify_password(hashed, "sup3r-secret")
-    assert hash_password("Sup3r-Secret") != hashed  # salted
+    assert await verify_password(hashed, "Sup3r-Secret")
+    assert not await verify_password(hashed, "sup3r-secret")
+    assert await hash_password("Sup3r-Secret") != hashed  # salted
 
 
 @pytest.mark.parametrize("stored", ["", "plain text", "$argon2id$v=19$garbage", "$2b$12$x"])
-def test_verify_never_raises_on_a_malformed_hash(stored: str) -> None:
-    assert verify_password(stored, "anything") is False
+async def test_verify_never_raises_on_a_malformed_hash(stored: str) -> None:
+    assert await verify_password(stored, "anything") is False
 
 
-def test_default_hasher_uses_argon2id_default_parameters() -> None:
+async def test_an_unknown_identity_is_verified_against_a_decoy_and_fails() -> None:
+    assert await verify_password(None, "Sup3r-Secret") is False
+    assert await verify_password(None, "") is False
+
+
+async def test_hashing_runs_beside_the_event_loop_which_keeps_serving() -> None:
+    """A slow verification (about a quarter of a second here) leaves the loop free: a task
+    that wakes every 5 ms keeps waking while it runs, which it could not if Argon2 ran on the
+    loop's thread."""
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    with using_hasher(PasswordHasher(time_cost=8, memory_cost=65536, parallelism=1)):
+        stored = await hash_password("Sup3r-Secret")
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        before = ticks
+        started = time.perf_counter()
+        assert await verify_password(stored, "Sup3r-Secret")
+        elapsed = time.perf_counter() - started
+        during = ticks - before
+        done.set()
+        await task
+    assert elapsed > 0.05, elapsed  # slow enough for the ticker to show anything
+    assert during >= 3, (during, elapsed)
+
+
+async def test_default_hasher_uses_argon2id_default_parameters() -> None:
     with using_hasher(PasswordHasher()):
-        hashed = hash_password("Sup3r-Secret")
+        hashed = await hash_password("Sup3r-Secret")
 
     assert "$argon2id$v=19$m=65536,t=3,p=4$" in hashed
     with using_hasher(PasswordHasher()):
         assert not needs_rehash(hashed)
 
 
-def test_needs_rehash_when_parameters_change_or_hash_is_invalid() -> None:
-    hashed = hash_password("Sup3r-Secret")
+async def test_needs_rehash_when_parameters_change_or_hash_is_invalid() -> None:
+    hashed = await hash_password("Sup3r-Secret")
 
     assert "$m=8,t=1,p=1$" in hashed  # the tests' cheap hasher
     assert not needs_rehash(hashed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway import models
-from gateway.graphql.types.common import PolicyDocument, Tag
+from gateway.graphql.types.common import PageInfo, PolicyDocument, Tag
 from gateway.graphql.types.policy import Policy, PolicyVersion
 from gateway.graphql.types.user import InlinePolicy
 from gateway.services import authorization_details as details
@@ -99,17 +99,21 @@ class PolicyDetail:
 
 
 @strawberry.type(
-    description="The account's users, groups, roles and managed policies, with documents."
+    description="A page of the account's users, groups, roles and managed policies, with "
+    "documents: users first, then groups, roles and policies, each in name order. "
+    "`pageInfo.endCursor` (AWS's Marker) starts the next page while `pageInfo.hasNextPage` "
+    "(IsTruncated)."
 )
 class AccountAuthorizationDetails:
     users: list[UserDetail]
     groups: list[GroupDetail]
     roles: list[RoleDetail]
     policies: list[PolicyDetail]
+    page_info: PageInfo
 
     @classmethod
     def from_details(cls, found: details.AuthorizationDetails) -> AccountAuthorizationDetails:
-        """The GraphQL view of the whole export."""
+        """The GraphQL view of one page of the export."""
         return cls(
             users=[UserDetail.from_detail(u) for u in found.users],
             groups=[GroupDetail.from_detail(g) for g in found.groups],
@@ -121,4 +125,5 @@ class AccountAuthorizationDetails:
                 )
                 for p in found.policies
             ],
+            page_info=PageInfo(has_next_page=found.has_next, end_cursor=found.end_cursor),
         )

@@ -1,0 +1,344 @@
+"""Recognized documents: `authorize` and `authorizeAll` answered without the general executor.
+
+Applications send the same few documents over and over, and for a small query the GraphQL
+machinery (parsing, validation, extension hooks, field-by-field execution) costs far more
+than the decision itself. A document is *recognized* when it is one query operation (no
+fragments, no directives) whose only root field is `authorize` or `authorizeAll` and whose
+selections are plain fields of `Decision` (and of its `statements`). It is parsed and
+validated once — graphql-core's rules and the gateway's limits, as the general path would —
+and kept by its text in a bounded LRU, with the plan of its answer.
+
+For each request the variables and arguments are coerced by graphql-core itself, and the
+field's declarations are honoured from the field: its `@noPermission` extension's session
+check (`gateway.services.authorization.session_refusal`) and the batch limit; the decisions
+come from `gateway.graphql.decisions.caller_decision`, the function the resolvers call, so
+the answer, the deciding statements and the access activity are the same. Anything off the
+plain path — variables that do not coerce, an anonymous caller, a session the field refuses
+(which must be recorded), a batch over the limit — returns None and the view hands the
+request to Strawberry, so every error is exactly the general path's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    OperationType,
+    Undefined,
+    VariableNode,
+    get_named_type,
+    is_input_type,
+    is_leaf_type,
+    is_object_type,
+    parse,
+    specified_rules,
+    type_from_ast,
+    validate,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from gateway.errors import GatewayError
+from gateway.graphql.authorize import NoPermission
+from gateway.graphql.context import GatewayContext
+from gateway.graphql.decisions import MAX_BATCH, caller_decision, caller_decisions
+from gateway.graphql.request_parameters import RecordArguments
+from gateway.graphql.types.decision import ContextEntry, context_dict
+from gateway.services.authorization import session_refusal
+
+MAX_DOCUMENT_CHARS = 4_096
+"""Longer documents are never recognized (the cache holds their text)."""
+CACHE_SIZE = 256
+
+Answer = Callable[[GatewayContext, dict[str, Any]], Awaitable[Any]]
+
+
+async def _authorize(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
+    return await caller_decision(
+        ctx, arguments["action"], arguments["resource"], _context(arguments.get("context"))
+    )
+
+
+async def _authorize_all(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
+    requests = arguments["requests"]
+    if len(requests) > MAX_BATCH:
+        return None  # the resolver's ValidationError, from the general path
+    return await caller_decisions(
+        ctx, [(r["action"], r["resource"], _context(r.get("context"))) for r in requests]
+    )
+
+
+RECOGNIZED: dict[str, Answer] = {"authorize": _authorize, "authorizeAll": _authorize_all}
+"""The root fields answered here, and how: as their resolvers answer them."""
+
+
+def _context(entries: Sequence[dict[str, Any]] | None) -> dict[str, str | list[str]]:
+    """Coerced `ContextEntry` inputs (dicts here) as the engine takes them."""
+    if not entries:
+        return {}
+    return context_dict([ContextEntry(key=e["key"], values=e["values"]) for e in entries])
+
+
+@dataclass(frozen=True, slots=True)
+class _Selected:
+    """One selected field of an object: where its value is and how it is written."""
+
+    key: str
+    attribute: str | None  # None: __typename
+    typename: str
+    leaf: Callable[[Any], Any] | None = None
+    children: tuple[_Selected, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A recognized document: its operation, root field and the shape of the answer.
+
+    `constants`: the field's arguments when the document passes no variable (coerced once);
+    `variables`: when every argument is a variable, which one and its type, for values that
+    are already in their coerced form (see `_plain`).
+    """
+
+    operation: OperationDefinitionNode
+    field_node: FieldNode
+    field: GraphQLField
+    key: str
+    answer: Answer
+    guard: NoPermission
+    selection: tuple[_Selected, ...]
+    constants: dict[str, Any] | None = None
+    variables: dict[str, tuple[str, Check]] | None = None
+
+    def arguments(self, schema: GraphQLSchema, inputs: dict[str, Any]) -> dict[str, Any] | None:
+        """The field's coerced arguments, or None when the variables do not coerce."""
+        if self.constants is not None:
+            return self.constants
+        if self.variables is not None and all(
+            plain(inputs.get(name)) for name, plain in self.variables.values()
+        ):
+            return {argument: inputs.get(name) for argument, (name, _) in self.variables.items()}
+        coerced = get_variable_values(schema, self.operation.variable_definitions or (), inputs)
+        if isinstance(coerced, list):  # variable errors: the general path reports them
+            return None
+        return get_argument_values(self.field, self.field_node, coerced)
+
+
+Check = Callable[[Any], bool]
+
+
+def _plain(kind: GraphQLInputType) -> Check:
+    """Whether a value is already what graphql-core's coercion to `kind` would make of it: a
+    string for String, a list of such for a list, an object of exactly such fields for an
+    input object (JSON's own forms). Anything else (an Int given as "3", one value for a list,
+    another scalar) goes through graphql-core."""
+    if isinstance(kind, GraphQLNonNull):
+        inner = _plain(kind.of_type)
+        return lambda value: value is not None and value is not Undefined and inner(value)
+    if isinstance(kind, GraphQLList):
+        item = _plain(kind.of_type)
+        return lambda value: (
+            value is None or (isinstance(value, list) and all(item(v) for v in value))
+        )
+    if kind is GraphQLString:
+        return lambda value: value is None or isinstance(value, str)
+    if isinstance(kind, GraphQLInputObjectType):
+        fields = {name: _plain(field.type) for name, field in kind.fields.items()}
+        names = fields.keys()
+
+        def input_object(value: Any) -> bool:
+            if value is None:
+                return True
+            return (
+                isinstance(value, dict)
+                and value.keys() <= names
+                and all(check(value.get(name)) for name, check in fields.items())
+            )
+
+        return input_object
+    return lambda value: False
+
+
+class RecognizedDocuments:
+    """The plans of recognized documents, by text (see the module docstring)."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        size: int = CACHE_SIZE,
+    ) -> None:
+        self._schema = schema
+        self._rules = (*specified_rules, *rules)
+        self._max_tokens = max_tokens
+        self._size = size
+        self._plans: OrderedDict[str, Plan | None] = OrderedDict()
+
+    def plan(self, query: str, operation_name: object) -> Plan | None:
+        """The plan of `query`, or None when it is not recognized."""
+        if len(query) > MAX_DOCUMENT_CHARS or "authorize" not in query:
+            return None
+        try:
+            plan = self._plans[query]
+            self._plans.move_to_end(query)
+        except KeyError:
+            plan = self._make(query)
+            self._plans[query] = plan
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+        if plan is None:
+            return None
+        if operation_name is not None and (
+            plan.operation.name is None or operation_name != plan.operation.name.value
+        ):
+            return None
+        return plan
+
+    async def execute(
+        self, plan: Plan, ctx: GatewayContext, variables: object
+    ) -> dict[str, Any] | None:
+        """The response body's `data`, or None to leave the request to the general path."""
+        if variables is not None and not isinstance(variables, dict):
+            return None
+        arguments = plan.arguments(self._schema, variables or {})
+        if arguments is None:
+            return None
+        if not plan.guard.anonymous:
+            try:
+                principal = await ctx.principal()
+            except GatewayError:
+                return None
+            if not plan.guard.during_password_change and (
+                session_refusal(principal, plan.guard.action) is not None
+            ):
+                return None  # refused and recorded by the field's extension
+        result = await plan.answer(ctx, arguments)
+        if result is None:
+            return None
+        return {plan.key: _value(plan.selection, result)}
+
+    def _make(self, query: str) -> Plan | None:
+        try:
+            document = parse(query, no_location=True, max_tokens=self._max_tokens)
+        except GraphQLError:
+            return None
+        if len(document.definitions) != 1:
+            return None
+        operation = document.definitions[0]
+        if (
+            not isinstance(operation, OperationDefinitionNode)
+            or operation.operation is not OperationType.QUERY
+            or operation.directives
+            or len(operation.selection_set.selections) != 1
+        ):
+            return None
+        node = operation.selection_set.selections[0]
+        if not isinstance(node, FieldNode) or node.directives or node.selection_set is None:
+            return None
+        answer = RECOGNIZED.get(node.name.value)
+        root = self._schema.query_type
+        if answer is None or root is None or validate(self._schema, document, self._rules):
+            return None
+        field = root.fields[node.name.value]
+        guard = _guard(field)
+        result_type = get_named_type(field.type)
+        if guard is None or not is_object_type(result_type):
+            return None
+        selection = _selection(result_type, node)
+        if selection is None:
+            return None
+        key = node.alias.value if node.alias else node.name.value
+        plan = Plan(operation, node, field, key, answer, guard, selection)
+        definitions = operation.variable_definitions or ()
+        if not definitions:
+            return replace(plan, constants=get_argument_values(field, node, None))
+        if any(d.default_value is not None or d.directives for d in definitions) or any(
+            not isinstance(a.value, VariableNode) for a in node.arguments or ()
+        ):
+            return plan
+        # Validation made each variable's type fit its argument's: a value in the variable
+        # type's coerced form is the argument's value.
+        types = {d.variable.name.value: type_from_ast(self._schema, d.type) for d in definitions}
+        variables: dict[str, tuple[str, Check]] = {}
+        for argument in node.arguments or ():
+            name = argument.value.name.value  # type: ignore[attr-defined]
+            kind = types.get(name)
+            if not is_input_type(kind):
+                return plan
+            variables[argument.name.value] = (name, _plain(kind))
+        return replace(plan, variables=variables)
+
+
+def _guard(field: GraphQLField) -> NoPermission | None:
+    """The field's `@noPermission` extension, if that and the audit's arguments are all it has."""
+    definition = field.extensions.get("strawberry-definition")
+    extensions = getattr(definition, "extensions", ())
+    guards = [e for e in extensions if isinstance(e, NoPermission)]
+    others = [e for e in extensions if not isinstance(e, NoPermission | RecordArguments)]
+    return guards[0] if len(guards) == 1 and not others else None
+
+
+def _selection(parent: GraphQLObjectType, node: FieldNode) -> tuple[_Selected, ...] | None:
+    """The plan of `node`'s selections on `parent`, or None unless every one is a plain
+    field (no resolver, extension, argument, directive or fragment)."""
+    assert node.selection_set is not None
+    selected: list[_Selected] = []
+    for child in node.selection_set.selections:
+        if not isinstance(child, FieldNode) or child.directives or child.arguments:
+            return None
+        name = child.name.value
+        key = child.alias.value if child.alias else name
+        if name == "__typename":
+            selected.append(_Selected(key, None, parent.name))
+            continue
+        field = parent.fields[name]
+        definition = field.extensions.get("strawberry-definition")
+        if definition is None or definition.base_resolver is not None or definition.extensions:
+            return None
+        named = get_named_type(field.type)
+        if is_leaf_type(named):
+            selected.append(_Selected(key, definition.python_name, parent.name, named.serialize))
+            continue
+        if not is_object_type(named) or child.selection_set is None:
+            return None
+        children = _selection(named, child)
+        if children is None:
+            return None
+        selected.append(_Selected(key, definition.python_name, parent.name, None, children))
+    return tuple(selected)
+
+
+def _value(selection: tuple[_Selected, ...], value: Any) -> Any:
+    if isinstance(value, list):
+        return [_value(selection, item) for item in value]
+    return {field.key: _field(field, value) for field in selection}
+
+
+def _field(field: _Selected, source: Any) -> Any:
+    if field.attribute is None:
+        return field.typename
+    value = getattr(source, field.attribute)
+    if value is None:
+        return None
+    if field.leaf is not None:
+        if isinstance(value, list):
+            return [field.leaf(item) for item in value]
+        return field.leaf(value)
+    return _value(field.children, value)
+
+
+__all__ = ["RECOGNIZED", "Plan", "RecognizedDocuments"]

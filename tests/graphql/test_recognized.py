@@ -1,0 +1,111 @@
+"""Which documents the view answers itself (gateway/graphql/recognized.py), and that its
+shortcut through variable coercion agrees with graphql-core's for every JSON value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import Undefined, coerce_input_value
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.config import Settings
+from gateway.graphql import limits
+from gateway.graphql.recognized import RecognizedDocuments, _plain
+from gateway.graphql.schema import build_schema
+
+SCHEMA = build_schema(Settings())._schema
+DOCUMENTS = RecognizedDocuments(
+    SCHEMA, limits.validation_rules(Settings()), max_tokens=limits.DEFAULT_LIMITS.max_tokens
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ authorize(action: "s3:ListBucket", resource: "*") { effect } }',
+        "query Q($a: String!, $r: String!) { authorize(action: $a, resource: $r) "
+        "{ effect allowed statements { sid policy } missingContextKeys __typename } }",
+        "query($r: [AuthorizeRequest!]!) { x: authorizeAll(requests: $r) { e: effect } }",
+    ],
+)
+def test_plain_authorize_documents_are_recognized(query: str) -> None:
+    assert DOCUMENTS.plan(query, None) is not None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ authorize(action: "a", resource: "*") { ...F } } fragment F on Decision { effect }',
+        '{ authorize(action: "a", resource: "*") { effect @skip(if: false) } }',
+        '{ authorize(action: "a", resource: "*") { effect } whoAmI { arn } }',
+        '{ authorize(action: "a", resource: "*") { nope } }',  # invalid: the general path says so
+        '{ authorize(action: "a") { effect } }',
+        'mutation { authorize(action: "a", resource: "*") { effect } }',
+        '{ whoAmI { arn } } query B { authorize(action: "a", resource: "*") { effect } }',
+        "{ users { edges { cursor } } }",
+        '{ authorize(action: "a", resource: "' + "x" * 5000 + '") { effect } }',
+        "{ authorize(",
+    ],
+)
+def test_anything_else_is_left_to_the_general_path(query: str) -> None:
+    assert DOCUMENTS.plan(query, None) is None
+
+
+def test_an_operation_name_that_is_not_the_documents_goes_to_the_general_path() -> None:
+    query = 'query Mine { authorize(action: "a", resource: "*") { effect } }'
+    assert DOCUMENTS.plan(query, "Mine") is not None
+    assert DOCUMENTS.plan(query, "Other") is None
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["action", "resource", "context", "key", "values", "other"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+SHAPED = st.lists(
+    st.fixed_dictionaries(
+        {"action": st.text(max_size=5), "resource": st.text(max_size=5) | st.none()},
+        optional={
+            "context": st.none()
+            | st.lists(
+                st.fixed_dictionaries(
+                    {"key": st.text(max_size=3), "values": st.lists(st.text(max_size=3))}
+                )
+                | JSON
+            )
+        },
+    ),
+    max_size=3,
+)
+"""Values of `authorizeAll`'s shape, some slightly off (a null resource, odd context)."""
+REQUESTS = SCHEMA.query_type.fields["authorizeAll"].args["requests"].type  # type: ignore[union-attr]
+STRING = SCHEMA.query_type.fields["authorize"].args["action"].type  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", [REQUESTS, STRING], ids=["[AuthorizeRequest!]!", "String!"])
+@given(value=JSON | SHAPED)
+def test_a_value_taken_as_coerced_is_what_graphql_core_makes_of_it(kind: Any, value: Any) -> None:
+    if not _plain(kind)(value):
+        return
+    coerced = coerce_input_value(value, kind)
+    assert coerced is not Undefined
+    assert _without_nones(coerced) == _without_nones(value)
+
+
+def _without_nones(value: Any) -> Any:
+    """graphql-core fills omitted optional fields with their default (None): the same thing
+    to `authorizeAll`, which reads them with `.get`."""
+    if isinstance(value, dict):
+        return {k: _without_nones(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nones(v) for v in value]
+    return value
