@@ -4,12 +4,13 @@
 | --- | --- |
 | `POST /graphql`, `GET /graphql?query=…` | the GraphQL API (`gateway.graphql.view`) |
 | WebSocket `/graphql` | subscriptions, graphql-transport-ws (`gateway.graphql.websocket`) |
-| `GET /graphql` from a browser | GraphiQL, when `Settings.graphiql` (`gateway.graphql.graphiql`) |
+| `GET /graphql` from a browser | GraphiQL, with `graphiql` and `introspection` on (`graphiql.py`) |
 | `GET /graphiql/static/…` | GraphiQL's scripts and styles, served by the gateway itself |
 | `GET /signin` | the sign-in and account page, when `Settings.signin_page` (`gateway.console`) |
 | `GET /signin/static/…` | its script and style |
 | `POST /aws/` | the IAM and STS Query APIs, SigV4-signed (`gateway.aws.endpoint`) |
-| `GET /healthz` | 200 `{"status": "ok"}` when the database answers, else 503 |
+| `GET /healthz` | liveness: 200 `{"status": "ok"}` (`gateway.http.health`) |
+| `GET /readyz` | readiness: 200 when the database answers and migrations are at head, else 503 |
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
 Middleware, outermost first: the client's address behind trusted proxies
@@ -37,9 +38,8 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gateway.auth.credentials import challenge
@@ -51,6 +51,7 @@ from gateway.graphql import graphiql, limits
 from gateway.graphql.context import gateway_state
 from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
+from gateway.http import health
 from gateway.http.body_limit import BodySizeLimitMiddleware
 from gateway.http.client_address import ClientAddressMiddleware
 from gateway.http.cors import cors_middleware
@@ -82,6 +83,8 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
+    # GraphiQL reads the schema by introspection: without it, it would only show errors.
+    serve_graphiql = settings.graphiql and settings.introspection
     recognized = RecognizedDocuments(
         schema._schema,
         limits.validation_rules(settings),
@@ -90,7 +93,7 @@ def create_app(
     view = GatewayGraphQL(
         schema,
         context_getter=context_getter or _context_getter,
-        graphiql=graphiql.render if settings.graphiql else None,
+        graphiql=graphiql.render if serve_graphiql else None,
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
@@ -102,10 +105,11 @@ def create_app(
         WebSocketRoute("/graphql", view, name="graphql-websocket"),
         Route("/aws/", query_api.handle, methods=["POST"], name="aws"),
         Route("/aws", query_api.handle, methods=["POST"], name="aws-bare"),
-        Route("/healthz", healthz, methods=["GET"], name="healthz"),
+        Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
+        Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/metrics", metrics.endpoint, methods=["GET"], name="metrics"),
     ]
-    if settings.graphiql:
+    if serve_graphiql:
         routes.append(graphiql.static_files())
     if settings.signin_page:
         routes.extend(console_page.routes(settings))
@@ -167,20 +171,6 @@ async def _context_getter(request: Request, response: Response) -> Any:
     from gateway.graphql.context import build_context
 
     return await build_context(request, response)
-
-
-async def healthz(request: Request) -> Response:
-    """200 when the database answers a trivial query, 503 otherwise."""
-    try:
-        await get_connection("default").execute_query("SELECT 1")
-    except Exception:
-        logger.exception("Health check: the database does not answer")
-        return JSONResponse(
-            {"status": "unavailable", "database": "unreachable"},
-            status_code=503,
-            headers={"Cache-Control": "no-store"},
-        )
-    return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
 
 
 __all__ = ["create_app"]

@@ -6,32 +6,46 @@ import argparse
 import asyncio
 import dataclasses
 import errno
+import logging
+import logging.config
 import os
-import secrets
 import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway import first_start, logs
 from gateway.arns import root_arn
-from gateway.config import Settings
-from gateway.db import DatabaseInUse, hold_database, migrate, orm
+from gateway.config import SettingError, Settings
+from gateway.db import DatabaseInUse, MigrationProgress, hold_database, migrate, orm
 from gateway.errors import GatewayError
-from gateway.models import Account
+from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
 from gateway.notifications import is_postgres
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.root_tasks import reset_root_password
 
-DEFAULT_ROOT_EMAIL = "root@gateway.local"
 WRITING_COMMANDS = frozenset({"serve", "migrate", "bootstrap", "reset-root-password"})
 """Commands that write to the database: on SQLite each holds it for its run
 (`gateway.db.hold_database`), so none runs beside a server on the same file."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `gateway` command; returns the process exit code."""
+    """Run the `gateway` command; returns the process exit code.
+
+    A `GATEWAY_*` setting that cannot be understood stops every command, `--help` included,
+    with one line naming the variable and exit status 2 (argparse's status for a usage error).
+    """
+    try:
+        Settings.from_env()
+        return _run(argv)
+    except SettingError as error:
+        print(f"gateway: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
@@ -118,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _migrate(settings: Settings) -> None:
+async def _migrate(settings: Settings, progress: MigrationProgress | None = None) -> None:
     """Bring the schema up to date and the AWS-managed policies with it."""
-    await migrate(settings.database_url, progress=_report_migration)
+    await migrate(settings.database_url, progress=progress or _report_migration)
     async with orm(settings.database_url):
         await ensure_builtin_policies()
 
@@ -129,7 +143,7 @@ async def _bootstrap(settings: Settings, email: str | None, password: str | None
     """Create an account and its root user; print the credentials that were generated."""
     email = email or settings.root_email or DEFAULT_ROOT_EMAIL
     generated = password is None and settings.root_password is None
-    password = password or settings.root_password or _generated_password()
+    password = password or settings.root_password or generated_password()
     await _migrate(settings)
     return await _create_account(settings, email, password, generated=generated)
 
@@ -149,15 +163,23 @@ async def _create_account(settings: Settings, email: str, password: str, *, gene
 
 
 async def _first_run(settings: Settings) -> None:
-    """On an empty database, bootstrap the first account so that someone can sign in."""
-    await _migrate(settings)
+    """Migrate; on an empty database create the first account; name the accounts. With
+    `GATEWAY_LOG_FORMAT=json` all of it goes out as JSON log lines."""
+    if settings.log_format != "json":
+        await _migrate(settings)
+        async with orm(settings.database_url):
+            await first_start.prepare(settings)
+        return
+    logging.config.dictConfig(logs.json_config())
+    start = logging.getLogger("gateway.start")
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            start.info("Applied %s.%s", app_label, name)
+
+    await _migrate(settings, progress)
     async with orm(settings.database_url):
-        empty = not await Account.exists()
-    if empty:
-        print("No account yet: creating the first one.")
-        email = settings.root_email or DEFAULT_ROOT_EMAIL
-        password = settings.root_password or _generated_password()
-        await _create_account(settings, email, password, generated=settings.root_password is None)
+        await first_start.prepare(settings, start.info)
 
 
 async def _reset_root_password(settings: Settings, account_id: str) -> int:
@@ -177,11 +199,6 @@ async def _reset_root_password(settings: Settings, account_id: str) -> int:
     # Shown once, on the operator's terminal only; never logged, never stored in clear.
     print(f"One-time root password (shown only now; change it at the first sign-in): {password}")
     return 0
-
-
-def _generated_password() -> str:
-    """A password that meets AWS's default password policy."""
-    return f"{secrets.token_urlsafe(18)}-Aa1!"
 
 
 def _serve_settings(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -247,6 +264,7 @@ def _serve(settings: Settings) -> int:
         "ws_max_size": settings.max_body_bytes,
         "proxy_headers": False,
         "server_header": False,
+        "log_config": logs.uvicorn_log_config(settings.log_format),
     }
     if settings.workers > 1:
         # Each worker builds its own app from the environment (set above).

@@ -35,6 +35,11 @@ class FrozenClock:
         """The instant the clock was set to."""
         return self.current
 
+    def monotonic(self) -> float:
+        """The instant as seconds, for code that measures intervals as `time.monotonic` does
+        (`SessionCache(monotonic=…)`): it moves only when the clock is advanced."""
+        return self.current.timestamp()
+
     def advance(self, **delta: float) -> None:
         """Move the clock forward by a `timedelta(**delta)`."""
         self.current += timedelta(**delta)

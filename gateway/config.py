@@ -2,39 +2,10 @@
 
 Every setting has a default that works on a developer's machine with nothing configured: an
 SQLite file `gateway.db` in the working directory, the server on 127.0.0.1:8000, GraphiQL and
-introspection on. Production deployments override them with `GATEWAY_*` variables:
-
-| variable | setting | default |
-| --- | --- | --- |
-| `GATEWAY_DATABASE_URL` | `database_url` | `sqlite://gateway.db` |
-| `GATEWAY_HOST` | `host` | `127.0.0.1` |
-| `GATEWAY_PORT` | `port` | `8000` |
-| `GATEWAY_WORKERS` | `workers` | `1` (PostgreSQL only above 1) |
-| `GATEWAY_ROOT_EMAIL` | `root_email` | unset: bootstrap generates one |
-| `GATEWAY_ROOT_PASSWORD` | `root_password` | unset: bootstrap generates one |
-| `GATEWAY_SESSION_TTL_SECONDS` | `session_ttl_seconds` | `43200` (12 hours) |
-| `GATEWAY_SESSION_CACHE_MS` | `session_cache_ms` | `500` (0 to 1000) |
-| `GATEWAY_SECRET_KEY` | `secret_key` | unset: a generated `gateway.key` file (one replica) |
-| `GATEWAY_GRAPHIQL` | `graphiql` | `true` |
-| `GATEWAY_INTROSPECTION` | `introspection` | `true` |
-| `GATEWAY_CORS_ORIGINS` | `cors_origins` | none (comma-separated list) |
-| `GATEWAY_MAX_BODY_BYTES` | `max_body_bytes` | `1048576` |
-| `GATEWAY_ROOT_ACCESS_KEYS` | `root_access_keys` | `false` |
-| `GATEWAY_LOCKOUT_IDENTITY_FAILURES` | `lockout_identity_failures` | `5` |
-| `GATEWAY_LOCKOUT_ADDRESS_FAILURES` | `lockout_address_failures` | `20` |
-| `GATEWAY_LOCKOUT_WINDOW_SECONDS` | `lockout_window_seconds` | `900` (15 minutes) |
-| `GATEWAY_LOCKOUT_DELAY_SECONDS` | `lockout_delay_seconds` | `30` (then doubled) |
-| `GATEWAY_LOCKOUT_MAX_DELAY_SECONDS` | `lockout_max_delay_seconds` | `900` (15 minutes) |
-| `GATEWAY_WEBAUTHN_RP_ID` | `webauthn_rp_id` | `localhost` |
-| `GATEWAY_WEBAUTHN_ORIGIN` | `webauthn_origins` | `http://localhost:<GATEWAY_PORT>` (a list) |
-| `GATEWAY_WEBAUTHN_ATTESTATION` | `webauthn_attestation` | `none` (or `indirect`, `direct`) |
-| `GATEWAY_SIGNIN_PAGE` | `signin_page` | `true` |
-| `GATEWAY_ROOT_MFA` | `root_mfa` | `optional` (`required` for production) |
-| `GATEWAY_UNUSED_ACCESS_AGE_DAYS` | `unused_access_age_days` | `90` |
-| `GATEWAY_AUDIT_RETENTION_DAYS` | `audit_retention_days` | `0` (keep every event) |
-| `GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS` | `access_activity_flush_seconds` | `60` |
-| `GATEWAY_KEY_HEADER` | `key_header` | `false` (`make run` turns it on) |
-| `GATEWAY_TRUSTED_PROXIES` | `trusted_proxies` | none (comma-separated addresses and CIDRs) |
+introspection on. Production deployments override them with `GATEWAY_*` variables, each
+listed with its default and meaning in the README's "Settings" section (a test holds that table
+to what `Settings.from_env` reads). A value that cannot be understood raises `SettingError`
+naming the variable; the `gateway` command prints that one line and exits with status 2.
 
 WebAuthn (security keys) needs a secure context and a relying-party id that is a domain: a
 browser refuses it on an IP address, so `make run`'s default serves security keys on
@@ -48,6 +19,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite://gateway.db"
 DEFAULT_RP_ID = "localhost"
@@ -57,6 +29,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingError(ValueError):
+    """A `GATEWAY_*` variable holds a value that cannot be understood; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +48,15 @@ class Settings:
     workers: int = 1
     """Server processes `gateway serve` runs (uvicorn workers sharing the port). More than one
     needs PostgreSQL: SQLite is for one process."""
+    first_account_id: str | None = None
+    """The 12-digit id of the account `gateway serve` creates on an empty database (random when
+    unset); `make run` uses 123456789012, the README's examples' account."""
     root_email: str | None = None
     """E-mail of the root user that bootstrap creates on an empty database."""
     root_password: str | None = field(default=None, repr=False)
-    """Password of that root user; generated and printed once when unset."""
+    """Password of that root user. Unset, `gateway serve` generates one and writes it once to
+    an owner-only file `gateway.root-password` in `data_directory` (never to the log);
+    `gateway bootstrap` prints it on the operator's terminal."""
     session_ttl_seconds: int = 43200
     """Lifetime of a sign-in session (bearer token), in seconds."""
     session_cache_ms: int = 500
@@ -88,7 +69,8 @@ class Settings:
     unset, `gateway.services.seeds` keeps a generated one in a `gateway.key` file beside the
     SQLite database."""
     graphiql: bool = True
-    """Serve the GraphiQL IDE on `GET /graphql`."""
+    """Serve the GraphiQL IDE on `GET /graphql`; only while `introspection` is on (GraphiQL reads
+    the schema by introspection)."""
     introspection: bool = True
     """Answer full introspection queries (`__schema`); turn off in production."""
     cors_origins: tuple[str, ...] = ()
@@ -136,6 +118,9 @@ class Settings:
     access_activity_flush_seconds: int = 60
     """How often each replica writes its tallies of allowed decisions (access activity); at
     most one write per principal and action per interval."""
+    log_format: str = "text"
+    """`text`: uvicorn's plain lines; `json`: one JSON object per line with the request id
+    (`gateway.logs`), for log collectors. The image sets `json`."""
     key_header: bool = False
     """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
     request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
@@ -146,6 +131,11 @@ class Settings:
     those headers are ignored unless the gateway is behind a proxy that writes them."""
 
     @property
+    def data_directory(self) -> Path:
+        """Where the gateway keeps its own files (`gateway.key`, `gateway.root-password`)."""
+        return data_directory(self.database_url)
+
+    @property
     def session_cache_seconds(self) -> float:
         """`session_cache_ms` in seconds."""
         return self.session_cache_ms / 1000
@@ -154,7 +144,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from `environ` (default: `os.environ`).
 
-        Raises `ValueError` naming the variable when a value cannot be understood.
+        Raises `SettingError` naming the variable when a value cannot be understood.
         """
         env = os.environ if environ is None else environ
         port = _int(env, "GATEWAY_PORT", 8000, minimum=1, maximum=65535)
@@ -164,6 +154,7 @@ class Settings:
             host=env.get("GATEWAY_HOST") or "127.0.0.1",
             port=port,
             workers=_int(env, "GATEWAY_WORKERS", 1, minimum=1, maximum=64),
+            first_account_id=_account_id(env, "GATEWAY_FIRST_ACCOUNT_ID"),
             root_email=env.get("GATEWAY_ROOT_EMAIL") or None,
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
@@ -196,8 +187,28 @@ class Settings:
                 env, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS", 60, minimum=1, maximum=3600
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
+            log_format=_choice(env, "GATEWAY_LOG_FORMAT", "text", ("text", "json")),
             trusted_proxies=_networks(env, "GATEWAY_TRUSTED_PROXIES"),
         )
+
+
+def data_directory(database_url: str) -> Path:
+    """The directory of an SQLite database file, else the working directory."""
+    prefix = "sqlite://"
+    if database_url.startswith(prefix):
+        location = database_url[len(prefix) :].split("?", 1)[0]
+        if location and location != ":memory:":
+            return Path(location).parent
+    return Path()
+
+
+def _account_id(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not (len(raw) == 12 and raw.isascii() and raw.isdigit()):
+        raise SettingError(f"{name} must be a 12-digit account id, got {raw!r}")
+    return raw
 
 
 def _int(
@@ -214,10 +225,10 @@ def _int(
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+        raise SettingError(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and at most {maximum}"
-        raise ValueError(f"{name} must be at least {minimum}{upper}, got {value}")
+        raise SettingError(f"{name} must be at least {minimum}{upper}, got {value}")
     return value
 
 
@@ -229,7 +240,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+    raise SettingError(f"{name} must be true or false, got {env[name]!r}")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -237,7 +248,7 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if not raw:
         return default
     if raw not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
+        raise SettingError(f"{name} must be one of {', '.join(choices)}, got {env[name]!r}")
     return raw
 
 
@@ -265,7 +276,7 @@ def _rp_id(env: Mapping[str, str]) -> str:
     if not all(label and all(ch.isalnum() or ch == "-" for ch in label) for label in labels) or (
         all(label.isdigit() for label in labels)
     ):
-        raise ValueError(
+        raise SettingError(
             "GATEWAY_WEBAUTHN_RP_ID must be a domain name such as example.com (browsers refuse "
             f"IP addresses), got {env['GATEWAY_WEBAUTHN_RP_ID']!r}"
         )
@@ -282,12 +293,12 @@ def _origins(env: Mapping[str, str], port: int, rp_id: str) -> tuple[str, ...]:
         scheme, sep, rest = origin.partition("://")
         host = rest.rsplit(":", 1)[0] if rest.rsplit(":", 1)[-1].isdigit() else rest
         if scheme not in {"http", "https"} or not sep or not host or "/" in rest:
-            raise ValueError(
+            raise SettingError(
                 "GATEWAY_WEBAUTHN_ORIGIN must list origins such as https://id.example.com "
                 f"(scheme, host and port only), got {origin!r}"
             )
         if host.lower() != rp_id and not host.lower().endswith(f".{rp_id}"):
-            raise ValueError(
+            raise SettingError(
                 f"GATEWAY_WEBAUTHN_ORIGIN {origin!r} is not on GATEWAY_WEBAUTHN_RP_ID "
                 f"{rp_id!r} or a subdomain of it"
             )

@@ -10,7 +10,9 @@ Schema changes go through Tortoise's built-in migrations; from the repository ro
     .venv/bin/tortoise migrate             # apply them (or: gateway migrate)
 
 Tortoise's CLI finds the config through `[tool.tortoise] tortoise_orm` in pyproject.toml,
-which points at `TORTOISE_ORM` below (built from `GATEWAY_DATABASE_URL`).
+which points at `gateway.tortoise_cli.TORTOISE_ORM` (built from `GATEWAY_DATABASE_URL` when
+that module is imported: nothing here reads the environment on import, so a bad setting
+cannot break `gateway --help`).
 
 A SQLite database serves one process: `hold_database(url)` takes an exclusive lock on
 `<file>.lock` beside it for the rest of the process's life (the app at start-up, and the
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import os
+import pkgutil
 import stat
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,14 +35,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as _migrate
-
-from gateway.config import Settings
 
 APP_LABEL = "models"
 MODELS_MODULE = "gateway.models"
 MIGRATIONS_MODULE = "migrations"
+MIGRATIONS_TABLE = "tortoise_migrations"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -69,6 +73,21 @@ async def orm(database_url: str) -> AsyncIterator[TortoiseContext]:
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(database_url))
         yield context
+
+
+def migration_names() -> list[str]:
+    """The names of the migrations in `migrations/` (`0001_initial`, …), in order."""
+    package = importlib.import_module(MIGRATIONS_MODULE)
+    found = pkgutil.iter_modules(package.__path__)
+    return sorted(module.name for module in found if module.name[:4].isdigit())
+
+
+async def pending_migrations(connection: BaseDBAsyncClient) -> list[str]:
+    """The migrations in `migrations/` not yet applied to the database of `connection`;
+    raises whatever the driver raises when the database does not answer."""
+    _, rows = await connection.execute_query(f"SELECT app, name FROM {MIGRATIONS_TABLE}")
+    applied = {row["name"] for row in rows if row["app"] == APP_LABEL}
+    return [name for name in migration_names() if name not in applied]
 
 
 async def migrate(database_url: str, progress: MigrationProgress | None = None) -> None:
@@ -152,7 +171,3 @@ def hold_database(database_url: str) -> None:
     os.ftruncate(descriptor, 0)
     os.write(descriptor, f"{os.getpid()}\n".encode())
     _held[lock] = descriptor
-
-
-TORTOISE_ORM: dict[str, Any] = tortoise_config(Settings.from_env().database_url)
-"""The config Tortoise's own CLI (`tortoise makemigrations`, `tortoise migrate`) uses."""

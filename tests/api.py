@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+
 
 @dataclass
 class Result:
@@ -75,3 +77,15 @@ class Api:
         assert result.data is not None
         token: str = result.data["signIn"]["token"]
         return token
+
+
+async def sign_in_root(api: Api) -> str:
+    """A session token of the root user whose e-mail is ROOT_EMAIL."""
+    result = await api(
+        "mutation($e: String!, $p: String!) { signInRoot(email: $e, password: $p) { token } }",
+        {"e": ROOT_EMAIL, "p": ROOT_PASSWORD},
+    )
+    assert result.errors == [], result.errors
+    assert result.data is not None
+    token: str = result.data["signInRoot"]["token"]
+    return token

@@ -21,29 +21,35 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from argon2 import PasswordHasher
 from tortoise.context import TortoiseContext
 
 from gateway.db import migrate, tortoise_config
-from gateway.models import Account, User
+from gateway.models import Account
 from gateway.services.accounts import bootstrap_account
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
-
-BACKEND = os.environ.get("GATEWAY_TEST_DB", "sqlite").strip().lower() or "sqlite"
-if BACKEND not in {"sqlite", "postgres"}:
-    raise pytest.UsageError(f"GATEWAY_TEST_DB must be 'sqlite' or 'postgres', got {BACKEND!r}")
-
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-MIGRATIONS_TABLE = "tortoise_migrations"
+from tests.databases import (
+    BACKEND,
+    PG_SERVER,
+    create_pg_database,
+    drop_pg_database,
+    empty_pg_tables,
+)
+from tests.helpers import (  # noqa: F401  (also importable from here, as they used to be)
+    GOOD_PASSWORD,
+    ROOT_EMAIL,
+    ROOT_PASSWORD,
+    TEST_SECRET_KEY,
+    principal_for_root,
+    principal_for_user,
+)
 
 
 def pytest_report_header() -> str:
@@ -51,41 +57,22 @@ def pytest_report_header() -> str:
     return f"gateway test database: {BACKEND}"
 
 
-async def _pg_admin(statement: str) -> None:
-    connection = await asyncpg.connect(f"{PG_SERVER}/postgres")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+TESTS = Path(__file__).resolve().parent
 
 
-async def _create_pg_database(prefix: str) -> str:
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _empty_pg_tables(database_url: str) -> None:
-    # DELETE, not TRUNCATE: on these tiny tables it takes ~2 ms where TRUNCATE takes ~70 ms.
-    # Foreign-key triggers are off for the statement batch (replica role; we are superuser),
-    # so the tables can be emptied in any order.
-    connection = await asyncpg.connect(database_url)
-    try:
-        tables = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> $1",
-            MIGRATIONS_TABLE,
-        )
-        deletes = "".join(f'DELETE FROM "{row["tablename"]}"; ' for row in tables)
-        await connection.execute(
-            f"SET session_replication_role = replica; {deletes}"
-            "SET session_replication_role = DEFAULT;"
-        )
-    finally:
-        await connection.close()
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is `e2e` (real servers, a browser) and everything under
+    tests/bench/ is `bench`, so `pytest -m "not e2e and not bench"` is the quick lane; tests
+    elsewhere that start a server carry the mark themselves (or through a fixture's param)."""
+    for item in items:
+        try:
+            package = item.path.relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if package == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        elif package == "bench":
+            item.add_marker(pytest.mark.bench)
 
 
 @pytest.fixture(scope="session")
@@ -98,13 +85,13 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         return
     # Sync fixture, own event loops: Tortoise connections must not outlive their loop, and
     # each test runs in a loop of its own.
-    name = asyncio.run(_create_pg_database("gateway_test"))
+    name = asyncio.run(create_pg_database("gateway_test"))
     try:
         url = f"{PG_SERVER}/{name}"
         asyncio.run(migrate(url))
         yield url
     finally:
-        asyncio.run(_drop_pg_database(name))
+        asyncio.run(drop_pg_database(name))
 
 
 @pytest.fixture
@@ -114,7 +101,7 @@ async def database_url(_migrated_template: str, tmp_path: Path) -> str:
         path = tmp_path / "gateway.db"
         shutil.copyfile(_migrated_template, path)
         return f"sqlite://{path}"
-    await _empty_pg_tables(_migrated_template)
+    await empty_pg_tables(_migrated_template)
     return _migrated_template
 
 
@@ -138,27 +125,21 @@ async def new_empty_database(tmp_path: Path) -> AsyncIterator[Callable[[], Await
     async def new() -> str:
         if BACKEND == "sqlite":
             return f"sqlite://{tmp_path / f'empty-{next(numbers)}.db'}"
-        name = await _create_pg_database("gateway_test_empty")
+        name = await create_pg_database("gateway_test_empty")
         created.append(name)
         return f"{PG_SERVER}/{name}"
 
     yield new
     for name in created:
-        await _drop_pg_database(name)
+        await drop_pg_database(name)
 
 
-# -- accounts and principals shared by every test package ------------------------------
+# -- the environment of every gateway the tests start ---------------------------------
 
-TEST_SECRET_KEY = "test-only-seed-key-0123456789abcdef"
-"""The GATEWAY_SECRET_KEY of every gateway the tests start (in process or as a server)."""
 os.environ["GATEWAY_SECRET_KEY"] = TEST_SECRET_KEY
 os.environ["GATEWAY_KEY_HEADER"] = "true"
 """The servers the tests start take `GatewayKey` too (off by default: tests/auth/test_credentials.py
 checks that), so the tests of that scheme keep running against real servers."""
-
-ROOT_EMAIL = "root@example.com"
-ROOT_PASSWORD = "Root-Passw0rd"
-GOOD_PASSWORD = "Sup3r-Secret"
 
 
 @pytest.fixture(autouse=True)
@@ -166,16 +147,6 @@ async def cheap_hashing() -> AsyncIterator[None]:
     """Argon2id with the smallest parameters: the default costs ~50 ms per hash."""
     with using_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)):
         yield
-
-
-def principal_for_root(account_id: str) -> Principal:
-    """The root user of `account_id` as an acting principal."""
-    return Principal.root(account_id)
-
-
-def principal_for_user(user: User) -> Principal:
-    """An IAM user as an acting principal."""
-    return Principal.user(user)
 
 
 @pytest.fixture

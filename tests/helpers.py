@@ -7,7 +7,8 @@ from typing import Any
 from tortoise.models import Model
 
 import gateway.models
-from gateway.models import AuditEvent
+from gateway.models import AuditEvent, User
+from gateway.services.principal import Principal
 
 Snapshot = dict[str, list[dict[str, Any]]]
 
@@ -21,3 +22,21 @@ async def snapshot(*, also_excluding: tuple[type[Model], ...] = ()) -> Snapshot:
             continue
         tables[model.__name__] = await model.all().order_by(model._meta.pk_attr).values()
     return tables
+
+
+TEST_SECRET_KEY = "test-only-seed-key-0123456789abcdef"
+"""The GATEWAY_SECRET_KEY of every gateway the tests start (in process or as a server)."""
+
+ROOT_EMAIL = "root@example.com"
+ROOT_PASSWORD = "Root-Passw0rd"
+GOOD_PASSWORD = "Sup3r-Secret"
+
+
+def principal_for_root(account_id: str) -> Principal:
+    """The root user of `account_id` as an acting principal."""
+    return Principal.root(account_id)
+
+
+def principal_for_user(user: User) -> Principal:
+    """An IAM user as an acting principal."""
+    return Principal.user(user)

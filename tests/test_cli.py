@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BACKEND
+from tests.databases import BACKEND
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,6 +103,7 @@ def test_bad_option_values_are_usage_errors(args: tuple[str, ...]) -> None:
     assert "must be" in run.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
 def test_two_workers_serve_on_postgresql(database_url: str, tmp_path: Path) -> None:
     port = free_port()

@@ -1,11 +1,21 @@
-"""Settings read from the environment: defaults that work for `make run`, values read, and
-refusals naming the variable (WebAuthn, least privilege, …)."""
+"""Settings read from the environment: defaults that work for `make run`, values read,
+refusals naming the variable (WebAuthn, least privilege, …), the command line's one-line answer
+to a bad value, and the README's table of every setting."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from gateway.config import Settings
+from gateway import config
+from gateway.cli import main
+from gateway.config import SettingError, Settings
 
 
 def test_the_default_relying_party_is_localhost_on_the_servers_port() -> None:
@@ -77,6 +87,102 @@ def test_root_mfa_required_and_a_custom_age_are_read() -> None:
 def test_values_that_mean_nothing_are_refused(variable: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env({variable: value})
+
+
+# -- the README's Settings table and the command line ---------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+CONFIG_SOURCE = Path(config.__file__).read_text(encoding="utf-8")
+
+
+class _Recording(dict[str, str]):
+    """An environment that notes every variable looked up in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.read.add(key)
+        return super().__contains__(key)
+
+
+def _readme_settings_table() -> dict[str, list[str]]:
+    """The rows of the README's Settings table: variable → [default, meaning]."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in section.splitlines():
+        match = re.fullmatch(r"\| `(GATEWAY_[A-Z0-9_]+)` \|(.*)\|", line)
+        if match:
+            assert match.group(1) not in rows, f"{match.group(1)} is in the table twice"
+            rows[match.group(1)] = [cell.strip() for cell in match.group(2).split("|")]
+    return rows
+
+
+def test_the_readme_documents_every_setting_that_is_read_and_no_other() -> None:
+    environment = _Recording()
+    Settings.from_env(environment)
+    read = {name for name in environment.read if name.startswith("GATEWAY_")}
+    # A variable read only on some path (an error, another setting's value) is still named
+    # in config.py.
+    named = set(re.findall(r"\"(GATEWAY_[A-Z0-9_]+)\"", CONFIG_SOURCE))
+
+    documented = _readme_settings_table()
+
+    assert read, "Settings.from_env read no GATEWAY_ variable"
+    assert sorted((read | named) - set(documented)) == [], "read, but not in the README's table"
+    assert sorted(set(documented) - (read | named)) == [], "in the README's table, never read"
+    for name, cells in documented.items():
+        assert len(cells) == 2, f"{name}: expected a default and a meaning, got {cells}"
+        assert all(cells), f"{name}: the default or the meaning is empty"
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["serve"], ["migrate"], ["export-schema"]])
+def test_a_bad_setting_is_one_line_naming_it_and_exit_status_2(
+    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GATEWAY_SESSION_CACHE_MS", "2000")
+
+    status = main(arguments)
+
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert captured.err == (
+        "gateway: GATEWAY_SESSION_CACHE_MS must be at least 0 and at most 1000, got 2000\n"
+    )
+
+
+def test_the_installed_command_prints_no_traceback_for_a_bad_setting() -> None:
+    environment = {**os.environ, "GATEWAY_PORT": "eighty"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "--help"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr == "gateway: GATEWAY_PORT must be an integer, got 'eighty'\n"
+    assert finished.stdout == ""
+
+
+def test_every_refusal_is_a_setting_error() -> None:
+    with pytest.raises(SettingError, match="GATEWAY_GRAPHIQL must be true or false"):
+        Settings.from_env({"GATEWAY_GRAPHIQL": "maybe"})
 
 
 def test_trusted_proxies_are_addresses_and_cidr_ranges_and_none_by_default() -> None:

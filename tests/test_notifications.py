@@ -16,7 +16,7 @@ from gateway.notifications import NotificationHub, is_postgres, notify
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from gateway.services.writes import CHANGES_CHANNEL
-from tests.conftest import BACKEND
+from tests.databases import BACKEND
 
 CHANNEL = "gateway_test_channel"
 

@@ -29,7 +29,7 @@ from gateway.auth.tokens import hash_token
 from gateway.errors import AccessDenied, InvalidInput, MfaRequired, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import MfaChallenge, MfaDevice
-from gateway.services.mfa_devices import Owner, check_caller_code
+from gateway.services.mfa_devices import Owner, check_caller_code, next_accepted_code
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 
@@ -139,6 +139,17 @@ async def verify_caller_code(
         raise
     await throttling.release(attempt)
     return device
+
+
+async def next_code_extensions(owner: Owner) -> dict[str, str | int]:
+    """What a refused code's error tells a script about the owner's next usable code:
+    `nextCodeStep` (the TOTP step) and `nextCodeAt` (when the device starts showing it, ISO
+    8601; at or before now when the code shown now is accepted). Empty without a virtual
+    device."""
+    upcoming = await next_accepted_code(owner)
+    if upcoming is None:
+        return {}
+    return {"nextCodeStep": upcoming.step, "nextCodeAt": _iso(upcoming.at)}
 
 
 def check_mfa_pair(serial_number: str | None, token_code: str | None) -> None:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -66,7 +66,12 @@ from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.authorization import PrincipalPolicies, load_policies
 from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
-from gateway.services.role_trust import ASSUME_ROLE, SET_SOURCE_IDENTITY, trust_decision
+from gateway.services.role_trust import (
+    ASSUME_ROLE,
+    SET_SOURCE_IDENTITY,
+    refusal_details,
+    trust_decision,
+)
 from gateway.services.seeds import SeedCipher
 from gateway.services.user_identity import caller_account
 from gateway.services.validation import check_length, check_range, violation
@@ -128,10 +133,17 @@ class SessionPlan:
     with_access_key: bool = True
 
 
-def not_authorized(actor: Principal, role_arn: str, action: str = ASSUME_ROLE) -> AccessDenied:
-    """AWS's AccessDenied for a role the caller may not assume (or that does not exist)."""
+def not_authorized(
+    actor: Principal,
+    role_arn: str,
+    action: str = ASSUME_ROLE,
+    details: Mapping[str, object] | None = None,
+) -> AccessDenied:
+    """AWS's AccessDenied for a role the caller may not assume (or that does not exist), with
+    `details` (`gateway.services.role_trust.refusal_details`) in its extensions."""
     return AccessDenied(
-        f"User: {actor.arn} is not authorized to perform: {action} on resource: {role_arn}"
+        f"User: {actor.arn} is not authorized to perform: {action} on resource: {role_arn}",
+        **(details or {}),
     )
 
 
@@ -322,8 +334,12 @@ async def authorize_session(
     if actor.is_root:
         raise AccessDenied(ROOT_REFUSED)
     role = await find_role(role_arn)
+    if policies is None:
+        policies = await load_policies(actor)
     if role is None:
-        raise not_authorized(actor, role_arn)
+        raise not_authorized(
+            actor, role_arn, details=refusal_details(actor, policies, None, role_arn)
+        )
     chained = actor.kind is PrincipalKind.ROLE
     context: dict[str, str] = {}
     if mfa_at is not None:
@@ -332,10 +348,9 @@ async def authorize_session(
             "aws:MultiFactorAuthPresent": MFA_CONTEXT_TRUE,
             "aws:MultiFactorAuthAge": str(age),
         }
-    if policies is None:
-        policies = await load_policies(actor)
     if not trust_decision(actor, policies, role, context=context).allowed:
-        raise not_authorized(actor, role_arn)
+        details = refusal_details(actor, policies, role, role_arn, context=context)
+        raise not_authorized(actor, role_arn, details=details)
     inherited = actor.source_identity
     if inherited is not None and source_identity not in (None, inherited):
         raise AccessDenied(SOURCE_IDENTITY_FIXED)
@@ -349,7 +364,15 @@ async def authorize_session(
             context={**context, "sts:SourceIdentity": identity},
         )
         if not decision.allowed:
-            raise not_authorized(actor, role_arn, SET_SOURCE_IDENTITY)
+            details = refusal_details(
+                actor,
+                policies,
+                role,
+                role_arn,
+                action=SET_SOURCE_IDENTITY,
+                context={**context, "sts:SourceIdentity": identity},
+            )
+            raise not_authorized(actor, role_arn, SET_SOURCE_IDENTITY, details)
     duration = session_duration(role, duration_seconds, chained=chained)
     return SessionPlan(
         role=role,

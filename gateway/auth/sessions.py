@@ -51,12 +51,16 @@ class SessionCache:
     change made elsewhere arrives as a notification (`changed(account_id)`, from PostgreSQL's
     LISTEN/NOTIFY: `gateway.notifications`), which retires that account's entries, those
     still being read included; without notifications (the listener down), after at most
-    `ttl` (DESIGN: within one second).
+    `ttl` (`GATEWAY_SESSION_CACHE_MS`, at most one second).
     """
 
-    def __init__(self, ttl: float, size: int = 10_000) -> None:
+    def __init__(
+        self, ttl: float, size: int = 10_000, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        # Seconds that only move forward; tests pass a FrozenClock's `monotonic`.
+        self._monotonic = monotonic
         self._entries: dict[str, tuple[float, int, int, Authenticated]] = {}
         self._loading: dict[str, asyncio.Future[Authenticated]] = {}
         self._changes = 0
@@ -80,7 +84,7 @@ class SessionCache:
         if (
             writes != local_write_count()
             or self._changed.get(auth.principal.account_id, 0) > seen
-            or time.monotonic() - stored_at > self.ttl
+            or self._monotonic() - stored_at > self.ttl
         ):
             del self._entries[token_hash]
             return None
@@ -121,7 +125,7 @@ class SessionCache:
         if len(self._entries) >= self.size:
             self._entries.clear()
         writes, seen = since if since is not None else (local_write_count(), self._changes)
-        self._entries[token_hash] = (time.monotonic(), writes, seen, auth)
+        self._entries[token_hash] = (self._monotonic(), writes, seen, auth)
 
 
 async def authenticate(

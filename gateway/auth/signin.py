@@ -198,8 +198,9 @@ async def verify_mfa(
     request options (`extensions.webauthn`) while attempts remain.
 
     Unauthenticated for an unknown, expired, spent or exhausted challenge; Throttled while the
-    identity or address is locked; InvalidAuthenticationCode (`extensions.attemptsLeft`) for a
-    wrong or replayed code, which also counts as a failed sign-in.
+    identity or address is locked; InvalidAuthenticationCode (`extensions.attemptsLeft`; for a
+    TOTP code also `nextCodeAt` and `nextCodeStep`, the next code the devices will accept) for
+    a wrong or replayed code, which also counts as a failed sign-in.
     """
     security_key_assertions.check_one_answer(code, credential)
     attempt = await mfa_challenges.take_attempt(challenge_token)
@@ -221,7 +222,8 @@ async def verify_mfa(
         method = "totp"
     if not accepted:
         message = WRONG_KEY if credential is not None else WRONG_CODE
-        error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left)
+        hint = await mfa_challenges.next_code_extensions(owner) if method == "totp" else {}
+        error = InvalidAuthenticationCode(message, attemptsLeft=attempt.attempts_left, **hint)
         await _record_failure(attempted, source_ip, error)
         if credential is not None and attempt.attempts_left > 0:
             await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)

@@ -1,4 +1,5 @@
-"""The gateway's ASGI middleware, one concern per module.
+"""The gateway's HTTP plumbing around the API: ASGI middleware, one concern per module, and the
+endpoints for operators.
 
 Outermost first, as `gateway.app.create_app` stacks them:
 
@@ -9,5 +10,6 @@ Outermost first, as `gateway.app.create_app` stacks them:
 - `body_limit`: 413 for bodies over `Settings.max_body_bytes`, by Content-Length and by
   counting streamed bytes.
 
-`metrics` holds the Prometheus registry behind `/metrics`.
+`metrics` holds the Prometheus registry behind `/metrics`; `health` answers `/healthz`
+(liveness) and `/readyz` (database and migrations).
 """

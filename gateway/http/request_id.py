@@ -1,5 +1,5 @@
-"""Give every request an id, returned in `X-Request-ID` and available to log records; note its
-user agent.
+"""Give every request an id, returned in `X-Request-ID` and put on its log lines
+(`current_request_id`, read by `gateway.logs`); note its user agent.
 
 A client's own `X-Request-ID` is kept when it is a sane token (letters, digits, `.`, `_`, `-`,
 at most 128 characters), so a request can be followed through proxies; otherwise the

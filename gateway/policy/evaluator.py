@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from gateway.policy.decision import Decision, StatementRef
 from gateway.policy.document import Policy, Statement
 from gateway.policy.matching import glob_matcher, glob_text_matcher
-from gateway.policy.outcome import Applied, Findings, decide, missing_keys
+from gateway.policy.outcome import Applied, Findings, decide, missing_keys, ordered_keys
 from gateway.policy.principals import Grant, principal_grant, principal_names
 from gateway.policy.request import Request
 
@@ -54,6 +54,25 @@ def evaluate(
     return decide(
         request, findings, has_boundary=boundaries is not None, has_session=sessions is not None
     )
+
+
+def unmet_condition_keys(policy: Policy, request: Request) -> tuple[str, ...]:
+    """The context keys of the conditions that kept `policy`'s Allow statements from applying
+    to `request` though they name its action, resource and principal: what the caller would
+    have to bring (`aws:MultiFactorAuthPresent` for a trust policy that asks for MFA)."""
+    keys: list[str] = []
+    names = principal_names(request)
+    for statement in policy.statements:
+        if statement.effect != "Allow" or not action_matches(statement, request.action):
+            continue
+        if not resource_matches(statement, request):
+            continue
+        if statement.principals is not None and (
+            principal_grant(statement.principals, statement.not_principal, request, names) is None
+        ):
+            continue
+        keys.extend(c.key for c in statement.conditions if not c.holds(request.keys))
+    return ordered_keys(keys)
 
 
 def as_policies(value: PolicyArg) -> list[Policy] | None:

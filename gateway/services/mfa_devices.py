@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import pyotp
@@ -444,6 +444,33 @@ async def accept_code(owner: Owner, code: str, cipher: SeedCipher) -> MfaDevice 
         if step is not None and await _advance(device, step):
             return device
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class NextCode:
+    """The earliest code the owner's devices will accept: its TOTP step (on the device's own
+    clock) and when the device starts showing it (at or before now: the code shown now)."""
+
+    step: int
+    at: datetime
+
+
+async def next_accepted_code(owner: Owner) -> NextCode | None:
+    """The earliest code any of the owner's virtual devices will accept, or None without one.
+
+    A step is used once: right after a device was enabled or a code was accepted, the code on
+    its screen is spent and the next one can be half a minute or a minute away (enabling uses
+    the codes of two steps); a script that sends a code before then only spends attempts.
+    """
+    now = clock.now()
+    earliest: NextCode | None = None
+    for device in await MfaDevice.filter(owner.devices()):
+        shown = current_step(now) + device.drift_steps
+        step = max(shown, (device.last_used_step or 0) + 1)
+        at = datetime.fromtimestamp((step - device.drift_steps) * STEP_SECONDS, UTC)
+        if earliest is None or at < earliest.at:
+            earliest = NextCode(step, at)
+    return earliest
 
 
 async def check_caller_code(

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gateway.config import Settings
+from gateway.config import Settings, data_directory
 
 VERSION = "v1"
 NONCE_BYTES = 12
@@ -78,12 +78,7 @@ def cipher_for(settings: Settings) -> SeedCipher:
 def key_file_path(database_url: str) -> Path:
     """Where the generated secret lives: beside an SQLite database file, else the working
     directory."""
-    prefix = "sqlite://"
-    if database_url.startswith(prefix):
-        location = database_url[len(prefix) :].split("?", 1)[0]
-        if location and location != ":memory:":
-            return Path(location).parent / DEFAULT_KEY_FILE
-    return Path(DEFAULT_KEY_FILE)
+    return data_directory(database_url) / DEFAULT_KEY_FILE
 
 
 def key_file_secret(path: Path) -> str:

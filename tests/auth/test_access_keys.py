@@ -122,15 +122,14 @@ async def test_deactivating_through_this_replica_ends_a_cached_key_at_once(
 async def test_a_deactivation_elsewhere_is_seen_once_the_entry_expires(
     root: Principal, bob: User
 ) -> None:
-    import asyncio
-
     created = await create_access_key(root, "bob")
-    cache = SessionCache(ttl=0.2)
+    ticks = clock.FrozenClock()
+    cache = SessionCache(ttl=0.2, monotonic=ticks.monotonic)
     credential = f"{created.key.id}:{created.secret}"
     await authenticate_key(credential, cache=cache)
     # Another replica deactivates it: straight in the database, no write of this process.
     await AccessKey.filter(id=created.key.id).update(status="Inactive")
     await authenticate_key(credential, cache=cache)  # still fresh here
-    await asyncio.sleep(0.25)
+    ticks.advance(seconds=0.25)
     with pytest.raises(Unauthenticated):
         await authenticate_key(credential, cache=cache)

@@ -22,13 +22,13 @@ from gateway.errors import (
 )
 from gateway.models import AuditEvent, MfaChallenge, Session, SignInThrottle, User
 from gateway.services.login_profiles import create_login_profile
-from gateway.services.mfa_devices import deactivate_mfa_device
+from gateway.services.mfa_devices import current_step, deactivate_mfa_device
 from gateway.services.principal import Principal
 from gateway.services.recovery_codes import generate_recovery_codes
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Authenticator, enroll
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.mfa import Authenticator, enroll
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 TTL = 3600
@@ -111,6 +111,53 @@ async def test_a_code_is_never_accepted_twice_nor_two_steps_old(
         await verify(challenge, bobs_phone.code(-2), cipher)
     signed_in = await verify(challenge, bobs_phone.code(-1), cipher)  # one step of skew
     assert signed_in.principal.mfa_authenticated_at is not None
+
+
+async def test_a_code_sent_right_after_enabling_says_when_the_next_one_is_accepted(
+    root: Principal, bob: User, cipher: SeedCipher, frozen: clock.FrozenClock
+) -> None:
+    phone = await enroll(root, cipher, "bob")  # spends this step's code and the previous one
+    challenge = await password_step(root.account_id)
+
+    with pytest.raises(InvalidAuthenticationCode) as early:
+        await verify(challenge, phone.code(), cipher)
+
+    assert early.value.extensions["attemptsLeft"] == 2
+    assert early.value.extensions["nextCodeStep"] == current_step(START) + 1
+    assert early.value.extensions["nextCodeAt"] == "2026-03-01T12:00:30Z"  # START is 12:00:10
+    frozen.advance(seconds=19)
+    with pytest.raises(InvalidAuthenticationCode) as still_early:
+        await verify(challenge, phone.code(), cipher)
+    assert still_early.value.extensions["nextCodeAt"] == "2026-03-01T12:00:30Z"
+    frozen.advance(seconds=1)
+    signed_in = await verify(challenge, phone.code(), cipher)
+    assert signed_in.principal.mfa_authenticated_at == frozen.now()
+
+
+async def test_a_wrong_code_while_the_shown_one_is_usable_points_at_now(
+    root: Principal, bobs_phone: Authenticator, cipher: SeedCipher, frozen: clock.FrozenClock
+) -> None:
+    challenge = await password_step(root.account_id)
+    wrong = "000000" if bobs_phone.code() != "000000" else "111111"
+
+    with pytest.raises(InvalidAuthenticationCode) as refused:
+        await verify(challenge, wrong, cipher)
+
+    assert refused.value.extensions["nextCodeStep"] == current_step(frozen.now())
+    assert refused.value.extensions["nextCodeAt"] == "2026-03-01T12:00:30Z"  # the step's start
+    assert frozen.now().strftime("%Y-%m-%dT%H:%M:%SZ") >= "2026-03-01T12:00:30Z"
+
+
+async def test_a_refused_recovery_code_names_no_next_code(
+    root: Principal, bobs_phone: Authenticator, cipher: SeedCipher
+) -> None:
+    challenge = await password_step(root.account_id)
+
+    with pytest.raises(InvalidAuthenticationCode) as refused:
+        await verify(challenge, "aaaa-bbbb-cccc-dddd", cipher)
+
+    assert "nextCodeAt" not in refused.value.extensions
+    assert refused.value.extensions["attemptsLeft"] == 2
 
 
 async def test_a_challenge_allows_three_codes_and_expires(

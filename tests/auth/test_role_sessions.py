@@ -32,6 +32,7 @@ from gateway.auth.signin import sign_in_user, sign_out
 from gateway.errors import (
     AccessDenied,
     ExpiredToken,
+    GatewayError,
     InvalidInput,
     MalformedPolicyDocument,
     NoSuchEntity,
@@ -61,8 +62,9 @@ from gateway.services.seeds import SeedCipher
 from gateway.services.sessions import active_sessions
 from gateway.services.users import create_user
 from gateway.services.validation import NON_USER_CREDENTIALS
-from tests.conftest import GOOD_PASSWORD
-from tests.services.conftest import Rejects, enroll
+from tests.helpers import GOOD_PASSWORD
+from tests.mfa import enroll
+from tests.services.helpers import Rejects
 
 ACTION = "sts:AssumeRole"
 REGISTER = "arn:aws:pos:::register/1"
@@ -382,6 +384,125 @@ async def test_an_unknown_role_and_an_untrusting_one_look_the_same(
             f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {arn}",
             action=ACTION,
         )
+
+
+def explained(error: GatewayError) -> dict[str, Any]:
+    """The refusal's explanation, without the audit-only parts."""
+    keys = ("decision", "deniedBy", "statements", "missingContextKeys")
+    return {key: error.extensions[key] for key in keys}
+
+
+async def test_a_refusal_explains_the_callers_side_alike_for_unknown_and_untrusting_roles(
+    root: Principal, alice: Principal, rejects: Rejects
+) -> None:
+    bob = await create_user(root, user_name="bob")
+    stranger = await make_role(root, "Vault", trusting(bob.arn))
+    account_wide = await make_role(root, "Open", trusting(root.account_id))
+    unknown = f"arn:aws:iam::{root.account_id}:role/Nowhere"
+    other_account = "arn:aws:iam::999999999999:role/Nowhere"
+    answers = []
+    for arn in (unknown, stranger.arn, account_wide.arn, other_account):
+        error = await rejects(
+            assume_role(alice, role_arn=arn, role_session_name="try"),
+            AccessDenied,
+            f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            action=ACTION,
+        )
+        answers.append(explained(error))
+    nothing_allows = {
+        "decision": "ImplicitDeny",
+        "deniedBy": "identity",
+        "statements": [],
+        "missingContextKeys": [],
+    }
+    assert answers == [nothing_allows] * 4
+
+    await may_assume(root, "alice")  # now her side allows every role: the trust side refuses
+    answers = []
+    for arn in (unknown, stranger.arn, other_account):
+        error = await rejects(
+            assume_role(alice, role_arn=arn, role_session_name="try"),
+            AccessDenied,
+            f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            action=ACTION,
+        )
+        answers.append(explained(error))
+    policy = f"{alice.arn}:inline/AssumeRoles"
+    her_allow = {"layer": "identity", "policy": policy, "sid": None, "index": 0}
+    assert (
+        answers
+        == [
+            {
+                "decision": "ImplicitDeny",
+                "deniedBy": "trust",
+                "statements": [her_allow],
+                "missingContextKeys": [],
+            }
+        ]
+        * 3
+    )
+
+
+async def test_a_refusal_names_the_callers_own_explicit_deny(
+    root: Principal, alice: Principal, cashier: Role, rejects: Rejects
+) -> None:
+    await put_user_policy(
+        root,
+        user_name="alice",
+        policy_name="NoRoles",
+        policy_document=document(
+            {"Sid": "NoRoles", "Effect": "Deny", "Action": "sts:*", "Resource": "*"}
+        ),
+    )
+    for arn in (cashier.arn, f"arn:aws:iam::{root.account_id}:role/Nowhere"):
+        error = await rejects(
+            assume_role(alice, role_arn=arn, role_session_name="s1"),
+            AccessDenied,
+            f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            action=ACTION,
+        )
+        assert explained(error) == {
+            "decision": "ExplicitDeny",
+            "deniedBy": "identity",
+            "statements": [
+                {
+                    "layer": "identity",
+                    "policy": f"{alice.arn}:inline/NoRoles",
+                    "sid": "NoRoles",
+                    "index": 0,
+                }
+            ],
+            "missingContextKeys": [],
+        }
+
+
+async def test_a_refusal_names_the_mfa_a_trust_policy_naming_the_caller_asked_for(
+    root: Principal, alice: Principal, rejects: Rejects
+) -> None:
+    await may_assume(root, "alice")
+    role = await make_role(
+        root, "Till", trusting(root.account_id, Bool={"aws:MultiFactorAuthPresent": "true"})
+    )
+    error = await rejects(
+        assume_role(alice, role_arn=role.arn, role_session_name="s1"),
+        AccessDenied,
+        f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {role.arn}",
+        action=ACTION,
+    )
+    assert error.extensions["deniedBy"] == "trust"
+    assert error.extensions["missingContextKeys"] == ["aws:MultiFactorAuthPresent"]
+    # A trust policy asking the same of someone else tells alice nothing.
+    bob = await create_user(root, user_name="bob")
+    other = await make_role(
+        root, "BobsTill", trusting(bob.arn, Bool={"aws:MultiFactorAuthPresent": "true"})
+    )
+    error = await rejects(
+        assume_role(alice, role_arn=other.arn, role_session_name="s1"),
+        AccessDenied,
+        f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {other.arn}",
+        action=ACTION,
+    )
+    assert error.extensions["missingContextKeys"] == []
 
 
 async def test_a_trust_policy_naming_the_account_needs_the_callers_permission_too(
@@ -747,13 +868,25 @@ async def test_switching_refuses_what_assume_role_refuses(
     x = await create_user(root, user_name="x")
     stranger = await make_role(root, "Vault", trusting(x.arn))
     _, me = await signed_in(root, "alice")
-    await rejects(
+    error = await rejects(
         switch_role(me, role_arn=stranger.arn),
         AccessDenied,
         f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: "
         f"{stranger.arn}",
         action=ACTION,
     )
+    assert error.extensions["deniedBy"] == "identity"
+    assert error.extensions["missingContextKeys"] == []
+    safe = await make_role(
+        root, "Safe", trusting(alice.arn, Bool={"aws:MultiFactorAuthPresent": "true"})
+    )
+    error = await rejects(
+        switch_role(me, role_arn=safe.arn),
+        AccessDenied,
+        f"User: {alice.arn} is not authorized to perform: sts:AssumeRole on resource: {safe.arn}",
+        action=ACTION,
+    )
+    assert error.extensions["missingContextKeys"] == ["aws:MultiFactorAuthPresent"]
 
 
 async def test_switching_needs_a_sign_in_and_switching_back_a_switch(

@@ -29,9 +29,9 @@ from gateway.services.mfa_devices import check_caller_code
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD, principal_for_user
+from tests.mfa import RELYING_PARTY, enroll, register_key
 from tests.security_key import SoftKey
-from tests.services.conftest import RELYING_PARTY, enroll, principal_for_user, register_key
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 TTL = 3600

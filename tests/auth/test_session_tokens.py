@@ -21,8 +21,9 @@ from gateway.services.mfa_devices import MFA_FAILED
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Rejects, enroll
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.mfa import enroll
+from tests.services.helpers import Rejects
 
 ACTION = "sts:GetSessionToken"
 

@@ -13,7 +13,7 @@ from gateway.auth.signin import sign_in_root, sign_out
 from gateway.auth.tokens import hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, Session
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.policy_fixtures import counting_queries
 
 TTL = 3600
@@ -54,12 +54,17 @@ async def test_an_expired_session_is_refused(account: Account) -> None:
 
 async def test_the_cache_answers_without_sql_until_its_time_is_up(account: Account) -> None:
     signed_in = await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=TTL)
-    cache = SessionCache(ttl=0.2)
+    ticks = clock.FrozenClock()
+    cache = SessionCache(ttl=0.2, monotonic=ticks.monotonic)
     await authenticate(signed_in.token, cache=cache)
     with counting_queries() as log:
         await authenticate(signed_in.token, cache=cache)
     assert log.statements == []
-    await asyncio.sleep(0.25)
+    ticks.advance(seconds=0.19)
+    with counting_queries() as log:
+        await authenticate(signed_in.token, cache=cache)
+    assert log.statements == []  # still within its time
+    ticks.advance(seconds=0.06)
     with counting_queries() as log:
         await authenticate(signed_in.token, cache=cache)
     assert len(log.statements) == 1
@@ -76,11 +81,13 @@ async def test_a_local_write_empties_the_cache_at_once(account: Account) -> None
 
 async def test_a_revocation_elsewhere_is_seen_once_the_entry_expires(account: Account) -> None:
     signed_in = await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=TTL)
-    cache = SessionCache(ttl=0.2)
+    ticks = clock.FrozenClock()
+    cache = SessionCache(ttl=0.2, monotonic=ticks.monotonic)
     await authenticate(signed_in.token, cache=cache)
     # Another replica revokes it: straight in the database, no write of this process.
     await Session.all().update(revoked_at=clock.now())
-    await asyncio.sleep(0.25)
+    await authenticate(signed_in.token, cache=cache)  # still fresh here
+    ticks.advance(seconds=0.25)
     with pytest.raises(Unauthenticated):
         await authenticate(signed_in.token, cache=cache)
 

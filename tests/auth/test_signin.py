@@ -14,7 +14,7 @@ from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.auth.hashers import CountingHasher
-from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 
 TTL = 3600
 

@@ -19,8 +19,8 @@ from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.auth.hashers import CountingHasher
-from tests.conftest import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Rejects
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.services.helpers import Rejects
 
 TTL = 3600
 WRONG = "Wrong-passw0rd"

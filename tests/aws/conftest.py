@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from gateway.models import Account
-from tests.api import Api
-from tests.graphql.conftest import app, local_api, sign_in_root  # noqa: F401  (fixtures)
+from tests.api import Api, sign_in_root
+from tests.graphql.conftest import app, local_api  # noqa: F401  (fixtures)
 from tests.signing import Key, Signer
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

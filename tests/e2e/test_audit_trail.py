@@ -21,8 +21,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import BACKEND, ROOT_EMAIL, ROOT_PASSWORD
-from tests.e2e.conftest import serve
+from tests.databases import BACKEND
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.servers import serve
 
 PASSWORD = "Flat-White-99"
 LIVE_LIMIT = 1.0

@@ -27,15 +27,9 @@ from tortoise.context import TortoiseContext
 
 from gateway.db import migrate, tortoise_config
 from gateway.services.accounts import bootstrap_account
-from tests.conftest import (
-    BACKEND,
-    PG_SERVER,
-    ROOT_EMAIL,
-    ROOT_PASSWORD,
-    _create_pg_database,
-    _drop_pg_database,
-)
-from tests.e2e.conftest import serve
+from tests.databases import BACKEND, PG_SERVER, create_pg_database, drop_pg_database
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.servers import serve
 from tests.signing import Key, Signer
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -94,7 +88,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     if BACKEND == "sqlite":
         database_url = f"sqlite://{tmp_path_factory.mktemp('aws-clients') / 'gateway.db'}"
     else:
-        pg_name = asyncio.run(_create_pg_database("gateway_test_aws"))
+        pg_name = asyncio.run(create_pg_database("gateway_test_aws"))
         database_url = f"{PG_SERVER}/{pg_name}"
     try:
         account = asyncio.run(_bootstrap(database_url))
@@ -126,7 +120,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             yield Gateway(url, account, Key(key["accessKeyId"], key["secretAccessKey"]))
     finally:
         if pg_name is not None:
-            asyncio.run(_drop_pg_database(pg_name))
+            asyncio.run(drop_pg_database(pg_name))
 
 
 def error_code(call: Any, *args: Any, **kwargs: Any) -> tuple[str, int, str]:

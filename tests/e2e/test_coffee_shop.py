@@ -11,7 +11,7 @@ import pytest
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 PASSWORD = "Espresso-Shot-7"

@@ -10,9 +10,8 @@ import sys
 import httpx
 
 from gateway.models import Account
-from tests.api import Api
-from tests.e2e.conftest import ROOT
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
+from tests.servers import ROOT
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 USER_NAMES = [f"reader-{n:02d}" for n in range(55)]  # more than one page of 50

@@ -18,8 +18,8 @@ import pytest
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.e2e.conftest import serve
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.servers import serve
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 PASSWORD = "Espresso-Shot-7"

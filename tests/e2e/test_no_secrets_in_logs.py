@@ -21,9 +21,9 @@ from gql.transport.websockets import WebsocketsTransport
 
 from gateway.models import Account
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.e2e.conftest import serve
-from tests.services.conftest import Authenticator
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.mfa import Authenticator
+from tests.servers import serve
 
 USER_PASSWORD = "Espresso-Doppio-77"
 NEW_PASSWORD = "Flat-White-Oat-88"

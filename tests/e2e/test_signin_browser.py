@@ -28,14 +28,9 @@ from tortoise.context import TortoiseContext
 from gateway.db import tortoise_config
 from gateway.services.accounts import bootstrap_account
 from gateway.services.mfa_devices import DIGITS, ISSUER, STEP_SECONDS
-from tests.conftest import (
-    BACKEND,
-    GOOD_PASSWORD,
-    ROOT_EMAIL,
-    ROOT_PASSWORD,
-    _empty_pg_tables,
-)
-from tests.e2e.conftest import serve
+from tests.databases import BACKEND, empty_pg_tables
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.servers import serve
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -75,7 +70,7 @@ def shop(_migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> I
         shutil.copyfile(_migrated_template, path)
         url = f"sqlite://{path}"
     else:
-        asyncio.run(_empty_pg_tables(_migrated_template))
+        asyncio.run(empty_pg_tables(_migrated_template))
         url = _migrated_template
     account_id = asyncio.run(_bootstrap(url))
     with serve("gateway.app:create_app", url) as base:

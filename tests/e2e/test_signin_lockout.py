@@ -24,9 +24,10 @@ from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.api import Api, Result
-from tests.conftest import BACKEND, GOOD_PASSWORD
+from tests.databases import BACKEND
 from tests.e2e.conftest import serve
-from tests.services.conftest import Authenticator, enroll
+from tests.helpers import GOOD_PASSWORD
+from tests.mfa import Authenticator, enroll
 
 THRESHOLD = Settings().lockout_identity_failures
 SIGN_IN = (

@@ -13,8 +13,8 @@ import pytest
 from gateway.models import Account, Session
 from gateway.services.builtin import ensure_builtin_policies
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
-from tests.services.conftest import Authenticator
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.mfa import Authenticator
 
 PASSWORD = "Espresso-Shot-7"
 REGISTER = "arn:aws:pos:::register/1"

@@ -17,9 +17,9 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
-from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
-from tests.e2e.conftest import serve
+from tests.api import Api, sign_in_root
+from tests.helpers import TEST_SECRET_KEY
+from tests.servers import serve
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ async def local_api(app: Starlette) -> AsyncIterator[Api]:
         yield Api(client)
 
 
-@pytest.fixture(params=["in-process", "uvicorn"])
+@pytest.fixture(params=["in-process", pytest.param("uvicorn", marks=pytest.mark.e2e)])
 async def api(
     request: pytest.FixtureRequest, app: Starlette, database_url: str
 ) -> AsyncIterator[Api]:
@@ -65,15 +65,3 @@ async def root_token(api: Api, account: Account) -> str:
 async def local_root_token(local_api: Api, account: Account) -> str:
     """A session token of `account`'s root user, through `local_api`."""
     return await sign_in_root(local_api)
-
-
-async def sign_in_root(api: Api) -> str:
-    """A session token of the root user whose e-mail is ROOT_EMAIL."""
-    result = await api(
-        "mutation($e: String!, $p: String!) { signInRoot(email: $e, password: $p) { token } }",
-        {"e": ROOT_EMAIL, "p": ROOT_PASSWORD},
-    )
-    assert result.errors == [], result.errors
-    assert result.data is not None
-    token: str = result.data["signInRoot"]["token"]
-    return token

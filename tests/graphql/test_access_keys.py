@@ -7,9 +7,8 @@ import httpx
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.models import Account
-from tests.api import Api
-from tests.conftest import TEST_SECRET_KEY
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
+from tests.helpers import TEST_SECRET_KEY
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 CREATE_KEY = (

@@ -17,7 +17,7 @@ from gateway.graphql.schema import build_schema
 from gateway.models import Account
 from gateway.services.access_activity import actions_used
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 
 PASSWORD = "Flat-White-99"
 EVENTS = """query($f: AuditEventFilter, $first: Int, $after: String) {

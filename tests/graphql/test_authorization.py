@@ -82,6 +82,20 @@ async def test_who_am_i_needs_no_permission(api: Api, root_token: str, account: 
     }
 
 
+async def test_a_users_user_id_is_awss_user_id_as_who_am_i_gives_it(
+    api: Api, root_token: str
+) -> None:
+    token = await make_user(api, root_token, "newbie")
+
+    result = await api("{ whoAmI { userId } me { id userId } }", token=token)
+
+    assert result.errors == []
+    assert result.data is not None
+    user_id = result.data["whoAmI"]["userId"]
+    assert user_id.startswith("AIDA")
+    assert result.data["me"] == {"id": user_id, "userId": user_id}
+
+
 async def test_a_denied_nested_field_is_null_with_its_own_error_and_siblings_survive(
     api: Api, root_token: str
 ) -> None:

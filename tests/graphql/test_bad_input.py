@@ -6,7 +6,7 @@ import pytest
 
 from gateway.models import Account, AuditEvent
 from tests.api import Api
-from tests.services.conftest import snapshot
+from tests.helpers import snapshot
 
 GOOD_DOC = (
     '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
@@ -85,7 +85,7 @@ async def test_bad_input_gets_its_error_and_changes_nothing(
     code: str,
     message: str | None,
 ) -> None:
-    from tests.graphql.conftest import sign_in_root
+    from tests.api import sign_in_root
 
     token = await sign_in_root(local_api)
     assert (await local_api(SETUP, token=token)).errors == []
@@ -105,7 +105,7 @@ async def test_bad_input_gets_its_error_and_changes_nothing(
 async def test_quota_overflow_is_limit_exceeded_and_changes_nothing(
     local_api: Api, account: Account
 ) -> None:
-    from tests.graphql.conftest import sign_in_root
+    from tests.api import sign_in_root
 
     token = await sign_in_root(local_api)
     groups = " ".join(

@@ -19,9 +19,8 @@ from gateway.auth.signin import SIGN_IN_FAILED
 from gateway.config import Settings
 from gateway.models import AccessKey, Account
 from gateway.services.builtin import ensure_builtin_policies
-from tests.api import Api
-from tests.conftest import TEST_SECRET_KEY
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
+from tests.helpers import TEST_SECRET_KEY
 from tests.signing import Key, Signer
 
 WHO = "{ whoAmI { arn principalType } }"

@@ -19,9 +19,9 @@ from tortoise.context import TortoiseContext
 
 from gateway.config import Settings
 from gateway.graphql import graphiql
-from tests.conftest import BACKEND
-from tests.e2e.conftest import serve
+from tests.databases import BACKEND
 from tests.graphql import create_test_app
+from tests.servers import serve
 
 GQL_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -61,7 +61,7 @@ def servers(
         yield server
 
 
-@pytest.fixture(params=["asgi", "uvicorn"])
+@pytest.fixture(params=["asgi", pytest.param("uvicorn", marks=pytest.mark.e2e)])
 def connect(
     request: pytest.FixtureRequest,
     servers: Callable[[dict[str, str]], str],
@@ -467,8 +467,13 @@ async def test_graphiql_page_is_served_to_browsers_under_a_strict_csp(connect: C
     assert script.status_code == 200
 
 
-async def test_graphiql_can_be_turned_off(connect: Connect) -> None:
-    async with connect(**CLOSED) as client:
+@pytest.mark.parametrize(
+    "env", [CLOSED, {"GATEWAY_INTROSPECTION": "false"}], ids=["off", "without-introspection"]
+)
+async def test_graphiql_can_be_turned_off_and_goes_with_introspection(
+    connect: Connect, env: dict[str, str]
+) -> None:
+    async with connect(**env) as client:
         page = await client.get("/graphql", headers={"accept": "text/html"})
         static = await client.get("/graphiql/static/graphiql.js")
     assert page.status_code == 406
@@ -486,11 +491,14 @@ def test_without_its_files_the_graphiql_page_says_how_to_install_them(tmp_path: 
 # --- the other routes and headers ------------------------------------------------------------
 
 
-async def test_healthz_checks_the_database(connect: Connect) -> None:
+async def test_healthz_is_alive_and_readyz_checks_the_database(connect: Connect) -> None:
     async with connect() as client:
-        response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+        alive = await client.get("/healthz")
+        ready = await client.get("/readyz")
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
 
 
 async def test_metrics_count_requests_by_operation_type_and_outcome(connect: Connect) -> None:

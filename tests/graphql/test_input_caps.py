@@ -31,9 +31,8 @@ from gateway.services.validation import (
     MAX_CONTEXT_ENTRIES,
     cap_of,
 )
-from tests.api import Api
+from tests.api import Api, sign_in_root
 from tests.e2e.conftest import serve
-from tests.graphql.conftest import sign_in_root
 from tests.graphql.test_authorization import create_policy, document, make_user
 from tests.helpers import snapshot
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from gateway.models import Account
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.services.policy_fixtures import counting_queries
 
 NESTED = """{ users(first: 50) { edges { node { userName

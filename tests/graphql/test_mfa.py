@@ -10,8 +10,8 @@ from typing import Any
 from gateway.auth import mfa_challenges, throttling
 from gateway.models import Account, MfaChallenge, SignInThrottle, User
 from tests.api import Api
-from tests.conftest import GOOD_PASSWORD
-from tests.services.conftest import Authenticator
+from tests.helpers import GOOD_PASSWORD
+from tests.mfa import Authenticator
 
 SELF_MANAGE_WITH_MFA = {
     # AWS IAM User Guide, "AWS: Allows MFA-authenticated IAM users to manage their own

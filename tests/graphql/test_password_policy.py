@@ -9,7 +9,7 @@ from datetime import timedelta
 from gateway import clock
 from gateway.models import Account, AuditEvent, LoginProfile, PrincipalKind, Session
 from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 
 PASSWORD = "Cafe-Latte-42"
 NEW_PASSWORD = "Flat-White-43"

@@ -13,8 +13,7 @@ from graphql import parse, validate
 
 from gateway.graphql.schema import build_schema
 from gateway.models import Account
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.graphql.test_authorization import BUCKET, create_policy, document, make_user
 
 

@@ -144,15 +144,25 @@ async def test_refusals_carry_awss_codes_and_issue_nothing(
         result = await api(ASSUME, variables, token=token)
         assert result.error_codes() == [code], (variables, result.errors)
         assert result.data is None
-    messages = [
-        (await api(ASSUME, {"arn": arn, "name": "till"}, token=alice)).only_error()["message"]
+    refusals = [
+        (await api(ASSUME, {"arn": arn, "name": "till"}, token=alice)).only_error()
         for arn in (unknown, f"arn:aws:iam::{account.id}:role/Other")
     ]
-    assert messages == [
+    assert [refusal["message"] for refusal in refusals] == [
         f"User: arn:aws:iam::{account.id}:user/alice is not authorized to perform: "
         f"sts:AssumeRole on resource: {arn}"
         for arn in (unknown, f"arn:aws:iam::{account.id}:role/Other")
     ]
+    # alice's own policies grant nothing: that is what the refusal explains, alike for both.
+    assert [refusal["extensions"] for refusal in refusals] == [
+        {
+            "code": "AccessDenied",
+            "decision": "ImplicitDeny",
+            "deniedBy": "identity",
+            "statements": [],
+            "missingContextKeys": [],
+        }
+    ] * 2
     assert await Session.filter(principal_kind="role").count() == 0
     failed = await AuditEvent.filter(action="sts:AssumeRole", outcome="Failed").count()
     assert failed == len(cases) + 2

@@ -7,8 +7,7 @@ from typing import Any
 
 from gateway.models import Account, AuditEvent, Role
 from gateway.services.validation import PATH_PATTERN
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.graphql.test_authorization import make_user
 from tests.services.policy_fixtures import counting_queries
 
@@ -17,7 +16,7 @@ IAM_READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
 CREATE = """mutation($input: CreateRoleInput!) {
   createRole(input: $input) {
-    roleName id arn path description maxSessionDuration createDate
+    roleName id roleId arn path description maxSessionDuration createDate
     assumeRolePolicyDocument { json }
     tags { key value }
     roleLastUsed { lastUsedDate }
@@ -89,6 +88,7 @@ async def test_create_and_read_a_role(api: Api, root_token: str, account: Accoun
 
     assert created["roleName"] == "Cashier"
     assert created["id"].startswith("AROA")
+    assert created["roleId"] == created["id"]
     assert created["arn"] == f"arn:aws:iam::{account.id}:role/shop/Cashier"
     assert (created["path"], created["description"], created["maxSessionDuration"]) == (
         "/shop/",

@@ -12,11 +12,10 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.models import Account, AuditEvent
 from gateway.services.builtin import ensure_builtin_policies
-from tests.api import Api
-from tests.conftest import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.graphql.test_authorization import make_user
 from tests.graphql.test_mfa import enrol
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD, TEST_SECRET_KEY
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 WHO = "{ whoAmI { arn mfaEnrollmentRequired mfaAuthenticated passwordChangeRequired } }"

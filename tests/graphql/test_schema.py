@@ -36,7 +36,7 @@ UNGUARDED = {
     ("Role", "permissionsBoundary"),  # part of GetRole, which the parent field required
 }
 # Resolver-backed fields that only reshape data their parent already holds.
-DERIVED = {"nodes", "json"}
+DERIVED = {"nodes", "json", "userId", "groupId", "roleId", "policyId"}
 
 
 def _graphql_schema() -> GraphQLSchema:

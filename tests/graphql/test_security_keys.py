@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from gateway.models import Account
-from tests.api import Api
-from tests.conftest import GOOD_PASSWORD
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 from tests.graphql.test_mfa import SELF_MANAGE_WITH_MFA, data, new_user
+from tests.helpers import GOOD_PASSWORD
 from tests.security_key import SoftKey
 
 START = """mutation($name: String!, $user: String) {

@@ -48,8 +48,7 @@ from gateway.services.mfa_devices import create_virtual_mfa_device
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from tests.api import Api
-from tests.conftest import GOOD_PASSWORD, TEST_SECRET_KEY
-from tests.helpers import snapshot
+from tests.helpers import GOOD_PASSWORD, TEST_SECRET_KEY, snapshot
 
 SDL = build_schema(str(build_gateway_schema(Settings())))
 

@@ -9,6 +9,7 @@ import pytest
 
 from gateway.policy import Decision, Effect, Policy, Request, compile_policies, evaluate
 from gateway.policy import parse_policy as parse
+from gateway.policy.evaluator import unmet_condition_keys
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -311,3 +312,46 @@ def test_aws_owned_resources_like_aws_managed_policies_belong_to_no_account() ->
     request = Request("iam:GetPolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess", ALICE)
     assert both(request, identity).allowed
     assert both(Request("iam:GetPolicy", "arn:aws:iam::aws:policy/X", ROOT), []).allowed
+
+
+def test_unmet_condition_keys_are_those_of_allows_naming_the_caller() -> None:
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    trust = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ALICE["arn"]},
+            "Action": "sts:AssumeRole",
+            "Condition": {**mfa, "IpAddress": {"aws:SourceIp": "192.0.2.0/24"}},
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": CAROL["arn"]},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "till"}},
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ALICE["arn"]},
+            "Action": "sts:TagSession",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+        },
+        kind="trust",
+    )
+    without_mfa = Request(
+        "sts:AssumeRole",
+        ROLE_ARN,
+        ALICE,
+        {"aws:MultiFactorAuthPresent": "false", "aws:SourceIp": "192.0.2.7"},
+    )
+    with_mfa = Request(
+        "sts:AssumeRole",
+        ROLE_ARN,
+        ALICE,
+        {"aws:MultiFactorAuthPresent": "true", "aws:SourceIp": "192.0.2.7"},
+    )
+
+    assert unmet_condition_keys(trust, without_mfa) == ("aws:MultiFactorAuthPresent",)
+    assert unmet_condition_keys(trust, with_mfa) == ()
+    assert unmet_condition_keys(trust, Request("sts:AssumeRole", ROLE_ARN, CAROL)) == (
+        "aws:PrincipalTag/team",
+    )

@@ -1,4 +1,5 @@
-"""The policy engine's public surface is what DESIGN.md promises; outside tools import it."""
+"""The policy engine's public surface is what the README's "The policy engine" promises;
+outside tools import it."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from gateway.services.access_keys import (
 )
 from gateway.services.principal import Principal
 from gateway.services.users import delete_user
-from tests.services.conftest import Rejects, Succeeds
+from tests.services.helpers import Rejects, Succeeds
 
 CREATE = "iam:CreateAccessKey"
 UPDATE = "iam:UpdateAccessKey"

@@ -12,7 +12,8 @@ from gateway.services.groups import create_group
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.services.conftest import attach, enroll, make_policy
+from tests.mfa import enroll
+from tests.services.helpers import attach, make_policy
 
 AWS_KEYS = [
     "Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates",

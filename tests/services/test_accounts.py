@@ -24,7 +24,8 @@ from gateway.services.accounts import (
 )
 from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
-from tests.services.conftest import ROOT_EMAIL, ROOT_PASSWORD, Rejects, Succeeds, snapshot
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD, snapshot
+from tests.services.helpers import Rejects, Succeeds
 
 
 async def test_bootstrap_creates_an_account_and_its_root_user(db: TortoiseContext) -> None:

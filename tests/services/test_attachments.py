@@ -28,7 +28,7 @@ from gateway.services.policies import create_policy, get_policy
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import counting_queries, document, trust_document
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -19,7 +19,8 @@ from gateway.services.audit_events import request_arguments
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.conftest import GOOD_PASSWORD, ROOT_EMAIL, last_event
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL
+from tests.services.helpers import last_event
 
 TTL = 3600
 ISSUED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

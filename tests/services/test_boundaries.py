@@ -14,7 +14,7 @@ from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.policies import create_policy, delete_policy, get_policy
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document, trust_document
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"

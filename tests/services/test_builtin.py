@@ -24,7 +24,7 @@ from gateway.services.policy_versions import (
     set_default_policy_version,
 )
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document
 
 NAMES = [

@@ -29,7 +29,8 @@ from gateway.services.password_policy import update_account_password_policy
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.services.conftest import GOOD_PASSWORD, enroll
+from tests.helpers import GOOD_PASSWORD
+from tests.mfa import enroll
 
 AWS_HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"

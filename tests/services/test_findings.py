@@ -22,7 +22,9 @@ from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
-from tests.services.conftest import GOOD_PASSWORD, Activity, enroll, principal_for_user
+from tests.helpers import GOOD_PASSWORD, principal_for_user
+from tests.mfa import enroll
+from tests.services.helpers import Activity
 
 AGE = 30
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"

@@ -34,7 +34,7 @@ from gateway.services.groups import (
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from gateway.services.validation import NAME_PATTERN
-from tests.services.conftest import Rejects, Succeeds, attach, embed, make_policy
+from tests.services.helpers import Rejects, Succeeds, attach, embed, make_policy
 
 
 def invalid(value: str, field: str, constraint: str) -> str:

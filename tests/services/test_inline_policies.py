@@ -23,7 +23,7 @@ from gateway.services.inline_policies import (
 )
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document, sized_document, trust_document
 
 READ = document("s3:GetObject")

@@ -23,7 +23,8 @@ from gateway.services.policies import create_policy
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.conftest import Activity, principal_for_user
+from tests.helpers import principal_for_user
+from tests.services.helpers import Activity
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 RECEIPTS = json.dumps(

@@ -21,7 +21,8 @@ from gateway.services.login_profiles import (
 from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.conftest import GOOD_PASSWORD, ROOT_EMAIL, Rejects, Succeeds
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL
+from tests.services.helpers import Rejects, Succeeds
 
 IDENTICAL = (
     "Password should not be identical to the user name, account ID, account alias or e-mail address"

@@ -44,7 +44,9 @@ from gateway.services.mfa_devices import (
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher, cipher_for
 from gateway.services.users import create_user, delete_user
-from tests.services.conftest import Authenticator, Rejects, enroll, principal_for_user
+from tests.helpers import principal_for_user
+from tests.mfa import Authenticator, enroll
+from tests.services.helpers import Rejects
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)  # 10 s into a 30-second step
 

@@ -17,14 +17,8 @@ from gateway.services.password_policy import update_account_password_policy
 from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.conftest import (
-    GOOD_PASSWORD,
-    ROOT_EMAIL,
-    ROOT_PASSWORD,
-    Rejects,
-    Succeeds,
-    principal_for_user,
-)
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD, principal_for_user
+from tests.services.helpers import Rejects, Succeeds
 
 ACTION = "iam:ChangePassword"
 TTL = 3600

@@ -19,7 +19,7 @@ from gateway.services.password_policy import (
 from gateway.services.passwords import DEFAULT_PASSWORD_POLICY, SYMBOLS_TEXT
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects, Succeeds
+from tests.services.helpers import Rejects, Succeeds
 
 UPDATE = "iam:UpdateAccountPasswordPolicy"
 DELETE = "iam:DeleteAccountPasswordPolicy"

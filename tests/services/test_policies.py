@@ -29,7 +29,7 @@ from gateway.services.policy_versions import (
 )
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document, sized_document
 
 NO_ACTION = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}'

@@ -17,7 +17,8 @@ from gateway.services.policy_generation import get_generated_policy, start_polic
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.conftest import Activity, principal_for_user
+from tests.helpers import principal_for_user
+from tests.services.helpers import Activity
 
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 

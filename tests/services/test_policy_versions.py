@@ -25,7 +25,7 @@ from gateway.services.policy_versions import (
     set_default_policy_version,
 )
 from gateway.services.principal import Principal
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import counting_queries, document
 
 NO_ACTION = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}'

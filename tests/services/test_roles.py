@@ -42,7 +42,7 @@ from gateway.services.roles import (
 )
 from gateway.services.users import create_user
 from gateway.services.validation import NAME_PATTERN, PATH_PATTERN, check_name
-from tests.services.conftest import Rejects, Succeeds, attach, embed, make_policy
+from tests.services.helpers import Rejects, Succeeds, attach, embed, make_policy
 from tests.services.policy_fixtures import trust_document
 
 NAME_RULE = f"Member must satisfy regular expression pattern: {NAME_PATTERN}"

@@ -32,7 +32,8 @@ from gateway.services.root_tasks import (
     update_account_email_address,
     update_account_name,
 )
-from tests.services.conftest import ROOT_EMAIL, ROOT_PASSWORD, Rejects, Succeeds
+from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
+from tests.services.helpers import Rejects, Succeeds
 
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 ROOT = Path(__file__).resolve().parents[2]

@@ -41,14 +41,10 @@ from gateway.services.security_keys import (
 )
 from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user, delete_user
+from tests.helpers import principal_for_user
+from tests.mfa import RELYING_PARTY, enroll, register_key
 from tests.security_key import SoftKey
-from tests.services.conftest import (
-    RELYING_PARTY,
-    Rejects,
-    enroll,
-    principal_for_user,
-    register_key,
-)
+from tests.services.helpers import Rejects
 
 START = datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC)
 SERIAL = re.compile(

@@ -14,13 +14,8 @@ from gateway.services.login_profiles import create_login_profile, delete_login_p
 from gateway.services.principal import Principal
 from gateway.services.sessions import REVOKE, active_sessions, revoke_sessions
 from gateway.services.users import create_user, delete_user
-from tests.services.conftest import (
-    GOOD_PASSWORD,
-    ROOT_EMAIL,
-    ROOT_PASSWORD,
-    Rejects,
-    Succeeds,
-)
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.services.helpers import Rejects, Succeeds
 
 TTL = 3600
 

@@ -14,7 +14,8 @@ from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.targets import Kind, by_arn, by_name, pinned
 from gateway.services.users import create_user, delete_user, tag_user
-from tests.services.conftest import GOOD_PASSWORD, make_policy, snapshot
+from tests.helpers import GOOD_PASSWORD, snapshot
+from tests.services.helpers import make_policy
 
 TRUST = (
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},'

@@ -37,14 +37,8 @@ from gateway.services.users import (
     update_user,
 )
 from gateway.services.validation import NAME_PATTERN, PATH_PATTERN, check_name
-from tests.services.conftest import (
-    GOOD_PASSWORD,
-    Rejects,
-    Succeeds,
-    attach,
-    embed,
-    make_policy,
-)
+from tests.helpers import GOOD_PASSWORD
+from tests.services.helpers import Rejects, Succeeds, attach, embed, make_policy
 
 NAME_RULE = f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
 

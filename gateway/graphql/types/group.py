@@ -32,6 +32,10 @@ class Group:
     account_id: strawberry.Private[str]
     name_lower: strawberry.Private[str]
 
+    @strawberry.field(description="The unique id (AGPA…) by AWS's name, GroupId; the same as `id`.")
+    def group_id(self) -> strawberry.ID:
+        return self.id
+
     @classmethod
     def from_model(cls, group: models.Group) -> Group:
         """The GraphQL view of a group."""

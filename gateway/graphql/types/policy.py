@@ -63,6 +63,12 @@ class Policy:
     update_date: datetime
     tag_map: strawberry.Private[dict[str, str]]
 
+    @strawberry.field(
+        description="The unique id (ANPA…) by AWS's name, PolicyId; the same as `id`."
+    )
+    def policy_id(self) -> strawberry.ID:
+        return self.id
+
     @classmethod
     def from_model(cls, policy: models.ManagedPolicy) -> Policy:
         """The GraphQL view of a managed policy."""

@@ -50,6 +50,10 @@ class Role:
     tag_map: strawberry.Private[dict[str, str]]
     boundary_policy_id: strawberry.Private[str | None]
 
+    @strawberry.field(description="The unique id (AROA…) by AWS's name, RoleId; the same as `id`.")
+    def role_id(self) -> strawberry.ID:
+        return self.id
+
     @classmethod
     def from_model(cls, role: models.Role) -> Role:
         """The GraphQL view of a role."""

@@ -73,6 +73,10 @@ class User:
     tag_map: strawberry.Private[dict[str, str]]
     boundary_policy_id: strawberry.Private[str | None]
 
+    @strawberry.field(description="The unique id (AIDA…) by AWS's name, UserId; the same as `id`.")
+    def user_id(self) -> strawberry.ID:
+        return self.id
+
     @classmethod
     def from_model(cls, user: models.User) -> User:
         """The GraphQL view of a user."""
