@@ -3,7 +3,8 @@
 Run with ``.venv/bin/python bench/access_activity.py`` (or ``--quick`` for a smoke run).
 
 Two gateways on one database (a temporary SQLite file, or ``--database-url``), one uvicorn
-worker each, started alike:
+worker each, started alike (SQLite serves one process, so on SQLite the second runs on a copy
+of the seeded file, made before either starts):
 
 * ``(a) recording``: ``gateway.app:create_app``, flushing its tallies every second
   (``GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS=1``, sixty times the default rate, so that the
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -97,42 +100,55 @@ async def seed(database_url: str) -> str:
         return signed_in.token
 
 
-def servers(database_url: str, token: str) -> list[load.Server]:
+def copy_for_another_process(database_url: str) -> str:
+    """The URL of a copy of a SQLite database, made beside it: a gateway holds its SQLite file
+    for itself (`gateway.db.hold_database`). A PostgreSQL URL is returned as it is."""
+    from gateway.db import sqlite_path
+
+    path = sqlite_path(database_url)
+    if path is None:
+        return database_url
+    copy = path.with_name(f"{path.stem}-copy{path.suffix}")
+    with (
+        contextlib.closing(sqlite3.connect(path)) as source,
+        contextlib.closing(sqlite3.connect(copy)) as target,
+    ):
+        source.backup(target)
+    return f"sqlite://{copy}"
+
+
+def loads(database_url: str, token: str) -> list[load.Load]:
+    """(a) the gateway recording, (b) the same app forgetting: one `authorize` load on each."""
+    recording = load.gateway_server(database_url, "recording")
+    recording.env["GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS"] = "1"
+    forgetful = load.Server(
+        "b",
+        "not recording",
+        "apps.no_activity:create_app",
+        uvicorn_args=("--factory", "--app-dir", str(BENCH)),
+        env={"GATEWAY_DATABASE_URL": copy_for_another_process(database_url)},
+    )
     headers = {"Authorization": f"Bearer {token}"}
-    common = {"GATEWAY_DATABASE_URL": database_url}
     return [
-        load.Server(
-            "a",
-            "recording",
-            "gateway.app:create_app",
-            QUERY,
-            uvicorn_args=("--factory",),
-            env={**common, "GATEWAY_ACCESS_ACTIVITY_FLUSH_SECONDS": "1"},
-            headers=headers,
-        ),
-        load.Server(
-            "b",
-            "not recording",
-            "apps.no_activity:create_app",
-            QUERY,
-            uvicorn_args=("--factory", "--app-dir", str(BENCH)),
-            env=common,
-            headers=headers,
-        ),
+        load.Load("a", "recording", recording, QUERY, headers=dict(headers)),
+        load.Load("b", "not recording", forgetful, QUERY, headers=dict(headers)),
     ]
 
 
-def check(server: load.Server) -> None:
+def check(measured: load.Load) -> None:
     """The answer must allow; it is then the exact body every response is compared with."""
     import httpx
 
     response = httpx.post(
-        f"{server.url}/graphql", json={"query": QUERY}, headers=server.headers, timeout=10
+        f"{measured.server.url}/graphql",
+        json=load.graphql_request(measured),
+        headers=measured.headers,
+        timeout=10,
     )
     body = response.json()
     if response.status_code != 200 or body != {"data": {"authorize": {"allowed": True}}}:
-        raise load.BenchError(f"{server.label} answered {response.status_code} {body}")
-    server.expected_body = response.content
+        raise load.BenchError(f"{measured.label} answered {response.status_code} {body}")
+    measured.expected_body = response.content
 
 
 def recorder_alone(database_url: str, n: int) -> dict[str, float]:
@@ -189,26 +205,21 @@ def recorder_alone(database_url: str, n: int) -> dict[str, float]:
 def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding ({database_url.split(':')[0]})", file=sys.stderr)
     token = asyncio.run(seed(database_url))
-    all_servers = servers(database_url, token)
-    runs: dict[str, list[load.Measurement]] = {s.key: [] for s in all_servers}
-    with load.running(all_servers):
-        for server in all_servers:
-            check(server)
+    both = loads(database_url, token)
+    runs: dict[str, list[load.Measurement]] = {each.key: [] for each in both}
+    with load.running([each.server for each in both]):
+        for each in both:
+            check(each)
         for round_ in range(args.rounds):
-            order = all_servers if round_ % 2 == 0 else list(reversed(all_servers))
-            for server in order:
-                measured = load.measure(server, round_, args)
+            order = both if round_ % 2 == 0 else list(reversed(both))
+            for each in order:
+                measured = load.measure(each, round_, args)
                 if measured.failures:
-                    raise load.BenchError(f"{server.label}: {measured.failure_samples}")
-                runs[server.key].append(measured)
-                print(
-                    f"round {round_ + 1} {server.label}: {measured.rps:.0f} req/s", file=sys.stderr
-                )
+                    raise load.BenchError(f"{each.label}: {measured.failure_samples}")
+                runs[each.key].append(measured)
+                print(f"round {round_ + 1} {each.label}: {measured.rps:.0f} req/s", file=sys.stderr)
     alone = recorder_alone(database_url, 10_000 if args.quick else 100_000)
-    rows = {
-        key: load.summarise(server.label, runs[key])
-        for key, server in ((s.key, s) for s in all_servers)
-    }
+    rows = {each.key: load.summarise(each.label, runs[each.key]) for each in both}
     recording, baseline = rows["a"], rows["b"]
     ratios = [a.rps / b.rps for a, b in zip(runs["a"], runs["b"], strict=True)]
     # Requests per second of server CPU: what a request costs the server, which other tenants

@@ -49,8 +49,8 @@ from graphql_throughput import (
     PASSWORD,
     USER_NAME,
     BenchError,
-    Server,
     _safe,
+    gateway_server,
     running,
     seed,
 )
@@ -228,15 +228,9 @@ def report(samples: dict[str, list[float]], iterations: int, db_label: str) -> N
 def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding the gateway's database ({_safe(database_url)})", file=sys.stderr)
     fixture = asyncio.run(seed_role(database_url, args.seed))
-    server = Server(
-        "a",
-        "gateway",
-        "gateway.app:create_app",
-        FIRST_REQUEST,
-        uvicorn_args=("--factory",),
-        # The reference path signs with the GatewayKey header, off by default.
-        env={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_HEADER": "true"},
-    )
+    server = gateway_server(database_url)
+    # The reference path signs with the GatewayKey header, off by default.
+    server.env["GATEWAY_KEY_HEADER"] = "true"
     with running([server]), httpx.Client(base_url=server.url, timeout=30) as http:
         client = Client(http)
         for index in range(args.warmup):

@@ -56,34 +56,19 @@ def authorize_query(user_arn: str) -> str:
     return f'{{ authorize(action: "iam:ListGroupsForUser", resource: "{user_arn}") {{ allowed }} }}'
 
 
-def gateway(database_url: str, seeded: load.Seeded) -> load.Server:
-    return load.Server(
+def authorize_load(database_url: str, seeded: load.Seeded) -> load.Load:
+    """Alice's `authorize` on a gateway that never locks an attempt out."""
+    server = load.gateway_server(database_url)
+    server.env["GATEWAY_LOCKOUT_IDENTITY_FAILURES"] = NO_LOCKOUT
+    server.env["GATEWAY_LOCKOUT_ADDRESS_FAILURES"] = NO_LOCKOUT
+    return load.Load(
         "a",
-        "gateway",
-        "gateway.app:create_app",
+        "authorize",
+        server,
         authorize_query(seeded.user_arn),
-        uvicorn_args=("--factory",),
-        env={
-            "GATEWAY_DATABASE_URL": database_url,
-            "GATEWAY_LOCKOUT_IDENTITY_FAILURES": NO_LOCKOUT,
-            "GATEWAY_LOCKOUT_ADDRESS_FAILURES": NO_LOCKOUT,
-        },
+        caller="alice",
+        expected={"authorize": {"allowed": True}},
     )
-
-
-def sign_in(server: load.Server, seeded: load.Seeded) -> None:
-    """Sign alice in, check that `authorize` allows, and remember the exact answer."""
-    variables = {"a": seeded.account_id, "u": load.USER_NAME, "p": load.PASSWORD}
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        answer = client.post("/graphql", json={"query": SIGN_IN, "variables": variables}).json()
-        try:
-            server.headers["Authorization"] = f"Bearer {answer['data']['signIn']['token']}"
-        except (KeyError, TypeError):
-            raise load.BenchError(f"signIn failed: {answer}") from None
-        response = client.post("/graphql", json={"query": server.query}, headers=server.headers)
-    if response.json() != {"data": {"authorize": {"allowed": True}}}:
-        raise load.BenchError(f"authorize answered {response.status_code} {response.text}")
-    server.expected_body = response.content
 
 
 class Attacker:
@@ -128,20 +113,21 @@ class Attacker:
 def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding ({database_url.split(':')[0]})", file=sys.stderr)
     seeded = asyncio.run(load.seed(database_url, args.seed))
-    server = gateway(database_url, seeded)
+    authorize = authorize_load(database_url, seeded)
+    server = authorize.server
     runs: dict[str, list[load.Measurement]] = {"quiet": [], "under attack": []}
     answers: Counter[str] = Counter()
     guess_latencies: list[float] = []
     with load.running([server]):
-        sign_in(server, seeded)
+        load.prepare(authorize, seeded, {})  # alice signs in; the answer must allow
         for round_ in range(args.rounds):
             order = ["quiet", "under attack"] if round_ % 2 == 0 else ["under attack", "quiet"]
             for scenario in order:
                 if scenario == "quiet":
-                    measured = load.measure(server, round_, args)
+                    measured = load.measure(authorize, round_, args)
                 else:
                     with Attacker(server, seeded, args.attack_rate) as attacker:
-                        measured = load.measure(server, round_, args)
+                        measured = load.measure(authorize, round_, args)
                     answers.update(attacker.answers)
                     guess_latencies.extend(attacker.latencies)
                 if measured.failures:
