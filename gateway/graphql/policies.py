@@ -12,7 +12,7 @@ from gateway.graphql.types.common import (
     Connection,
     TagInput,
     connection,
-    tag_dict,
+    tag_pairs,
 )
 from gateway.graphql.types.group import Group
 from gateway.graphql.types.policy import Policy, PolicyVersion
@@ -99,7 +99,7 @@ class PolicyMutations:
             policy_document=input.policy_document,
             path=input.path,
             description=input.description,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
         )
         return Policy.from_model(policy)
 
@@ -153,7 +153,7 @@ class PolicyMutations:
     )
     async def tag_policy(self, info: Info, policy_arn: str, tags: list[TagInput]) -> Policy | None:
         actor = await info.context.principal()
-        return Policy.from_model(await policies.tag_policy(actor, policy_arn, tags=tag_dict(tags)))
+        return Policy.from_model(await policies.tag_policy(actor, policy_arn, tags=tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a managed policy (UntagPolicy).",

@@ -10,7 +10,7 @@ from gateway.graphql.types.common import (
     Connection,
     TagInput,
     connection,
-    tag_dict,
+    tag_pairs,
 )
 from gateway.graphql.types.role import Role
 from gateway.graphql.types.user import InlinePolicy
@@ -79,7 +79,7 @@ class RoleMutations:
             path=input.path,
             description=input.description,
             max_session_duration=input.max_session_duration,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
             permissions_boundary=input.permissions_boundary,
         )
         return Role.from_model(role)
@@ -199,7 +199,7 @@ class RoleMutations:
     )
     async def tag_role(self, info: Info, role_name: str, tags: list[TagInput]) -> Role | None:
         actor = await info.context.principal()
-        return Role.from_model(await roles.tag_role(actor, role_name, tag_dict(tags)))
+        return Role.from_model(await roles.tag_role(actor, role_name, tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a role (UntagRole).",

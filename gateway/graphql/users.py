@@ -6,7 +6,7 @@ import strawberry
 
 from gateway.graphql.authorize import BOUNDARY_KEY, NEW_USER, USER, authorize
 from gateway.graphql.context import GatewayContext
-from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
+from gateway.graphql.types.common import Connection, TagInput, connection, tag_pairs
 from gateway.graphql.types.user import LoginProfile, User
 from gateway.services import boundaries, login_profiles, users
 
@@ -62,7 +62,7 @@ class UserMutations:
             actor,
             user_name=input.user_name,
             path=input.path,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
             permissions_boundary=input.permissions_boundary,
         )
         return User.from_model(user)
@@ -99,7 +99,7 @@ class UserMutations:
     )
     async def tag_user(self, info: Info, user_name: str, tags: list[TagInput]) -> User | None:
         actor = await info.context.principal()
-        return User.from_model(await users.tag_user(actor, user_name, tag_dict(tags)))
+        return User.from_model(await users.tag_user(actor, user_name, tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a user (UntagUser).",

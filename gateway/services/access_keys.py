@@ -27,9 +27,10 @@ from gateway import clock
 from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
 from gateway.ids import ACCESS_KEY_PREFIX, new_unique_id
 from gateway.models import AccessKey, AccessKeyStatus, PrincipalKind, RootUser, User
+from gateway.services.identities import USER, attempted_arn, reload
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
-from gateway.services.users import attempted_arn, reload_user, user_by_name
+from gateway.services.users import user_by_name
 from gateway.services.validation import NON_USER_CREDENTIALS, check_length, violation
 from gateway.services.writes import audited_precheck, writing
 
@@ -148,7 +149,7 @@ async def _fresh_owner(owner: KeyOwner, using: BaseDBAsyncClient) -> KeyOwner:
     """The owner read again inside the write (row-locked where the database can)."""
     if owner.user is None:
         return owner
-    return KeyOwner(await reload_user(owner.user, using), owner.arn)
+    return KeyOwner(await reload(USER, owner.user, using), owner.arn)
 
 
 async def create_access_key(

@@ -1,23 +1,17 @@
-"""AWS's constraints on names, paths, descriptions and tags, with AWS's messages."""
+"""AWS's constraints on names, paths and descriptions, with AWS's messages (tags:
+gateway.services.tags)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
-from gateway.errors import InvalidInput, LimitExceeded, ValidationError
+from gateway.errors import ValidationError
 
 NAME_PATTERN = r"[\w+=,.@-]+"
 PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
-TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
-TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 
 _NAME = re.compile(r"[\w+=,.@-]+")
 _PATH = re.compile(r"/|/[\x21-\x7e]+/")
-_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]+")
-_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]*")
-
-MAX_TAGS = 50
 
 
 NON_USER_CREDENTIALS = "Must specify userName when calling with non-User credentials"
@@ -89,29 +83,3 @@ def check_path_prefix(value: str, field: str = "pathPrefix") -> str:
 def check_description(value: str, field: str = "description") -> str:
     """A description: at most 1000 characters."""
     return check_length(value, field, minimum=0, maximum=1000)
-
-
-def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = None) -> None:
-    """Tag keys and values as AWS allows them, and at most 50 per entity after the change."""
-    for key, value in tags.items():
-        check_length(key, "tags.member.key", maximum=128)
-        if not _TAG_KEY.fullmatch(key):
-            raise violation(
-                key,
-                "tags.member.key",
-                f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}",
-            )
-        check_length(value, "tags.member.value", minimum=0, maximum=256)
-        if not _TAG_VALUE.fullmatch(value):
-            raise violation(
-                value,
-                "tags.member.value",
-                f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}",
-            )
-    if len({k.lower() for k in tags}) != len(tags):
-        raise InvalidInput(
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-        )
-    merged = {**(existing or {}), **tags}
-    if len(merged) > MAX_TAGS:
-        raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")

@@ -7,9 +7,6 @@ import pytest
 from gateway.errors import LimitExceeded, NoSuchEntity, ValidationError
 from gateway.models import ManagedPolicy, PolicyAttachment, Role
 from gateway.services.attachments import (
-    POLICIES_PER_GROUP,
-    POLICIES_PER_ROLE,
-    POLICIES_PER_USER,
     attach_group_policy,
     attach_role_policy,
     attach_user_policy,
@@ -24,6 +21,7 @@ from gateway.services.attachments import (
 )
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.groups import create_group
+from gateway.services.identities import POLICIES_PER_GROUP, POLICIES_PER_ROLE, POLICIES_PER_USER
 from gateway.services.policies import create_policy, get_policy
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role

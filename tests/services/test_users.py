@@ -30,10 +30,7 @@ from gateway.services.users import (
     delete_user,
     find_user,
     get_user,
-    list_user_tags,
     list_users,
-    tag_user,
-    untag_user,
     update_user,
 )
 from gateway.services.validation import NAME_PATTERN, PATH_PATTERN, check_name
@@ -176,16 +173,6 @@ async def test_user_names_are_unique_ignoring_case(root: Principal, rejects: Rej
             invalid(
                 "/a b/", "path", f"Member must satisfy regular expression pattern: {PATH_PATTERN}"
             ),
-        ),
-        (
-            {"user_name": "ok", "tags": {"Team": "a", "team": "b"}},
-            InvalidInput,
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        ),
-        (
-            {"user_name": "ok", "tags": {f"k{i}": "v" for i in range(51)}},
-            LimitExceeded,
-            "The number of tags has reached the maximum limit of 50.",
         ),
         (
             {"user_name": "ok", "permissions_boundary": "arn:short"},
@@ -447,82 +434,6 @@ async def test_delete_user_releases_its_boundary(root: Principal) -> None:
     await delete_user(root, "bounded")
 
     assert (await ManagedPolicy.get(id=policy.id)).boundary_usage_count == 1
-
-
-# -- tags -----------------------------------------------------------------------------------------
-
-
-async def test_tag_user_merges_keys_ignoring_case(root: Principal, succeeds: Succeeds) -> None:
-    user = await create_user(root, user_name="alice", tags={"Team": "bar", "floor": "2"})
-
-    tagged = await succeeds(
-        tag_user(root, "alice", {"team": "kitchen", "shift": "early"}),
-        actor=root,
-        action="iam:TagUser",
-        resource=user.arn,
-    )
-
-    assert tagged.tags == {"floor": "2", "team": "kitchen", "shift": "early"}
-    assert await list_user_tags(root, "ALICE") == tagged.tags
-
-
-async def test_untag_user_removes_keys_ignoring_case(root: Principal, succeeds: Succeeds) -> None:
-    user = await create_user(root, user_name="alice", tags={"Team": "bar", "floor": "2"})
-
-    untagged = await succeeds(
-        untag_user(root, "alice", ["TEAM", "absent"]),
-        actor=root,
-        action="iam:UntagUser",
-        resource=user.arn,
-    )
-
-    assert untagged.tags == {"floor": "2"}
-    assert (await User.get(id=user.id)).tags == {"floor": "2"}
-
-
-async def test_tag_user_limit_counts_existing_tags(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="alice", tags={f"k{i}": "v" for i in range(49)})
-    await tag_user(root, "alice", {"K0": "replaced", "k49": "v"})  # 50: still allowed
-
-    await rejects(
-        tag_user(root, "alice", {"one-more": "v"}),
-        LimitExceeded,
-        "The number of tags has reached the maximum limit of 50.",
-        action="iam:TagUser",
-    )
-
-
-async def test_tagging_errors(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="alice")
-
-    await rejects(
-        tag_user(root, "nobody", {"a": "b"}),
-        NoSuchEntity,
-        "The user with name nobody cannot be found.",
-        action="iam:TagUser",
-    )
-    await rejects(
-        tag_user(root, "alice", {"bad!key": "b"}),
-        ValidationError,
-        invalid(
-            "bad!key",
-            "tags.member.key",
-            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        ),
-        action="iam:TagUser",
-    )
-    await rejects(
-        untag_user(root, "nobody", ["a"]),
-        NoSuchEntity,
-        "The user with name nobody cannot be found.",
-        action="iam:UntagUser",
-    )
-    await rejects(
-        untag_user(root, "alice", [""]),
-        ValidationError,
-        invalid("", "tagKeys.member", "Member must have length greater than or equal to 1"),
-        action="iam:UntagUser",
-    )
 
 
 # -- properties and concurrency -------------------------------------------------------------------
