@@ -74,13 +74,13 @@ from gateway.services.authorization import session_refusal
 from gateway.services.principal import Principal
 from gateway.services.targets import Kind, PinKey, Target
 
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-GROUP = "arn:aws:iam::{account}:group{path}{groupName}"
-ROLE = "arn:aws:iam::{account}:role{path}{roleName}"
-POLICY = "arn:aws:iam::{account}:policy{path}{policyName}"
-MFA = "arn:aws:iam::{account}:mfa{path}{virtualMfaDeviceName}"
-NEW_USER = "arn:aws:iam::{account}:user{newPath}{newUserName}"
-NEW_GROUP = "arn:aws:iam::{account}:group{newPath}{newGroupName}"
+USER = arns.iam_arn_template("user", "path", "userName")
+GROUP = arns.iam_arn_template("group", "path", "groupName")
+ROLE = arns.iam_arn_template("role", "path", "roleName")
+POLICY = arns.iam_arn_template("policy", "path", "policyName")
+MFA = arns.iam_arn_template("mfa", "path", "virtualMfaDeviceName")
+NEW_USER = arns.iam_arn_template("user", "newPath", "newUserName")
+NEW_GROUP = arns.iam_arn_template("group", "newPath", "newGroupName")
 CALLER = "{callerArn}"
 ANY = "*"
 POLICY_ARN_KEY = ["iam:PolicyARN={policyArn}"]
@@ -488,7 +488,7 @@ def _moved(
 
 def _arn(account_id: str, kind: Kind, path: str, name: str) -> str:
     """The ARN a request names, even with a path the service will refuse as invalid."""
-    return f"arn:{arns.PARTITION}:iam::{account_id}:{kind}{path}{name}"
+    return arns.typed_iam_arn(account_id, kind, path, name)
 
 
 async def _resolved(result: Any) -> Any:
