@@ -1,7 +1,10 @@
 """What each root and nested field requires, shown in the schema and enforced: `@authorize`
 for fields guarded by an IAM permission, `@noPermission` for the few that need none.
 
-    @strawberry.mutation(extensions=[authorize("iam:UpdateLoginProfile", USER)])
+    @strawberry.mutation(extensions=[authorize(login_profiles.UPDATE, USER)])
+
+(the service declares its action, `login_profiles.UPDATE = "iam:UpdateLoginProfile"`, and the
+resolver reads it, so the two cannot drift apart; tests/graphql/test_actions.py checks it.)
 
 The same declaration puts the directive on the field in `schema.graphql`, so a reader of the
 schema sees what each field requires, and runs the check before the resolver.

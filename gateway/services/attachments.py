@@ -41,10 +41,16 @@ from gateway.services.writes import audited_precheck, writing
 # --- attach / detach -------------------------------------------------------------------------
 
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+ATTACH = "Attach{kind}Policy"
+DETACH = "Detach{kind}Policy"
+
+
 async def _attach(
     actor: Principal, identity: Identity[Any], name: str, policy_arn: str
 ) -> ManagedPolicy:
-    action = f"iam:Attach{identity.title}Policy"
+    action = identity.action(ATTACH)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         check_policy_arn(policy_arn)
@@ -81,7 +87,7 @@ async def _attach(
 
 
 async def _detach(actor: Principal, identity: Identity[Any], name: str, policy_arn: str) -> None:
-    action = f"iam:Detach{identity.title}Policy"
+    action = identity.action(DETACH)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         check_policy_arn(policy_arn)

@@ -23,6 +23,11 @@ from gateway.services.principal import Principal
 from gateway.services.validation import check_name
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+PUT = "Put{kind}PermissionsBoundary"
+DELETE = "Delete{kind}PermissionsBoundary"
+
 Bounded = TypeVar("Bounded", User, Role)
 
 
@@ -38,7 +43,7 @@ async def _find(
 
 
 async def _put(actor: Principal, identity: Identity[Bounded], name: str, boundary: str) -> Bounded:
-    action = f"iam:Put{identity.title}PermissionsBoundary"
+    action = identity.action(PUT)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         check_policy_arn(boundary, "permissionsBoundary")
@@ -64,7 +69,7 @@ async def _put(actor: Principal, identity: Identity[Bounded], name: str, boundar
 
 
 async def _delete(actor: Principal, identity: Identity[Bounded], name: str) -> Bounded:
-    action = f"iam:Delete{identity.title}PermissionsBoundary"
+    action = identity.action(DELETE)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         entity = await _find(actor, identity, name)

@@ -41,6 +41,13 @@ from gateway.services.users import user_by_name
 from gateway.services.validation import check_name, check_path
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateGroup"
+UPDATE = "iam:UpdateGroup"
+DELETE = "iam:DeleteGroup"
+ADD_USER = "iam:AddUserToGroup"
+REMOVE_USER = "iam:RemoveUserFromGroup"
+
 GROUPS_PER_USER = 10
 """Quota: groups a user can be a member of (AWS's default)."""
 MAX_GROUP_NAME = 128
@@ -55,7 +62,7 @@ async def group_by_name(
 
 async def create_group(actor: Principal, *, group_name: str, path: str = "/") -> Group:
     """Create an empty group; EntityAlreadyExists if the name is taken (ignoring case)."""
-    action = "iam:CreateGroup"
+    action = CREATE
     account_id = actor.account_id
     async with audited_precheck(
         actor, action, attempted_arn("group", account_id, path, group_name)
@@ -113,7 +120,7 @@ async def update_group(
 
     EntityAlreadyExists if another group has the new name (ignoring case).
     """
-    action = "iam:UpdateGroup"
+    action = UPDATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         if new_group_name is not None:
@@ -136,7 +143,7 @@ async def delete_group(actor: Principal, group_name: str) -> None:
     DeleteConflict while it has members, inline policies or attached managed policies, checked
     in that order (the order of AWS's DeleteGroup reference).
     """
-    action = "iam:DeleteGroup"
+    action = DELETE
     async with audited_precheck(
         actor, action, attempted_arn("group", actor.account_id, "/", group_name)
     ):
@@ -161,7 +168,7 @@ async def delete_group(actor: Principal, group_name: str) -> None:
 async def add_user_to_group(actor: Principal, *, group_name: str, user_name: str) -> None:
     """Make the user a member of the group. Adding a member again succeeds and changes
     nothing (as AWS); LimitExceeded if the user is already in `GROUPS_PER_USER` groups."""
-    action = "iam:AddUserToGroup"
+    action = ADD_USER
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         group = await group_by_name(account_id, group_name)
@@ -183,7 +190,7 @@ async def add_user_to_group(actor: Principal, *, group_name: str, user_name: str
 
 async def remove_user_from_group(actor: Principal, *, group_name: str, user_name: str) -> None:
     """End the user's membership of the group; NoSuchEntity if the user is not a member."""
-    action = "iam:RemoveUserFromGroup"
+    action = REMOVE_USER
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         group = await group_by_name(account_id, group_name)

@@ -35,6 +35,11 @@ from gateway.services.targets import Kind
 from gateway.services.validation import check_name, check_path_prefix
 from gateway.services.writes import audit_safe, audited_precheck, writing
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+TAG = "Tag{kind}"
+UNTAG = "Untag{kind}"
+
 Entity = User | Group | Role
 """An identity: what policies attach to."""
 E = TypeVar("E", User, Group, Role)
@@ -74,6 +79,11 @@ class Identity(Generic[E]):
     def arn(self, account_id: str, name: str, path: str = "/") -> str:
         """The identity's ARN."""
         return arns.iam_arn(account_id, self.label, path, name)
+
+    def action(self, operation: str) -> str:
+        """The IAM action of a per-kind operation: `action("Attach{kind}Policy")` is
+        `iam:AttachUserPolicy` for users."""
+        return "iam:" + operation.format(kind=self.title)
 
     def not_found(self, name: str) -> NoSuchEntity:
         """AWS's NoSuchEntity for an unknown name."""
@@ -215,7 +225,7 @@ async def tag(
     actor: Principal, identity: Identity[Tagged], name: str, tags: tagging.TagsIn
 ) -> Tagged:
     """Tag<Kind>: add tags, replacing those with the same key (gateway.services.tags)."""
-    action = f"iam:Tag{identity.title}"
+    action = identity.action(TAG)
     async with audited_precheck(
         actor, action, attempted_arn(identity.label, actor.account_id, "/", name)
     ):
@@ -234,7 +244,7 @@ async def untag(
     actor: Principal, identity: Identity[Tagged], name: str, tag_keys: Sequence[str]
 ) -> Tagged:
     """Untag<Kind>: remove the tags with these keys (ignoring case); absent keys are fine."""
-    action = f"iam:Untag{identity.title}"
+    action = identity.action(UNTAG)
     async with audited_precheck(
         actor, action, attempted_arn(identity.label, actor.account_id, "/", name)
     ):

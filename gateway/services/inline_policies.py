@@ -21,6 +21,11 @@ from gateway.services.principal import Principal
 from gateway.services.validation import check_name
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+PUT = "Put{kind}Policy"
+DELETE = "Delete{kind}Policy"
+
 
 def _not_found(identity: Identity[Any], policy_name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The {identity.label} policy with name {policy_name} cannot be found.")
@@ -34,7 +39,7 @@ def _check_names(identity: Identity[Any], name: str, policy_name: str) -> None:
 async def _put(
     actor: Principal, identity: Identity[Any], name: str, policy_name: str, policy_document: str
 ) -> InlinePolicy:
-    action = f"iam:Put{identity.title}Policy"
+    action = identity.action(PUT)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         _check_names(identity, name, policy_name)
         try:
@@ -91,7 +96,7 @@ async def _list(actor: Principal, identity: Identity[Any], name: str) -> list[st
 
 
 async def _delete(actor: Principal, identity: Identity[Any], name: str, policy_name: str) -> None:
-    action = f"iam:Delete{identity.title}Policy"
+    action = identity.action(DELETE)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         _check_names(identity, name, policy_name)
         entity = await by_name(identity, actor.account_id, name)

@@ -28,6 +28,11 @@ from gateway.services.principal import Principal
 from gateway.services.users import user_by_name
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateLoginProfile"
+UPDATE = "iam:UpdateLoginProfile"
+DELETE = "iam:DeleteLoginProfile"
+
 
 def no_profile(user_name: str) -> NoSuchEntity:
     return NoSuchEntity(f"Login Profile for User {user_name} cannot be found.")
@@ -65,7 +70,7 @@ async def create_login_profile(
     PasswordPolicyViolation / ValidationError for a password the policy refuses;
     EntityAlreadyExists if the user already has one.
     """
-    action = "iam:CreateLoginProfile"
+    action = CREATE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
@@ -108,7 +113,7 @@ async def update_login_profile(
     password_reset_required: bool | None = None,
 ) -> LoginProfile:
     """Set a new password and/or the reset-required flag (an administrator's reset)."""
-    action = "iam:UpdateLoginProfile"
+    action = UPDATE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
@@ -144,7 +149,7 @@ async def update_login_profile(
 
 async def delete_login_profile(actor: Principal, user_name: str) -> None:
     """Remove the user's console password; NoSuchEntity if the user has none."""
-    action = "iam:DeleteLoginProfile"
+    action = DELETE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):

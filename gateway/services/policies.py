@@ -65,6 +65,12 @@ from gateway.services.validation import (
 )
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreatePolicy"
+DELETE = "iam:DeletePolicy"
+TAG = "iam:TagPolicy"
+UNTAG = "iam:UntagPolicy"
+
 MANAGED_POLICY_MAX_SIZE = 6144
 """Characters (whitespace excluded) of one managed policy document."""
 MAX_VERSIONS = 5
@@ -269,7 +275,7 @@ async def create_policy(
     tags: tagging.TagsIn | None = None,
 ) -> ManagedPolicy:
     """CreatePolicy: a customer-managed policy whose `v1` is `policy_document`, the default."""
-    action = "iam:CreatePolicy"
+    action = CREATE
     async with audited_precheck(
         actor, action, attempted_arn("policy", actor.account_id, path, policy_name)
     ):
@@ -360,7 +366,7 @@ async def list_policies(
 
 async def delete_policy(actor: Principal, policy_arn: str) -> None:
     """DeletePolicy: only once detached, unused as a boundary, and down to its default version."""
-    action = "iam:DeletePolicy"
+    action = DELETE
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
     async with writing(actor, action, policy_arn) as tx:
@@ -404,7 +410,7 @@ async def writable_policy(
 async def tag_policy(actor: Principal, policy_arn: str, *, tags: tagging.TagsIn) -> ManagedPolicy:
     """TagPolicy: add tags, replacing those with the same key (keys compare ignoring case, the
     new key's case wins); the rules are gateway.services.tags'."""
-    action = "iam:TagPolicy"
+    action = TAG
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         new_tags = tagging.checked(tags)
@@ -420,7 +426,7 @@ async def untag_policy(
     actor: Principal, policy_arn: str, *, tag_keys: Sequence[str]
 ) -> ManagedPolicy:
     """UntagPolicy: remove the tags with these keys (ignoring case); absent keys are fine."""
-    action = "iam:UntagPolicy"
+    action = UNTAG
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         keys = tagging.checked_keys(tag_keys)

@@ -53,6 +53,12 @@ from gateway.services.validation import (
 )
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateRole"
+UPDATE = "iam:UpdateRole"
+UPDATE_TRUST = "iam:UpdateAssumeRolePolicy"
+DELETE = "iam:DeleteRole"
+
 ROLES_PER_ACCOUNT = 1000
 """Quota: IAM roles per account (the gateway's default; AWS allows up to 5,000)."""
 MAX_ROLE_NAME = 64
@@ -159,7 +165,7 @@ async def create_role(
     `permissions_boundary` must name a policy the account can attach (NoSuchEntity
     otherwise), whose boundary usage count goes up by one.
     """
-    action = "iam:CreateRole"
+    action = CREATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name, path)):
         check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
@@ -234,7 +240,7 @@ async def update_role(
 
     Sessions already issued keep their expiry.
     """
-    action = "iam:UpdateRole"
+    action = UPDATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name)):
         if description is not None:
@@ -260,7 +266,7 @@ async def update_assume_role_policy(
     actor: Principal, *, role_name: str, policy_document: str
 ) -> Role:
     """Replace the role's trust policy (checked by `check_trust_policy`)."""
-    action = "iam:UpdateAssumeRolePolicy"
+    action = UPDATE_TRUST
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name)):
         check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
@@ -282,7 +288,7 @@ async def delete_role(actor: Principal, role_name: str) -> None:
     managed policies ("must detach all policies first"), in that order, as DeleteGroup. A
     permissions boundary does not block: its policy's boundary usage count goes down by one.
     """
-    action = "iam:DeleteRole"
+    action = DELETE
     async with audited_precheck(actor, action, _attempted(actor.account_id, role_name)):
         role = await role_by_name(actor.account_id, role_name)
 

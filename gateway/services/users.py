@@ -49,6 +49,11 @@ from gateway.services.principal import Principal
 from gateway.services.validation import check_length, check_name, check_path
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateUser"
+UPDATE = "iam:UpdateUser"
+DELETE = "iam:DeleteUser"
+
 USERS_PER_ACCOUNT = 5000
 """Quota: IAM users per account (AWS's default)."""
 MAX_USER_NAME = 64
@@ -78,7 +83,7 @@ async def create_user(
     `USERS_PER_ACCOUNT`; `permissions_boundary`, a managed policy ARN, must name a policy the
     account can attach (NoSuchEntity otherwise), whose boundary usage count goes up by one.
     """
-    action = "iam:CreateUser"
+    action = CREATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("user", account_id, path, user_name)):
         check_name(user_name, "userName", maximum=MAX_USER_NAME)
@@ -160,7 +165,7 @@ async def update_user(
     EntityAlreadyExists if another user has the new name (ignoring case); changing only the
     case of the name is allowed.
     """
-    action = "iam:UpdateUser"
+    action = UPDATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("user", account_id, "/", user_name)):
         if new_user_name is not None:
@@ -184,7 +189,7 @@ async def delete_user(actor: Principal, user_name: str) -> None:
     order of AWS's DeleteUser reference (see `_deletion_blockers`). A permissions boundary
     does not block: its policy's boundary usage count goes down by one.
     """
-    action = "iam:DeleteUser"
+    action = DELETE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
