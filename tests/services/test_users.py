@@ -81,34 +81,6 @@ async def test_create_user(root: Principal, succeeds: Succeeds) -> None:
     assert event.details == {"userName": "Alice", "userId": user.id}
 
 
-async def test_get_user_ignores_case_and_keeps_the_stored_case(root: Principal) -> None:
-    created = await create_user(root, user_name="Alice")
-
-    found = await get_user(root, "ALICE")
-
-    assert found.id == created.id
-    assert found.name == "Alice"
-
-
-async def test_get_user_unknown_is_no_such_entity(root: Principal) -> None:
-    with pytest.raises(NoSuchEntity) as raised:
-        await get_user(root, "bob")
-
-    assert raised.value.message == "The user with name bob cannot be found."
-
-
-async def test_users_of_another_account_are_invisible(
-    root: Principal, other_root: Principal
-) -> None:
-    await create_user(root, user_name="alice")
-
-    with pytest.raises(NoSuchEntity):
-        await get_user(other_root, "alice")
-    assert (await list_users(other_root)).items == []
-    other = await create_user(other_root, user_name="alice")  # same name, other account
-    assert other.account_id == other_root.account_id
-
-
 async def test_find_user_for_sign_in(root: Principal) -> None:
     created = await create_user(root, user_name="Alice")
 
@@ -132,17 +104,6 @@ async def test_a_rejected_name_is_audited_escaped(root: Principal, rejects: Reje
 
     event = await AuditEvent.get(action="iam:CreateUser", outcome="Failed")
     assert event.resource == f"arn:aws:iam::{root.account_id}:user/nul\\x00"
-
-
-async def test_user_names_are_unique_ignoring_case(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="bob")
-
-    await rejects(
-        create_user(root, user_name="BOB", path="/other/"),
-        EntityAlreadyExists,
-        "User with name BOB already exists.",
-        action="iam:CreateUser",
-    )
 
 
 @pytest.mark.parametrize(
@@ -277,25 +238,6 @@ async def test_list_users_refuses_a_bad_cursor_or_page_size(root: Principal) -> 
     assert raised.value.message == "Invalid pagination cursor: 'not a cursor!'."
     with pytest.raises(InvalidInput):
         await list_users(root, first=0)
-
-
-async def test_list_users_filters_by_path_prefix_case_sensitively(root: Principal) -> None:
-    await create_user(root, user_name="top")
-    await create_user(root, user_name="eng1", path="/eng/")
-    await create_user(root, user_name="eng2", path="/eng/backend/")
-    await create_user(root, user_name="upper", path="/Eng/")
-    await create_user(root, user_name="engineering", path="/engineering/")
-    await create_user(root, user_name="pct", path="/e%g/")
-
-    async def names(prefix: str) -> list[str]:
-        return [u.name for u in (await list_users(root, path_prefix=prefix)).items]
-
-    assert await names("/") == ["eng1", "eng2", "engineering", "pct", "top", "upper"]
-    assert await names("/eng/") == ["eng1", "eng2"]
-    assert await names("/eng") == ["eng1", "eng2", "engineering"]
-    assert await names("/Eng/") == ["upper"]
-    assert await names("/e%") == ["pct"]
-    assert await names("/nothing/") == []
 
 
 async def test_list_users_refuses_an_invalid_path_prefix(root: Principal) -> None:
