@@ -1,5 +1,8 @@
 """Building and parsing ARNs: the one place in the gateway that knows their shape.
 
+(Except the policy engine, `gateway.policy`, which imports nothing from the rest of the
+project and spells the account-root ARN, `arn:aws:iam::ACCOUNT:root`, itself.)
+
 An ARN is `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`. IAM resources have no region and
 carry their path between the resource type and the name::
 
@@ -89,6 +92,18 @@ def check_path(path: str) -> str:
 def iam_arn(account: str, resource_type: str, path: str, name: str) -> str:
     """`arn:aws:iam::ACCOUNT:TYPE/PATH/NAME` for any pathed IAM resource type."""
     return f"arn:{PARTITION}:iam::{account}:{resource_type}{check_path(path)}{name}"
+
+
+def typed_iam_arn(account: str, resource_type: str, path: str, name: str) -> str:
+    """The IAM ARN a request names as typed, even with a path the services will refuse (for
+    authorizing such a request before it fails, never to store)."""
+    return f"arn:{PARTITION}:iam::{account}:{resource_type}{path}{name}"
+
+
+def iam_arn_template(resource_type: str, path_field: str, name_field: str) -> str:
+    """An IAM ARN template with `{account}`, `{PATH_FIELD}` and `{NAME_FIELD}` placeholders
+    (`arn:aws:iam::{account}:user{path}{userName}`), for `gateway.graphql.authorize`."""
+    return typed_iam_arn("{account}", resource_type, f"{{{path_field}}}", f"{{{name_field}}}")
 
 
 def user_arn(account: str, path: str, name: str) -> str:

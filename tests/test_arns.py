@@ -94,3 +94,22 @@ def test_user_arns_round_trip(account: str, path: str, name: str) -> None:
     assert str(parsed) == built
     assert (parsed.service, parsed.account) == ("iam", account)
     assert parse_iam_resource(parsed.resource) == IamResource("user", path, name)
+
+
+def test_templates_for_authorize_have_the_placeholders_in_the_arn_shape() -> None:
+    assert (
+        arns.iam_arn_template("user", "path", "userName")
+        == "arn:aws:iam::{account}:user{path}{userName}"
+    )
+    filled = arns.iam_arn_template("role", "newPath", "newRoleName").format(
+        account="123456789012", newPath="/ops/", newRoleName="Deployer"
+    )
+    assert filled == arns.role_arn("123456789012", "/ops/", "Deployer")
+
+
+def test_a_typed_arn_keeps_a_path_the_checked_builder_refuses() -> None:
+    assert arns.typed_iam_arn("123456789012", "user", "no-slash", "bob") == (
+        "arn:aws:iam::123456789012:userno-slashbob"
+    )
+    with pytest.raises(ValueError, match="must begin and end with a slash"):
+        arns.iam_arn("123456789012", "user", "no-slash", "bob")

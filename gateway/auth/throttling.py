@@ -50,8 +50,9 @@ from gateway import clock
 from gateway.config import Settings
 from gateway.errors import ServiceFailure, Throttled
 from gateway.models import SignInThrottle
+from gateway.services.identities import attempted_arn
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, user_by_name
+from gateway.services.users import user_by_name
 from gateway.services.writes import audited_precheck, writing
 
 MAX_KEY = 255

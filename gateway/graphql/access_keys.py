@@ -45,7 +45,7 @@ class AccessKeyMutations:
     @strawberry.mutation(
         description="A new access key for a user, or for the caller without userName "
         "(CreateAccessKey). Root keys only where GATEWAY_ROOT_ACCESS_KEYS allows them.",
-        extensions=[authorize("iam:CreateAccessKey", USER, fallback=CALLER)],
+        extensions=[authorize(access_keys.CREATE, USER, fallback=CALLER)],
     )
     async def create_access_key(
         self, info: Info, user_name: str | None = None
@@ -61,7 +61,7 @@ class AccessKeyMutations:
 
     @strawberry.mutation(
         description="Make an access key Active or Inactive (UpdateAccessKey).",
-        extensions=[authorize("iam:UpdateAccessKey", USER, fallback=CALLER)],
+        extensions=[authorize(access_keys.UPDATE, USER, fallback=CALLER)],
     )
     async def update_access_key(
         self,
@@ -77,7 +77,7 @@ class AccessKeyMutations:
 
     @strawberry.mutation(
         description="Delete an access key (DeleteAccessKey).",
-        extensions=[authorize("iam:DeleteAccessKey", USER, fallback=CALLER)],
+        extensions=[authorize(access_keys.DELETE, USER, fallback=CALLER)],
     )
     async def delete_access_key(
         self, info: Info, access_key_id: str, user_name: str | None = None

@@ -60,7 +60,7 @@ class AccountQueries:
 class AccountMutations:
     @strawberry.mutation(
         description="Give the account an alias to sign in with (CreateAccountAlias).",
-        extensions=[authorize("iam:CreateAccountAlias", "*")],
+        extensions=[authorize(accounts.CREATE_ALIAS, "*")],
     )
     async def create_account_alias(self, info: Info, account_alias: str) -> str | None:
         account = await accounts.create_account_alias(await info.context.principal(), account_alias)
@@ -68,7 +68,7 @@ class AccountMutations:
 
     @strawberry.mutation(
         description="Remove the account's alias (DeleteAccountAlias).",
-        extensions=[authorize("iam:DeleteAccountAlias", "*")],
+        extensions=[authorize(accounts.DELETE_ALIAS, "*")],
     )
     async def delete_account_alias(self, info: Info, account_alias: str) -> bool | None:
         await accounts.delete_account_alias(await info.context.principal(), account_alias)

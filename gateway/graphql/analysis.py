@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.arns import ANALYZER_NAME
+from gateway import arns
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.analysis import (
@@ -23,7 +23,7 @@ from gateway.models import FindingStatus as StoredStatus
 from gateway.services import findings, policy_generation, policy_validation
 
 Info = strawberry.Info[GatewayContext, None]
-ANALYZER = "arn:aws:access-analyzer::{account}:analyzer/" + ANALYZER_NAME
+ANALYZER = arns.analyzer_arn("{account}")
 
 
 @strawberry.type

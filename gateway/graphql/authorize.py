@@ -1,7 +1,10 @@
 """What each root and nested field requires, shown in the schema and enforced: `@authorize`
 for fields guarded by an IAM permission, `@noPermission` for the few that need none.
 
-    @strawberry.mutation(extensions=[authorize("iam:UpdateLoginProfile", USER)])
+    @strawberry.mutation(extensions=[authorize(login_profiles.UPDATE, USER)])
+
+(the service declares its action, `login_profiles.UPDATE = "iam:UpdateLoginProfile"`, and the
+resolver reads it, so the two cannot drift apart; tests/graphql/test_actions.py checks it.)
 
 The same declaration puts the directive on the field in `schema.graphql`, so a reader of the
 schema sees what each field requires, and runs the check before the resolver.
@@ -74,13 +77,13 @@ from gateway.services.authorization import session_refusal
 from gateway.services.principal import Principal
 from gateway.services.targets import Kind, PinKey, Target
 
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-GROUP = "arn:aws:iam::{account}:group{path}{groupName}"
-ROLE = "arn:aws:iam::{account}:role{path}{roleName}"
-POLICY = "arn:aws:iam::{account}:policy{path}{policyName}"
-MFA = "arn:aws:iam::{account}:mfa{path}{virtualMfaDeviceName}"
-NEW_USER = "arn:aws:iam::{account}:user{newPath}{newUserName}"
-NEW_GROUP = "arn:aws:iam::{account}:group{newPath}{newGroupName}"
+USER = arns.iam_arn_template("user", "path", "userName")
+GROUP = arns.iam_arn_template("group", "path", "groupName")
+ROLE = arns.iam_arn_template("role", "path", "roleName")
+POLICY = arns.iam_arn_template("policy", "path", "policyName")
+MFA = arns.iam_arn_template("mfa", "path", "virtualMfaDeviceName")
+NEW_USER = arns.iam_arn_template("user", "newPath", "newUserName")
+NEW_GROUP = arns.iam_arn_template("group", "newPath", "newGroupName")
 CALLER = "{callerArn}"
 ANY = "*"
 POLICY_ARN_KEY = ["iam:PolicyARN={policyArn}"]
@@ -488,7 +491,7 @@ def _moved(
 
 def _arn(account_id: str, kind: Kind, path: str, name: str) -> str:
     """The ARN a request names, even with a path the service will refuse as invalid."""
-    return f"arn:{arns.PARTITION}:iam::{account_id}:{kind}{path}{name}"
+    return arns.typed_iam_arn(account_id, kind, path, name)
 
 
 async def _resolved(result: Any) -> Any:

@@ -38,7 +38,7 @@ class GroupQueries:
 class GroupMutations:
     @strawberry.mutation(
         description="Create a group (CreateGroup).",
-        extensions=[authorize("iam:CreateGroup", GROUP)],
+        extensions=[authorize(groups.CREATE, GROUP)],
     )
     async def create_group(self, info: Info, group_name: str, path: str = "/") -> Group | None:
         actor = await info.context.principal()
@@ -46,7 +46,7 @@ class GroupMutations:
 
     @strawberry.mutation(
         description="Rename a group or move it to another path (UpdateGroup).",
-        extensions=[authorize("iam:UpdateGroup", GROUP, destination=NEW_GROUP)],
+        extensions=[authorize(groups.UPDATE, GROUP, destination=NEW_GROUP)],
     )
     async def update_group(
         self,
@@ -63,7 +63,7 @@ class GroupMutations:
 
     @strawberry.mutation(
         description="Delete a group with no members or policies (DeleteGroup).",
-        extensions=[authorize("iam:DeleteGroup", GROUP)],
+        extensions=[authorize(groups.DELETE, GROUP)],
     )
     async def delete_group(self, info: Info, group_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -72,7 +72,7 @@ class GroupMutations:
 
     @strawberry.mutation(
         description="Add a user to a group (AddUserToGroup; authorized on the group).",
-        extensions=[authorize("iam:AddUserToGroup", GROUP)],
+        extensions=[authorize(groups.ADD_USER, GROUP)],
     )
     async def add_user_to_group(self, info: Info, group_name: str, user_name: str) -> Group | None:
         actor = await info.context.principal()
@@ -81,7 +81,7 @@ class GroupMutations:
 
     @strawberry.mutation(
         description="Remove a user from a group (RemoveUserFromGroup).",
-        extensions=[authorize("iam:RemoveUserFromGroup", GROUP)],
+        extensions=[authorize(groups.REMOVE_USER, GROUP)],
     )
     async def remove_user_from_group(
         self, info: Info, group_name: str, user_name: str

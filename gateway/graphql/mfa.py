@@ -16,7 +16,7 @@ from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import CALLER, MFA, USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.sessions import sign_in_payload
-from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
+from gateway.graphql.types.common import Connection, TagInput, connection, tag_pairs
 from gateway.graphql.types.identity import SignInPayload
 from gateway.graphql.types.mfa import AssignmentStatus, MfaDevice, NewVirtualMfaDevice
 from gateway.services import mfa_devices, recovery_codes
@@ -76,7 +76,7 @@ class MfaMutations:
             actor,
             name=virtual_mfa_device_name,
             path=path,
-            tags=tag_dict(tags),
+            tags=tag_pairs(tags),
             cipher=info.context.cipher,
         )
         return NewVirtualMfaDevice.from_result(created)

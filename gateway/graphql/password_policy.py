@@ -61,7 +61,7 @@ class PasswordPolicyQueries:
 class PasswordPolicyMutations:
     @strawberry.mutation(
         description="Set the account's password policy (UpdateAccountPasswordPolicy).",
-        extensions=[authorize("iam:UpdateAccountPasswordPolicy", "*")],
+        extensions=[authorize(password_policy.UPDATE, "*")],
     )
     async def update_account_password_policy(
         self, info: Info, input: PasswordPolicyInput
@@ -84,7 +84,7 @@ class PasswordPolicyMutations:
     @strawberry.mutation(
         description="Remove the account's password policy: AWS's default rules apply again "
         "(DeleteAccountPasswordPolicy).",
-        extensions=[authorize("iam:DeleteAccountPasswordPolicy", "*")],
+        extensions=[authorize(password_policy.DELETE, "*")],
     )
     async def delete_account_password_policy(self, info: Info) -> bool | None:
         await password_policy.delete_account_password_policy(await info.context.principal())
@@ -96,7 +96,7 @@ class PasswordPolicyMutations:
         "every user, by the password policy's allowUsersToChangePassword. Ends the caller's "
         "other sessions.",
         extensions=[
-            authorize("iam:ChangePassword", CALLER, allowed_by=_users_may_change_passwords)
+            authorize(password_changes.ACTION, CALLER, allowed_by=_users_may_change_passwords)
         ],
     )
     async def change_password(

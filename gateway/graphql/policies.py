@@ -12,12 +12,20 @@ from gateway.graphql.types.common import (
     Connection,
     TagInput,
     connection,
-    tag_dict,
+    tag_pairs,
 )
 from gateway.graphql.types.group import Group
 from gateway.graphql.types.policy import Policy, PolicyVersion
 from gateway.graphql.types.user import InlinePolicy, User
-from gateway.services import attachments, groups, inline_policies, policies, policy_versions, users
+from gateway.services import (
+    attachments,
+    groups,
+    identities,
+    inline_policies,
+    policies,
+    policy_versions,
+    users,
+)
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -89,7 +97,7 @@ class PolicyQueries:
 class PolicyMutations:
     @strawberry.mutation(
         description="Create a managed policy; its document becomes version v1 (CreatePolicy).",
-        extensions=[authorize("iam:CreatePolicy", POLICY)],
+        extensions=[authorize(policies.CREATE, POLICY)],
     )
     async def create_policy(self, info: Info, input: CreatePolicyInput) -> Policy | None:
         actor = await info.context.principal()
@@ -99,13 +107,13 @@ class PolicyMutations:
             policy_document=input.policy_document,
             path=input.path,
             description=input.description,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
         )
         return Policy.from_model(policy)
 
     @strawberry.mutation(
         description="Delete a managed policy that is attached nowhere (DeletePolicy).",
-        extensions=[authorize("iam:DeletePolicy", "{policyArn}")],
+        extensions=[authorize(policies.DELETE, "{policyArn}")],
     )
     async def delete_policy(self, info: Info, policy_arn: str) -> bool | None:
         actor = await info.context.principal()
@@ -114,7 +122,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Add a version to a managed policy, at most five (CreatePolicyVersion).",
-        extensions=[authorize("iam:CreatePolicyVersion", "{policyArn}")],
+        extensions=[authorize(policy_versions.CREATE, "{policyArn}")],
     )
     async def create_policy_version(
         self, info: Info, policy_arn: str, policy_document: str, set_as_default: bool = False
@@ -127,7 +135,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Delete a version that is not the default (DeletePolicyVersion).",
-        extensions=[authorize("iam:DeletePolicyVersion", "{policyArn}")],
+        extensions=[authorize(policy_versions.DELETE, "{policyArn}")],
     )
     async def delete_policy_version(
         self, info: Info, policy_arn: str, version_id: str
@@ -138,7 +146,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Choose the version in force, e.g. to roll back (SetDefaultPolicyVersion).",
-        extensions=[authorize("iam:SetDefaultPolicyVersion", "{policyArn}")],
+        extensions=[authorize(policy_versions.SET_DEFAULT, "{policyArn}")],
     )
     async def set_default_policy_version(
         self, info: Info, policy_arn: str, version_id: str
@@ -149,15 +157,15 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Add or replace tags on a managed policy (TagPolicy).",
-        extensions=[authorize("iam:TagPolicy", "{policyArn}")],
+        extensions=[authorize(policies.TAG, "{policyArn}")],
     )
     async def tag_policy(self, info: Info, policy_arn: str, tags: list[TagInput]) -> Policy | None:
         actor = await info.context.principal()
-        return Policy.from_model(await policies.tag_policy(actor, policy_arn, tags=tag_dict(tags)))
+        return Policy.from_model(await policies.tag_policy(actor, policy_arn, tags=tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a managed policy (UntagPolicy).",
-        extensions=[authorize("iam:UntagPolicy", "{policyArn}")],
+        extensions=[authorize(policies.UNTAG, "{policyArn}")],
     )
     async def untag_policy(self, info: Info, policy_arn: str, tag_keys: list[str]) -> Policy | None:
         actor = await info.context.principal()
@@ -165,7 +173,9 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Attach a managed policy to a user (AttachUserPolicy).",
-        extensions=[authorize("iam:AttachUserPolicy", USER, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.USER.action(attachments.ATTACH), USER, context=POLICY_ARN_KEY)
+        ],
     )
     async def attach_user_policy(self, info: Info, user_name: str, policy_arn: str) -> User | None:
         actor = await info.context.principal()
@@ -174,7 +184,9 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Detach a managed policy from a user (DetachUserPolicy).",
-        extensions=[authorize("iam:DetachUserPolicy", USER, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.USER.action(attachments.DETACH), USER, context=POLICY_ARN_KEY)
+        ],
     )
     async def detach_user_policy(self, info: Info, user_name: str, policy_arn: str) -> User | None:
         actor = await info.context.principal()
@@ -183,7 +195,9 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Attach a managed policy to a group (AttachGroupPolicy).",
-        extensions=[authorize("iam:AttachGroupPolicy", GROUP, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.GROUP.action(attachments.ATTACH), GROUP, context=POLICY_ARN_KEY)
+        ],
     )
     async def attach_group_policy(
         self, info: Info, group_name: str, policy_arn: str
@@ -194,7 +208,9 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Detach a managed policy from a group (DetachGroupPolicy).",
-        extensions=[authorize("iam:DetachGroupPolicy", GROUP, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.GROUP.action(attachments.DETACH), GROUP, context=POLICY_ARN_KEY)
+        ],
     )
     async def detach_group_policy(
         self, info: Info, group_name: str, policy_arn: str
@@ -205,7 +221,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Create or replace an inline policy of a user (PutUserPolicy).",
-        extensions=[authorize("iam:PutUserPolicy", USER)],
+        extensions=[authorize(identities.USER.action(inline_policies.PUT), USER)],
     )
     async def put_user_policy(
         self, info: Info, user_name: str, policy_name: str, policy_document: str
@@ -218,7 +234,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Delete an inline policy of a user (DeleteUserPolicy).",
-        extensions=[authorize("iam:DeleteUserPolicy", USER)],
+        extensions=[authorize(identities.USER.action(inline_policies.DELETE), USER)],
     )
     async def delete_user_policy(self, info: Info, user_name: str, policy_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -229,7 +245,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Create or replace an inline policy of a group (PutGroupPolicy).",
-        extensions=[authorize("iam:PutGroupPolicy", GROUP)],
+        extensions=[authorize(identities.GROUP.action(inline_policies.PUT), GROUP)],
     )
     async def put_group_policy(
         self, info: Info, group_name: str, policy_name: str, policy_document: str
@@ -242,7 +258,7 @@ class PolicyMutations:
 
     @strawberry.mutation(
         description="Delete an inline policy of a group (DeleteGroupPolicy).",
-        extensions=[authorize("iam:DeleteGroupPolicy", GROUP)],
+        extensions=[authorize(identities.GROUP.action(inline_policies.DELETE), GROUP)],
     )
     async def delete_group_policy(
         self, info: Info, group_name: str, policy_name: str

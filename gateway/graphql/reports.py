@@ -42,7 +42,7 @@ class ReportMutations:
     @strawberry.mutation(
         description="Generate the credential report (GenerateCredentialReport): at most one "
         "every four hours; STARTED when a new one is made, COMPLETE when a recent one exists.",
-        extensions=[authorize("iam:GenerateCredentialReport", "*")],
+        extensions=[authorize(credential_report.GENERATE, "*")],
     )
     async def generate_credential_report(self, info: Info) -> CredentialReportGeneration | None:
         generation = await credential_report.generate_credential_report(

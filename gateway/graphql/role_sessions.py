@@ -17,7 +17,7 @@ from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import ROLE, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.role_session import AssumableRole, AssumeRolePayload, SwitchPayload
-from gateway.services import role_revocation
+from gateway.services import identities, inline_policies, role_revocation
 from gateway.services.authorization import PrincipalPolicies
 from gateway.services.role_trust import ASSUME_ROLE
 
@@ -115,7 +115,7 @@ class RoleSessionMutations:
         description="Revoke the role's active sessions, as AWS's console does: an inline "
         "policy AWSRevokeOlderSessions denying everything to sessions issued before now "
         "(returned). Sessions issued afterwards work.",
-        extensions=[authorize("iam:PutRolePolicy", ROLE)],
+        extensions=[authorize(identities.ROLE.action(inline_policies.PUT), ROLE)],
     )
     async def revoke_role_sessions(self, info: Info, role_name: str) -> datetime | None:
         actor = await info.context.principal()

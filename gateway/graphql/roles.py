@@ -10,11 +10,11 @@ from gateway.graphql.types.common import (
     Connection,
     TagInput,
     connection,
-    tag_dict,
+    tag_pairs,
 )
 from gateway.graphql.types.role import Role
 from gateway.graphql.types.user import InlinePolicy
-from gateway.services import attachments, boundaries, inline_policies, roles
+from gateway.services import attachments, boundaries, identities, inline_policies, roles
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -64,7 +64,7 @@ class RoleMutations:
         description="Create a role with a trust policy and no permissions (CreateRole).",
         extensions=[
             authorize(
-                "iam:CreateRole",
+                roles.CREATE,
                 ROLE,
                 context=BOUNDARY_KEY,
             )
@@ -79,14 +79,14 @@ class RoleMutations:
             path=input.path,
             description=input.description,
             max_session_duration=input.max_session_duration,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
             permissions_boundary=input.permissions_boundary,
         )
         return Role.from_model(role)
 
     @strawberry.mutation(
         description="Change a role's description or maximum session duration (UpdateRole).",
-        extensions=[authorize("iam:UpdateRole", ROLE)],
+        extensions=[authorize(roles.UPDATE, ROLE)],
     )
     async def update_role(
         self,
@@ -103,7 +103,7 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Replace a role's trust policy (UpdateAssumeRolePolicy).",
-        extensions=[authorize("iam:UpdateAssumeRolePolicy", ROLE)],
+        extensions=[authorize(roles.UPDATE_TRUST, ROLE)],
     )
     async def update_assume_role_policy(
         self, info: Info, role_name: str, policy_document: str
@@ -116,7 +116,7 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Delete a role with no policies left, ending its sessions (DeleteRole).",
-        extensions=[authorize("iam:DeleteRole", ROLE)],
+        extensions=[authorize(roles.DELETE, ROLE)],
     )
     async def delete_role(self, info: Info, role_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -125,7 +125,9 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Attach a managed policy to a role (AttachRolePolicy).",
-        extensions=[authorize("iam:AttachRolePolicy", ROLE, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.ROLE.action(attachments.ATTACH), ROLE, context=POLICY_ARN_KEY)
+        ],
     )
     async def attach_role_policy(self, info: Info, role_name: str, policy_arn: str) -> Role | None:
         actor = await info.context.principal()
@@ -134,7 +136,9 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Detach a managed policy from a role (DetachRolePolicy).",
-        extensions=[authorize("iam:DetachRolePolicy", ROLE, context=POLICY_ARN_KEY)],
+        extensions=[
+            authorize(identities.ROLE.action(attachments.DETACH), ROLE, context=POLICY_ARN_KEY)
+        ],
     )
     async def detach_role_policy(self, info: Info, role_name: str, policy_arn: str) -> Role | None:
         actor = await info.context.principal()
@@ -143,7 +147,7 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Add or replace one of a role's inline policies (PutRolePolicy).",
-        extensions=[authorize("iam:PutRolePolicy", ROLE)],
+        extensions=[authorize(identities.ROLE.action(inline_policies.PUT), ROLE)],
     )
     async def put_role_policy(
         self, info: Info, role_name: str, policy_name: str, policy_document: str
@@ -156,7 +160,7 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Delete one of a role's inline policies (DeleteRolePolicy).",
-        extensions=[authorize("iam:DeleteRolePolicy", ROLE)],
+        extensions=[authorize(identities.ROLE.action(inline_policies.DELETE), ROLE)],
     )
     async def delete_role_policy(self, info: Info, role_name: str, policy_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -169,7 +173,7 @@ class RoleMutations:
         description="Cap a role's permissions with a managed policy (PutRolePermissionsBoundary).",
         extensions=[
             authorize(
-                "iam:PutRolePermissionsBoundary",
+                identities.ROLE.action(boundaries.PUT),
                 ROLE,
                 context=BOUNDARY_KEY,
             )
@@ -186,7 +190,7 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Remove a role's permissions boundary (DeleteRolePermissionsBoundary).",
-        extensions=[authorize("iam:DeleteRolePermissionsBoundary", ROLE)],
+        extensions=[authorize(identities.ROLE.action(boundaries.DELETE), ROLE)],
     )
     async def delete_role_permissions_boundary(self, info: Info, role_name: str) -> Role | None:
         actor = await info.context.principal()
@@ -195,15 +199,15 @@ class RoleMutations:
 
     @strawberry.mutation(
         description="Add or replace tags on a role (TagRole).",
-        extensions=[authorize("iam:TagRole", ROLE)],
+        extensions=[authorize(identities.ROLE.action(identities.TAG), ROLE)],
     )
     async def tag_role(self, info: Info, role_name: str, tags: list[TagInput]) -> Role | None:
         actor = await info.context.principal()
-        return Role.from_model(await roles.tag_role(actor, role_name, tag_dict(tags)))
+        return Role.from_model(await roles.tag_role(actor, role_name, tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a role (UntagRole).",
-        extensions=[authorize("iam:UntagRole", ROLE)],
+        extensions=[authorize(identities.ROLE.action(identities.UNTAG), ROLE)],
     )
     async def untag_role(self, info: Info, role_name: str, tag_keys: list[str]) -> Role | None:
         actor = await info.context.principal()

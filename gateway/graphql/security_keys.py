@@ -10,7 +10,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.graphql.authorize import authorize
+from gateway.graphql.authorize import CALLER, USER, authorize
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.mfa import MfaDevice
 from gateway.graphql.types.security_key import SecurityKeyRegistration
@@ -18,8 +18,6 @@ from gateway.services import mfa_devices, security_keys
 from gateway.services.security_keys import RelyingParty
 
 Info = strawberry.Info[GatewayContext, None]
-USER = "arn:aws:iam::{account}:user{path}{userName}"
-CALLER = "{callerArn}"
 
 
 @strawberry.type

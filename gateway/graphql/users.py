@@ -6,9 +6,9 @@ import strawberry
 
 from gateway.graphql.authorize import BOUNDARY_KEY, NEW_USER, USER, authorize
 from gateway.graphql.context import GatewayContext
-from gateway.graphql.types.common import Connection, TagInput, connection, tag_dict
+from gateway.graphql.types.common import Connection, TagInput, connection, tag_pairs
 from gateway.graphql.types.user import LoginProfile, User
-from gateway.services import boundaries, login_profiles, users
+from gateway.services import boundaries, identities, login_profiles, users
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -50,7 +50,7 @@ class UserMutations:
         description="Create a user with no permissions (CreateUser).",
         extensions=[
             authorize(
-                "iam:CreateUser",
+                users.CREATE,
                 USER,
                 context=BOUNDARY_KEY,
             )
@@ -62,14 +62,14 @@ class UserMutations:
             actor,
             user_name=input.user_name,
             path=input.path,
-            tags=tag_dict(input.tags),
+            tags=tag_pairs(input.tags),
             permissions_boundary=input.permissions_boundary,
         )
         return User.from_model(user)
 
     @strawberry.mutation(
         description="Rename a user or move it to another path (UpdateUser).",
-        extensions=[authorize("iam:UpdateUser", USER, destination=NEW_USER)],
+        extensions=[authorize(users.UPDATE, USER, destination=NEW_USER)],
     )
     async def update_user(
         self,
@@ -86,7 +86,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Delete a user that has no credentials, groups or policies left (DeleteUser).",
-        extensions=[authorize("iam:DeleteUser", USER)],
+        extensions=[authorize(users.DELETE, USER)],
     )
     async def delete_user(self, info: Info, user_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -95,15 +95,15 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Add or replace tags on a user (TagUser).",
-        extensions=[authorize("iam:TagUser", USER)],
+        extensions=[authorize(identities.USER.action(identities.TAG), USER)],
     )
     async def tag_user(self, info: Info, user_name: str, tags: list[TagInput]) -> User | None:
         actor = await info.context.principal()
-        return User.from_model(await users.tag_user(actor, user_name, tag_dict(tags)))
+        return User.from_model(await users.tag_user(actor, user_name, tag_pairs(tags)))
 
     @strawberry.mutation(
         description="Remove tags from a user (UntagUser).",
-        extensions=[authorize("iam:UntagUser", USER)],
+        extensions=[authorize(identities.USER.action(identities.UNTAG), USER)],
     )
     async def untag_user(self, info: Info, user_name: str, tag_keys: list[str]) -> User | None:
         actor = await info.context.principal()
@@ -111,7 +111,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Give a user a console password (CreateLoginProfile).",
-        extensions=[authorize("iam:CreateLoginProfile", USER)],
+        extensions=[authorize(login_profiles.CREATE, USER)],
     )
     async def create_login_profile(
         self, info: Info, user_name: str, password: str, password_reset_required: bool = False
@@ -124,7 +124,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Reset a user's password or its reset flag (UpdateLoginProfile).",
-        extensions=[authorize("iam:UpdateLoginProfile", USER)],
+        extensions=[authorize(login_profiles.UPDATE, USER)],
     )
     async def update_login_profile(
         self,
@@ -141,7 +141,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Remove a user's console password (DeleteLoginProfile).",
-        extensions=[authorize("iam:DeleteLoginProfile", USER)],
+        extensions=[authorize(login_profiles.DELETE, USER)],
     )
     async def delete_login_profile(self, info: Info, user_name: str) -> bool | None:
         actor = await info.context.principal()
@@ -152,7 +152,7 @@ class UserMutations:
         description="Cap a user's permissions with a managed policy (PutUserPermissionsBoundary).",
         extensions=[
             authorize(
-                "iam:PutUserPermissionsBoundary",
+                identities.USER.action(boundaries.PUT),
                 USER,
                 context=BOUNDARY_KEY,
             )
@@ -169,7 +169,7 @@ class UserMutations:
 
     @strawberry.mutation(
         description="Remove a user's permissions boundary (DeleteUserPermissionsBoundary).",
-        extensions=[authorize("iam:DeleteUserPermissionsBoundary", USER)],
+        extensions=[authorize(identities.USER.action(boundaries.DELETE), USER)],
     )
     async def delete_user_permissions_boundary(self, info: Info, user_name: str) -> User | None:
         actor = await info.context.principal()

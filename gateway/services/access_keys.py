@@ -27,11 +27,17 @@ from gateway import clock
 from gateway.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
 from gateway.ids import ACCESS_KEY_PREFIX, new_unique_id
 from gateway.models import AccessKey, AccessKeyStatus, PrincipalKind, RootUser, User
+from gateway.services.identities import USER, attempted_arn, reload
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
-from gateway.services.users import attempted_arn, reload_user, user_by_name
+from gateway.services.users import user_by_name
 from gateway.services.validation import NON_USER_CREDENTIALS, check_length, violation
 from gateway.services.writes import audited_precheck, writing
+
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateAccessKey"
+UPDATE = "iam:UpdateAccessKey"
+DELETE = "iam:DeleteAccessKey"
 
 ACCESS_KEYS_PER_USER = 2
 """Quota: access keys per user, and per root user (AWS's)."""
@@ -148,7 +154,7 @@ async def _fresh_owner(owner: KeyOwner, using: BaseDBAsyncClient) -> KeyOwner:
     """The owner read again inside the write (row-locked where the database can)."""
     if owner.user is None:
         return owner
-    return KeyOwner(await reload_user(owner.user, using), owner.arn)
+    return KeyOwner(await reload(USER, owner.user, using), owner.arn)
 
 
 async def create_access_key(
@@ -164,7 +170,7 @@ async def create_access_key(
     LimitExceeded past `ACCESS_KEYS_PER_USER`; AccessDenied for a root key unless
     `root_keys_allowed`. Root keys are flagged in the audit event (`rootAccessKey`).
     """
-    action = "iam:CreateAccessKey"
+    action = CREATE
     async with audited_precheck(actor, action, _target(actor, user_name)):
         owner = await owner_of(actor, user_name)
         if owner.user is None and not root_keys_allowed:
@@ -220,7 +226,7 @@ async def update_access_key(
     actor: Principal, access_key_id: str, status: str, user_name: str | None = None
 ) -> AccessKey:
     """Make the key Active or Inactive. An Inactive key fails authentication at once."""
-    action = "iam:UpdateAccessKey"
+    action = UPDATE
     async with audited_precheck(actor, action, _target(actor, user_name)):
         _check_key_id(access_key_id)
         if status not in {s.value for s in AccessKeyStatus}:
@@ -243,7 +249,7 @@ async def delete_access_key(
     actor: Principal, access_key_id: str, user_name: str | None = None
 ) -> None:
     """Delete the key for good; it fails authentication at once."""
-    action = "iam:DeleteAccessKey"
+    action = DELETE
     async with audited_precheck(actor, action, _target(actor, user_name)):
         _check_key_id(access_key_id)
         owner = await owner_of(actor, user_name)

@@ -23,7 +23,8 @@ from gateway.models import (
     User,
 )
 from gateway.services.access_keys import ACCESS_KEYS_PER_USER
-from gateway.services.attachments import (
+from gateway.services.groups import GROUPS_PER_USER
+from gateway.services.identities import (
     GROUP,
     POLICIES_PER_GROUP,
     POLICIES_PER_ROLE,
@@ -31,7 +32,6 @@ from gateway.services.attachments import (
     ROLE,
     USER,
 )
-from gateway.services.groups import GROUPS_PER_USER
 from gateway.services.policies import MANAGED_POLICY_MAX_SIZE, MAX_VERSIONS
 from gateway.services.principal import Principal
 from gateway.services.roles import ROLES_PER_ACCOUNT, TRUST_POLICY_MAX_SIZE

@@ -22,6 +22,10 @@ from gateway.services.principal import Principal
 from gateway.services.validation import check_length, violation
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE_ALIAS = "iam:CreateAccountAlias"
+DELETE_ALIAS = "iam:DeleteAccountAlias"
+
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
 _ALIAS = re.compile(ALIAS_PATTERN)
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -122,7 +126,7 @@ async def create_account_alias(actor: Principal, alias: str) -> Account:
     EntityAlreadyExists if another account has it; creating the alias the account already has
     succeeds and changes nothing.
     """
-    action, resource = "iam:CreateAccountAlias", "*"
+    action, resource = CREATE_ALIAS, "*"
     async with audited_precheck(actor, action, resource):
         check_alias(alias)
 
@@ -146,7 +150,7 @@ async def create_account_alias(actor: Principal, alias: str) -> Account:
 
 async def delete_account_alias(actor: Principal, alias: str) -> None:
     """Remove the account's alias; NoSuchEntity unless `alias` is the account's alias."""
-    action, resource = "iam:DeleteAccountAlias", "*"
+    action, resource = DELETE_ALIAS, "*"
     async with writing(actor, action, resource, changes_permissions=False) as tx:
         conn = tx.connection
         updated = (

@@ -2,8 +2,8 @@
 and ListEntitiesForPolicy.
 
 Attachments name their identity by kind and unique id (`PolicyAttachment.entity_kind` /
-`entity_id`), so every operation here is written once against an `Identity` description and
-exposed per kind (USER, GROUP, ROLE) through thin wrappers.
+`entity_id`), so every operation here is written once against an `Identity` description
+(gateway.services.identities) and exposed per kind (USER, GROUP, ROLE) through thin wrappers.
 
 As in AWS, attaching a policy that is already attached succeeds and changes nothing, and an
 identity holds at most 10 managed policies (PoliciesPerUser / PoliciesPerGroup /
@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Subquery
 
-from gateway import arns
-from gateway.errors import LimitExceeded, NoSuchEntity
+from gateway.errors import LimitExceeded
 from gateway.models import EntityKind, Group, ManagedPolicy, PolicyAttachment, Role, User
-from gateway.services import targets
+from gateway.services.identities import GROUP, ROLE, USER, Identity, by_name, under_path
 from gateway.services.pagination import Page, page_size
 from gateway.services.policies import (
     after_name_key,
@@ -36,96 +35,28 @@ from gateway.services.policies import (
     policy_not_found,
 )
 from gateway.services.principal import Principal
-from gateway.services.targets import Kind
-from gateway.services.users import under_path
 from gateway.services.validation import check_name, check_path_prefix
 from gateway.services.writes import audited_precheck, writing
-
-POLICIES_PER_USER = 10
-"""Managed policies attached to one user at most (AWS's default quota)."""
-POLICIES_PER_GROUP = 10
-"""Managed policies attached to one group at most (AWS's default quota)."""
-POLICIES_PER_ROLE = 10
-"""Managed policies attached to one role at most (AWS's default quota)."""
-
-Entity = User | Group | Role
-"""An identity that policies attach to."""
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """How one kind of identity is named, found, and limited."""
-
-    kind: EntityKind
-    model: type[User] | type[Group] | type[Role]
-    label: str  # "user": in messages and in the `userName` field name
-    title: str  # "User": in action names (`iam:AttachUserPolicy`)
-    max_name: int  # in look-ups: AWS accepts up to 128 characters for users and groups (and
-    # finds nothing), 64 for roles
-    policy_quota: int
-    inline_size: int  # aggregate inline policy characters, whitespace excluded
-
-    @property
-    def name_field(self) -> str:
-        """The API parameter that names it: `userName`, `groupName`, `roleName`."""
-        return f"{self.label}Name"
-
-    def arn(self, account_id: str, name: str, path: str = "/") -> str:
-        """The identity's ARN."""
-        return arns.iam_arn(account_id, self.label, path, name)
-
-    def not_found(self, name: str) -> NoSuchEntity:
-        """AWS's NoSuchEntity for an unknown name."""
-        return NoSuchEntity(f"The {self.label} with name {name} cannot be found.")
-
-
-USER = Identity(EntityKind.USER, User, "user", "User", 128, POLICIES_PER_USER, 2048)
-GROUP = Identity(EntityKind.GROUP, Group, "group", "Group", 128, POLICIES_PER_GROUP, 5120)
-ROLE = Identity(EntityKind.ROLE, Role, "role", "Role", 64, POLICIES_PER_ROLE, 10240)
-
-
-def entity_kind(entity: Entity) -> Identity:
-    """The `Identity` description of a user, group or role instance."""
-    if isinstance(entity, User):
-        return USER
-    return GROUP if isinstance(entity, Group) else ROLE
-
-
-async def find_entity(
-    actor: Principal,
-    identity: Identity,
-    name: str,
-    *,
-    using_db: BaseDBAsyncClient | None = None,
-    lock: bool = False,
-) -> Entity:
-    """The caller's account's user, group or role called `name` (ignoring case), or
-    NoSuchEntity.
-
-    `lock` takes a row lock (PostgreSQL) so that one writer at a time changes the identity's
-    policies: quotas and aggregate sizes hold under concurrency.
-    """
-    entity = await targets.stored(
-        Kind(identity.label), actor.account_id, name, using=using_db, lock=lock
-    )
-    if not isinstance(entity, identity.model):
-        raise identity.not_found(name)
-    return entity
-
 
 # --- attach / detach -------------------------------------------------------------------------
 
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+ATTACH = "Attach{kind}Policy"
+DETACH = "Detach{kind}Policy"
+
+
 async def _attach(
-    actor: Principal, identity: Identity, name: str, policy_arn: str
+    actor: Principal, identity: Identity[Any], name: str, policy_arn: str
 ) -> ManagedPolicy:
-    action = f"iam:Attach{identity.title}Policy"
+    action = identity.action(ATTACH)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         check_policy_arn(policy_arn)
-        entity = await find_entity(actor, identity, name)
+        entity = await by_name(identity, actor.account_id, name)
     async with writing(actor, action, entity.arn) as tx:
-        entity = await find_entity(actor, identity, name, using_db=tx.connection, lock=True)
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
         policy = await find_policy(actor.account_id, policy_arn, using_db=tx.connection)
         if policy is None or not policy.is_attachable:
             raise policy_not_attachable(policy_arn)
@@ -155,14 +86,14 @@ async def _attach(
     return attached
 
 
-async def _detach(actor: Principal, identity: Identity, name: str, policy_arn: str) -> None:
-    action = f"iam:Detach{identity.title}Policy"
+async def _detach(actor: Principal, identity: Identity[Any], name: str, policy_arn: str) -> None:
+    action = identity.action(DETACH)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         check_name(name, identity.name_field, maximum=identity.max_name)
         check_policy_arn(policy_arn)
-        entity = await find_entity(actor, identity, name)
+        entity = await by_name(identity, actor.account_id, name)
     async with writing(actor, action, entity.arn) as tx:
-        entity = await find_entity(actor, identity, name, using_db=tx.connection, lock=True)
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
         policy = await find_policy(actor.account_id, policy_arn, using_db=tx.connection)
         if policy is None:
             raise policy_not_found(policy_arn)
@@ -220,7 +151,7 @@ async def detach_role_policy(actor: Principal, *, role_name: str, policy_arn: st
 
 async def _list_attached(
     actor: Principal,
-    identity: Identity,
+    identity: Identity[Any],
     name: str,
     path_prefix: str,
     first: int | None,
@@ -229,7 +160,7 @@ async def _list_attached(
     check_name(name, identity.name_field, maximum=identity.max_name)
     check_path_prefix(path_prefix)
     size = page_size(first)
-    entity = await find_entity(actor, identity, name)
+    entity = await by_name(identity, actor.account_id, name)
     query = ManagedPolicy.filter(
         id__in=Subquery(
             PolicyAttachment.filter(entity_kind=identity.kind.value, entity_id=entity.id).values(

@@ -27,7 +27,7 @@ from enum import StrEnum
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
-from gateway import clock
+from gateway import arns, clock
 from gateway.errors import ReportExpired, ReportNotPresent
 from gateway.models import (
     AccessKey,
@@ -198,7 +198,7 @@ async def _content(account_id: str, now: datetime, conn: BaseDBAsyncClient) -> s
     writer.writerow(
         [
             ROOT_USER,
-            f"arn:aws:iam::{account_id}:root",
+            arns.root_arn(account_id),
             timestamp(root.created_at),
             NOT_SUPPORTED,
             _when(root.password_last_used, NO_INFORMATION),

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from gateway import arns
-from gateway.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from gateway.errors import DeleteConflict, LimitExceeded, NoSuchEntity
 from gateway.ids import GROUP_PREFIX, new_unique_id
 from gateway.models import (
     EntityKind,
@@ -26,56 +26,43 @@ from gateway.models import (
     PolicyAttachment,
     User,
 )
-from gateway.services import targets
-from gateway.services.pagination import Page
-from gateway.services.principal import Principal
-from gateway.services.targets import Kind
-from gateway.services.users import (
-    MAX_EXISTING_NAME,
+from gateway.services import identities
+from gateway.services.identities import (
+    GROUP,
+    USER,
     attempted_arn,
     page_by_name,
-    reload_user,
-    rename,
+    reload,
     under_path,
-    user_by_name,
 )
+from gateway.services.pagination import Page
+from gateway.services.principal import Principal
+from gateway.services.users import user_by_name
 from gateway.services.validation import check_name, check_path
 from gateway.services.writes import audited_precheck, writing
+
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateGroup"
+UPDATE = "iam:UpdateGroup"
+DELETE = "iam:DeleteGroup"
+ADD_USER = "iam:AddUserToGroup"
+REMOVE_USER = "iam:RemoveUserFromGroup"
 
 GROUPS_PER_USER = 10
 """Quota: groups a user can be a member of (AWS's default)."""
 MAX_GROUP_NAME = 128
 
 
-def _no_such_group(group_name: str) -> NoSuchEntity:
-    return NoSuchEntity(f"The group with name {group_name} cannot be found.")
-
-
-def _group_exists(group_name: str) -> EntityAlreadyExists:
-    return EntityAlreadyExists(f"Group with name {group_name} already exists.")
-
-
 async def group_by_name(
     account_id: str, group_name: str, *, using: BaseDBAsyncClient | None = None
 ) -> Group:
     """The group named `group_name` (any case) in the account; NoSuchEntity if there is none."""
-    check_name(group_name, "groupName", maximum=MAX_EXISTING_NAME)
-    group = await targets.stored(Kind.GROUP, account_id, group_name, using=using)
-    if not isinstance(group, Group):
-        raise _no_such_group(group_name)
-    return group
-
-
-async def _reload_group(group: Group, using: BaseDBAsyncClient) -> Group:
-    fresh = await Group.filter(id=group.id).using_db(using).select_for_update().first()
-    if fresh is None:
-        raise _no_such_group(group.name)
-    return fresh
+    return await identities.by_name(GROUP, account_id, group_name, using=using)
 
 
 async def create_group(actor: Principal, *, group_name: str, path: str = "/") -> Group:
     """Create an empty group; EntityAlreadyExists if the name is taken (ignoring case)."""
-    action = "iam:CreateGroup"
+    action = CREATE
     account_id = actor.account_id
     async with audited_precheck(
         actor, action, attempted_arn("group", account_id, path, group_name)
@@ -88,7 +75,7 @@ async def create_group(actor: Principal, *, group_name: str, path: str = "/") ->
         conn = tx.connection
         taken = Group.filter(account_id=account_id, name_lower=group_name.lower()).using_db(conn)
         if await taken.exists():
-            raise _group_exists(group_name)
+            raise GROUP.exists(group_name)
         try:
             group = await Group.create(
                 id=new_unique_id(GROUP_PREFIX),
@@ -100,7 +87,7 @@ async def create_group(actor: Principal, *, group_name: str, path: str = "/") ->
                 using_db=conn,
             )
         except IntegrityError as error:
-            raise _group_exists(group_name) from error
+            raise GROUP.exists(group_name) from error
         tx.details.update(groupName=group_name, groupId=group.id)
     return group
 
@@ -133,7 +120,7 @@ async def update_group(
 
     EntityAlreadyExists if another group has the new name (ignoring case).
     """
-    action = "iam:UpdateGroup"
+    action = UPDATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         if new_group_name is not None:
@@ -143,9 +130,9 @@ async def update_group(
         group = await group_by_name(account_id, group_name)
 
     async with writing(actor, action, group.arn) as tx:
-        group = await _reload_group(group, tx.connection)
+        group = await reload(GROUP, group, tx.connection)
         old_name = group.name
-        await rename(group, tx.connection, new_group_name, new_path, arns.group_arn, _group_exists)
+        await identities.rename(GROUP, group, tx.connection, new_group_name, new_path)
         tx.details.update(groupName=old_name, newGroupName=group.name, newPath=group.path)
     return group
 
@@ -156,7 +143,7 @@ async def delete_group(actor: Principal, group_name: str) -> None:
     DeleteConflict while it has members, inline policies or attached managed policies, checked
     in that order (the order of AWS's DeleteGroup reference).
     """
-    action = "iam:DeleteGroup"
+    action = DELETE
     async with audited_precheck(
         actor, action, attempted_arn("group", actor.account_id, "/", group_name)
     ):
@@ -164,7 +151,7 @@ async def delete_group(actor: Principal, group_name: str) -> None:
 
     async with writing(actor, action, group.arn) as tx:
         conn = tx.connection
-        group = await _reload_group(group, conn)
+        group = await reload(GROUP, group, conn)
         kind = EntityKind.GROUP.value
         if await GroupMembership.filter(group_id=group.id).using_db(conn).exists():
             raise DeleteConflict("Cannot delete entity, must remove users from group first.")
@@ -181,7 +168,7 @@ async def delete_group(actor: Principal, group_name: str) -> None:
 async def add_user_to_group(actor: Principal, *, group_name: str, user_name: str) -> None:
     """Make the user a member of the group. Adding a member again succeeds and changes
     nothing (as AWS); LimitExceeded if the user is already in `GROUPS_PER_USER` groups."""
-    action = "iam:AddUserToGroup"
+    action = ADD_USER
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         group = await group_by_name(account_id, group_name)
@@ -189,9 +176,9 @@ async def add_user_to_group(actor: Principal, *, group_name: str, user_name: str
 
     async with writing(actor, action, group.arn) as tx:
         conn = tx.connection
-        group = await _reload_group(group, conn)
+        group = await reload(GROUP, group, conn)
         # Lock the user: concurrent additions must not take it past the quota together.
-        user = await reload_user(user, conn)
+        user = await reload(USER, user, conn)
         tx.details.update(groupName=group.name, userName=user.name)
         memberships = GroupMembership.filter(user_id=user.id).using_db(conn)
         if await memberships.filter(group_id=group.id).exists():
@@ -203,7 +190,7 @@ async def add_user_to_group(actor: Principal, *, group_name: str, user_name: str
 
 async def remove_user_from_group(actor: Principal, *, group_name: str, user_name: str) -> None:
     """End the user's membership of the group; NoSuchEntity if the user is not a member."""
-    action = "iam:RemoveUserFromGroup"
+    action = REMOVE_USER
     account_id = actor.account_id
     async with audited_precheck(actor, action, attempted_arn("group", account_id, "/", group_name)):
         group = await group_by_name(account_id, group_name)

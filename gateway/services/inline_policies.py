@@ -10,38 +10,45 @@ role's to 10,240), whitespace excluded; going over is LimitExceeded "Maximum pol
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.errors import LimitExceeded, NoSuchEntity, from_policy_error
 from gateway.models import InlinePolicy
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
-from gateway.services.attachments import GROUP, ROLE, USER, Identity, find_entity
+from gateway.services.identities import GROUP, ROLE, USER, Identity, by_name
 from gateway.services.policies import POLICY_NAME_MAX
 from gateway.services.principal import Principal
 from gateway.services.validation import check_name
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations, per kind (`Identity.action`): the
+# resolvers' @authorize reads them too.
+PUT = "Put{kind}Policy"
+DELETE = "Delete{kind}Policy"
 
-def _not_found(identity: Identity, policy_name: str) -> NoSuchEntity:
+
+def _not_found(identity: Identity[Any], policy_name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The {identity.label} policy with name {policy_name} cannot be found.")
 
 
-def _check_names(identity: Identity, name: str, policy_name: str) -> None:
+def _check_names(identity: Identity[Any], name: str, policy_name: str) -> None:
     check_name(name, identity.name_field, maximum=identity.max_name)
     check_name(policy_name, "policyName", maximum=POLICY_NAME_MAX)
 
 
 async def _put(
-    actor: Principal, identity: Identity, name: str, policy_name: str, policy_document: str
+    actor: Principal, identity: Identity[Any], name: str, policy_name: str, policy_document: str
 ) -> InlinePolicy:
-    action = f"iam:Put{identity.title}Policy"
+    action = identity.action(PUT)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         _check_names(identity, name, policy_name)
         try:
             parse_policy(policy_document, "identity")
         except PolicyValidationError as error:
             raise from_policy_error(error) from error
-        entity = await find_entity(actor, identity, name)
+        entity = await by_name(identity, actor.account_id, name)
     async with writing(actor, action, entity.arn) as tx:
-        entity = await find_entity(actor, identity, name, using_db=tx.connection, lock=True)
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
         existing = await InlinePolicy.filter(
             entity_kind=identity.kind.value, entity_id=entity.id
         ).using_db(tx.connection)
@@ -68,31 +75,33 @@ async def _put(
     return policy
 
 
-async def _get(actor: Principal, identity: Identity, name: str, policy_name: str) -> InlinePolicy:
+async def _get(
+    actor: Principal, identity: Identity[Any], name: str, policy_name: str
+) -> InlinePolicy:
     _check_names(identity, name, policy_name)
-    entity = await find_entity(actor, identity, name)
+    entity = await by_name(identity, actor.account_id, name)
     for policy in await InlinePolicy.filter(entity_kind=identity.kind.value, entity_id=entity.id):
         if policy.name.lower() == policy_name.lower():
             return policy
     raise _not_found(identity, policy_name)
 
 
-async def _list(actor: Principal, identity: Identity, name: str) -> list[str]:
+async def _list(actor: Principal, identity: Identity[Any], name: str) -> list[str]:
     check_name(name, identity.name_field, maximum=identity.max_name)
-    entity = await find_entity(actor, identity, name)
+    entity = await by_name(identity, actor.account_id, name)
     names = await InlinePolicy.filter(
         entity_kind=identity.kind.value, entity_id=entity.id
     ).values_list("name", flat=True)
     return sorted((str(n) for n in names), key=lambda n: (n.lower(), n))
 
 
-async def _delete(actor: Principal, identity: Identity, name: str, policy_name: str) -> None:
-    action = f"iam:Delete{identity.title}Policy"
+async def _delete(actor: Principal, identity: Identity[Any], name: str, policy_name: str) -> None:
+    action = identity.action(DELETE)
     async with audited_precheck(actor, action, identity.arn(actor.account_id, name)):
         _check_names(identity, name, policy_name)
-        entity = await find_entity(actor, identity, name)
+        entity = await by_name(identity, actor.account_id, name)
     async with writing(actor, action, entity.arn) as tx:
-        entity = await find_entity(actor, identity, name, using_db=tx.connection, lock=True)
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
         existing = await InlinePolicy.filter(
             entity_kind=identity.kind.value, entity_id=entity.id
         ).using_db(tx.connection)

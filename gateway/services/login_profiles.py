@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from gateway import clock
 from gateway.errors import EntityAlreadyExists, NoSuchEntity
 from gateway.models import Account, LoginProfile, RootUser, User
+from gateway.services.identities import USER, attempted_arn, reload
 from gateway.services.password_policy import policy_for, remember_password
 from gateway.services.passwords import (
     DEFAULT_PASSWORD_POLICY,
@@ -24,12 +25,13 @@ from gateway.services.passwords import (
     hash_password,
 )
 from gateway.services.principal import Principal
-from gateway.services.users import (
-    attempted_arn,
-    reload_user,
-    user_by_name,
-)
+from gateway.services.users import user_by_name
 from gateway.services.writes import audited_precheck, writing
+
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateLoginProfile"
+UPDATE = "iam:UpdateLoginProfile"
+DELETE = "iam:DeleteLoginProfile"
 
 
 def no_profile(user_name: str) -> NoSuchEntity:
@@ -68,7 +70,7 @@ async def create_login_profile(
     PasswordPolicyViolation / ValidationError for a password the policy refuses;
     EntityAlreadyExists if the user already has one.
     """
-    action = "iam:CreateLoginProfile"
+    action = CREATE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
@@ -78,7 +80,7 @@ async def create_login_profile(
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await reload(USER, user, conn)
         tx.details.update(userName=user.name, passwordResetRequired=password_reset_required)
         exists = EntityAlreadyExists(f"Login Profile for user {user.name} already exists.")
         if await LoginProfile.filter(user_id=user.id).using_db(conn).exists():
@@ -111,7 +113,7 @@ async def update_login_profile(
     password_reset_required: bool | None = None,
 ) -> LoginProfile:
     """Set a new password and/or the reset-required flag (an administrator's reset)."""
-    action = "iam:UpdateLoginProfile"
+    action = UPDATE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
@@ -124,7 +126,7 @@ async def update_login_profile(
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await reload(USER, user, conn)
         profile = await _profile(user, conn)
         changed = []
         if password_hash is not None:
@@ -147,7 +149,7 @@ async def update_login_profile(
 
 async def delete_login_profile(actor: Principal, user_name: str) -> None:
     """Remove the user's console password; NoSuchEntity if the user has none."""
-    action = "iam:DeleteLoginProfile"
+    action = DELETE
     async with audited_precheck(
         actor, action, attempted_arn("user", actor.account_id, "/", user_name)
     ):
@@ -155,7 +157,7 @@ async def delete_login_profile(actor: Principal, user_name: str) -> None:
 
     async with writing(actor, action, user.arn, changes_permissions=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await reload(USER, user, conn)
         profile = await _profile(user, conn)
         await profile.delete(using_db=conn)
         tx.details["userName"] = user.name

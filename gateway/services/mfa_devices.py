@@ -17,7 +17,6 @@ replicas at once.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,18 +38,19 @@ from gateway.errors import (
 )
 from gateway.ids import new_session_id
 from gateway.models import MfaDevice, PrincipalKind, RootUser, SecurityKey, User
+from gateway.services import tags as tagging
 from gateway.services import targets
+from gateway.services.identities import attempted_arn
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
 from gateway.services.targets import Kind
-from gateway.services.users import attempted_arn, user_by_name
+from gateway.services.users import user_by_name
 from gateway.services.validation import (
     NON_USER_CREDENTIALS,
     check_length,
     check_name,
     check_path,
-    check_tags,
     violation,
 )
 from gateway.services.writes import audit_safe, audited_precheck, writing
@@ -198,7 +198,7 @@ async def create_virtual_mfa_device(
     *,
     name: str,
     path: str = "/",
-    tags: Mapping[str, str] | None = None,
+    tags: tagging.TagsIn | None = None,
     cipher: SeedCipher,
 ) -> NewDevice:
     """A new, unassigned virtual MFA device with a fresh seed (see `NewDevice`).
@@ -209,7 +209,7 @@ async def create_virtual_mfa_device(
     async with audited_precheck(actor, CREATE, attempted_arn("mfa", actor.account_id, path, name)):
         check_name(name, "virtualMFADeviceName", maximum=MAX_DEVICE_NAME)
         check_path(path)
-        check_tags(tags or {})
+        new_tags = tagging.checked(tags or {})
         arn = arns.mfa_arn(actor.account_id, path, name)
         if await MfaDevice.filter(account_id=actor.account_id, name_lower=name.lower()).exists():
             raise _exists()
@@ -223,7 +223,7 @@ async def create_virtual_mfa_device(
         serial_number=arn,
         seed_ciphertext=cipher.seal(seed, arn),
         created_at=clock.now(),
-        tags=dict(tags or {}),
+        tags=new_tags,
     )
     async with writing(actor, CREATE, arn, changes_permissions=False) as tx:
         if (

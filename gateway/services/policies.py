@@ -21,7 +21,7 @@ them, on the returned instances only, by the caller's account's own counts
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -50,7 +50,9 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy, PolicyValidationError, parse_policy
+from gateway.services import tags as tagging
 from gateway.services import targets
+from gateway.services.identities import attempted_arn
 from gateway.services.pagination import (
     INVALID_CURSOR,
     Page,
@@ -60,16 +62,20 @@ from gateway.services.pagination import (
 )
 from gateway.services.principal import Principal
 from gateway.services.targets import Kind
-from gateway.services.users import attempted_arn
 from gateway.services.validation import (
     check_description,
     check_length,
     check_name,
     check_path,
     check_path_prefix,
-    check_tags,
 )
 from gateway.services.writes import audited_precheck, writing
+
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreatePolicy"
+DELETE = "iam:DeletePolicy"
+TAG = "iam:TagPolicy"
+UNTAG = "iam:UntagPolicy"
 
 MANAGED_POLICY_MAX_SIZE = 6144
 """Characters (whitespace excluded) of one managed policy document."""
@@ -223,7 +229,7 @@ def policies_under_path(
 ) -> QuerySet[ManagedPolicy]:
     """Only the policies whose path starts with `path_prefix`, case-sensitively as in AWS.
 
-    The same SUBSTR comparison as `gateway.services.users.under_path` (LIKE would ignore case
+    The same SUBSTR comparison as `gateway.services.identities.under_path` (LIKE would ignore case
     on SQLite).
     """
     check_path_prefix(path_prefix)
@@ -272,17 +278,17 @@ async def create_policy(
     policy_document: str,
     path: str = "/",
     description: str = "",
-    tags: Mapping[str, str] | None = None,
+    tags: tagging.TagsIn | None = None,
 ) -> ManagedPolicy:
     """CreatePolicy: a customer-managed policy whose `v1` is `policy_document`, the default."""
-    action = "iam:CreatePolicy"
+    action = CREATE
     async with audited_precheck(
         actor, action, attempted_arn("policy", actor.account_id, path, policy_name)
     ):
         check_name(policy_name, "policyName", maximum=POLICY_NAME_MAX)
         check_path(path, "path")
         check_description(description)
-        check_tags(tags or {})
+        new_tags = tagging.checked(tags or {})
         parse_managed_document(policy_document)
     arn = arns.policy_arn(actor.account_id, path, policy_name)
     async with writing(actor, action, arn) as tx:
@@ -304,7 +310,7 @@ async def create_policy(
                 arn=arn,
                 description=description,
                 default_version_id="v1",
-                tags=dict(tags or {}),
+                tags=new_tags,
                 next_version_number=2,
                 using_db=tx.connection,
             )
@@ -366,7 +372,7 @@ async def list_policies(
 
 async def delete_policy(actor: Principal, policy_arn: str) -> None:
     """DeletePolicy: only once detached, unused as a boundary, and down to its default version."""
-    action = "iam:DeletePolicy"
+    action = DELETE
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
     async with writing(actor, action, policy_arn) as tx:
@@ -407,32 +413,18 @@ async def writable_policy(
 # --- tags --------------------------------------------------------------------------------------
 
 
-def _check_tag_keys(tag_keys: Sequence[str]) -> None:
-    if len(tag_keys) > 50:
-        raise ValidationError(
-            f"1 validation error detected: Value '{list(tag_keys)}' at 'tagKeys' failed to "
-            "satisfy constraint: Member must have length less than or equal to 50"
-        )
-    for key in tag_keys:
-        check_length(key, "tagKeys.member", maximum=128)
-
-
-async def tag_policy(
-    actor: Principal, policy_arn: str, *, tags: Mapping[str, str]
-) -> ManagedPolicy:
-    """TagPolicy: add or overwrite tags (keys compared ignoring case), at most 50 in all."""
-    action = "iam:TagPolicy"
+async def tag_policy(actor: Principal, policy_arn: str, *, tags: tagging.TagsIn) -> ManagedPolicy:
+    """TagPolicy: add tags, replacing those with the same key (keys compare ignoring case, the
+    new key's case wins); the rules are gateway.services.tags'."""
+    action = TAG
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
-        check_tags(tags)
+        new_tags = tagging.checked(tags)
     async with writing(actor, action, policy_arn) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
-        replaced = {key.lower() for key in tags}
-        kept = {k: v for k, v in policy.tags.items() if k.lower() not in replaced}
-        check_tags(tags, kept)
-        policy.tags = {**kept, **tags}
+        policy.tags = tagging.merged(policy.tags, new_tags)
         await policy.save(update_fields=["tags", "updated_at"], using_db=tx.connection)
-        tx.details["tagKeys"] = sorted(tags)
+        tx.details["tagKeys"] = sorted(new_tags)
     return policy
 
 
@@ -440,14 +432,13 @@ async def untag_policy(
     actor: Principal, policy_arn: str, *, tag_keys: Sequence[str]
 ) -> ManagedPolicy:
     """UntagPolicy: remove the tags with these keys (ignoring case); absent keys are fine."""
-    action = "iam:UntagPolicy"
+    action = UNTAG
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
-        _check_tag_keys(tag_keys)
+        keys = tagging.checked_keys(tag_keys)
     async with writing(actor, action, policy_arn) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
-        removed = {key.lower() for key in tag_keys}
-        policy.tags = {k: v for k, v in policy.tags.items() if k.lower() not in removed}
+        policy.tags = tagging.without(policy.tags, keys)
         await policy.save(update_fields=["tags", "updated_at"], using_db=tx.connection)
-        tx.details["tagKeys"] = sorted(tag_keys)
+        tx.details["tagKeys"] = sorted(keys)
     return policy

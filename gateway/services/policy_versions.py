@@ -25,6 +25,11 @@ from gateway.services.policies import (
 from gateway.services.principal import Principal
 from gateway.services.writes import audited_precheck, writing
 
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreatePolicyVersion"
+DELETE = "iam:DeletePolicyVersion"
+SET_DEFAULT = "iam:SetDefaultPolicyVersion"
+
 
 def _version_not_found(policy_arn: str, version_id: str) -> NoSuchEntity:
     return NoSuchEntity(
@@ -36,7 +41,7 @@ async def create_policy_version(
     actor: Principal, policy_arn: str, *, policy_document: str, set_as_default: bool = False
 ) -> PolicyVersion:
     """CreatePolicyVersion: the next `vN` (never a reused number), at most five versions."""
-    action = "iam:CreatePolicyVersion"
+    action = CREATE
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         parse_managed_document(policy_document)
@@ -89,7 +94,7 @@ async def list_policy_versions(actor: Principal, policy_arn: str) -> list[Policy
 
 async def delete_policy_version(actor: Principal, policy_arn: str, version_id: str) -> None:
     """DeletePolicyVersion: any version but the default; its number is never reused."""
-    action = "iam:DeletePolicyVersion"
+    action = DELETE
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         check_version_id(version_id)
@@ -112,7 +117,7 @@ async def set_default_policy_version(
     actor: Principal, policy_arn: str, version_id: str
 ) -> ManagedPolicy:
     """SetDefaultPolicyVersion: put another version in force (a rollback, say)."""
-    action = "iam:SetDefaultPolicyVersion"
+    action = SET_DEFAULT
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         check_version_id(version_id)

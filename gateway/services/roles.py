@@ -7,7 +7,7 @@ inline_policies) and permissions boundary (gateway.services.boundaries) say what
 may do. Role names are unique in the account ignoring case, like user names; sessions last at
 most `max_session_duration` seconds, between one and twelve hours.
 
-Writes follow the users' pattern (gateway.services.users): input is validated and the role
+Writes follow the identities' pattern (gateway.services.identities): input is validated and the role
 looked up before the transaction, the role is read again, locked, inside it, and the write and
 its audit event commit together. Deleting a role ends its sessions (they cascade).
 """
@@ -15,7 +15,7 @@ its audit event commit together. Deleting a role ends its sessions (they cascade
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -24,36 +24,40 @@ from gateway import arns
 from gateway.arns import parse_arn
 from gateway.errors import (
     DeleteConflict,
-    EntityAlreadyExists,
     LimitExceeded,
     MalformedPolicyDocument,
-    NoSuchEntity,
     from_policy_error,
 )
 from gateway.ids import ROLE_PREFIX, new_unique_id
 from gateway.models import Account, EntityKind, InlinePolicy, PolicyAttachment, Role, User
 from gateway.policy import Policy, PolicyValidationError, parse_policy, policy_size
-from gateway.services import targets
-from gateway.services.pagination import Page
-from gateway.services.principal import Principal
-from gateway.services.targets import Kind
-from gateway.services.users import (
+from gateway.services import identities
+from gateway.services import tags as tagging
+from gateway.services.identities import (
+    ROLE,
     attachable_policy,
     attempted_arn,
     count_boundary_use,
     page_by_name,
+    reload,
     under_path,
 )
+from gateway.services.pagination import Page
+from gateway.services.principal import Principal
 from gateway.services.validation import (
-    MAX_TAGS,
     check_length,
     check_name,
     check_path,
     check_range,
-    check_tags,
     violation,
 )
 from gateway.services.writes import audited_precheck, writing
+
+# The IAM actions of this module's operations: the resolvers' @authorize reads them too.
+CREATE = "iam:CreateRole"
+UPDATE = "iam:UpdateRole"
+UPDATE_TRUST = "iam:UpdateAssumeRolePolicy"
+DELETE = "iam:DeleteRole"
 
 ROLES_PER_ACCOUNT = 1000
 """Quota: IAM roles per account (the gateway's default; AWS allows up to 5,000)."""
@@ -67,14 +71,6 @@ MAX_SESSION_DURATION = 43200
 MAX_DESCRIPTION = 1000
 DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
-
-
-def _no_such_role(role_name: str) -> NoSuchEntity:
-    return NoSuchEntity(f"The role with name {role_name} cannot be found.")
-
-
-def _role_exists(role_name: str) -> EntityAlreadyExists:
-    return EntityAlreadyExists(f"Role with name {role_name} already exists.")
 
 
 def _attempted(account_id: str, role_name: str, path: str = "/") -> str:
@@ -148,18 +144,7 @@ async def role_by_name(
     account_id: str, role_name: str, *, using: BaseDBAsyncClient | None = None
 ) -> Role:
     """The role named `role_name` (any case) in the account; NoSuchEntity if there is none."""
-    check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
-    role = await targets.stored(Kind.ROLE, account_id, role_name, using=using)
-    if not isinstance(role, Role):
-        raise _no_such_role(role_name)
-    return role
-
-
-async def _reload(role: Role, using: BaseDBAsyncClient) -> Role:
-    fresh = await Role.filter(id=role.id).using_db(using).select_for_update().first()
-    if fresh is None:
-        raise _no_such_role(role.name)
-    return fresh
+    return await identities.by_name(ROLE, account_id, role_name, using=using)
 
 
 async def create_role(
@@ -170,7 +155,7 @@ async def create_role(
     path: str = "/",
     description: str = "",
     max_session_duration: int = MIN_SESSION_DURATION,
-    tags: Mapping[str, str] | None = None,
+    tags: tagging.TagsIn | None = None,
     permissions_boundary: str | None = None,
 ) -> Role:
     """Create a role with the given trust policy and no permissions.
@@ -180,15 +165,14 @@ async def create_role(
     `permissions_boundary` must name a policy the account can attach (NoSuchEntity
     otherwise), whose boundary usage count goes up by one.
     """
-    action = "iam:CreateRole"
+    action = CREATE
     account_id = actor.account_id
-    new_tags = dict(tags or {})
     async with audited_precheck(actor, action, _attempted(account_id, role_name, path)):
         check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
         check_path(path)
         _check_description(description)
         _check_duration(max_session_duration)
-        check_tags(new_tags)
+        new_tags = tagging.checked(tags or {})
         if permissions_boundary is not None:
             check_length(permissions_boundary, "permissionsBoundary", minimum=20, maximum=2048)
         await check_trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
@@ -198,7 +182,7 @@ async def create_role(
         conn = tx.connection
         taken = Role.filter(account_id=account_id, name_lower=role_name.lower()).using_db(conn)
         if await taken.exists():
-            raise _role_exists(role_name)
+            raise ROLE.exists(role_name)
         if await Role.filter(account_id=account_id).using_db(conn).count() >= ROLES_PER_ACCOUNT:
             raise LimitExceeded(f"Cannot exceed quota for RolesPerAccount: {ROLES_PER_ACCOUNT}")
         boundary = None
@@ -221,7 +205,7 @@ async def create_role(
             )
         except IntegrityError as error:
             # Lost a race with a concurrent CreateRole of the same name.
-            raise _role_exists(role_name) from error
+            raise ROLE.exists(role_name) from error
         if boundary is not None:
             await count_boundary_use(boundary.id, +1, conn)
         tx.details.update(roleName=role_name, roleId=role.id)
@@ -256,7 +240,7 @@ async def update_role(
 
     Sessions already issued keep their expiry.
     """
-    action = "iam:UpdateRole"
+    action = UPDATE
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name)):
         if description is not None:
@@ -266,7 +250,7 @@ async def update_role(
         role = await role_by_name(account_id, role_name)
 
     async with writing(actor, action, role.arn) as tx:
-        role = await _reload(role, tx.connection)
+        role = await reload(ROLE, role, tx.connection)
         if description is not None:
             role.description = description
         if max_session_duration is not None:
@@ -282,7 +266,7 @@ async def update_assume_role_policy(
     actor: Principal, *, role_name: str, policy_document: str
 ) -> Role:
     """Replace the role's trust policy (checked by `check_trust_policy`)."""
-    action = "iam:UpdateAssumeRolePolicy"
+    action = UPDATE_TRUST
     account_id = actor.account_id
     async with audited_precheck(actor, action, _attempted(account_id, role_name)):
         check_name(role_name, "roleName", maximum=MAX_ROLE_NAME)
@@ -290,7 +274,7 @@ async def update_assume_role_policy(
         role = await role_by_name(account_id, role_name)
 
     async with writing(actor, action, role.arn) as tx:
-        role = await _reload(role, tx.connection)
+        role = await reload(ROLE, role, tx.connection)
         role.assume_role_policy = policy_document
         await role.save(using_db=tx.connection, update_fields=["assume_role_policy"])
         tx.details.update(roleName=role.name)
@@ -304,13 +288,13 @@ async def delete_role(actor: Principal, role_name: str) -> None:
     managed policies ("must detach all policies first"), in that order, as DeleteGroup. A
     permissions boundary does not block: its policy's boundary usage count goes down by one.
     """
-    action = "iam:DeleteRole"
+    action = DELETE
     async with audited_precheck(actor, action, _attempted(actor.account_id, role_name)):
         role = await role_by_name(actor.account_id, role_name)
 
     async with writing(actor, action, role.arn) as tx:
         conn = tx.connection
-        role = await _reload(role, conn)
+        role = await reload(ROLE, role, conn)
         kind = EntityKind.ROLE.value
         inline = InlinePolicy.filter(entity_kind=kind, entity_id=role.id).using_db(conn)
         if await inline.exists():
@@ -324,45 +308,15 @@ async def delete_role(actor: Principal, role_name: str) -> None:
         tx.details.update(roleName=role.name, roleId=role.id)
 
 
-async def tag_role(actor: Principal, role_name: str, tags: Mapping[str, str]) -> Role:
-    """Add tags to the role, replacing those with the same key (keys compare ignoring case,
-    the new key's case wins). LimitExceeded past 50 tags."""
-    action = "iam:TagRole"
-    new_tags = dict(tags)
-    async with audited_precheck(actor, action, _attempted(actor.account_id, role_name)):
-        check_tags(new_tags)
-        role = await role_by_name(actor.account_id, role_name)
-
-    async with writing(actor, action, role.arn) as tx:
-        conn = tx.connection
-        role = await _reload(role, conn)
-        replaced = {key.lower() for key in new_tags}
-        kept = {key: value for key, value in role.tags.items() if key.lower() not in replaced}
-        check_tags(new_tags, existing=kept)
-        role.tags = {**kept, **new_tags}
-        await role.save(using_db=conn, update_fields=["tags"])
-        tx.details.update(roleName=role.name, tagKeys=sorted(new_tags))
-    return role
+async def tag_role(actor: Principal, role_name: str, tags: tagging.TagsIn) -> Role:
+    """TagRole: add tags to the role, replacing those with the same key (keys compare ignoring
+    case, the new key's case wins); the rules are gateway.services.tags'."""
+    return await identities.tag(actor, ROLE, role_name, tags)
 
 
 async def untag_role(actor: Principal, role_name: str, tag_keys: Sequence[str]) -> Role:
-    """Remove the tags with these keys (ignoring case); keys the role lacks are ignored."""
-    action = "iam:UntagRole"
-    async with audited_precheck(actor, action, _attempted(actor.account_id, role_name)):
-        if len(tag_keys) > MAX_TAGS:
-            raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
-        for key in tag_keys:
-            check_length(key, "tagKeys.member", maximum=128)
-        role = await role_by_name(actor.account_id, role_name)
-
-    async with writing(actor, action, role.arn) as tx:
-        conn = tx.connection
-        role = await _reload(role, conn)
-        removed = {key.lower() for key in tag_keys}
-        role.tags = {key: value for key, value in role.tags.items() if key.lower() not in removed}
-        await role.save(using_db=conn, update_fields=["tags"])
-        tx.details.update(roleName=role.name, tagKeys=list(tag_keys))
-    return role
+    """UntagRole: remove the tags with these keys (ignoring case); absent keys are ignored."""
+    return await identities.untag(actor, ROLE, role_name, tag_keys)
 
 
 async def list_role_tags(actor: Principal, role_name: str) -> dict[str, str]:

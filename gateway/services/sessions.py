@@ -14,8 +14,9 @@ from tortoise.queryset import QuerySet
 from gateway import clock
 from gateway.errors import NoSuchEntity
 from gateway.models import PrincipalKind, Session
+from gateway.services.identities import USER, attempted_arn, reload
 from gateway.services.principal import Principal
-from gateway.services.users import attempted_arn, reload_user, user_by_name
+from gateway.services.users import user_by_name
 from gateway.services.writes import audited_precheck, writing
 
 REVOKE = "gateway:RevokeSessions"
@@ -67,7 +68,7 @@ async def revoke_sessions(actor: Principal, user_name: str) -> int:
         user = await user_by_name(actor.account_id, user_name)
     async with writing(actor, REVOKE, user.arn, changes_permissions=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await reload(USER, user, conn)
         revoked = (
             await Session.filter(user_id=user.id, revoked_at=None)
             .using_db(conn)

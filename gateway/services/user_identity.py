@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from gateway import arns
 from gateway.models import PrincipalKind
 from gateway.services.principal import Principal
 
@@ -60,7 +61,7 @@ def unknown_user(account_id: str) -> dict[str, Any]:
 
 def unknown_user_arn(account_id: str) -> str:
     """The resource of a sign-in with an unknown user name, the name hidden."""
-    return f"arn:aws:iam::{account_id}:user/{HIDDEN_USER_NAME}"
+    return arns.user_arn(account_id, "/", HIDDEN_USER_NAME)
 
 
 def cloudtrail_time(moment: datetime) -> str:

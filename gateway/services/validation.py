@@ -1,4 +1,5 @@
-"""AWS's constraints on names, paths, descriptions and tags, with AWS's messages."""
+"""AWS's constraints on names, paths and descriptions, with AWS's messages (tags:
+gateway.services.tags)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.errors import GatewayError, InvalidInput, LimitExceeded, ValidationError
+from gateway.errors import GatewayError, InvalidInput, ValidationError
 
 NAME_PATTERN = r"[\w+=,.@-]+"
 PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
-TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
-TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 
 _NAME = re.compile(r"[\w+=,.@-]+")
 _PATH = re.compile(r"/|/[\x21-\x7e]+/")
-_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]+")
-_TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]*")
-
-MAX_TAGS = 50
 
 
 NON_USER_CREDENTIALS = "Must specify userName when calling with non-User credentials"
@@ -90,46 +85,6 @@ def check_path_prefix(value: str, field: str = "pathPrefix") -> str:
 def check_description(value: str, field: str = "description") -> str:
     """A description: at most 1000 characters."""
     return check_length(value, field, minimum=0, maximum=1000)
-
-
-RESERVED_TAG_PREFIX = "aws:"
-RESERVED_TAG_KEY = "Tag keys starting with 'aws:' are reserved for internal use."
-"""AWS reserves the prefix, in any case, for the tags it sets itself."""
-
-
-def check_tag_key_not_reserved(key: str) -> str:
-    """`key` unless it starts with `aws:` in any case (AWS's reserved prefix): InvalidInput."""
-    if key[: len(RESERVED_TAG_PREFIX)].lower() == RESERVED_TAG_PREFIX:
-        raise InvalidInput(RESERVED_TAG_KEY)
-    return key
-
-
-def check_tags(tags: Mapping[str, str], existing: Mapping[str, str] | None = None) -> None:
-    """Tag keys and values as AWS allows them (no key in AWS's reserved `aws:` prefix), and at
-    most 50 per entity after the change."""
-    for key, value in tags.items():
-        check_length(key, "tags.member.key", maximum=128)
-        if not _TAG_KEY.fullmatch(key):
-            raise violation(
-                key,
-                "tags.member.key",
-                f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}",
-            )
-        check_tag_key_not_reserved(key)
-        check_length(value, "tags.member.value", minimum=0, maximum=256)
-        if not _TAG_VALUE.fullmatch(value):
-            raise violation(
-                value,
-                "tags.member.value",
-                f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}",
-            )
-    if len({k.lower() for k in tags}) != len(tags):
-        raise InvalidInput(
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-        )
-    merged = {**(existing or {}), **tags}
-    if len(merged) > MAX_TAGS:
-        raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
 
 
 def too_long(field: str, maximum: int) -> ValidationError:

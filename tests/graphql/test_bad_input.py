@@ -73,6 +73,27 @@ CASES = [
         "ValidationError",
         None,
     ),
+    (
+        "a tag key given twice, same case",
+        'mutation { tagUser(userName: "taken", tags: [{key: "team", value: "a"},'
+        ' {key: "team", value: "b"}]) { arn } }',
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    ),
+    (
+        "a tag key given twice at creation",
+        'mutation { createRole(input: {roleName: "R", assumeRolePolicyDocument: "{}",'
+        ' tags: [{key: "team", value: "a"}, {key: "team", value: "a"}]}) { arn } }',
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    ),
+    (
+        "a tag key in AWS's reserved prefix",
+        'mutation { tagUser(userName: "taken", tags: [{key: "aws:team", value: "a"}]) { arn } }',
+        "InvalidInput",
+        "Tag keys cannot begin with the text aws:. This tag prefix is reserved for AWS internal"
+        " use.",
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.services.validation import RESERVED_TAG_KEY
+from gateway.services import tags as tagging
 from tests.api import Api
 from tests.helpers import snapshot
 
@@ -49,5 +49,5 @@ async def test_the_reserved_prefix_is_refused_everywhere(
     before = await snapshot()
     result = await local_api(mutation, {"d": DOC, "t": TRUST}, token=local_root_token)
     assert result.error_codes() == ["InvalidInput"], result.errors
-    assert result.only_error()["message"] == RESERVED_TAG_KEY
+    assert result.only_error()["message"] == tagging.RESERVED_KEY
     assert await snapshot() == before

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.errors import LimitExceeded, NoSuchEntity, ValidationError
+from gateway.errors import NoSuchEntity, ValidationError
 from gateway.models import ManagedPolicy, PolicyAttachment, Role
 from gateway.services.attachments import (
-    POLICIES_PER_GROUP,
-    POLICIES_PER_ROLE,
-    POLICIES_PER_USER,
     attach_group_policy,
     attach_role_policy,
     attach_user_policy,
@@ -153,38 +150,6 @@ async def test_attach_rejects_a_bad_user_name(root, rejects: Rejects) -> None:
         "1 validation error detected: Value 'a/b' at 'userName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
         action="iam:AttachUserPolicy",
-    )
-
-
-async def test_a_user_holds_at_most_10_managed_policies(root, rejects: Rejects) -> None:
-    await create_user(root, user_name="alice")
-    for i in range(POLICIES_PER_USER):
-        policy = await new_policy(root, f"P{i}")
-        await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
-    one_more = await new_policy(root, "OneMore")
-
-    await rejects(
-        attach_user_policy(root, user_name="alice", policy_arn=one_more.arn),
-        LimitExceeded,
-        "Cannot exceed quota for PoliciesPerUser: 10",
-        action="iam:AttachUserPolicy",
-    )
-    # Re-attaching one already attached is still fine at the quota.
-    await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
-
-
-async def test_a_group_holds_at_most_10_managed_policies(root, rejects: Rejects) -> None:
-    await create_group(root, group_name="Cashiers")
-    for i in range(POLICIES_PER_GROUP):
-        policy = await new_policy(root, f"P{i}")
-        await attach_group_policy(root, group_name="Cashiers", policy_arn=policy.arn)
-    one_more = await new_policy(root, "OneMore")
-
-    await rejects(
-        attach_group_policy(root, group_name="Cashiers", policy_arn=one_more.arn),
-        LimitExceeded,
-        "Cannot exceed quota for PoliciesPerGroup: 10",
-        action="iam:AttachGroupPolicy",
     )
 
 
@@ -357,21 +322,6 @@ async def test_attach_to_a_role_that_does_not_exist(root, rejects: Rejects) -> N
         ValidationError,
         f"1 validation error detected: Value '{'r' * 65}' at 'roleName' failed to satisfy "
         "constraint: Member must have length less than or equal to 64",
-        action="iam:AttachRolePolicy",
-    )
-
-
-async def test_a_role_holds_at_most_10_managed_policies(root, rejects: Rejects) -> None:
-    await new_role(root, "Cashier")
-    for i in range(POLICIES_PER_ROLE):
-        policy = await new_policy(root, f"P{i}")
-        await attach_role_policy(root, role_name="Cashier", policy_arn=policy.arn)
-    one_more = await new_policy(root, "OneMore")
-
-    await rejects(
-        attach_role_policy(root, role_name="Cashier", policy_arn=one_more.arn),
-        LimitExceeded,
-        "Cannot exceed quota for PoliciesPerRole: 10",
         action="iam:AttachRolePolicy",
     )
 

@@ -11,7 +11,6 @@ from gateway import arns
 from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
-    InvalidInput,
     LimitExceeded,
     NoSuchEntity,
     ValidationError,
@@ -24,7 +23,6 @@ from gateway.services.groups import (
     delete_group,
     get_group,
     groups_for_users,
-    list_groups,
     list_groups_for_user,
     list_users_in_group,
     remove_user_from_group,
@@ -68,17 +66,6 @@ async def test_create_group(root: Principal, succeeds: Succeeds) -> None:
     assert (await get_group(root, "CASHIERS")).id == group.id
 
 
-async def test_group_names_are_unique_ignoring_case(root: Principal, rejects: Rejects) -> None:
-    await create_group(root, group_name="Cashiers")
-
-    await rejects(
-        create_group(root, group_name="cashiers"),
-        EntityAlreadyExists,
-        "Group with name cashiers already exists.",
-        action="iam:CreateGroup",
-    )
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -115,47 +102,6 @@ async def test_group_names_may_be_128_characters(root: Principal) -> None:
     group = await create_group(root, group_name="g" * 128)
 
     assert group.name == "g" * 128
-
-
-async def test_get_unknown_group(root: Principal) -> None:
-    with pytest.raises(NoSuchEntity) as raised:
-        await get_group(root, "Nobody")
-
-    assert raised.value.message == "The group with name Nobody cannot be found."
-
-
-async def test_list_groups_pages_and_filters_by_path(root: Principal) -> None:
-    for name, path in [
-        ("d", "/"),
-        ("B", "/staff/"),
-        ("a", "/staff/bar/"),
-        ("C", "/Staff/"),
-        ("e", "/"),
-    ]:
-        await create_group(root, group_name=name, path=path)
-
-    first = await list_groups(root, first=2)
-    second = await list_groups(root, first=2, after=first.end_cursor)
-    third = await list_groups(root, first=2, after=second.end_cursor)
-    staff = await list_groups(root, path_prefix="/staff/")
-
-    assert [g.name for g in first.items] == ["a", "B"]
-    assert [g.name for g in second.items] == ["C", "d"]
-    assert [g.name for g in third.items] == ["e"]
-    assert (first.has_next, second.has_next, third.has_next) == (True, True, False)
-    assert [g.name for g in staff.items] == ["a", "B"]
-    with pytest.raises(InvalidInput):
-        await list_groups(root, after="x")
-
-
-async def test_groups_of_another_account_are_invisible(
-    root: Principal, other_root: Principal
-) -> None:
-    await create_group(root, group_name="mine")
-
-    assert (await list_groups(other_root)).items == []
-    with pytest.raises(NoSuchEntity):
-        await get_group(other_root, "mine")
 
 
 # -- update / delete ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Managed policies and policy tags (gateway/services/policies.py)."""
+"""Managed policies (gateway/services/policies.py); their tags: tests/services/test_tags.py."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ from gateway.services.policies import (
     delete_policy,
     get_policy,
     list_policies,
-    tag_policy,
-    untag_policy,
 )
 from gateway.services.policy_versions import (
     create_policy_version,
@@ -131,13 +129,8 @@ async def test_the_same_policy_name_may_exist_in_two_accounts(root, other_root) 
             LimitExceeded,
             "Cannot exceed quota for PolicySize: 6144",
         ),
-        (
-            {"tags": {"a": "1", "A": "2"}},
-            InvalidInput,
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        ),
     ],
-    ids=["name-pattern", "name-length", "path", "description", "json", "grammar", "size", "tags"],
+    ids=["name-pattern", "name-length", "path", "description", "json", "grammar", "size"],
 )
 async def test_create_policy_rejects_bad_input(root, rejects: Rejects, arguments, error, message):
     call = {"policy_name": "P", "policy_document": LIST_BUCKET, **arguments}
@@ -317,52 +310,4 @@ async def test_delete_policy_rejects_a_malformed_arn(root, rejects: Rejects) -> 
         InvalidInput,
         "ARN not-an-arn-but-long-enough is not valid.",
         action="iam:DeletePolicy",
-    )
-
-
-# --- tags --------------------------------------------------------------------------------------
-
-
-async def test_tag_and_untag_policy(root, succeeds) -> None:
-    policy = await create_policy(
-        root, policy_name="T", policy_document=LIST_BUCKET, tags={"team": "a", "cost": "1"}
-    )
-
-    tagged = await succeeds(
-        tag_policy(root, policy.arn, tags={"Team": "b", "env": "prod"}),
-        actor=root,
-        action="iam:TagPolicy",
-        resource=policy.arn,
-    )
-    assert tagged.tags == {"cost": "1", "Team": "b", "env": "prod"}
-
-    untagged = await succeeds(
-        untag_policy(root, policy.arn, tag_keys=["COST", "missing"]),
-        actor=root,
-        action="iam:UntagPolicy",
-        resource=policy.arn,
-    )
-    assert untagged.tags == {"Team": "b", "env": "prod"}
-    assert (await get_policy(root, policy.arn)).tags == {"Team": "b", "env": "prod"}
-
-
-async def test_a_policy_has_at_most_50_tags(root, rejects: Rejects) -> None:
-    tags = {f"k{i}": "v" for i in range(49)}
-    policy = await create_policy(root, policy_name="T", policy_document=LIST_BUCKET, tags=tags)
-
-    await rejects(
-        tag_policy(root, policy.arn, tags={"x": "1", "y": "2"}),
-        LimitExceeded,
-        "The number of tags has reached the maximum limit of 50.",
-        action="iam:TagPolicy",
-    )
-
-
-async def test_tag_policy_that_does_not_exist(root, rejects: Rejects) -> None:
-    arn = arn_of(root, "Nope")
-    await rejects(
-        tag_policy(root, arn, tags={"a": "b"}),
-        NoSuchEntity,
-        f"Policy {arn} was not found.",
-        action="iam:TagPolicy",
     )

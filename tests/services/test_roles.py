@@ -17,7 +17,6 @@ from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     GatewayError,
-    InvalidInput,
     LimitExceeded,
     MalformedPolicyDocument,
     NoSuchEntity,
@@ -33,10 +32,6 @@ from gateway.services.roles import (
     create_role,
     delete_role,
     get_role,
-    list_role_tags,
-    list_roles,
-    tag_role,
-    untag_role,
     update_assume_role_policy,
     update_role,
 )
@@ -131,17 +126,6 @@ async def test_create_role_defaults(root: Principal) -> None:
     assert role.permissions_boundary_id is None
 
 
-async def test_role_names_are_unique_ignoring_case(root: Principal, rejects: Rejects) -> None:
-    await new_role(root, "Cashier")
-
-    await rejects(
-        new_role(root, "CASHIER", path="/other/"),
-        EntityAlreadyExists,
-        "Role with name CASHIER already exists.",
-        action="iam:CreateRole",
-    )
-
-
 async def test_role_names_do_not_clash_with_users_or_other_accounts(
     root: Principal, other_root: Principal
 ) -> None:
@@ -206,16 +190,6 @@ async def test_role_names_do_not_clash_with_users_or_other_accounts(
             invalid(
                 "43201", "maxSessionDuration", "Member must have value less than or equal to 43200"
             ),
-        ),
-        (
-            {"tags": {"Team": "a", "team": "b"}},
-            InvalidInput,
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        ),
-        (
-            {"tags": {f"k{i}": "v" for i in range(51)}},
-            LimitExceeded,
-            "The number of tags has reached the maximum limit of 50.",
         ),
         (
             {"permissions_boundary": "arn:short"},
@@ -377,27 +351,6 @@ async def test_get_role_errors(root: Principal) -> None:
         await get_role(root, "a" * 65)
 
 
-# -- list -----------------------------------------------------------------------------------------
-
-
-async def test_list_roles_pages_by_name_and_filters_by_path(
-    root: Principal, other_root: Principal
-) -> None:
-    for name, path in [("b", "/shop/"), ("A", "/shop/"), ("c", "/"), ("D", "/Shop/")]:
-        await new_role(root, name, path=path)
-    await new_role(other_root, "stranger")
-
-    first = await list_roles(root, first=2)
-    rest = await list_roles(root, first=2, after=first.end_cursor)
-    shop = await list_roles(root, path_prefix="/shop/")
-
-    assert [r.name for r in first.items] == ["A", "b"]
-    assert first.has_next
-    assert [r.name for r in rest.items] == ["c", "D"]
-    assert not rest.has_next
-    assert [r.name for r in shop.items] == ["A", "b"]  # case-sensitive prefix, as AWS
-
-
 # -- update ---------------------------------------------------------------------------------------
 
 
@@ -538,75 +491,6 @@ async def test_delete_role_releases_its_boundary_and_ends_its_sessions(root: Pri
 
     assert (await ManagedPolicy.get(id=policy.id)).boundary_usage_count == 0
     assert not await Session.filter(id=session.id).exists()
-
-
-# -- tags -----------------------------------------------------------------------------------------
-
-
-async def test_tag_and_untag_role_ignoring_key_case(root: Principal, succeeds: Succeeds) -> None:
-    role = await new_role(root, "Cashier", tags={"Team": "bar", "floor": "2"})
-
-    tagged = await succeeds(
-        tag_role(root, "cashier", {"team": "kitchen", "shift": "early"}),
-        actor=root,
-        action="iam:TagRole",
-        resource=role.arn,
-    )
-    assert tagged.tags == {"floor": "2", "team": "kitchen", "shift": "early"}
-    assert await list_role_tags(root, "CASHIER") == tagged.tags
-
-    untagged = await succeeds(
-        untag_role(root, "Cashier", ["TEAM", "absent"]),
-        actor=root,
-        action="iam:UntagRole",
-        resource=role.arn,
-    )
-    assert untagged.tags == {"floor": "2", "shift": "early"}
-    assert (await Role.get(id=role.id)).tags == {"floor": "2", "shift": "early"}
-
-
-async def test_tag_role_limit_counts_existing_tags(root: Principal, rejects: Rejects) -> None:
-    await new_role(root, "Cashier", tags={f"k{i}": "v" for i in range(49)})
-    await tag_role(root, "Cashier", {"K0": "replaced", "k49": "v"})  # 50: still allowed
-
-    await rejects(
-        tag_role(root, "Cashier", {"one-more": "v"}),
-        LimitExceeded,
-        "The number of tags has reached the maximum limit of 50.",
-        action="iam:TagRole",
-    )
-
-
-async def test_role_tagging_errors(root: Principal, rejects: Rejects) -> None:
-    await new_role(root, "Cashier")
-    await rejects(
-        tag_role(root, "nobody", {"a": "b"}),
-        NoSuchEntity,
-        "The role with name nobody cannot be found.",
-        action="iam:TagRole",
-    )
-    await rejects(
-        tag_role(root, "Cashier", {"bad!key": "b"}),
-        ValidationError,
-        invalid(
-            "bad!key",
-            "tags.member.key",
-            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        ),
-        action="iam:TagRole",
-    )
-    await rejects(
-        untag_role(root, "Cashier", [f"k{i}" for i in range(51)]),
-        LimitExceeded,
-        "The number of tags has reached the maximum limit of 50.",
-        action="iam:UntagRole",
-    )
-    await rejects(
-        untag_role(root, "nobody", ["a"]),
-        NoSuchEntity,
-        "The role with name nobody cannot be found.",
-        action="iam:UntagRole",
-    )
 
 
 # -- properties and concurrency -------------------------------------------------------------------

@@ -30,10 +30,7 @@ from gateway.services.users import (
     delete_user,
     find_user,
     get_user,
-    list_user_tags,
     list_users,
-    tag_user,
-    untag_user,
     update_user,
 )
 from gateway.services.validation import NAME_PATTERN, PATH_PATTERN, check_name
@@ -78,34 +75,6 @@ async def test_create_user(root: Principal, succeeds: Succeeds) -> None:
     assert event.details == {"userName": "Alice", "userId": user.id}
 
 
-async def test_get_user_ignores_case_and_keeps_the_stored_case(root: Principal) -> None:
-    created = await create_user(root, user_name="Alice")
-
-    found = await get_user(root, "ALICE")
-
-    assert found.id == created.id
-    assert found.name == "Alice"
-
-
-async def test_get_user_unknown_is_no_such_entity(root: Principal) -> None:
-    with pytest.raises(NoSuchEntity) as raised:
-        await get_user(root, "bob")
-
-    assert raised.value.message == "The user with name bob cannot be found."
-
-
-async def test_users_of_another_account_are_invisible(
-    root: Principal, other_root: Principal
-) -> None:
-    await create_user(root, user_name="alice")
-
-    with pytest.raises(NoSuchEntity):
-        await get_user(other_root, "alice")
-    assert (await list_users(other_root)).items == []
-    other = await create_user(other_root, user_name="alice")  # same name, other account
-    assert other.account_id == other_root.account_id
-
-
 async def test_find_user_for_sign_in(root: Principal) -> None:
     created = await create_user(root, user_name="Alice")
 
@@ -129,17 +98,6 @@ async def test_a_rejected_name_is_audited_escaped(root: Principal, rejects: Reje
 
     event = await AuditEvent.get(action="iam:CreateUser", outcome="Failed")
     assert event.resource == f"arn:aws:iam::{root.account_id}:user/nul\\x00"
-
-
-async def test_user_names_are_unique_ignoring_case(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="bob")
-
-    await rejects(
-        create_user(root, user_name="BOB", path="/other/"),
-        EntityAlreadyExists,
-        "User with name BOB already exists.",
-        action="iam:CreateUser",
-    )
 
 
 @pytest.mark.parametrize(
@@ -170,16 +128,6 @@ async def test_user_names_are_unique_ignoring_case(root: Principal, rejects: Rej
             invalid(
                 "/a b/", "path", f"Member must satisfy regular expression pattern: {PATH_PATTERN}"
             ),
-        ),
-        (
-            {"user_name": "ok", "tags": {"Team": "a", "team": "b"}},
-            InvalidInput,
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-        ),
-        (
-            {"user_name": "ok", "tags": {f"k{i}": "v" for i in range(51)}},
-            LimitExceeded,
-            "The number of tags has reached the maximum limit of 50.",
         ),
         (
             {"user_name": "ok", "permissions_boundary": "arn:short"},
@@ -284,25 +232,6 @@ async def test_list_users_refuses_a_bad_cursor_or_page_size(root: Principal) -> 
     assert raised.value.message == "Invalid pagination cursor."
     with pytest.raises(InvalidInput):
         await list_users(root, first=0)
-
-
-async def test_list_users_filters_by_path_prefix_case_sensitively(root: Principal) -> None:
-    await create_user(root, user_name="top")
-    await create_user(root, user_name="eng1", path="/eng/")
-    await create_user(root, user_name="eng2", path="/eng/backend/")
-    await create_user(root, user_name="upper", path="/Eng/")
-    await create_user(root, user_name="engineering", path="/engineering/")
-    await create_user(root, user_name="pct", path="/e%g/")
-
-    async def names(prefix: str) -> list[str]:
-        return [u.name for u in (await list_users(root, path_prefix=prefix)).items]
-
-    assert await names("/") == ["eng1", "eng2", "engineering", "pct", "top", "upper"]
-    assert await names("/eng/") == ["eng1", "eng2"]
-    assert await names("/eng") == ["eng1", "eng2", "engineering"]
-    assert await names("/Eng/") == ["upper"]
-    assert await names("/e%") == ["pct"]
-    assert await names("/nothing/") == []
 
 
 async def test_list_users_refuses_an_invalid_path_prefix(root: Principal) -> None:
@@ -441,82 +370,6 @@ async def test_delete_user_releases_its_boundary(root: Principal) -> None:
     await delete_user(root, "bounded")
 
     assert (await ManagedPolicy.get(id=policy.id)).boundary_usage_count == 1
-
-
-# -- tags -----------------------------------------------------------------------------------------
-
-
-async def test_tag_user_merges_keys_ignoring_case(root: Principal, succeeds: Succeeds) -> None:
-    user = await create_user(root, user_name="alice", tags={"Team": "bar", "floor": "2"})
-
-    tagged = await succeeds(
-        tag_user(root, "alice", {"team": "kitchen", "shift": "early"}),
-        actor=root,
-        action="iam:TagUser",
-        resource=user.arn,
-    )
-
-    assert tagged.tags == {"floor": "2", "team": "kitchen", "shift": "early"}
-    assert await list_user_tags(root, "ALICE") == tagged.tags
-
-
-async def test_untag_user_removes_keys_ignoring_case(root: Principal, succeeds: Succeeds) -> None:
-    user = await create_user(root, user_name="alice", tags={"Team": "bar", "floor": "2"})
-
-    untagged = await succeeds(
-        untag_user(root, "alice", ["TEAM", "absent"]),
-        actor=root,
-        action="iam:UntagUser",
-        resource=user.arn,
-    )
-
-    assert untagged.tags == {"floor": "2"}
-    assert (await User.get(id=user.id)).tags == {"floor": "2"}
-
-
-async def test_tag_user_limit_counts_existing_tags(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="alice", tags={f"k{i}": "v" for i in range(49)})
-    await tag_user(root, "alice", {"K0": "replaced", "k49": "v"})  # 50: still allowed
-
-    await rejects(
-        tag_user(root, "alice", {"one-more": "v"}),
-        LimitExceeded,
-        "The number of tags has reached the maximum limit of 50.",
-        action="iam:TagUser",
-    )
-
-
-async def test_tagging_errors(root: Principal, rejects: Rejects) -> None:
-    await create_user(root, user_name="alice")
-
-    await rejects(
-        tag_user(root, "nobody", {"a": "b"}),
-        NoSuchEntity,
-        "The user with name nobody cannot be found.",
-        action="iam:TagUser",
-    )
-    await rejects(
-        tag_user(root, "alice", {"bad!key": "b"}),
-        ValidationError,
-        invalid(
-            "bad!key",
-            "tags.member.key",
-            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-        ),
-        action="iam:TagUser",
-    )
-    await rejects(
-        untag_user(root, "nobody", ["a"]),
-        NoSuchEntity,
-        "The user with name nobody cannot be found.",
-        action="iam:UntagUser",
-    )
-    await rejects(
-        untag_user(root, "alice", [""]),
-        ValidationError,
-        invalid("", "tagKeys.member", "Member must have length greater than or equal to 1"),
-        action="iam:UntagUser",
-    )
 
 
 # -- properties and concurrency -------------------------------------------------------------------

@@ -80,9 +80,10 @@ class TagInput:
     value: str = ""
 
 
-def tag_dict(tags: list[TagInput] | None) -> dict[str, str]:
-    """Tag inputs as a mapping."""
-    return {t.key: t.value for t in tags or []}
+def tag_pairs(tags: list[TagInput] | None) -> list[tuple[str, str]]:
+    """Tag inputs as key/value pairs, in order: a key given twice stays twice, for the service
+    to refuse (gateway.services.tags), never silently collapsed."""
+    return [(t.key, t.value) for t in tags or []]
 
 
 @strawberry.type(description="A policy document: the text as stored, and the same parsed.")
