@@ -12,6 +12,7 @@ with the message AWS IAM gives for the same document. Kinds:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -168,8 +169,19 @@ def parse_policy(
 
 
 def _load_json(text: str) -> dict[str, Any]:
+    """The JSON document, read strictly: what is stored is exactly what is enforced.
+
+    A key repeated in one object (`"Effect": "Deny", "Effect": "Allow"`) is refused rather
+    than letting the last one silently win, and so are numbers no finite float can hold
+    (`1e999999`), which would be served back as the non-JSON `Infinity`.
+    """
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError) as error:
         raise PolicyValidationError(SYNTAX_ERROR) from error
     if not isinstance(document, dict):
@@ -179,6 +191,20 @@ def _load_json(text: str) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("duplicate key")
+    return document
 
 
 class _Reader:

@@ -25,6 +25,7 @@ from gateway.policy.document import (
     policy_size,
 )
 from gateway.policy.variables import Literal
+from tests.policy.strategies import statements as random_statements
 
 CURRENT = "2012-10-17"
 LEGACY = "2008-10-17"
@@ -139,6 +140,67 @@ SYNTAX_CASES = [
 @pytest.mark.parametrize(("kind", "text"), SYNTAX_CASES)
 def test_malformed_document_is_a_syntax_error(kind: str, text: str) -> None:
     assert message_of(text, kind) == SYNTAX_ERROR
+
+
+# -- strict JSON: what is stored is what is enforced (issue 9 item 7) -------------------------
+
+_ALLOW_TEXT = '{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow",'
+            ' "Action": "s3:*", "Resource": "*"}]}',
+            id="effect-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": ['
+            + _ALLOW_TEXT
+            + "]}",
+            id="top-level-twice-same-value",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [' + _ALLOW_TEXT + '], "Statement": []}',
+            id="statement-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+            ' "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true",'
+            ' "aws:MultiFactorAuthPresent": "false"}}}]}',
+            id="condition-key-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+            ' "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"},'
+            ' "Bool": {"aws:SecureTransport": "false"}}}]}',
+            id="condition-operator-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*",'
+            ' "Principal": {"AWS": "111122223333", "AWS": "*"}}]}',
+            id="principal-type-twice",
+        ),
+    ],
+)
+def test_a_key_repeated_in_any_object_is_refused(text: str) -> None:
+    kind = "trust" if "Principal" in text else "identity"
+    assert message_of(text, kind) == SYNTAX_ERROR
+
+
+@pytest.mark.parametrize("number", ["1e999999", "-1e999999", "1E400"])
+def test_a_number_no_float_can_hold_is_refused(number: str) -> None:
+    text = doc(stmt("identity", Condition={"NumericLessThan": {"s3:max-keys": 0}})).replace(
+        ": 0}", f": {number}}}"
+    )
+    assert number in text
+    assert message_of(text, "identity") == SYNTAX_ERROR
+
+
+def test_large_but_finite_numbers_are_kept() -> None:
+    text = doc(stmt("identity", Condition={"NumericLessThan": {"s3:max-keys": 1e300}}))
+    assert parse_policy(text).statements[0].conditions[0].values[0].source == "1e+300"
 
 
 def test_missing_statement_in_resource_policy_names_the_field() -> None:
@@ -675,3 +737,14 @@ def test_any_text_parses_or_raises_a_validation_error(kind: str, text: str) -> N
 def test_any_json_parses_or_raises_a_validation_error(kind: str, data: st.DataObject) -> None:
     document = data.draw(documents(kind), label="document")
     _parses_or_refuses(json.dumps(document), kind)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_repeating_any_key_of_a_valid_statement_is_refused(data: st.DataObject) -> None:
+    statement = data.draw(random_statements())
+    key = data.draw(st.sampled_from(sorted(statement)))
+    body = json.dumps(statement)
+    repeated = body[:-1] + f", {json.dumps(key)}: {json.dumps(statement[key])}}}"
+    text = f'{{"Version": "2012-10-17", "Statement": [{repeated}]}}'
+    assert message_of(text, "identity") == SYNTAX_ERROR
