@@ -120,9 +120,7 @@ def _build_context(
 ) -> dict[str, tuple[str, ...]]:
     if not principal:
         return given
-    context: dict[str, tuple[str, ...]] = {}
-    for key, value in _derived(principal).items():
-        context[key.lower()] = (value,)
+    context = _derived(principal)
     context.update(given)
     return context
 
@@ -131,15 +129,24 @@ def _given_context(given: ContextInput) -> dict[str, tuple[str, ...]]:
     """The caller's context keys, lower-cased, each with its values as text."""
     context: dict[str, tuple[str, ...]] = {}
     for key, raw in given.items():
-        if not isinstance(key, str):
+        if key.__class__ is not str and not isinstance(key, str):
             raise TypeError(f"context key {key!r} must be a string, not {type(key).__name__}")
-        if isinstance(raw, str):
-            context[key.lower()] = (raw,)
-        elif isinstance(raw, list | tuple):
-            context[key.lower()] = tuple(_context_text(key, value) for value in raw)
+        kind = raw.__class__
+        if kind is str:
+            context[key.lower()] = (raw,)  # type: ignore[assignment]
+        elif kind is bool:
+            context[key.lower()] = _TRUE if raw else _FALSE
+        elif kind is list or kind is tuple:
+            context[key.lower()] = tuple(
+                [v if v.__class__ is str else _context_text(key, v) for v in raw]  # type: ignore[union-attr]
+            )
         else:
             context[key.lower()] = (_context_text(key, raw),)
     return context
+
+
+_TRUE = ("true",)
+_FALSE = ("false",)
 
 
 def _context_text(key: str, value: object) -> str:
@@ -160,23 +167,30 @@ def _context_text(key: str, value: object) -> str:
     )
 
 
-def _derived(principal: Mapping[str, Any]) -> dict[str, str]:
-    derived: dict[str, str] = {}
-    arn = str(principal.get("arn") or "")
-    kind = str(principal.get("type") or "")
+def _derived(principal: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The keys that follow from the principal, already lower-cased (this runs per request)."""
+    derived: dict[str, tuple[str, ...]] = {}
+    get = principal.get
+    arn = str(get("arn") or "")
+    kind = str(get("type") or "")
     if arn:
-        derived["aws:PrincipalArn"] = _role_arn(arn) if kind in ROLE_SESSION_TYPES else arn
-    account = principal.get("account") or _arn_account(arn)
+        derived["aws:principalarn"] = (_role_arn(arn) if kind in ROLE_SESSION_TYPES else arn,)
+    account = get("account") or _arn_account(arn)
     if account:
-        derived["aws:PrincipalAccount"] = str(account)
+        derived["aws:principalaccount"] = (str(account),)
     if kind:
-        derived["aws:PrincipalType"] = kind
-    if principal.get("userid"):
-        derived["aws:userid"] = str(principal["userid"])
-    if kind == "User" and principal.get("username"):
-        derived["aws:username"] = str(principal["username"])
-    for tag, value in (principal.get("tags") or {}).items():
-        derived[f"aws:PrincipalTag/{tag}"] = str(value)
+        derived["aws:principaltype"] = (kind,)
+    userid = get("userid")
+    if userid:
+        derived["aws:userid"] = (str(userid),)
+    if kind == "User":
+        username = get("username")
+        if username:
+            derived["aws:username"] = (str(username),)
+    tags = get("tags")
+    if tags:
+        for tag, value in tags.items():
+            derived["aws:principaltag/" + tag.lower()] = (str(value),)
     return derived
 
 

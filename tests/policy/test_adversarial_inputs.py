@@ -34,9 +34,15 @@ def _logs_input(size: int) -> str:
 
 
 def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - started
+    """The result and the fastest of three runs: a busy machine may pause one run, but an
+    exponential matcher is slow every time."""
+    best = float("inf")
+    result = None
+    for _ in range(3):
+        started = time.perf_counter()
+        result = call()
+        best = min(best, time.perf_counter() - started)
+    return result, best
 
 
 ADVERSARIAL = [
