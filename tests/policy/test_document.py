@@ -307,8 +307,10 @@ def test_trust_policy_with_resource_is_prohibited(element: str) -> None:
 
 @pytest.mark.parametrize("element", ["Principal", "NotPrincipal"])
 def test_identity_policy_with_principal_is_prohibited(element: str) -> None:
+    # AWS's answer to PutRolePolicy / CreatePolicy with a Principal, as reported in
+    # hashicorp/terraform#13449 and hashicorp/terraform-provider-aws#10419.
     text = doc(stmt("identity", **{element: {"AWS": USER_ARN}}))
-    assert message_of(text, "identity") == f"Has prohibited field {element}"
+    assert message_of(text, "identity") == "Policy document should not specify a principal."
 
 
 @pytest.mark.parametrize("kind", ["resource", "trust"])
@@ -331,24 +333,12 @@ def test_not_principal_satisfies_the_principal_requirement(kind: str) -> None:
         pytest.param({"Action": "GetObject"}, VENDOR_ERROR, id="action-without-vendor"),
         pytest.param({"NotAction": "GetObject", "Action": None}, VENDOR_ERROR, id="notaction"),
         pytest.param({"Action": ""}, VENDOR_ERROR, id="empty-action"),
-        pytest.param(
-            {"Condition": {"StringEquals": {"username": "bob"}}},
-            VENDOR_ERROR,
-            id="condition-key-without-vendor",
-        ),
         pytest.param({"Action": "s3:Get:Object"}, ONE_COLON_ERROR, id="action-two-colons"),
-        pytest.param(
-            {"Condition": {"StringEquals": {"aws:a:b": "x"}}},
-            ONE_COLON_ERROR,
-            id="condition-key-two-colons",
-        ),
         pytest.param({"Action": "s 3:GetObject"}, "Vendor s 3 is not valid", id="bad-vendor"),
         pytest.param({"Action": "*:GetObject"}, "Vendor * is not valid", id="wildcard-vendor"),
     ],
 )
-def test_action_and_condition_key_need_a_valid_vendor(
-    changes: dict[str, Any], message: str
-) -> None:
+def test_action_needs_a_valid_vendor(changes: dict[str, Any], message: str) -> None:
     assert message_of(doc(stmt("identity", **changes)), "identity") == message
 
 
@@ -380,8 +370,7 @@ def test_trust_policy_restricts_actions_to_assume_role(action: str) -> None:
     [
         ("bucket", 'Resource bucket must be in ARN format or "*".'),
         ("arn", 'Resource arn must be in ARN format or "*".'),
-        ("arn:aws:s3", 'Resource arn:aws:s3 must be in ARN format or "*".'),
-        ("urn:aws:s3:::b", 'Resource urn:aws:s3:::b must be in ARN format or "*".'),
+        ("arn:aws:s3", "Resource arn:aws:s3 can not contain region information."),
         ("arn:foo:s3:::b", 'Partition "foo" is not valid for resource "arn:foo:s3:::b".'),
         ("arn:aws:*:::b", "Resource vendor must be fully qualified and cannot contain regexes."),
         ("arn:aws:s3*:::b", "Resource vendor must be fully qualified and cannot contain regexes."),
@@ -391,7 +380,7 @@ def test_trust_policy_restricts_actions_to_assume_role(action: str) -> None:
             "cannot contain region information.",
         ),
         ("arn:aws::::b", LEGACY_ERROR),
-        ("arn:aws", LEGACY_ERROR),
+        ("arn:aws", "Resource vendor must be fully qualified and cannot contain regexes."),
     ],
 )
 def test_malformed_resource_gets_aws_message(resource: str, message: str) -> None:
@@ -422,9 +411,10 @@ def test_well_formed_resources_are_accepted(resource: str) -> None:
 
 
 @pytest.mark.parametrize("operator", ["StringEqualsX", "NullIfExists", "stringequals", "IfExists"])
-def test_unknown_condition_operator_is_named(operator: str) -> None:
+def test_unknown_condition_operator_is_a_syntax_error(operator: str) -> None:
+    # moto's tests (checked against AWS): {"x": {"a": "1"}} is "Syntax errors in policy."
     text = doc(stmt("identity", Condition={operator: {"aws:username": "bob"}}))
-    assert message_of(text, "identity") == f"Invalid Condition type : {operator}"
+    assert message_of(text, "identity") == SYNTAX_ERROR
 
 
 @pytest.mark.parametrize("kind", ["resource", "trust"])

@@ -63,16 +63,11 @@ VALUE_TOKENS = ["table", "/", ":", "t-5", "t-15", "b", "alice", "us-east-1", "x.
 @st.composite
 def arn_patterns(draw: st.DrawFn) -> str:
     resource = "".join(draw(st.lists(st.sampled_from(RESOURCE_TOKENS), min_size=1, max_size=5)))
-    return ":".join(
-        [
-            "arn",
-            draw(st.sampled_from(PARTITIONS)),
-            draw(st.sampled_from(SERVICES)),
-            draw(st.sampled_from(REGIONS)),
-            draw(st.sampled_from(ACCOUNTS)),
-            resource,
-        ]
-    )
+    service = draw(st.sampled_from(SERVICES))
+    # S3 ARNs carry no region or account (AWS refuses region information in them).
+    region = "" if service == "s3" else draw(st.sampled_from(REGIONS))
+    account = "" if service == "s3" else draw(st.sampled_from(ACCOUNTS))
+    return ":".join(["arn", draw(st.sampled_from(PARTITIONS)), service, region, account, resource])
 
 
 @st.composite
