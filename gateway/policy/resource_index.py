@@ -74,14 +74,20 @@ class _Tails(Generic[S, U]):
         self.rest: list[_Group[S, U]] = []
 
 
+_ByLength = dict[int, dict[str, list["_Group[S, U]"]]]
+"""Patterns by the length of a literal prefix, then by that prefix: one lookup per length."""
+
+
 class _Head(Generic[S, U]):
-    """Patterns whose literal prefix covers one ARN head."""
+    """Patterns whose literal prefix covers one ARN head: by the first segment of the
+    resource part and then by the literal text after it, or, when the prefix ends inside the
+    first segment, by that text."""
 
     __slots__ = ("partial", "segments")
 
     def __init__(self) -> None:
-        self.segments: dict[str, list[_Group[S, U]]] = {}
-        self.partial: dict[int, dict[str, list[_Group[S, U]]]] = {}
+        self.segments: dict[str, _ByLength[S, U]] = {}
+        self.partial: _ByLength[S, U] = {}
 
 
 class ResourceIndex(Generic[S, U]):
@@ -145,7 +151,9 @@ class ResourceIndex(Generic[S, U]):
             rest = fields[5]
             cut = _first_separator(rest)
             if cut >= 0:
-                return head.segments.setdefault(rest[: cut + 1], [])
+                after = rest[cut + 1 :]
+                by_length = head.segments.setdefault(rest[: cut + 1], {})
+                return by_length.setdefault(len(after), {}).setdefault(after, [])
             return head.partial.setdefault(len(rest), {}).setdefault(rest, [])
         if len(fields) >= 4:
             service = ":".join(fields[:3]) + ":"
@@ -192,7 +200,11 @@ class ResourceIndex(Generic[S, U]):
                     if cut >= 0:
                         segment = head.segments.get(rest[: cut + 1])
                         if segment is not None:
-                            buckets.append(segment)
+                            start = cut + 1
+                            for length, by_prefix in segment.items():
+                                found = by_prefix.get(rest[start : start + length])
+                                if found is not None:
+                                    buckets.append(found)
                 for length, by_prefix in head.partial.items():
                     partial = by_prefix.get(rest[:length])
                     if partial is not None:
