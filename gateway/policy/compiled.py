@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from gateway.policy.conditions import ConditionCheck, Context, compile_condition
 from gateway.policy.decision import Decision, Effect, StatementRef
@@ -33,10 +33,14 @@ from gateway.policy.outcome import (
 )
 from gateway.policy.principals import Grant, principal_grant, principal_names
 from gateway.policy.request import Request
+from gateway.policy.resource_index import PatternTest, ResourceIndex
 from gateway.policy.variables import Literal, Template, Wildcard
 
 ResourceTest = Callable[[Request], bool]
+_ByResource: TypeAlias = "ResourceIndex[_Compiled, _Unit] | list[tuple[ResourceTest, _Unit]]"
 _MEMO_LIMIT = 4096
+# Up to this many candidate statements, testing each one's resource costs less than a lookup.
+_SCAN_LIMIT = 8
 
 
 class _Compiled:
@@ -45,6 +49,7 @@ class _Compiled:
     __slots__ = (
         "action_tests",
         "condition_keys",
+        "condition_set",
         "conditions",
         "effect",
         "identity_ref",
@@ -52,10 +57,12 @@ class _Compiled:
         "is_deny",
         "not_action",
         "not_principal",
+        "not_resource",
         "order",
         "policy",
         "principals",
         "resource_test",
+        "resources",
         "sid",
     )
 
@@ -73,6 +80,8 @@ class _Compiled:
             if statement.not_action
             else []
         )
+        self.resources = statement.resources
+        self.not_resource = statement.not_resource
         self.resource_test = _resource_test(statement)
         self.principals: PrincipalSet | None = statement.principals
         self.not_principal = statement.not_principal
@@ -80,6 +89,7 @@ class _Compiled:
             compile_condition(c) for c in statement.conditions
         )
         self.condition_keys = tuple((k, k.lower()) for k in statement.condition_keys)
+        self.condition_set: _Conditions | None = None
         self.identity_ref = self.ref("identity")
 
     def ref(self, layer: str) -> StatementRef:
@@ -87,10 +97,73 @@ class _Compiled:
         return StatementRef(layer, self.policy, self.sid, self.index, self.effect)
 
 
-class _Index:
-    """Statements of one or more policies, indexed by the actions they name."""
+class _Conditions:
+    """One distinct Condition block, shared by every statement that carries it, so that it is
+    decided once per request however many statements repeat it."""
 
-    __slots__ = ("everything", "exact", "memo", "not_actions", "patterns", "prefixes", "services")
+    __slots__ = ("checks", "keys", "last")
+
+    def __init__(self, compiled: _Compiled) -> None:
+        self.checks = compiled.conditions
+        self.keys = compiled.condition_keys
+        # (request, verdict, keys it lacked) for the last request seen; one tuple, replaced
+        # whole, so that a reader on another thread never pairs a request with another's verdict.
+        self.last: tuple[Request | None, bool, tuple[str, ...]] = (None, False, ())
+
+    def decide(self, request: Request) -> tuple[Request | None, bool, tuple[str, ...]]:
+        """(request, whether the block holds, the condition keys the request lacks)."""
+        last = self.last
+        if last[0] is request:
+            return last
+        context = request.keys
+        lacking = tuple([key for key, lowered in self.keys if not context.get(lowered)])
+        last = (request, _all_hold(self.checks, context), lacking)
+        self.last = last
+        return last
+
+
+class _Unit:
+    """Statements reached through one resource key that share their Condition block (or have
+    none): they apply or not together."""
+
+    __slots__ = ("allows", "conditions", "denies", "statements")
+
+    def __init__(self, conditions: _Conditions | None, statements: list[_Compiled]) -> None:
+        self.conditions = conditions
+        self.statements = tuple(statements)
+        self.denies = tuple(s for s in statements if s.is_deny)
+        self.allows = tuple(s for s in statements if not s.is_deny)
+
+
+def _units(statements: list[_Compiled]) -> list[_Unit]:
+    """The statements grouped by Condition block, in order of first appearance."""
+    by_block: dict[int, tuple[_Conditions | None, list[_Compiled]]] = {}
+    for statement in statements:
+        block = statement.condition_set
+        entry = by_block.get(id(block))
+        if entry is None:
+            by_block[id(block)] = (block, [statement])
+        else:
+            entry[1].append(statement)
+    return [_Unit(block, listed) for block, listed in by_block.values()]
+
+
+class _Index:
+    """Statements of one or more policies, indexed by the actions they name, and, for an
+    action with many candidate statements, by the resources those name."""
+
+    __slots__ = (
+        "blocks",
+        "everything",
+        "exact",
+        "memo",
+        "not_actions",
+        "patterns",
+        "prefixes",
+        "resource_tests",
+        "resources",
+        "services",
+    )
 
     def __init__(self, policies: Iterable[Policy]) -> None:
         self.exact: dict[str, list[_Compiled]] = {}
@@ -100,11 +173,29 @@ class _Index:
         self.everything: list[_Compiled] = []
         self.not_actions: list[_Compiled] = []
         self.memo: dict[str, tuple[_Compiled, ...]] = {}
+        self.resources: dict[str, _ByResource] = {}
+        self.resource_tests: dict[str, PatternTest] = {}
+        self.blocks: dict[tuple[object, ...], _Conditions] = {}
         order = 0
         for policy in policies:
             for statement in policy.statements:
-                self._add(_Compiled(order, policy, statement), statement.actions)
+                compiled = _Compiled(order, policy, statement)
+                if statement.conditions:
+                    compiled.condition_set = self._block(compiled, statement)
+                self._add(compiled, statement.actions)
                 order += 1
+
+    def _block(self, compiled: _Compiled, statement: Statement) -> _Conditions:
+        """The shared Condition block equal to the statement's (same operators, keys as
+        written, values), made on first sight."""
+        signature = tuple(
+            (c.operator.name, c.key, tuple(t.source for t in c.values))
+            for c in statement.conditions
+        )
+        block = self.blocks.get(signature)
+        if block is None:
+            block = self.blocks[signature] = _Conditions(compiled)
+        return block
 
     def _add(self, compiled: _Compiled, actions: Sequence[str]) -> None:
         if compiled.not_action:
@@ -127,6 +218,34 @@ class _Index:
                 by_length.setdefault(len(prefix), {}).setdefault(prefix, []).append(compiled)
             else:
                 self.patterns.append((glob_text_matcher(lowered), compiled))
+
+    def units(self, action: str, request: Request) -> list[_Unit]:
+        """The units whose statements' Action/NotAction covers `action` (lower-case) and
+        whose Resource/NotResource covers the request's resource."""
+        by_resource = self.resources.get(action)
+        if by_resource is None:
+            by_resource = self._by_resource(action)
+        if isinstance(by_resource, list):
+            return [unit for test, unit in by_resource if test(request)]
+        return by_resource.units(request)
+
+    def applicable(self, action: str, request: Request) -> list[_Compiled]:
+        """The statements whose Action/NotAction covers `action` (lower-case) and whose
+        Resource/NotResource covers the request's resource, in order."""
+        found = {s.order: s for unit in self.units(action, request) for s in unit.statements}
+        return [found[order] for order in sorted(found)]
+
+    def _by_resource(self, action: str) -> _ByResource:
+        candidates = self.candidates(action)
+        by_resource: _ByResource
+        if len(candidates) > _SCAN_LIMIT:
+            by_resource = ResourceIndex(candidates, self.resource_tests, _pattern_test, _units)
+        else:
+            by_resource = [(c.resource_test, _Unit(c.condition_set, [c])) for c in candidates]
+        if len(self.resources) >= _MEMO_LIMIT:
+            self.resources.clear()
+        self.resources[action] = by_resource
+        return by_resource
 
     def candidates(self, action: str) -> tuple[_Compiled, ...]:
         """The statements whose Action/NotAction covers `action` (lower-case), in order."""
@@ -161,10 +280,11 @@ class _Index:
 class CompiledPolicies:
     """A principal's identity-based policies, compiled for fast repeated decisions."""
 
-    __slots__ = ("_index", "policies")
+    __slots__ = ("_decisions", "_index", "policies")
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
+        self._decisions: dict[tuple[object, ...], Decision] = {}
         # Compiling allocates many small objects and no reference cycles; pausing the cyclic
         # collector meanwhile cuts the time for 10,000 statements by about two thirds.
         collecting = gc.isenabled()
@@ -174,6 +294,15 @@ class CompiledPolicies:
         finally:
             if collecting:
                 gc.enable()
+
+    def examined(self, request: Request) -> tuple[int, int]:
+        """For benchmarks: how many statements the action index leaves for `request` (its
+        candidates), and how many of those the resource index lets through."""
+        action = request.action_lower
+        return (
+            len(self._index.candidates(action)),
+            len(self._index.applicable(action, request)),
+        )
 
     def evaluate(
         self,
@@ -212,33 +341,66 @@ class CompiledPolicies:
 
     def _identity_only(self, request: Request) -> Decision:
         """The common case, identity policies alone, without the general bookkeeping."""
-        denies: list[StatementRef] = []
-        allows: list[StatementRef] = []
+        denies: list[_Unit] | None = None
+        allows: list[_Unit] | None = None
         missing: set[str] | None = None
-        for compiled in self._index.candidates(request.action_lower):
-            if not compiled.resource_test(request):
-                continue
-            if compiled.condition_keys:
-                context = request.keys
-                for key, lowered in compiled.condition_keys:
-                    if not context.get(lowered):
-                        if missing is None:
-                            missing = set()
-                        missing.add(key)
-                if not _all_hold(compiled.conditions, context):
+        for unit in self._index.units(request.action_lower, request):
+            block = unit.conditions
+            if block is not None:
+                _, holds, lacking = block.decide(request)
+                if lacking:
+                    if missing is None:
+                        missing = set(lacking)
+                    else:
+                        missing.update(lacking)
+                if not holds:
                     continue
-            if compiled.is_deny:
-                denies.append(compiled.identity_ref)
-            else:
-                allows.append(compiled.identity_ref)
-        keys = ordered_keys(missing) if missing else ()
-        if denies:
-            return Decision(Effect.EXPLICIT_DENY, tuple(denies), "identity", keys)
-        if not allows:
-            return Decision(Effect.IMPLICIT_DENY, (), "identity", keys) if keys else _NO_ALLOW
+            if unit.denies:
+                if denies is None:
+                    denies = [unit]
+                else:
+                    denies.append(unit)
+            if unit.allows and denies is None:
+                if allows is None:
+                    allows = [unit]
+                else:
+                    allows.append(unit)
+        if denies is not None:
+            return self._decision(Effect.EXPLICIT_DENY, denies, "identity", missing)
+        if allows is None:
+            if missing is None:
+                return _NO_ALLOW
+            return self._decision(Effect.IMPLICIT_DENY, (), "identity", missing)
         if not request.same_account:
-            return Decision(Effect.IMPLICIT_DENY, (), "resource", keys)
-        return Decision(Effect.ALLOW, tuple(allows), None, keys)
+            return self._decision(Effect.IMPLICIT_DENY, (), "resource", missing)
+        return self._decision(Effect.ALLOW, allows, None, missing)
+
+    def _decision(
+        self,
+        effect: Effect,
+        units: Sequence[_Unit],
+        denied_by: str | None,
+        missing: set[str] | None,
+    ) -> Decision:
+        """The Decision reached through these units, made once: a Decision is immutable, and
+        making one (sorting its statements into policy order) costs more than finding it."""
+        key = (effect, tuple(units), denied_by, frozenset(missing) if missing else None)
+        memo = self._decisions
+        found = memo.get(key)
+        if found is None:
+            refs: tuple[StatementRef, ...] = ()
+            if effect is Effect.EXPLICIT_DENY or effect is Effect.ALLOW:
+                chosen = {
+                    s.order: s
+                    for unit in units
+                    for s in (unit.denies if effect is Effect.EXPLICIT_DENY else unit.allows)
+                }
+                refs = tuple(chosen[order].identity_ref for order in sorted(chosen))
+            found = Decision(effect, refs, denied_by, ordered_keys(missing) if missing else ())
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        return found
 
 
 # Decisions are immutable, so the most common one is made once.
@@ -269,9 +431,7 @@ def _policy_index(policy: Policy) -> _Index:
 def _collect(index: _Index, layer: str, request: Request, findings: Findings) -> None:
     found = findings.layer(layer)
     names: frozenset[tuple[str, str]] | None = None
-    for compiled in index.candidates(request.action_lower):
-        if not compiled.resource_test(request):
-            continue
+    for compiled in index.applicable(request.action_lower, request):
         grant: Grant | None = None
         if compiled.principals is not None:
             if names is None:
@@ -335,6 +495,26 @@ def _resource_test(statement: Statement) -> ResourceTest:
         return listed != negate
 
     return dynamic_test
+
+
+def _pattern_test(template: Template) -> PatternTest:
+    """One Resource pattern's test on a request, variables resolved for it."""
+    if not template.has_variables:
+        rendered = template.render(_unused_lookup)
+        assert rendered is not None
+        matcher = glob_matcher(rendered)
+
+        def static(request: Request) -> bool:
+            return matcher(request.resource)
+
+        return static
+    matcher_for = _variable_matcher(template)
+
+    def variable(request: Request) -> bool:
+        found = matcher_for(request)
+        return found is not None and found(request.resource)
+
+    return variable
 
 
 def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]:

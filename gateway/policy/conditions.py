@@ -181,13 +181,18 @@ def compile_condition(condition: Condition) -> ConditionCheck:
     # How the per-value verdicts combine: every value must pass, or one is enough.
     every = qualifier == "ForAllValues" or (qualifier is None and negated)
 
+    if fixed_tests is not None and qualifier is None:
+        return _plain_check(key, fixed_tests, negated, absent_result)
+
+    tests_for = _remembered_tests(positive, templates)
+
     def check(context: Context) -> bool:
         values = context.get(key)
         if not values:
             return absent_result
         tests = fixed_tests
         if tests is None:
-            tests = _value_tests(positive, templates, context)
+            tests = tests_for(context)
             if tests is None:
                 return False
         if every:
@@ -199,6 +204,63 @@ def compile_condition(condition: Condition) -> ConditionCheck:
         return any(test(v) for v in values for test in tests)
 
     return check
+
+
+def _plain_check(
+    key: str, tests: list[ValueTest], negated: bool, absent_result: bool
+) -> ConditionCheck:
+    """The common case, no qualifier and no variables, without generator frames: a positive
+    operator holds when a value passes a test, a negated one when no value passes any."""
+    if len(tests) == 1:
+        (test,) = tests
+
+        def check_one(context: Context) -> bool:
+            values = context.get(key)
+            if not values:
+                return absent_result
+            for value in values:
+                if test(value):
+                    return not negated
+            return negated
+
+        return check_one
+
+    def check_many(context: Context) -> bool:
+        values = context.get(key)
+        if not values:
+            return absent_result
+        for value in values:
+            for test in tests:
+                if test(value):
+                    return not negated
+        return negated
+
+    return check_many
+
+
+def _remembered_tests(
+    base: str, templates: Sequence[Template]
+) -> Callable[[Context], list[ValueTest] | None]:
+    """The tests for values with policy variables, built once per set of variable values."""
+    keys = tuple(dict.fromkeys(k.lower() for t in templates for k in t.variable_keys))
+    remembered: dict[tuple[tuple[str, ...] | None, ...], list[ValueTest] | None] = {}
+
+    def tests_for(context: Context) -> list[ValueTest] | None:
+        values = tuple([context.get(k) for k in keys])
+        found = remembered.get(values, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        tests = _value_tests(base, templates, context)
+        if len(remembered) >= _REMEMBER_LIMIT:
+            remembered.clear()
+        remembered[values] = tests
+        return tests
+
+    return tests_for
+
+
+_UNSEEN = object()
+_REMEMBER_LIMIT = 4096
 
 
 def _value_tests(

@@ -12,6 +12,7 @@ with the message AWS IAM gives for the same document. Kinds:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ from typing import Any
 
 from gateway.policy.conditions import Condition, parse_operator
 from gateway.policy.errors import PolicySizeError, PolicyValidationError
+from gateway.policy.legacy import (
+    LEGACY_ERROR,
+    LegacyParseError,
+    check_condition_values,
+    resource_error,
+    resource_passes_legacy_parsing,
+)
 from gateway.policy.variables import Template, parse_template
 
 KINDS = ("identity", "resource", "trust")
@@ -26,7 +34,6 @@ VERSIONS = ("2008-10-17", "2012-10-17")
 CURRENT_VERSION = "2012-10-17"
 
 SYNTAX_ERROR = "Syntax errors in policy."
-LEGACY_ERROR = "The policy failed legacy parsing"
 VERSION_ERROR = "Policy document must be version 2012-10-17 or greater."
 SID_UNIQUE_ERROR = "Statement IDs (SID) in a single policy must be unique."
 SID_FORMAT_ERROR = (
@@ -37,6 +44,7 @@ NO_ACTIONS_ERROR = "Policy statement must contain actions."
 NO_RESOURCES_ERROR = "Policy statement must contain resources."
 VENDOR_ERROR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
 ONE_COLON_ERROR = "Actions/Condition can contain only one colon."
+PRINCIPAL_IN_IDENTITY_ERROR = "Policy document should not specify a principal."
 TRUST_ACTION_ERROR = (
     "Trust Policy statement actions can only be sts:AssumeRole, "
     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
@@ -168,8 +176,19 @@ def parse_policy(
 
 
 def _load_json(text: str) -> dict[str, Any]:
+    """The JSON document, read strictly: what is stored is exactly what is enforced.
+
+    A key repeated in one object (`"Effect": "Deny", "Effect": "Allow"`) is refused rather
+    than letting the last one silently win, and so are numbers no finite float can hold
+    (`1e999999`), which would be served back as the non-JSON `Infinity`.
+    """
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError) as error:
         raise PolicyValidationError(SYNTAX_ERROR) from error
     if not isinstance(document, dict):
@@ -179,6 +198,20 @@ def _load_json(text: str) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("duplicate key")
+    return document
 
 
 class _Reader:
@@ -195,11 +228,10 @@ class _Reader:
         version = self.document.get("Version", "2008-10-17")
         if self.kind == "identity" and version != CURRENT_VERSION:
             raise PolicyValidationError(VERSION_ERROR)
-        for raw in raw_statements:
-            if raw["Effect"] not in ("Allow", "Deny"):
-                raise PolicyValidationError(LEGACY_ERROR)
+        self._check_legacy(raw_statements)
+        refused = _refused_resource(raw_statements)
         self._check_sids(raw_statements)
-        self._check_required_elements(raw_statements)
+        self._check_required_elements(raw_statements, refused)
         variables = version == CURRENT_VERSION
         statements = tuple(
             self._statement(i, raw, variables) for i, raw in enumerate(raw_statements)
@@ -249,9 +281,9 @@ class _Reader:
         for element in statement:
             if element in allowed:
                 continue
-            if element in ("Principal", "NotPrincipal") or (
-                self.kind == "trust" and element in ("Resource", "NotResource")
-            ):
+            if element in ("Principal", "NotPrincipal"):
+                raise PolicyValidationError(PRINCIPAL_IN_IDENTITY_ERROR)
+            if self.kind == "trust" and element in ("Resource", "NotResource"):
                 raise PolicyValidationError(f"Has prohibited field {element}")
             raise self._unknown(element)
         for a, b in (
@@ -292,11 +324,36 @@ class _Reader:
                 if "Sid" in statement and not _SID.fullmatch(statement["Sid"]):
                     raise PolicyValidationError(SID_FORMAT_ERROR)
 
-    def _check_required_elements(self, statements: list[dict[str, Any]]) -> None:
+    def _check_legacy(self, statements: list[dict[str, Any]]) -> None:
+        """AWS's legacy parsing: Effect spelled exactly, Date and Numeric values readable."""
+        for raw in statements:
+            if raw["Effect"] not in ("Allow", "Deny"):
+                raise PolicyValidationError(LEGACY_ERROR)
+            for operator, block in raw.get("Condition", {}).items():
+                parsed = parse_operator(operator)
+                if parsed is None:
+                    continue  # an unknown operator is allowed only with an empty block
+                try:
+                    for values in block.values():
+                        check_condition_values(parsed.base, values)
+                except LegacyParseError as error:
+                    raise PolicyValidationError(LEGACY_ERROR) from error
+
+    def _check_required_elements(
+        self, statements: list[dict[str, Any]], refused: str | None
+    ) -> None:
+        """Actions, then a refused Resource, then vendors, then Resource and Principal
+        present: the order in which AWS reports them (moto's validator follows it)."""
         for statement in statements:
             element = "Action" if "Action" in statement else "NotAction"
             if element not in statement or statement[element] == []:
                 raise PolicyValidationError(NO_ACTIONS_ERROR)
+        if refused is not None:
+            raise PolicyValidationError(refused)
+        for statement in statements:
+            for element in ("Action", "NotAction"):
+                for action in _as_list(statement.get(element, [])):
+                    _check_vendor(action)
         if self.kind != "trust":
             for statement in statements:
                 element = "Resource" if "Resource" in statement else "NotResource"
@@ -306,17 +363,6 @@ class _Reader:
             for statement in statements:
                 if "Principal" not in statement and "NotPrincipal" not in statement:
                     raise PolicyValidationError("Missing required field Principal")
-        for statement in statements:
-            for element in ("Resource", "NotResource"):
-                for resource in _as_list(statement.get(element, [])):
-                    _check_resource(resource)
-        for statement in statements:
-            for element in ("Action", "NotAction"):
-                for action in _as_list(statement.get(element, [])):
-                    _check_vendor(action)
-            for block in statement.get("Condition", {}).values():
-                for key in block:
-                    _check_vendor(key)
         if self.kind == "trust":
             for statement in statements:
                 for action in _as_list(statement.get("Action", [])):
@@ -378,8 +424,8 @@ def _check_condition_syntax(condition: Any) -> None:
             items = values if isinstance(values, list) else [values]
             if not all(_is_condition_scalar(v) for v in items):
                 raise PolicyValidationError(SYNTAX_ERROR)
-        if parse_operator(operator) is None:
-            raise PolicyValidationError(f"Invalid Condition type : {operator}")
+        if parse_operator(operator) is None and block:
+            raise PolicyValidationError(SYNTAX_ERROR)
 
 
 def _is_condition_scalar(value: Any) -> bool:
@@ -432,26 +478,24 @@ def _check_vendor(action: str) -> None:
         raise PolicyValidationError(f"Vendor {parts[0]} is not valid")
 
 
-def _check_resource(resource: str) -> None:
-    if resource == "*":
-        return
-    parts = resource.split(":", 5)
-    if len(parts) < 2 or parts[0] != "arn":
-        raise PolicyValidationError(f'Resource {resource} must be in ARN format or "*".')
-    if len(parts) < 6:
-        if "::" in resource or len(parts) < 3:
-            raise PolicyValidationError(LEGACY_ERROR)
-        raise PolicyValidationError(f'Resource {resource} must be in ARN format or "*".')
-    partition, service, region = parts[1], parts[2], parts[3]
-    if partition not in ("aws", "*") and not partition.startswith("aws-"):
-        raise PolicyValidationError(
-            f'Partition "{partition}" is not valid for resource "{resource}".'
-        )
-    if not service:
-        raise PolicyValidationError(LEGACY_ERROR)
-    if service == "*" or not _VENDOR.fullmatch(service):
-        raise PolicyValidationError(
-            "Resource vendor must be fully qualified and cannot contain regexes."
-        )
-    if service == "iam" and region not in ("", "*"):
-        raise PolicyValidationError(f"IAM resource {resource} cannot contain region information.")
+def _refused_resource(statements: list[dict[str, Any]]) -> str | None:
+    """AWS's message for the Resource it refuses, or None; raises LEGACY_ERROR for a
+    Resource its legacy parser cannot read.
+
+    As AWS does: each statement's entries are examined in reverse sorted order and the last
+    refusal found is the one reported; the legacy parse of a statement's entries happens
+    only while no entry has been refused.
+    """
+    refused: str | None = None
+    for statement in statements:
+        for element in ("Resource", "NotResource"):
+            if element not in statement:
+                continue
+            value = statement[element]
+            # A lone string is checked even when empty; empty entries of a list are skipped.
+            entries = [value] if isinstance(value, str) else [r for r in value if r]
+            for resource in sorted(entries, reverse=True):
+                refused = resource_error(resource) or refused
+            if refused is None and not all(resource_passes_legacy_parsing(r) for r in entries):
+                raise PolicyValidationError(LEGACY_ERROR)
+    return refused

@@ -1,7 +1,15 @@
-"""Glob matching for actions, resources and `…Like` conditions.
+"""Glob matching for actions, resources and `…Like` conditions, in linear time.
 
 `*` matches any run of characters and `?` exactly one, crossing `:` and `/`; every other
 character is literal (an ARN's `.`, `+` or `(` never acts as a regular expression).
+
+A pattern is cut at its `*`s into segments. The first segment must start the candidate, the
+last must end it, and each middle segment is found at its leftmost place after the previous
+one: for `*`-only globs the leftmost choice is always safe, so nothing is ever retried. A
+segment of plain text is found with `str.find`; one holding `?` with a regular expression
+made only of literals and `.`, which has no quantifier and so nothing to backtrack over.
+Matching costs at most O(len(candidate) · len(pattern)), whatever the pattern (the old
+translation to one `.*` regex took exponential time on `a*a*a*…b`).
 """
 
 from __future__ import annotations
@@ -13,38 +21,17 @@ from functools import lru_cache
 from gateway.policy.variables import Literal, Wildcard
 
 Matcher = Callable[[str], bool]
+_Segment = tuple[str | None, ...]  # characters, None where a `?` stands
 
 
 def glob_matcher(pattern: Sequence[Literal | Wildcard], *, ignore_case: bool = False) -> Matcher:
     """A predicate telling whether a string matches the rendered glob pattern.
 
     With `ignore_case` the caller must pass the candidate string already lower-cased; the
-    pattern is lower-cased here.
+    pattern is lower-cased here. Each call of the predicate takes time linear in the
+    candidate's length times the pattern's.
     """
-    pieces: list[str | None] = []  # literal text, or None where a wildcard stands
-    regex: list[str] = []
-    wildcards: list[str] = []
-    for part in pattern:
-        if isinstance(part, Literal):
-            text = part.text.lower() if ignore_case else part.text
-            pieces.append(text)
-            regex.append(re.escape(text))
-        else:
-            pieces.append(None)
-            wildcards.append(part.char)
-            regex.append(".*" if part.char == "*" else ".")
-    if not wildcards:
-        return "".join(p for p in pieces if p is not None).__eq__
-    if wildcards == ["*"]:
-        if len(pieces) == 1:
-            return _always
-        first, last = pieces[0], pieces[-1]
-        if len(pieces) == 2 and first is not None:
-            return _starts_with(first)
-        if len(pieces) == 2 and last is not None:
-            return _ends_with(last)
-    source = "".join(regex)
-    return _regex_matcher(source)
+    return _cached_matcher(tuple(pattern), ignore_case)
 
 
 @lru_cache(maxsize=16384)
@@ -68,14 +55,163 @@ def split_glob(pattern: str) -> tuple[Literal | Wildcard, ...]:
     return tuple(parts)
 
 
+def literal_prefix(pattern: Sequence[Literal | Wildcard]) -> str:
+    """The text every match of the pattern starts with: the literals before the first wildcard."""
+    out: list[str] = []
+    for part in pattern:
+        if not isinstance(part, Literal):
+            break
+        out.append(part.text)
+    return "".join(out)
+
+
 @lru_cache(maxsize=16384)
-def _regex_matcher(source: str) -> Matcher:
-    fullmatch = re.compile(source, re.DOTALL).fullmatch
+def _cached_matcher(pattern: tuple[Literal | Wildcard, ...], ignore_case: bool) -> Matcher:
+    segments = _segments(pattern, ignore_case)
+    if len(segments) == 1:
+        return _whole(segments[0])
+    head, *middle, tail = segments
+    if not any(None in s for s in segments):
+        return _plain_stars(_text(head), [_text(s) for s in middle], _text(tail))
+    return _general(head, middle, tail)
+
+
+def _segments(pattern: tuple[Literal | Wildcard, ...], ignore_case: bool) -> list[_Segment]:
+    """The pattern cut at its `*`s (runs of `*` count as one): one segment more than stars."""
+    segments: list[_Segment] = []
+    current: list[str | None] = []
+    previous_star = False
+    for part in pattern:
+        if isinstance(part, Literal):
+            current.extend(part.text.lower() if ignore_case else part.text)
+            previous_star = False
+        elif part.char == "?":
+            current.append(None)
+            previous_star = False
+        elif not previous_star:
+            segments.append(tuple(current))
+            current = []
+            previous_star = True
+    segments.append(tuple(current))
+    return segments
+
+
+def _text(segment: _Segment) -> str:
+    return "".join(ch for ch in segment if ch is not None)
+
+
+def _whole(segment: _Segment) -> Matcher:
+    """No `*`: the candidate has exactly the segment's length."""
+    if None not in segment:
+        return _text(segment).__eq__
+    fixed = _fixed(segment)
+    size = len(segment)
 
     def matcher(candidate: str) -> bool:
-        return fullmatch(candidate) is not None
+        return len(candidate) == size and fixed.match(candidate) is not None
 
     return matcher
+
+
+def _plain_stars(head: str, middle: list[str], tail: str) -> Matcher:
+    """Literal segments around `*`s, with fast paths for the common shapes."""
+    if not middle:
+        if not head and not tail:
+            return _always
+        if not tail:
+            return _starts_with(head)
+        if not head:
+            return _ends_with(tail)
+        return _starts_and_ends(head, tail)
+    if len(middle) == 1 and not head and not tail:
+        return _contains(middle[0])
+    least = len(head) + sum(map(len, middle)) + len(tail)
+    start = len(head)
+    tail_size = len(tail)
+
+    def matcher(candidate: str) -> bool:
+        if len(candidate) < least or not candidate.startswith(head):
+            return False
+        end = len(candidate) - tail_size
+        if not candidate.endswith(tail):
+            return False
+        position = start
+        for text in middle:
+            found = candidate.find(text, position, end)
+            if found < 0:
+                return False
+            position = found + len(text)
+        return True
+
+    return matcher
+
+
+def _general(head: _Segment, middle: list[_Segment], tail: _Segment) -> Matcher:
+    """Segments holding `?` around `*`s."""
+    least = len(head) + sum(map(len, middle)) + len(tail)
+    head_test = _at(head)
+    tail_test = _at(tail)
+    tail_size = len(tail)
+    finders = [_finder(segment) for segment in middle]
+
+    def matcher(candidate: str) -> bool:
+        size = len(candidate)
+        if size < least or not head_test(candidate, 0):
+            return False
+        end = size - tail_size
+        if not tail_test(candidate, end):
+            return False
+        position = len(head)
+        for find in finders:
+            position = find(candidate, position, end)
+            if position < 0:
+                return False
+        return True
+
+    return matcher
+
+
+def _at(segment: _Segment) -> Callable[[str, int], bool]:
+    """A test that the segment occurs at a given index."""
+    if None not in segment:
+        text = _text(segment)
+
+        def test_text(candidate: str, index: int) -> bool:
+            return candidate.startswith(text, index)
+
+        return test_text
+    fixed = _fixed(segment)
+
+    def test(candidate: str, index: int) -> bool:
+        return fixed.match(candidate, index) is not None
+
+    return test
+
+
+def _finder(segment: _Segment) -> Callable[[str, int, int], int]:
+    """Where the segment first occurs in candidate[start:end], as the index after it; -1 if not."""
+    size = len(segment)
+    if None not in segment:
+        text = _text(segment)
+
+        def find_text(candidate: str, start: int, end: int) -> int:
+            found = candidate.find(text, start, end)
+            return found + size if found >= 0 else -1
+
+        return find_text
+    fixed = _fixed(segment)
+
+    def find_fixed(candidate: str, start: int, end: int) -> int:
+        found = fixed.search(candidate, start, end)
+        return found.end() if found is not None else -1
+
+    return find_fixed
+
+
+def _fixed(segment: _Segment) -> re.Pattern[str]:
+    """A fixed-length expression: literals and `.` only, no quantifier, nothing to retry."""
+    source = "".join("." if ch is None else re.escape(ch) for ch in segment)
+    return re.compile(source, re.DOTALL)
 
 
 def _always(_: str) -> bool:
@@ -92,5 +228,23 @@ def _starts_with(prefix: str) -> Matcher:
 def _ends_with(suffix: str) -> Matcher:
     def matcher(candidate: str) -> bool:
         return candidate.endswith(suffix)
+
+    return matcher
+
+
+def _starts_and_ends(prefix: str, suffix: str) -> Matcher:
+    least = len(prefix) + len(suffix)
+
+    def matcher(candidate: str) -> bool:
+        return (
+            len(candidate) >= least and candidate.startswith(prefix) and candidate.endswith(suffix)
+        )
+
+    return matcher
+
+
+def _contains(text: str) -> Matcher:
+    def matcher(candidate: str) -> bool:
+        return text in candidate
 
     return matcher

@@ -80,17 +80,20 @@ def decide(
 
     if findings.trust:
         # Assuming a role needs its trust policy's Allow, and the caller's identity policies
-        # too unless the trust policy names the caller itself within the same account.
+        # too unless, within the same account, the trust policy names the caller itself or the
+        # role whose session the caller is (role chaining): a trust policy is a resource-based
+        # policy, and a grant to a role ARN is limited only by the session's permissions
+        # boundary and session policies, checked below.
         if resource_grant is None:
             return Decision(Effect.IMPLICIT_DENY, (), "resource", missing)
         if same_account and resource_grant is Grant.DIRECT:
             return Decision(Effect.ALLOW, all_allows, None, missing)
-        if not allows["identity"]:
+        if not allows["identity"] and not (same_account and resource_grant is Grant.ROLE):
             return Decision(Effect.IMPLICIT_DENY, (), "identity", missing)
     elif same_account:
         if resource_grant is Grant.DIRECT:
             return Decision(Effect.ALLOW, all_allows, None, missing)
-        if not allows["identity"] and resource_grant is not Grant.PRINCIPAL:
+        if not allows["identity"] and resource_grant not in (Grant.PRINCIPAL, Grant.ROLE):
             return Decision(Effect.IMPLICIT_DENY, (), "identity", missing)
     else:
         if not allows["identity"]:

@@ -11,19 +11,23 @@ from __future__ import annotations
 from enum import IntEnum
 
 from gateway.policy.document import PrincipalSet
-from gateway.policy.request import Request
+from gateway.policy.request import ROLE_SESSION_TYPES, Request
 
 
 class Grant(IntEnum):
     """How strongly a matching resource-policy Allow names the caller.
 
     ACCOUNT: only through the account root (the account delegates to its identity policies);
-    PRINCIPAL: through `*` or the caller's role; DIRECT: the caller's own user or session ARN.
+    PRINCIPAL: through `*` (or a NotPrincipal that leaves the caller out);
+    ROLE: through the ARN of the role whose session the caller is (AWS: such a grant is still
+    limited by an implicit deny in a permissions boundary or session policy);
+    DIRECT: the caller's own user or session ARN.
     """
 
     ACCOUNT = 1
     PRINCIPAL = 2
-    DIRECT = 3
+    ROLE = 3
+    DIRECT = 4
 
 
 def principal_names(request: Request) -> frozenset[tuple[str, str]]:
@@ -66,4 +70,8 @@ def principal_grant(
     account_root = ("AWS", f"arn:aws:iam::{request.principal_account}:root")
     if matched == {account_root}:
         return Grant.ACCOUNT
+    if request.principal_type in ROLE_SESSION_TYPES:
+        role = request.value("aws:PrincipalArn")
+        if role and ("AWS", role) in matched:
+            return Grant.ROLE
     return Grant.PRINCIPAL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,17 +11,27 @@ from gateway.policy.conditions import Context
 ROLE_SESSION_TYPES = ("AssumedRole",)
 
 
+ContextValue = str | bool | int | float
+ContextInput = Mapping[str, ContextValue | Sequence[ContextValue]]
+"""Condition keys as callers pass them: a value or a list of values per key."""
+
+
 class Request:
     """An authorization request, as AWS's request context describes it.
 
     `principal` carries `arn`, `type` (aws:PrincipalType: "Account" for the root user,
     "User", "AssumedRole", "FederatedUser"), `username`, `userid`, `account` and `tags`.
-    `context` holds condition keys with string or list-of-string values. The `aws:` keys that
-    follow from the principal are derived only where `context` lacks them.
+    `context` holds condition keys with a value or a list (or tuple) of values each. AWS's
+    request context carries every value as text, so strings are taken as they are, bools as
+    "true" / "false", ints and finite floats as the AWS SDK for Python writes them ("3600",
+    "0.5"); any other value raises TypeError (a non-finite float ValueError) when the request
+    is made. The `aws:` keys that follow from the principal are derived only where `context`
+    lacks them.
     """
 
     __slots__ = (
         "_context",
+        "_given",
         "_same_account",
         "action",
         "action_lower",
@@ -35,7 +46,7 @@ class Request:
         action: str,
         resource: str,
         principal: Mapping[str, Any] | None = None,
-        context: Mapping[str, str | Sequence[str]] | None = None,
+        context: ContextInput | None = None,
     ) -> None:
         self.action = action
         self.action_lower = action.lower()
@@ -44,7 +55,8 @@ class Request:
         self.principal: Mapping[str, Any] = principal or {}
         self.principal_type = str(self.principal.get("type", ""))
         """aws:PrincipalType of the caller."""
-        self.context: Mapping[str, str | Sequence[str]] = context or {}
+        self.context: ContextInput = context or {}
+        self._given = _given_context(self.context)
         self._context: dict[str, tuple[str, ...]] | None = None
         self._same_account: bool | None = None
 
@@ -58,7 +70,7 @@ class Request:
     def keys(self) -> Context:
         """The full request context: lower-cased key → values, principal keys included."""
         if self._context is None:
-            self._context = _build_context(self.principal, self.context)
+            self._context = _build_context(self.principal, self._given)
         return self._context
 
     def value(self, key: str) -> str | None:
@@ -104,33 +116,81 @@ def _arn_account(arn: str) -> str:
 
 
 def _build_context(
-    principal: Mapping[str, Any], given: Mapping[str, str | Sequence[str]]
+    principal: Mapping[str, Any], given: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
-    context: dict[str, tuple[str, ...]] = {}
-    for key, value in _derived(principal).items():
-        context[key.lower()] = (value,)
-    for key, raw in given.items():
-        context[key.lower()] = (raw,) if isinstance(raw, str) else tuple(str(v) for v in raw)
+    if not principal:
+        return given
+    context = _derived(principal)
+    context.update(given)
     return context
 
 
-def _derived(principal: Mapping[str, Any]) -> dict[str, str]:
-    derived: dict[str, str] = {}
-    arn = str(principal.get("arn") or "")
-    kind = str(principal.get("type") or "")
+def _given_context(given: ContextInput) -> dict[str, tuple[str, ...]]:
+    """The caller's context keys, lower-cased, each with its values as text."""
+    context: dict[str, tuple[str, ...]] = {}
+    for key, raw in given.items():
+        if key.__class__ is not str and not isinstance(key, str):
+            raise TypeError(f"context key {key!r} must be a string, not {type(key).__name__}")
+        kind = raw.__class__
+        if kind is str:
+            context[key.lower()] = (raw,)  # type: ignore[assignment]
+        elif kind is bool:
+            context[key.lower()] = _TRUE if raw else _FALSE
+        elif kind is list or kind is tuple:
+            context[key.lower()] = tuple(
+                [v if v.__class__ is str else _context_text(key, v) for v in raw]  # type: ignore[union-attr]
+            )
+        else:
+            context[key.lower()] = (_context_text(key, raw),)
+    return context
+
+
+_TRUE = ("true",)
+_FALSE = ("false",)
+
+
+def _context_text(key: str, value: object) -> str:
+    """One context value as AWS's request context carries it: text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"context key {key!r}: {value!r} is not a finite number")
+        return repr(value)
+    raise TypeError(
+        f"context key {key!r}: a value must be a string, bool, int or float (or a list of "
+        f"them), not {type(value).__name__}"
+    )
+
+
+def _derived(principal: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The keys that follow from the principal, already lower-cased (this runs per request)."""
+    derived: dict[str, tuple[str, ...]] = {}
+    get = principal.get
+    arn = str(get("arn") or "")
+    kind = str(get("type") or "")
     if arn:
-        derived["aws:PrincipalArn"] = _role_arn(arn) if kind in ROLE_SESSION_TYPES else arn
-    account = principal.get("account") or _arn_account(arn)
+        derived["aws:principalarn"] = (_role_arn(arn) if kind in ROLE_SESSION_TYPES else arn,)
+    account = get("account") or _arn_account(arn)
     if account:
-        derived["aws:PrincipalAccount"] = str(account)
+        derived["aws:principalaccount"] = (str(account),)
     if kind:
-        derived["aws:PrincipalType"] = kind
-    if principal.get("userid"):
-        derived["aws:userid"] = str(principal["userid"])
-    if kind == "User" and principal.get("username"):
-        derived["aws:username"] = str(principal["username"])
-    for tag, value in (principal.get("tags") or {}).items():
-        derived[f"aws:PrincipalTag/{tag}"] = str(value)
+        derived["aws:principaltype"] = (kind,)
+    userid = get("userid")
+    if userid:
+        derived["aws:userid"] = (str(userid),)
+    if kind == "User":
+        username = get("username")
+        if username:
+            derived["aws:username"] = (str(username),)
+    tags = get("tags")
+    if tags:
+        for tag, value in tags.items():
+            derived["aws:principaltag/" + tag.lower()] = (str(value),)
     return derived
 
 

@@ -7,7 +7,9 @@ applies when the resource policy is a trust policy:
   (`aws:MultiFactorAuthPresent`, `aws:SourceIp`, `aws:PrincipalTag/…` are read from the
   caller's request context);
 - within the role's account, the caller's identity policies must allow `sts:AssumeRole` on
-  the role as well, unless the trust policy names the caller's own ARN;
+  the role as well, unless the trust policy names the caller's own ARN or, for a role
+  session, the ARN of its role (role chaining; that role's permissions boundary and the
+  session's policies still limit it, as for any resource-based grant to a role ARN);
 - from another account (a role of account B trusting account A, or a user of A), the caller's
   identity policies must always allow it;
 - an explicit Deny anywhere wins, and the caller's boundary and session policies cap their

@@ -599,6 +599,34 @@ async def test_role_chaining_is_capped_at_one_hour(
     assert await decide(as_long, "pos:OpenDrawer", REGISTER) is Effect.IMPLICIT_DENY
 
 
+async def test_a_trust_policy_naming_a_role_lets_its_sessions_chain_capped_by_its_boundary(
+    root: Principal, alice: Principal, cashier: Role, rejects: Rejects
+) -> None:
+    # AWS: a resource-based (here trust) policy granting the role ARN applies to the role's
+    # sessions; only the role's permissions boundary or session policies limit it, so the
+    # Cashier role needs no sts:AssumeRole of its own (no may_chain here).
+    night = await make_role(root, "Night", trusting(cashier.arn), allows="inventory:*")
+    first = await assume_role(alice, role_arn=cashier.arn, role_session_name="first")
+    as_cashier = await session_principal(first.credentials.session_token)
+    chained = await assume_role(as_cashier, role_arn=night.arn, role_session_name="second")
+    as_night = await session_principal(chained.credentials.session_token)
+    assert await decide(as_night, "inventory:Update", INVENTORY) is Effect.ALLOW
+
+    cap = await create_policy(
+        root, policy_name="TillOnly", policy_document=document(allow("pos:*"))
+    )
+    await put_role_permissions_boundary(root, role_name="Cashier", permissions_boundary=cap.arn)
+    capped = await assume_role(alice, role_arn=cashier.arn, role_session_name="capped")
+    as_capped = await session_principal(capped.credentials.session_token)
+    await rejects(
+        assume_role(as_capped, role_arn=night.arn, role_session_name="third"),
+        AccessDenied,
+        f"User: {as_capped.arn} is not authorized to perform: sts:AssumeRole on resource: "
+        f"{night.arn}",
+        action=ACTION,
+    )
+
+
 async def test_a_source_identity_needs_the_trust_policy_and_never_changes(
     root: Principal, alice: Principal, cashier: Role, rejects: Rejects
 ) -> None:

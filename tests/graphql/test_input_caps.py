@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -237,26 +236,10 @@ async def test_a_cursor_on_a_nested_field_is_capped_too(
     assert result.only_error()["message"] == INVALID_CURSOR
 
 
-def backtracking_matcher() -> bool:
-    """Whether the policy engine's wildcard matcher still backtracks (before the engine's fix
-    for issue 9 item 4 is merged): then the adversarial test below cannot pass yet."""
-    try:
-        from gateway.policy.matching import glob_text_matcher
-    except ImportError:  # the matcher was rewritten (linear): nothing to wait for
-        return False
-    matcher = glob_text_matcher("arn:aws:s3:::logs-*-*-*/*/*.gz")
-    started = time.perf_counter()
-    matcher("arn:aws:s3:::logs-" + "-/" * 80 + "x")
-    return time.perf_counter() - started > 0.05
-
-
 ADVERSARIAL_PATTERN = "arn:aws:s3:::logs-*-*-*/*/*.gz"
 CONTEXT_KEYS = [f"gw:{index:03d}".ljust(256, "k") for index in range(MAX_CONTEXT_ENTRIES)]
 
 
-@pytest.mark.xfail(
-    backtracking_matcher(), reason="needs the policy engine's linear matcher", run=False
-)
 async def test_a_maximum_size_adversarial_authorize_is_answered_quickly(
     database_url: str, account: Account
 ) -> None:

@@ -7,12 +7,13 @@ with `evaluate`, so they check the operator as the engine applies it; a few call
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from gateway.policy import Request, evaluate, parse_policy
+from gateway.policy import PolicyValidationError, Request, evaluate, parse_policy
 from gateway.policy.conditions import OPERATORS, Condition, parse_operator
 
 Holds = Callable[..., bool]
@@ -417,9 +418,22 @@ def test_unresolvable_variable_makes_the_condition_false(holds: Holds, operator:
     assert not holds(condition, {"aws:RequestTag/owner": "anything"}, **session)
 
 
-def test_variables_are_not_read_by_numeric_operators(holds: Holds) -> None:
-    condition = _one("NumericEquals", "s3:max-keys", "${aws:username}")
-    assert not holds(condition, {"s3:max-keys": "1"}, username="1")
+def test_variables_are_not_read_by_numeric_operators() -> None:
+    # A Numeric value must be a number (issue 10: "an unparseable … number in a condition is
+    # 'The policy failed legacy parsing'"), so a variable there refuses the whole policy.
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "*",
+                "Condition": {"NumericEquals": {"s3:max-keys": "${aws:username}"}},
+            },
+        }
+    )
+    with pytest.raises(PolicyValidationError, match="The policy failed legacy parsing"):
+        parse_policy(text)
 
 
 # -- parse_operator and Condition ------------------------------------------------------------

@@ -25,6 +25,7 @@ from gateway.policy.document import (
     policy_size,
 )
 from gateway.policy.variables import Literal
+from tests.policy.strategies import statements as random_statements
 
 CURRENT = "2012-10-17"
 LEGACY = "2008-10-17"
@@ -141,6 +142,67 @@ def test_malformed_document_is_a_syntax_error(kind: str, text: str) -> None:
     assert message_of(text, kind) == SYNTAX_ERROR
 
 
+# -- strict JSON: what is stored is what is enforced (issue 9 item 7) -------------------------
+
+_ALLOW_TEXT = '{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow",'
+            ' "Action": "s3:*", "Resource": "*"}]}',
+            id="effect-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": ['
+            + _ALLOW_TEXT
+            + "]}",
+            id="top-level-twice-same-value",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [' + _ALLOW_TEXT + '], "Statement": []}',
+            id="statement-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+            ' "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true",'
+            ' "aws:MultiFactorAuthPresent": "false"}}}]}',
+            id="condition-key-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+            ' "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"},'
+            ' "Bool": {"aws:SecureTransport": "false"}}}]}',
+            id="condition-operator-twice",
+        ),
+        pytest.param(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*",'
+            ' "Principal": {"AWS": "111122223333", "AWS": "*"}}]}',
+            id="principal-type-twice",
+        ),
+    ],
+)
+def test_a_key_repeated_in_any_object_is_refused(text: str) -> None:
+    kind = "trust" if "Principal" in text else "identity"
+    assert message_of(text, kind) == SYNTAX_ERROR
+
+
+@pytest.mark.parametrize("number", ["1e999999", "-1e999999", "1E400"])
+def test_a_number_no_float_can_hold_is_refused(number: str) -> None:
+    text = doc(stmt("identity", Condition={"NumericLessThan": {"s3:max-keys": 0}})).replace(
+        ": 0}", f": {number}}}"
+    )
+    assert number in text
+    assert message_of(text, "identity") == SYNTAX_ERROR
+
+
+def test_large_but_finite_numbers_are_kept() -> None:
+    text = doc(stmt("identity", Condition={"NumericLessThan": {"s3:max-keys": 1e300}}))
+    assert parse_policy(text).statements[0].conditions[0].values[0].source == "1e+300"
+
+
 def test_missing_statement_in_resource_policy_names_the_field() -> None:
     text = json.dumps({"Version": CURRENT})
     assert message_of(text, "resource") == "Missing required field Statement"
@@ -245,8 +307,10 @@ def test_trust_policy_with_resource_is_prohibited(element: str) -> None:
 
 @pytest.mark.parametrize("element", ["Principal", "NotPrincipal"])
 def test_identity_policy_with_principal_is_prohibited(element: str) -> None:
+    # AWS's answer to PutRolePolicy / CreatePolicy with a Principal, as reported in
+    # hashicorp/terraform#13449 and hashicorp/terraform-provider-aws#10419.
     text = doc(stmt("identity", **{element: {"AWS": USER_ARN}}))
-    assert message_of(text, "identity") == f"Has prohibited field {element}"
+    assert message_of(text, "identity") == "Policy document should not specify a principal."
 
 
 @pytest.mark.parametrize("kind", ["resource", "trust"])
@@ -269,24 +333,12 @@ def test_not_principal_satisfies_the_principal_requirement(kind: str) -> None:
         pytest.param({"Action": "GetObject"}, VENDOR_ERROR, id="action-without-vendor"),
         pytest.param({"NotAction": "GetObject", "Action": None}, VENDOR_ERROR, id="notaction"),
         pytest.param({"Action": ""}, VENDOR_ERROR, id="empty-action"),
-        pytest.param(
-            {"Condition": {"StringEquals": {"username": "bob"}}},
-            VENDOR_ERROR,
-            id="condition-key-without-vendor",
-        ),
         pytest.param({"Action": "s3:Get:Object"}, ONE_COLON_ERROR, id="action-two-colons"),
-        pytest.param(
-            {"Condition": {"StringEquals": {"aws:a:b": "x"}}},
-            ONE_COLON_ERROR,
-            id="condition-key-two-colons",
-        ),
         pytest.param({"Action": "s 3:GetObject"}, "Vendor s 3 is not valid", id="bad-vendor"),
         pytest.param({"Action": "*:GetObject"}, "Vendor * is not valid", id="wildcard-vendor"),
     ],
 )
-def test_action_and_condition_key_need_a_valid_vendor(
-    changes: dict[str, Any], message: str
-) -> None:
+def test_action_needs_a_valid_vendor(changes: dict[str, Any], message: str) -> None:
     assert message_of(doc(stmt("identity", **changes)), "identity") == message
 
 
@@ -318,8 +370,7 @@ def test_trust_policy_restricts_actions_to_assume_role(action: str) -> None:
     [
         ("bucket", 'Resource bucket must be in ARN format or "*".'),
         ("arn", 'Resource arn must be in ARN format or "*".'),
-        ("arn:aws:s3", 'Resource arn:aws:s3 must be in ARN format or "*".'),
-        ("urn:aws:s3:::b", 'Resource urn:aws:s3:::b must be in ARN format or "*".'),
+        ("arn:aws:s3", "Resource arn:aws:s3 can not contain region information."),
         ("arn:foo:s3:::b", 'Partition "foo" is not valid for resource "arn:foo:s3:::b".'),
         ("arn:aws:*:::b", "Resource vendor must be fully qualified and cannot contain regexes."),
         ("arn:aws:s3*:::b", "Resource vendor must be fully qualified and cannot contain regexes."),
@@ -329,7 +380,7 @@ def test_trust_policy_restricts_actions_to_assume_role(action: str) -> None:
             "cannot contain region information.",
         ),
         ("arn:aws::::b", LEGACY_ERROR),
-        ("arn:aws", LEGACY_ERROR),
+        ("arn:aws", "Resource vendor must be fully qualified and cannot contain regexes."),
     ],
 )
 def test_malformed_resource_gets_aws_message(resource: str, message: str) -> None:
@@ -360,9 +411,10 @@ def test_well_formed_resources_are_accepted(resource: str) -> None:
 
 
 @pytest.mark.parametrize("operator", ["StringEqualsX", "NullIfExists", "stringequals", "IfExists"])
-def test_unknown_condition_operator_is_named(operator: str) -> None:
+def test_unknown_condition_operator_is_a_syntax_error(operator: str) -> None:
+    # moto's tests (checked against AWS): {"x": {"a": "1"}} is "Syntax errors in policy."
     text = doc(stmt("identity", Condition={operator: {"aws:username": "bob"}}))
-    assert message_of(text, "identity") == f"Invalid Condition type : {operator}"
+    assert message_of(text, "identity") == SYNTAX_ERROR
 
 
 @pytest.mark.parametrize("kind", ["resource", "trust"])
@@ -675,3 +727,14 @@ def test_any_text_parses_or_raises_a_validation_error(kind: str, text: str) -> N
 def test_any_json_parses_or_raises_a_validation_error(kind: str, data: st.DataObject) -> None:
     document = data.draw(documents(kind), label="document")
     _parses_or_refuses(json.dumps(document), kind)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_repeating_any_key_of_a_valid_statement_is_refused(data: st.DataObject) -> None:
+    statement = data.draw(random_statements())
+    key = data.draw(st.sampled_from(sorted(statement)))
+    body = json.dumps(statement)
+    repeated = body[:-1] + f", {json.dumps(key)}: {json.dumps(statement[key])}}}"
+    text = f'{{"Version": "2012-10-17", "Statement": [{repeated}]}}'
+    assert message_of(text, "identity") == SYNTAX_ERROR

@@ -1,7 +1,6 @@
 """gateway.policy.matching: the glob matcher behind actions, resources and `…Like`.
 
-The general (regex) path returns a match object rather than a bool, so results are compared
-through `bool()`.
+Timing on adversarial patterns is in test_adversarial_inputs.py.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.policy.matching import glob_matcher, glob_text_matcher, split_glob
+from gateway.policy.matching import glob_matcher, glob_text_matcher, literal_prefix, split_glob
 from gateway.policy.variables import Literal, Wildcard
 
 
@@ -153,3 +152,22 @@ def test_ignore_case_agrees_with_lowercased_fnmatch(pattern: str, candidate: str
     lowered = candidate.lower()
     expected = fnmatch.fnmatchcase(lowered, pattern.lower())
     assert bool(glob_text_matcher(pattern, ignore_case=True)(lowered)) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    pattern=st.text(alphabet="ab*?", max_size=16),
+    candidate=st.text(alphabet="ab", max_size=24),
+)
+def test_glob_agrees_with_fnmatch_on_long_star_and_question_chains(
+    pattern: str, candidate: str
+) -> None:
+    # Long runs over a two-letter alphabet are where a leftmost-segment matcher could go wrong.
+    assert bool(glob_text_matcher(pattern)(candidate)) == fnmatch.fnmatchcase(candidate, pattern)
+
+
+def test_literal_prefix_is_the_text_before_the_first_wildcard() -> None:
+    assert literal_prefix(split_glob("arn:aws:s3:::b-*/x")) == "arn:aws:s3:::b-"
+    assert literal_prefix(split_glob("arn:aws:s3:::b?")) == "arn:aws:s3:::b"
+    assert literal_prefix(split_glob("exact")) == "exact"
+    assert literal_prefix(split_glob("*x")) == ""

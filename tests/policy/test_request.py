@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.policy import Request
+from gateway.policy import Request, compile_policies, evaluate, parse_policy
 
 PrincipalFactory = Callable[..., dict[str, Any]]
 
@@ -194,3 +194,58 @@ def test_repr_shows_the_request() -> None:
         "Request(action='s3:GetObject', resource='arn:aws:s3:::b', "
         "principal={'arn': 'x'}, context={'k:k': 'v'})"
     )
+
+
+# -- context values as people pass them (issue 10 item 3) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "values"),
+    [
+        (True, ("true",)),
+        (False, ("false",)),
+        (3600, ("3600",)),
+        (-1, ("-1",)),
+        (0.5, ("0.5",)),
+        (3600.0, ("3600.0",)),
+        ([True, "x", 7, 1.25], ("true", "x", "7", "1.25")),
+        ((False,), ("false",)),
+    ],
+)
+def test_bools_and_numbers_become_their_text(raw: Any, values: tuple[str, ...]) -> None:
+    request = Request("s3:GetObject", "*", {}, {"aws:Key": raw})
+    assert request.keys["aws:key"] == values
+
+
+def test_a_bool_context_value_meets_a_bool_condition(principal: PrincipalFactory) -> None:
+    policy = parse_policy(
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*",'
+        ' "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"},'
+        ' "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}}}'
+    )
+    for secure, age, allowed in ((True, 60, True), (False, 60, False), (True, 7200.5, False)):
+        context = {"aws:SecureTransport": secure, "aws:MultiFactorAuthAge": age}
+        request = Request("s3:GetObject", "arn:aws:s3:::b", principal(), context)
+        assert evaluate(request, [policy]).allowed is allowed
+        assert compile_policies([policy]).evaluate(request).allowed is allowed
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [None, {"a": "b"}, b"bytes", {"a"}, object(), ["ok", None], [["nested"]]],
+    ids=["none", "dict", "bytes", "set", "object", "none-in-list", "nested-list"],
+)
+def test_other_context_values_are_refused_with_a_clear_message(raw: Any) -> None:
+    with pytest.raises(TypeError, match="context key 'aws:Key': a value must be a string, bool"):
+        Request("s3:GetObject", "*", {}, {"aws:Key": raw})
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("nan"), [1.0, float("-inf")]])
+def test_non_finite_numbers_are_refused(raw: Any) -> None:
+    with pytest.raises(ValueError, match="is not a finite number"):
+        Request("s3:GetObject", "*", {}, {"aws:Key": raw})
+
+
+def test_a_context_key_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="context key 7 must be a string"):
+        Request("s3:GetObject", "*", {}, {7: "x"})  # type: ignore[dict-item]

@@ -1,0 +1,252 @@
+"""Statements indexed by the resources they name, so a decision looks only at the few whose
+Resource element can match the request.
+
+A Resource pattern is placed by what every resource it matches must share with it:
+
+- all literal (`arn:aws:s3:::b/k`): the resource itself, in a dict;
+- its literal prefix (the text before the first wildcard or policy variable) covers the ARN's
+  head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the head and then the
+  first segment of the resource part up to its first `/` or `:` (`bucket-17/`), or, when the
+  prefix ends inside that segment (`bucket-1?/*`), the prefix itself, looked up by length;
+- its prefix covers only `arn:partition:service:` (region or account wildcards): the service
+  head, then the literal suffix after the last wildcard from its last `/` or `:` (`/t-5` for
+  `arn:aws:dynamodb:*:123456789012:table/t-5`);
+- anything else (`*`, NotResource, a wildcard in the partition) is examined on every request.
+
+Each key is a necessary condition for a match (a resource that starts with the prefix has the
+same head and first segment; one that ends with the suffix has the same text after its last
+separator), so the index never hides a statement that applies; the pattern itself is then
+tested once per request, however many statements share it. Policy variables are resolved per
+request by the pattern's test; the index uses only the literal text around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+from gateway.policy.variables import Literal, Template
+
+_SEPARATORS = (":", "/")
+
+
+class _Request(Protocol):
+    resource: str
+
+
+class Indexable(Protocol):
+    """What the index needs of a compiled statement."""
+
+    order: int
+    resources: tuple[Template, ...] | None
+    not_resource: bool
+
+    def resource_test(self, request: Any) -> bool:
+        """The statement's whole Resource/NotResource test."""
+
+
+S = TypeVar("S", bound=Indexable)
+U = TypeVar("U")
+
+PatternTest = Callable[[Any], bool]
+"""Whether one Resource pattern matches a request (its variables resolved for it)."""
+TestFactory = Callable[[Template], PatternTest]
+
+
+class _Group(Generic[S, U]):
+    """One distinct Resource pattern and the statements that list it."""
+
+    __slots__ = ("statements", "test", "units")
+
+    def __init__(self, test: PatternTest) -> None:
+        self.test = test
+        self.statements: list[S] = []
+        self.units: list[U] = []
+
+
+class _Tails(Generic[S, U]):
+    """Patterns keyed by the text after the last separator of their literal suffix."""
+
+    __slots__ = ("rest", "tails")
+
+    def __init__(self) -> None:
+        self.tails: dict[str, list[_Group[S, U]]] = {}
+        self.rest: list[_Group[S, U]] = []
+
+
+_ByLength = dict[int, dict[str, list["_Group[S, U]"]]]
+"""Patterns by the length of a literal prefix, then by that prefix: one lookup per length."""
+
+
+class _Head(Generic[S, U]):
+    """Patterns whose literal prefix covers one ARN head: by the first segment of the
+    resource part and then by the literal text after it, or, when the prefix ends inside the
+    first segment, by that text."""
+
+    __slots__ = ("partial", "segments")
+
+    def __init__(self) -> None:
+        self.segments: dict[str, _ByLength[S, U]] = {}
+        self.partial: _ByLength[S, U] = {}
+
+
+class ResourceIndex(Generic[S, U]):
+    """The statements of one candidate list (one action) by resource, as units: the caller
+    decides how the statements behind one key are grouped (by shared conditions, say)."""
+
+    __slots__ = ("always", "exact", "heads", "negated", "services")
+
+    def __init__(
+        self,
+        statements: Sequence[S],
+        tests: dict[str, PatternTest],
+        make_test: TestFactory,
+        make_units: Callable[[list[S]], list[U]],
+    ) -> None:
+        """`tests` remembers each pattern's test by its text, across indexes; `make_test`
+        builds one the first time a pattern is seen."""
+        always: list[S] = []
+        self.negated: list[tuple[Callable[[Any], bool], U]] = []
+        exact: dict[str, list[S]] = {}
+        self.heads: dict[str, _Head[S, U]] = {}
+        self.services: dict[str, _Tails[S, U]] = {}
+        groups: dict[str, _Group[S, U]] = {}
+        for statement in statements:
+            resources = statement.resources
+            if resources is None or (
+                not statement.not_resource and any(t.source == "*" for t in resources)
+            ):
+                always.append(statement)
+                continue
+            if statement.not_resource:
+                for unit in make_units([statement]):
+                    self.negated.append((statement.resource_test, unit))
+                continue
+            for template in resources:
+                if not template.has_variables and all(
+                    isinstance(p, Literal) for p in template.parts
+                ):
+                    listed = exact.setdefault(template.source, [])
+                else:
+                    group = groups.get(template.source)
+                    if group is None:
+                        test = tests.get(template.source)
+                        if test is None:
+                            test = tests[template.source] = make_test(template)
+                        group = groups[template.source] = _Group[S, U](test)
+                        self._slot(*_literal_ends(template)).append(group)
+                    listed = group.statements
+                if not listed or listed[-1] is not statement:
+                    listed.append(statement)
+        self.always = make_units(always)
+        self.exact = {resource: make_units(listed) for resource, listed in exact.items()}
+        for group in groups.values():
+            group.units = make_units(group.statements)
+            group.statements = []
+
+    def _slot(self, prefix: str, suffix: str) -> list[_Group[S, U]]:
+        fields = prefix.split(":", 5)
+        if len(fields) == 6:
+            head = self.heads.setdefault(prefix[: len(prefix) - len(fields[5])], _Head[S, U]())
+            rest = fields[5]
+            cut = _first_separator(rest)
+            if cut >= 0:
+                after = rest[cut + 1 :]
+                by_length = head.segments.setdefault(rest[: cut + 1], {})
+                return by_length.setdefault(len(after), {}).setdefault(after, [])
+            return head.partial.setdefault(len(rest), {}).setdefault(rest, [])
+        if len(fields) >= 4:
+            service = ":".join(fields[:3]) + ":"
+            tails = self.services.setdefault(service, _Tails[S, U]())
+            cut = _last_separator(suffix)
+            if cut >= 0:
+                return tails.tails.setdefault(suffix[cut:], [])
+            return tails.rest
+        return self.services.setdefault("", _Tails[S, U]()).rest
+
+    def units(self, request: _Request) -> list[U]:
+        """The units whose statements' Resource or NotResource covers the request's resource
+        (a statement listing several matching resources may be in more than one)."""
+        resource = request.resource
+        found = list(self.always)
+        for test, unit in self.negated:
+            if test(request):
+                found.append(unit)
+        exact = self.exact.get(resource)
+        if exact is not None:
+            found += exact
+        for bucket in self._buckets(resource):
+            for group in bucket:
+                if group.test(request):
+                    found += group.units
+        return found
+
+    def _buckets(self, resource: str) -> list[list[_Group[S, U]]]:
+        """The lists of patterns that may match `resource`."""
+        buckets: list[list[_Group[S, U]]] = []
+        services = self.services
+        loose = services.get("")
+        if loose is not None:
+            buckets.append(loose.rest)
+        fields = resource.split(":", 5)
+        if len(fields) < 4:
+            return buckets
+        if len(fields) == 6 and self.heads:
+            rest = fields[5]
+            head = self.heads.get(resource[: len(resource) - len(rest)])
+            if head is not None:
+                if head.segments:
+                    cut = _first_separator(rest)
+                    if cut >= 0:
+                        segment = head.segments.get(rest[: cut + 1])
+                        if segment is not None:
+                            start = cut + 1
+                            for length, by_prefix in segment.items():
+                                found = by_prefix.get(rest[start : start + length])
+                                if found is not None:
+                                    buckets.append(found)
+                for length, by_prefix in head.partial.items():
+                    partial = by_prefix.get(rest[:length])
+                    if partial is not None:
+                        buckets.append(partial)
+        if services:
+            tails = services.get(f"{fields[0]}:{fields[1]}:{fields[2]}:")
+            if tails is not None:
+                if tails.rest:
+                    buckets.append(tails.rest)
+                if tails.tails:
+                    cut = _last_separator(resource)
+                    if cut >= 0:
+                        tail = tails.tails.get(resource[cut:])
+                        if tail is not None:
+                            buckets.append(tail)
+        return buckets
+
+
+def _literal_ends(template: Template) -> tuple[str, str]:
+    """The literal text before the first and after the last wildcard or variable."""
+    parts = template.parts
+    prefix: list[str] = []
+    for part in parts:
+        if not isinstance(part, Literal):
+            break
+        prefix.append(part.text)
+    suffix: list[str] = []
+    for part in reversed(parts):
+        if not isinstance(part, Literal):
+            break
+        suffix.append(part.text)
+    return "".join(prefix), "".join(reversed(suffix))
+
+
+def _first_separator(text: str) -> int:
+    colon, slash = text.find(":"), text.find("/")
+    if colon < 0:
+        return slash
+    if slash < 0:
+        return colon
+    return min(colon, slash)
+
+
+def _last_separator(text: str) -> int:
+    return max(text.rfind(":"), text.rfind("/"))

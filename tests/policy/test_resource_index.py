@@ -1,0 +1,178 @@
+"""The compiled evaluator's resource index never hides a statement that applies.
+
+The index places each Resource pattern by the literal text around its wildcards and variables
+(ARN head and first segment, or service head and last segment). A resource crafted so that a
+wildcard spans colons (`arn:aws:dynamodb:*:…` against `…:us-east-1:x:…`) must still find every
+statement; an attacker who could hide a Deny that way would turn it into an Allow.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gateway.policy.compiled as compiled_module
+from gateway.policy import Policy, Request, compile_policies, evaluate, parse_policy
+from tests.policy.conftest import build_principal
+from tests.policy.strategies import policies, requests
+
+
+@contextmanager
+def index_everything() -> Iterator[None]:
+    """Index every action's candidates by resource, however few (normally only many are)."""
+    saved = compiled_module._SCAN_LIMIT
+    compiled_module._SCAN_LIMIT = 0
+    try:
+        yield
+    finally:
+        compiled_module._SCAN_LIMIT = saved
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    identity=st.lists(policies(name="identity"), max_size=5),
+    resource=st.none() | policies("resource", name="resource"),
+    request_list=st.lists(requests(), min_size=1, max_size=5),
+)
+def test_indexed_decisions_equal_the_reference_on_random_policies(
+    identity: list[Policy], resource: Policy | None, request_list: list[Request]
+) -> None:
+    with index_everything():
+        compiled = compile_policies(identity)
+        for request in request_list:
+            expected = evaluate(request, identity, resource=resource)
+            assert compiled.evaluate(request, resource=resource) == expected
+            assert compiled.evaluate(request, resource=resource) == expected
+
+
+# -- ARN-shaped patterns and resources, wildcards spanning the colons --------------------------
+
+PARTITIONS = ["aws", "aws", "*"]
+SERVICES = ["s3", "dynamodb", "logs"]
+REGIONS = ["", "us-east-1", "*", "us-*", "us-east-?"]
+ACCOUNTS = ["", "123456789012", "*", "1234*"]
+RESOURCE_TOKENS = ["table", "/", ":", "t-5", "t-15", "b", "*", "?", "${aws:username}", "x.gz"]
+VALUE_TOKENS = ["table", "/", ":", "t-5", "t-15", "b", "alice", "us-east-1", "x.gz", "bob"]
+
+
+@st.composite
+def arn_patterns(draw: st.DrawFn) -> str:
+    resource = "".join(draw(st.lists(st.sampled_from(RESOURCE_TOKENS), min_size=1, max_size=5)))
+    service = draw(st.sampled_from(SERVICES))
+    # S3 ARNs carry no region or account (AWS refuses region information in them).
+    region = "" if service == "s3" else draw(st.sampled_from(REGIONS))
+    account = "" if service == "s3" else draw(st.sampled_from(ACCOUNTS))
+    return ":".join(["arn", draw(st.sampled_from(PARTITIONS)), service, region, account, resource])
+
+
+@st.composite
+def arn_values(draw: st.DrawFn) -> str:
+    """Concrete resources, some with extra colons, some not ARNs at all."""
+    if draw(st.integers(0, 9)) == 0:
+        return "".join(draw(st.lists(st.sampled_from(VALUE_TOKENS), max_size=4)))
+    fields = [
+        "arn",
+        "aws",
+        draw(st.sampled_from(SERVICES)),
+        draw(st.sampled_from(["", "us-east-1", "us-west-2", "us-east-1:x"])),
+        draw(st.sampled_from(["", "123456789012", "123456789099"])),
+    ]
+    tail = "".join(draw(st.lists(st.sampled_from(VALUE_TOKENS), min_size=0, max_size=5)))
+    return ":".join([*fields, tail])
+
+
+@st.composite
+def arn_statements(draw: st.DrawFn) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+        "Action": draw(st.sampled_from(["s3:GetObject", "s3:*", "*"])),
+        draw(st.sampled_from(["Resource"] * 5 + ["NotResource"])): draw(
+            st.lists(arn_patterns(), min_size=1, max_size=3)
+        ),
+    }
+    if draw(st.integers(0, 3)) == 0:
+        statement["Condition"] = draw(
+            st.sampled_from(
+                [
+                    {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}},
+                ]
+            )
+        )
+    return statement
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    statements=st.lists(arn_statements(), min_size=1, max_size=40),
+    resources=st.lists(arn_values(), min_size=1, max_size=6),
+    mfa=st.booleans(),
+)
+def test_indexed_decisions_equal_the_reference_on_arn_shaped_patterns(
+    statements: list[dict[str, Any]], resources: list[str], mfa: bool
+) -> None:
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    context = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
+    for limit in (0, 8):
+        saved = compiled_module._SCAN_LIMIT
+        compiled_module._SCAN_LIMIT = limit
+        try:
+            compiled = compile_policies([policy])
+            for resource in resources:
+                request = Request("s3:GetObject", resource, build_principal(), context)
+                assert compiled.evaluate(request) == evaluate(request, [policy]), resource
+        finally:
+            compiled_module._SCAN_LIMIT = saved
+
+
+def test_a_region_wildcard_spanning_colons_still_finds_the_deny() -> None:
+    statements = [
+        {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "dynamodb:*",
+            "Resource": "arn:aws:dynamodb:*:123456789012:table/t-5",
+        },
+    ]
+    statements += [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": f"arn:aws:s3:::b-{i}/*"}
+        for i in range(20)
+    ]
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    compiled = compile_policies([policy])
+    for resource in (
+        "arn:aws:dynamodb:us-east-1:123456789012:table/t-5",
+        "arn:aws:dynamodb:us-east-1:x:123456789012:table/t-5",
+    ):
+        request = Request("dynamodb:GetItem", resource, build_principal())
+        assert compiled.evaluate(request) == evaluate(request, [policy])
+        assert not compiled.evaluate(request).allowed
+
+
+def test_statements_sharing_a_condition_block_decide_it_once_and_list_every_statement() -> None:
+    statements = [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+        for i in range(30)
+    ]
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    compiled = compile_policies([policy])
+    with_mfa = Request(
+        "s3:GetObject", "arn:aws:s3:::b/k", build_principal(), {"aws:MultiFactorAuthPresent": True}
+    )
+    decision = compiled.evaluate(with_mfa)
+    assert decision == evaluate(with_mfa, [policy])
+    assert [ref.sid for ref in decision.statements] == [f"S{i}" for i in range(30)]
+    without = Request("s3:GetObject", "arn:aws:s3:::b/k", build_principal())
+    assert compiled.evaluate(without) == evaluate(without, [policy])
+    assert compiled.evaluate(without).missing_keys == ("aws:MultiFactorAuthPresent",)
