@@ -11,7 +11,7 @@ from gateway.graphql.authorize import Authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
 from gateway.services import simulation
-from gateway.services.authorization import Question, session_refusal
+from gateway.services.authorization import Question, check_caller_context, session_refusal
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
@@ -35,7 +35,10 @@ async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -
     session may not do whatever its policies say is denied by `session` with the reason;
     otherwise its policies decide, and an allowed decision counts as access activity.
     `authorize`, `authorizeAll` and the view's recognized documents
-    (`gateway.graphql.recognized`) all answer through here."""
+    (`gateway.graphql.recognized`) all answer through here. A context that states a key of
+    the caller's own session (`check_caller_context`) is InvalidInput."""
+    for _, _, context in questions:
+        check_caller_context(context)
     auth = await ctx.authenticated()
     principal = auth.principal
     refusals = [session_refusal(principal, action) for action, _, _ in questions]

@@ -234,7 +234,10 @@ class RecognizedDocuments:
                 session_refusal(principal, plan.guard.action) is not None
             ):
                 return None  # refused and recorded by the field's extension
-        result = await plan.answer(ctx, arguments)
+        try:
+            result = await plan.answer(ctx, arguments)
+        except GatewayError:  # the general path reports it, as a field error
+            return None
         if result is None:
             return None
         return {plan.key: _value(plan.selection, result)}

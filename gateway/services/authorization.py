@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from gateway.errors import (
     AccessDenied,
     GatewayError,
+    InvalidInput,
     MfaEnrollmentRequired,
     PasswordChangeRequired,
 )
@@ -33,6 +34,41 @@ CACHE_SIZE = 10_000
 
 Question = tuple[str, str, Mapping[str, str | Sequence[str]] | None]
 """What `Authorizer.decide_all` is asked: an action, a resource and extra context keys."""
+
+SESSION_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "aws:username",
+        "aws:userid",
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalType",
+        "aws:MultiFactorAuthPresent",
+        "aws:MultiFactorAuthAge",
+        "aws:TokenIssueTime",
+        "aws:SourceIdentity",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+    )
+)
+"""Condition keys that describe the caller's own credentials and the moment of asking: the
+gateway sets them, and a question about the caller's decision may not (so that nobody can
+claim MFA, another identity or another time). `aws:PrincipalTag/…` too (SESSION_KEY_PREFIXES).
+Request facts (`aws:SourceIp`, `aws:ResourceTag/…`, service keys) may be stated."""
+SESSION_KEY_PREFIXES = ("aws:principaltag/",)
+
+
+def check_caller_context(context: Mapping[str, object] | None) -> None:
+    """InvalidInput if `context` states a key that describes the caller's own session
+    (SESSION_KEYS, case-insensitively, as condition keys are compared)."""
+    for key in context or ():
+        lowered = key.lower()
+        if lowered in SESSION_KEYS or lowered.startswith(SESSION_KEY_PREFIXES):
+            raise InvalidInput(
+                f"Context key {key} describes the caller's own session: the gateway sets it "
+                "from the credentials, and a request cannot state it."
+            )
+
 
 PASSWORD_CHANGE_ACTIONS = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
 """What a session that must change its password may still do (besides the fields that need no

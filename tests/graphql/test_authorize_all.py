@@ -202,3 +202,45 @@ async def test_a_recognized_document_holds_its_inputs_to_their_caps(
     result = await api(query, variables, token=cashier)
     assert result.error_codes() == ["ValidationError"], result.errors
     assert "less than or equal to" in result.errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "aws:MultiFactorAuthPresent",
+        "AWS:multifactorauthpresent",
+        "aws:username",
+        "aws:PrincipalArn",
+        "aws:PrincipalTag/team",
+        "aws:CurrentTime",
+    ],
+)
+@pytest.mark.parametrize("general", [False, True], ids=["recognized", "general"])
+async def test_a_question_cannot_state_the_callers_own_session(
+    api: Api, cashier: str, key: str, general: bool
+) -> None:
+    # Claiming MFA, another identity, tags or another time would change the answer about the
+    # caller's own decision: refused, on both paths, in both fields.
+    context = [{"key": key, "values": ["tills"]}]
+    one = "query($a: String!, $r: String!, $c: [ContextEntry!]) { authorize(action: $a, "
+    one += f"resource: $r, context: $c) {SELECTION} }}"
+    batch = BATCH
+    if general:
+        one = one.replace(SELECTION, "{ ...F }") + f" fragment F on Decision {SELECTION}"
+        batch = batch.replace(SELECTION, "{ ...F }") + f" fragment F on Decision {SELECTION}"
+    alone = await api(one, {"a": "s3:GetObject", "r": BUCKET, "c": context}, token=cashier)
+    assert alone.error_codes() == ["InvalidInput"], alone.errors
+    assert key in alone.errors[0]["message"]
+    asked = [{"action": "s3:GetObject", "resource": BUCKET, "context": context}]
+    together = await api(batch, {"r": asked}, token=cashier)
+    assert together.error_codes() == ["InvalidInput"], together.errors
+
+
+async def test_request_facts_may_be_stated(api: Api, cashier: str) -> None:
+    context = [{"key": "aws:SourceIp", "values": ["10.1.2.3"]}]
+    one = "query($a: String!, $r: String!, $c: [ContextEntry!]) { authorize(action: $a, "
+    one += f"resource: $r, context: $c) {SELECTION} }}"
+    result = await api(one, {"a": "s3:ListBucket", "r": BUCKET, "c": context}, token=cashier)
+    assert result.errors == [], result.errors
+    assert result.data is not None
+    assert result.data["authorize"]["effect"] == "ALLOW"
