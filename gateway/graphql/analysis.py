@@ -21,6 +21,7 @@ from gateway.graphql.types.analysis import (
 from gateway.graphql.types.common import Connection, connection
 from gateway.models import FindingStatus as StoredStatus
 from gateway.services import findings, policy_generation, policy_validation
+from gateway.services.offload import off_the_loop_if_large
 
 Info = strawberry.Info[GatewayContext, None]
 ANALYZER = arns.analyzer_arn("{account}")
@@ -42,8 +43,12 @@ class AnalysisQueries:
         policy_type: PolicyType,
         validate_policy_resource_type: str | None = None,
     ) -> list[ValidatePolicyFinding] | None:
-        found = policy_validation.validate_policy(
-            policy_document, policy_type.value, validate_policy_resource_type
+        found = await off_the_loop_if_large(
+            len(policy_document),
+            policy_validation.validate_policy,
+            policy_document,
+            policy_type.value,
+            validate_policy_resource_type,
         )
         return [ValidatePolicyFinding.from_finding(f) for f in found]
 

@@ -12,6 +12,7 @@ from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.decision import ContextEntry, Decision, context_dict
 from gateway.services import simulation
 from gateway.services.authorization import Question, check_caller_context, session_refusal
+from gateway.services.offload import off_the_loop_if_large
 from gateway.services.simulation import principal_for_arn
 
 Info = strawberry.Info[GatewayContext, None]
@@ -148,7 +149,10 @@ class DecisionQueries:
         caller_arn: str | None = None,
         context: list[ContextEntry] | None = None,
     ) -> list[Decision] | None:
-        results = simulation.simulate_custom_policy(
+        documents = [*policy_input_list, *(permissions_boundary_policy_input_list or [])]
+        results = await off_the_loop_if_large(
+            sum(map(len, documents)) + len(resource_policy or ""),
+            simulation.simulate_custom_policy,
             await info.context.principal(),
             policy_input_list=policy_input_list,
             action_names=action_names,
@@ -168,7 +172,11 @@ class DecisionQueries:
     async def context_keys_for_custom_policy(
         self, info: Info, policy_input_list: list[str]
     ) -> list[str] | None:
-        return simulation.context_keys_for_custom_policy(policy_input_list)
+        return await off_the_loop_if_large(
+            sum(map(len, policy_input_list)),
+            simulation.context_keys_for_custom_policy,
+            policy_input_list,
+        )
 
     @strawberry.field(
         description="The context keys the policies of a user (its groups' included), group or "

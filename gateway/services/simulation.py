@@ -20,6 +20,7 @@ from gateway.models import Group, Role, User
 from gateway.policy import Decision, Policy, PolicyValidationError, Request, evaluate, parse_policy
 from gateway.services import targets
 from gateway.services.effective import group_policies, identity_policies, role_policies
+from gateway.services.offload import off_the_loop_if_large
 from gateway.services.principal import Principal
 from gateway.services.targets import Kind
 
@@ -159,7 +160,13 @@ async def context_keys_for_principal_policy(
     included), group or role of the caller's account, plus any documents given."""
     if len(policy_input_list) > MAX_DOCUMENTS:
         raise InvalidInput(f"PolicyInputList can contain at most {MAX_DOCUMENTS} documents.")
-    extra = _parse_all(policy_input_list, "PolicyInputList", "identity")
+    extra = await off_the_loop_if_large(
+        sum(map(len, policy_input_list)),
+        _parse_all,
+        policy_input_list,
+        "PolicyInputList",
+        "identity",
+    )
     return context_keys_of([*await entity_policies(actor.account_id, policy_source_arn), *extra])
 
 

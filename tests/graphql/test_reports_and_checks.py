@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql import parse, validate
@@ -326,3 +327,54 @@ async def test_the_readmes_least_privilege_examples_are_valid_and_run(
     assert [f["issueCode"] for f in validated.data["validatePolicy"]] == [
         "PASS_ROLE_WITH_STAR_IN_RESOURCE"
     ]
+
+
+async def test_large_documents_are_parsed_off_the_event_loop(
+    local_api: Api, local_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from gateway.services import policy_validation, simulation
+
+    threads: dict[str, int] = {}
+
+    def spied(name: str, work: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads[name] = threading.get_ident()
+            return work(*args, **kwargs)
+
+        return run
+
+    for module, name in [
+        (simulation, "simulate_custom_policy"),
+        (simulation, "context_keys_for_custom_policy"),
+        (policy_validation, "validate_policy"),
+    ]:
+        monkeypatch.setattr(module, name, spied(name, getattr(module, name)))
+    statements = [
+        {"Sid": f"S{n}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{BUCKET}/{n}/*"}
+        for n in range(400)
+    ]
+    large = document(*statements)
+    assert len(large) > 16_384
+    simulated = await local_api(
+        "query($p: [String!]!) { simulateCustomPolicy(policyInputList: $p,"
+        ' actionNames: ["s3:GetObject"], resourceArns: ["' + BUCKET + '/7/x"]) { effect } }',
+        {"p": [large]},
+        token=local_root,
+    )
+    keys = await local_api(
+        "query($p: [String!]!) { contextKeysForCustomPolicy(policyInputList: $p) }",
+        {"p": [large]},
+        token=local_root,
+    )
+    validated = await local_api(VALIDATE, {"d": large, "t": "IDENTITY_POLICY"}, token=local_root)
+    assert simulated.data == {"simulateCustomPolicy": [{"effect": "ALLOW"}]}, simulated.errors
+    assert keys.errors == []
+    assert validated.errors == []
+    assert set(threads) == {
+        "simulate_custom_policy",
+        "context_keys_for_custom_policy",
+        "validate_policy",
+    }
+    assert threading.get_ident() not in threads.values()
