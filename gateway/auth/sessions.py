@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from gateway import clock
 from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
-from gateway.models import PrincipalKind, Session, User
+from gateway.models import Account, PrincipalKind, Session, User
 from gateway.services.principal import Principal
 from gateway.services.writes import local_write_count
 
@@ -26,7 +26,10 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    """A caller proven by its session, and the authorization generation of its account.
+    """A caller proven by its session, and the generations of its account it was read at:
+    `generation` (authz_generation: anything that can change a decision, tags included) keys
+    the cached reads, `policy_generation` (what the caller's policies say) its compiled
+    policies (`gateway.services.authorization`).
 
     `user` is the IAM user as loaded with the session (None for root). `signing_secret` is
     the secret of the access key that SigV4 requests are verified with, held only while
@@ -35,9 +38,30 @@ class Authenticated:
 
     principal: Principal
     generation: int
+    policy_generation: int
     user: User | None
     expires_at: datetime
     signing_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def of_account(
+        cls,
+        principal: Principal,
+        account: Account,
+        user: User | None,
+        expires_at: datetime,
+        *,
+        signing_secret: str | None = None,
+    ) -> Authenticated:
+        """`principal`'s authentication, at the generations of its (loaded) `account`."""
+        return cls(
+            principal,
+            account.authz_generation,
+            account.policy_generation,
+            user,
+            expires_at,
+            signing_secret=signing_secret,
+        )
 
 
 class SessionCache:
@@ -168,9 +192,7 @@ async def session_authenticated(session: Session | None, now: datetime) -> Authe
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         await Session.filter(id=session.id).update(last_used_at=now)
     principal = principal_of(session, source_ip=session.source_ip)
-    return Authenticated(
-        principal, session.account.authz_generation, session.user, session.expires_at
-    )
+    return Authenticated.of_account(principal, session.account, session.user, session.expires_at)
 
 
 def principal_of(session: Session, *, source_ip: str) -> Principal:

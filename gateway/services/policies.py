@@ -279,7 +279,7 @@ async def create_policy(
         check_tags(tags or {})
         parse_managed_document(policy_document)
     arn = arns.policy_arn(actor.account_id, path, policy_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         duplicate = EntityAlreadyExists(
             f"A policy called {policy_name} already exists. Duplicate names are not allowed."
         )
@@ -419,7 +419,7 @@ async def tag_policy(
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         check_tags(tags)
-    async with writing(actor, action, policy_arn) as tx:
+    async with writing(actor, action, policy_arn, changes_policies=False) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
         replaced = {key.lower() for key in tags}
         kept = {k: v for k, v in policy.tags.items() if k.lower() not in replaced}
@@ -438,7 +438,7 @@ async def untag_policy(
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         _check_tag_keys(tag_keys)
-    async with writing(actor, action, policy_arn) as tx:
+    async with writing(actor, action, policy_arn, changes_policies=False) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
         removed = {key.lower() for key in tag_keys}
         policy.tags = {k: v for k, v in policy.tags.items() if k.lower() not in removed}

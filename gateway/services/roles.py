@@ -194,7 +194,7 @@ async def create_role(
         await check_trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
 
     arn = arns.role_arn(account_id, path, role_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         conn = tx.connection
         taken = Role.filter(account_id=account_id, name_lower=role_name.lower()).using_db(conn)
         if await taken.exists():
@@ -265,7 +265,7 @@ async def update_role(
             _check_duration(max_session_duration)
         role = await role_by_name(account_id, role_name)
 
-    async with writing(actor, action, role.arn) as tx:
+    async with writing(actor, action, role.arn, changes_policies=False) as tx:
         role = await _reload(role, tx.connection)
         if description is not None:
             role.description = description
@@ -333,7 +333,7 @@ async def tag_role(actor: Principal, role_name: str, tags: Mapping[str, str]) ->
         check_tags(new_tags)
         role = await role_by_name(actor.account_id, role_name)
 
-    async with writing(actor, action, role.arn) as tx:
+    async with writing(actor, action, role.arn, changes_policies=False) as tx:
         conn = tx.connection
         role = await _reload(role, conn)
         replaced = {key.lower() for key in new_tags}
@@ -355,7 +355,7 @@ async def untag_role(actor: Principal, role_name: str, tag_keys: Sequence[str]) 
             check_length(key, "tagKeys.member", maximum=128)
         role = await role_by_name(actor.account_id, role_name)
 
-    async with writing(actor, action, role.arn) as tx:
+    async with writing(actor, action, role.arn, changes_policies=False) as tx:
         conn = tx.connection
         role = await _reload(role, conn)
         removed = {key.lower() for key in tag_keys}

@@ -175,7 +175,7 @@ async def create_user(
             check_length(permissions_boundary, "permissionsBoundary", minimum=20, maximum=2048)
 
     arn = arns.user_arn(account_id, path, user_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         conn = tx.connection
         taken = User.filter(account_id=account_id, name_lower=user_name.lower()).using_db(conn)
         if await taken.exists():
@@ -373,7 +373,7 @@ async def tag_user(actor: Principal, user_name: str, tags: Mapping[str, str]) ->
         check_tags(new_tags)
         user = await user_by_name(actor.account_id, user_name)
 
-    async with writing(actor, action, user.arn) as tx:
+    async with writing(actor, action, user.arn, changes_policies=False) as tx:
         conn = tx.connection
         user = await reload_user(user, conn)
         replaced = {key.lower() for key in new_tags}
@@ -397,7 +397,7 @@ async def untag_user(actor: Principal, user_name: str, tag_keys: Sequence[str]) 
             check_length(key, "tagKeys.member", maximum=128)
         user = await user_by_name(actor.account_id, user_name)
 
-    async with writing(actor, action, user.arn) as tx:
+    async with writing(actor, action, user.arn, changes_policies=False) as tx:
         conn = tx.connection
         user = await reload_user(user, conn)
         removed = {key.lower() for key in tag_keys}

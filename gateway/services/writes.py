@@ -7,8 +7,15 @@ inside it.
 
 On success the change, its audit event (outcome Allowed) and the bump of the account's
 `authz_generation` (which tells every replica its cached permissions are stale) commit
-together. If the block raises a `GatewayError`, everything rolls back and a Failed audit event
-is written on its own; other exceptions roll back and propagate.
+together. A write that can change what a policy says for some principal (attachments,
+documents, versions, memberships, boundaries, trust policies, renames, deletions) also bumps
+`policy_generation`, by which compiled policies are cached; a write that changes permissions
+only through the request context (tags, which `aws:PrincipalTag` and `aws:ResourceTag` read)
+or not at all leaves the compiled policies in place (`changes_policies=False`): principals'
+tags are read with their sessions, resources' with the reads cached by `authz_generation`.
+
+If the block raises a `GatewayError`, everything rolls back and a Failed audit event is
+written on its own; other exceptions roll back and propagate.
 """
 
 from __future__ import annotations
@@ -74,12 +81,19 @@ class Write:
 
 @asynccontextmanager
 async def writing(
-    actor: Principal, action: str, resource: str, *, changes_permissions: bool = True
+    actor: Principal,
+    action: str,
+    resource: str,
+    *,
+    changes_permissions: bool = True,
+    changes_policies: bool = True,
 ) -> AsyncIterator[Write]:
     """Run a write as one transaction with its audit event; see the module docstring.
 
     `changes_permissions=False` is for writes that cannot change what anyone may do (signing
-    in, say), so that they leave every cached permission in place.
+    in, say), so that they leave every cached permission in place; `changes_policies=False`
+    for writes that may change decisions, but not what any principal's policies say (tags,
+    new entities), so that compiled policies stay cached.
     """
     try:
         async with in_transaction() as connection:
@@ -89,7 +103,7 @@ async def writing(
                 actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
             )
             if changes_permissions:
-                await bump_generation(actor.account_id, using=connection)
+                await bump_generation(actor.account_id, policies=changes_policies, using=connection)
             # Revocations and sign-ins change no permission but end or start sessions.
             await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
         _LocalWrites.count += 1
@@ -145,13 +159,15 @@ async def _store(event: Any, connection: BaseDBAsyncClient) -> None:
     await notifications.notify(AUDIT_CHANNEL, f"{event.account_id}:{event.id}", using=connection)
 
 
-async def bump_generation(account_id: str, *, using: BaseDBAsyncClient | None = None) -> None:
-    """Mark every cached permission of the account stale, on every replica."""
-    await (
-        Account.filter(id=account_id)
-        .using_db(using)
-        .update(authz_generation=F("authz_generation") + 1)
-    )
+async def bump_generation(
+    account_id: str, *, policies: bool = True, using: BaseDBAsyncClient | None = None
+) -> None:
+    """Mark every cached permission of the account stale, on every replica; with `policies`,
+    its compiled policies too."""
+    bumped = {"authz_generation": F("authz_generation") + 1}
+    if policies:
+        bumped["policy_generation"] = F("policy_generation") + 1
+    await Account.filter(id=account_id).using_db(using).update(**bumped)
 
 
 MAX_RESOURCE = 2048

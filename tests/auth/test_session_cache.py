@@ -14,7 +14,7 @@ EXPIRES = datetime(2100, 1, 1, tzinfo=UTC)
 
 def caller(account_id: str) -> Authenticated:
     principal = Principal.root(account_id)
-    return Authenticated(principal, 1, None, EXPIRES)
+    return Authenticated(principal, 1, 1, None, EXPIRES)
 
 
 async def test_a_change_elsewhere_retires_that_accounts_entries_only() -> None:

@@ -96,6 +96,12 @@ async def generation(account_id: str) -> int:
     return int(account.authz_generation)
 
 
+async def policy_generation(account_id: str) -> int:
+    """The account's policy generation (what compiled policies are cached by)."""
+    account = await Account.get(id=account_id)
+    return int(account.policy_generation)
+
+
 @pytest.fixture
 def rejects(db: TortoiseContext) -> Rejects:
     """Await a failing write and check it failed cleanly; returns the error."""
@@ -132,7 +138,9 @@ def rejects(db: TortoiseContext) -> Rejects:
 def succeeds(db: TortoiseContext) -> Succeeds:
     """Await a write and check it wrote one Allowed audit event by `actor` and bumped the
     account's authorization generation by one (left it alone with `bumps=False`, for writes
-    that change no permission); returns the call's result."""
+    that change no permission), and its policy generation likewise (`policies`, default
+    `bumps`; False for writes that change no principal's policies, such as tags); returns the
+    call's result."""
 
     async def check(
         call: Coroutine[Any, Any, Any],
@@ -141,9 +149,11 @@ def succeeds(db: TortoiseContext) -> Succeeds:
         action: str,
         resource: str | None,
         bumps: bool = True,
+        policies: bool | None = None,
     ) -> Any:
         try:
             before = await generation(actor.account_id)
+            policies_before = await policy_generation(actor.account_id)
             allowed_before = await AuditEvent.filter(action=action, outcome="Allowed").count()
         except BaseException:
             call.close()
@@ -159,6 +169,8 @@ def succeeds(db: TortoiseContext) -> Succeeds:
         if resource is not None:
             assert event.resource == resource
         assert await generation(actor.account_id) == before + int(bumps)
+        bumps_policies = bumps if policies is None else policies
+        assert await policy_generation(actor.account_id) == policies_before + int(bumps_policies)
         return result
 
     return check

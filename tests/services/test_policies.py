@@ -60,6 +60,7 @@ async def test_create_policy_stores_the_document_as_default_version_v1(root, suc
         actor=root,
         action="iam:CreatePolicy",
         resource=arn_of(root, "Cashiers", "/shop/"),
+        policies=False,
     )
 
     assert policy.arn == arn_of(root, "Cashiers", "/shop/")
@@ -333,6 +334,7 @@ async def test_tag_and_untag_policy(root, succeeds) -> None:
         actor=root,
         action="iam:TagPolicy",
         resource=policy.arn,
+        policies=False,
     )
     assert tagged.tags == {"cost": "1", "Team": "b", "env": "prod"}
 
@@ -341,6 +343,7 @@ async def test_tag_and_untag_policy(root, succeeds) -> None:
         actor=root,
         action="iam:UntagPolicy",
         resource=policy.arn,
+        policies=False,
     )
     assert untagged.tags == {"Team": "b", "env": "prod"}
     assert (await get_policy(root, policy.arn)).tags == {"Team": "b", "env": "prod"}

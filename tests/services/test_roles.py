@@ -101,6 +101,7 @@ async def test_create_role(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:CreateRole",
         resource=arn,
+        policies=False,
     )
 
     assert (role.name, role.name_lower, role.path, role.arn) == (
@@ -409,6 +410,7 @@ async def test_update_role(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:UpdateRole",
         resource=role.arn,
+        policies=False,
     )
     assert (updated.description, updated.max_session_duration) == ("old", 43200)
 
@@ -551,6 +553,7 @@ async def test_tag_and_untag_role_ignoring_key_case(root: Principal, succeeds: S
         actor=root,
         action="iam:TagRole",
         resource=role.arn,
+        policies=False,
     )
     assert tagged.tags == {"floor": "2", "team": "kitchen", "shift": "early"}
     assert await list_role_tags(root, "CASHIER") == tagged.tags
@@ -560,6 +563,7 @@ async def test_tag_and_untag_role_ignoring_key_case(root: Principal, succeeds: S
         actor=root,
         action="iam:UntagRole",
         resource=role.arn,
+        policies=False,
     )
     assert untagged.tags == {"floor": "2", "shift": "early"}
     assert (await Role.get(id=role.id)).tags == {"floor": "2", "shift": "early"}

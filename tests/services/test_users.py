@@ -67,6 +67,7 @@ async def test_create_user(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:CreateUser",
         resource=arn,
+        policies=False,
     )
 
     assert user.name == "Alice"
@@ -460,6 +461,7 @@ async def test_tag_user_merges_keys_ignoring_case(root: Principal, succeeds: Suc
         actor=root,
         action="iam:TagUser",
         resource=user.arn,
+        policies=False,
     )
 
     assert tagged.tags == {"floor": "2", "team": "kitchen", "shift": "early"}
@@ -474,6 +476,7 @@ async def test_untag_user_removes_keys_ignoring_case(root: Principal, succeeds: 
         actor=root,
         action="iam:UntagUser",
         resource=user.arn,
+        policies=False,
     )
 
     assert untagged.tags == {"floor": "2"}
