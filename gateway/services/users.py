@@ -117,11 +117,16 @@ def _user_exists(user_name: str) -> EntityAlreadyExists:
 
 
 async def user_by_name(
-    account_id: str, user_name: str, *, using: BaseDBAsyncClient | None = None
+    account_id: str,
+    user_name: str,
+    *,
+    using: BaseDBAsyncClient | None = None,
+    lock: bool = False,
 ) -> User:
-    """The user named `user_name` (any case) in the account; NoSuchEntity if there is none."""
+    """The user named `user_name` (any case) in the account; NoSuchEntity if there is none.
+    `lock` row-locks it (where the database can) in `using`'s transaction."""
     check_name(user_name, "userName", maximum=MAX_EXISTING_NAME)
-    user = await targets.stored(Kind.USER, account_id, user_name, using=using)
+    user = await targets.stored(Kind.USER, account_id, user_name, using=using, lock=lock)
     if not isinstance(user, User):
         raise _no_such_user(user_name)
     return user
@@ -367,15 +372,15 @@ async def tag_user(actor: Principal, user_name: str, tags: Mapping[str, str]) ->
     the new key's case wins). LimitExceeded past 50 tags."""
     action = "iam:TagUser"
     new_tags = dict(tags)
-    async with audited_precheck(
-        actor, action, attempted_arn("user", actor.account_id, "/", user_name)
-    ):
+    attempted = attempted_arn("user", actor.account_id, "/", user_name)
+    async with audited_precheck(actor, action, attempted):
         check_tags(new_tags)
-        user = await user_by_name(actor.account_id, user_name)
 
-    async with writing(actor, action, user.arn, changes_policies=False) as tx:
+    # The user is found (and locked) inside the write: one look-up, not one before and one in.
+    async with writing(actor, action, attempted, changes_policies=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await user_by_name(actor.account_id, user_name, using=conn, lock=True)
+        tx.resource = user.arn
         replaced = {key.lower() for key in new_tags}
         kept = {key: value for key, value in user.tags.items() if key.lower() not in replaced}
         check_tags(new_tags, existing=kept)
@@ -388,18 +393,17 @@ async def tag_user(actor: Principal, user_name: str, tags: Mapping[str, str]) ->
 async def untag_user(actor: Principal, user_name: str, tag_keys: Sequence[str]) -> User:
     """Remove the tags with these keys (ignoring case); keys the user lacks are ignored."""
     action = "iam:UntagUser"
-    async with audited_precheck(
-        actor, action, attempted_arn("user", actor.account_id, "/", user_name)
-    ):
+    attempted = attempted_arn("user", actor.account_id, "/", user_name)
+    async with audited_precheck(actor, action, attempted):
         if len(tag_keys) > MAX_TAGS:
             raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
         for key in tag_keys:
             check_length(key, "tagKeys.member", maximum=128)
-        user = await user_by_name(actor.account_id, user_name)
 
-    async with writing(actor, action, user.arn, changes_policies=False) as tx:
+    async with writing(actor, action, attempted, changes_policies=False) as tx:
         conn = tx.connection
-        user = await reload_user(user, conn)
+        user = await user_by_name(actor.account_id, user_name, using=conn, lock=True)
+        tx.resource = user.arn
         removed = {key.lower() for key in tag_keys}
         user.tags = {key: value for key, value in user.tags.items() if key.lower() not in removed}
         await user.save(using_db=conn, update_fields=["tags"])

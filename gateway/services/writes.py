@@ -73,9 +73,11 @@ def local_write_count() -> int:
 
 @dataclass(slots=True)
 class Write:
-    """The open write: its connection, and details to record in the audit event."""
+    """The open write: its connection, and the resource and details to record in the audit
+    event (a write that finds its entity inside the transaction names it there)."""
 
     connection: BaseDBAsyncClient
+    resource: str
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,12 +97,18 @@ async def writing(
     for writes that may change decisions, but not what any principal's policies say (tags,
     new entities), so that compiled policies stay cached.
     """
+    write = None
     try:
         async with in_transaction() as connection:
-            write = Write(connection)
+            write = Write(connection, resource)
             yield write
             await record(
-                actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
+                actor,
+                action,
+                write.resource,
+                Outcome.ALLOWED,
+                details=write.details,
+                using=connection,
             )
             if changes_permissions:
                 await bump_generation(actor.account_id, policies=changes_policies, using=connection)
@@ -111,7 +119,7 @@ async def writing(
         await record(
             actor,
             action,
-            resource,
+            audit_safe(write.resource if write is not None else resource),
             Outcome.FAILED,
             error_code=error.code,
             error_message=error.message,
