@@ -19,8 +19,9 @@ from gateway.services.writes import local_write_count
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 INVALID_TOKEN = "The security token included in the request is invalid."
-SESSION_RELATED = ("account", "user", "root", "role")
-"""What `principal_of` needs loaded with a session."""
+SESSION_RELATED = ("account", "user", "role")
+"""What `principal_of` needs loaded with a session (not the root user's row: a root session's
+principal is its account's, and its password hash has no business in the session cache)."""
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
 
