@@ -13,7 +13,7 @@ from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, PrincipalKind, Session, User
 from gateway.services.principal import Principal
-from gateway.services.writes import local_write_count
+from gateway.services.writes import last_local_write, local_write_count
 
 # last_used_at is informational; refreshing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -71,8 +71,10 @@ class SessionCache:
     Session tokens are cached by their hash; access keys (`gateway.auth.access_keys`) by a
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
-    Replicas share nothing but the database. A change made here empties the cache at once: an
-    entry is only used while this process has committed no write since its read began. A
+    Replicas share nothing but the database. A change made here retires its account's entries
+    at once: an entry is only used while this process has committed no write in the entry's
+    account since its read began (writes act in their actor's account, as the notifications
+    below say). A
     change made elsewhere arrives as a notification (`changed(account_id)`, from PostgreSQL's
     LISTEN/NOTIFY: `gateway.notifications`), which retires that account's entries, those
     still being read included; without notifications (the listener down), after at most
@@ -103,7 +105,7 @@ class SessionCache:
             return None
         stored_at, writes, seen, auth = entry
         if (
-            writes != local_write_count()
+            last_local_write(auth.principal.account_id) > writes
             or self._changed.get(auth.principal.account_id, 0) > seen
             or time.monotonic() - stored_at > self.ttl
         ):

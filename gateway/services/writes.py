@@ -51,6 +51,7 @@ __all__ = [
     "audit_safe",
     "audited_precheck",
     "bump_generation",
+    "last_local_write",
     "local_write_count",
     "record",
     "request_id",
@@ -60,15 +61,23 @@ __all__ = [
 
 
 class _LocalWrites:
-    """How many writes this process has committed: the signal that its short-lived caches
-    (sessions, see gateway.auth.sessions) must not answer from before a change made here."""
+    """How many writes this process has committed, and the count just after its last write
+    in each account: the signal that its short-lived caches (sessions, see
+    gateway.auth.sessions) must not answer from before a change made here."""
 
     count = 0
+    last: dict[str, int] = {}  # noqa: RUF012 - one per process, on purpose
 
 
 def local_write_count() -> int:
     """The number of writes this process has committed so far."""
     return _LocalWrites.count
+
+
+def last_local_write(account_id: str) -> int:
+    """`local_write_count()` just after this process last committed a write in `account_id`
+    (0 if it never has)."""
+    return _LocalWrites.last.get(account_id, 0)
 
 
 @dataclass(slots=True)
@@ -115,6 +124,7 @@ async def writing(
             # Revocations and sign-ins change no permission but end or start sessions.
             await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
         _LocalWrites.count += 1
+        _LocalWrites.last[actor.account_id] = _LocalWrites.count
     except GatewayError as error:
         await record(
             actor,
