@@ -109,7 +109,7 @@ async def _load_long_term(key_id: str, secret: str, now: datetime) -> Authentica
         principal = Principal.root(key.account_id, **fields)
     else:  # pragma: no cover - a key always has an owner
         raise Unauthenticated(INVALID_TOKEN)
-    return Authenticated(principal, key.account.authz_generation, key.user, NEVER_EXPIRES)
+    return Authenticated.of_account(principal, key.account, key.user, NEVER_EXPIRES)
 
 
 async def _load_temporary(key_id: str, secret: str, now: datetime) -> Authenticated:

@@ -11,22 +11,26 @@ from datetime import datetime, timedelta
 from gateway import clock
 from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
-from gateway.models import PrincipalKind, Session, User
+from gateway.models import Account, PrincipalKind, Session, User
 from gateway.services.principal import Principal
-from gateway.services.writes import local_write_count
+from gateway.services.writes import last_local_write, local_write_count
 
 # last_used_at is informational; refreshing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 INVALID_TOKEN = "The security token included in the request is invalid."
-SESSION_RELATED = ("account", "user", "root", "role")
-"""What `principal_of` needs loaded with a session."""
+SESSION_RELATED = ("account", "user", "role")
+"""What `principal_of` needs loaded with a session (not the root user's row: a root session's
+principal is its account's, and its password hash has no business in the session cache)."""
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    """A caller proven by its session, and the authorization generation of its account.
+    """A caller proven by its session, and the generations of its account it was read at:
+    `generation` (authz_generation: anything that can change a decision, tags included) keys
+    the cached reads, `policy_generation` (what the caller's policies say) its compiled
+    policies (`gateway.services.authorization`).
 
     `user` is the IAM user as loaded with the session (None for root). `signing_secret` is
     the secret of the access key that SigV4 requests are verified with, held only while
@@ -35,9 +39,30 @@ class Authenticated:
 
     principal: Principal
     generation: int
+    policy_generation: int
     user: User | None
     expires_at: datetime
     signing_secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def of_account(
+        cls,
+        principal: Principal,
+        account: Account,
+        user: User | None,
+        expires_at: datetime,
+        *,
+        signing_secret: str | None = None,
+    ) -> Authenticated:
+        """`principal`'s authentication, at the generations of its (loaded) `account`."""
+        return cls(
+            principal,
+            account.authz_generation,
+            account.policy_generation,
+            user,
+            expires_at,
+            signing_secret=signing_secret,
+        )
 
 
 class SessionCache:
@@ -46,8 +71,10 @@ class SessionCache:
     Session tokens are cached by their hash; access keys (`gateway.auth.access_keys`) by a
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
-    Replicas share nothing but the database. A change made here empties the cache at once: an
-    entry is only used while this process has committed no write since its read began. A
+    Replicas share nothing but the database. A change made here retires its account's entries
+    at once: an entry is only used while this process has committed no write in the entry's
+    account since its read began (writes act in their actor's account, as the notifications
+    below say). A
     change made elsewhere arrives as a notification (`changed(account_id)`, from PostgreSQL's
     LISTEN/NOTIFY: `gateway.notifications`), which retires that account's entries, those
     still being read included; without notifications (the listener down), after at most
@@ -82,7 +109,7 @@ class SessionCache:
             return None
         stored_at, writes, seen, auth = entry
         if (
-            writes != local_write_count()
+            last_local_write(auth.principal.account_id) > writes
             or self._changed.get(auth.principal.account_id, 0) > seen
             or self._monotonic() - stored_at > self.ttl
         ):
@@ -172,9 +199,7 @@ async def session_authenticated(session: Session | None, now: datetime) -> Authe
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         await Session.filter(id=session.id).update(last_used_at=now)
     principal = principal_of(session, source_ip=session.source_ip)
-    return Authenticated(
-        principal, session.account.authz_generation, session.user, session.expires_at
-    )
+    return Authenticated.of_account(principal, session.account, session.user, session.expires_at)
 
 
 def principal_of(session: Session, *, source_ip: str) -> Principal:

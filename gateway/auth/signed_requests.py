@@ -112,8 +112,8 @@ async def _load_long_term(
         principal = Principal.root(key.account_id, **fields)
     else:  # pragma: no cover - a key always has an owner
         raise InvalidClientTokenId(INVALID_TOKEN)
-    return Authenticated(
-        principal, key.account.authz_generation, key.user, NEVER_EXPIRES, signing_secret=secret
+    return Authenticated.of_account(
+        principal, key.account, key.user, NEVER_EXPIRES, signing_secret=secret
     )
 
 

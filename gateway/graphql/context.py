@@ -163,7 +163,7 @@ class GatewayContext:
         if decision is None:
             auth = await self.authenticated()
             decision = await self.state.authorizer.decide(
-                auth.principal, auth.generation, action, resource, context
+                auth.principal, auth.policy_generation, action, resource, context
             )
             self._decisions[key] = decision
             if self.counts_activity:

@@ -44,7 +44,7 @@ async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -
     principal = auth.principal
     refusals = [session_refusal(principal, action) for action, _, _ in questions]
     asked = [q for q, refusal in zip(questions, refusals, strict=True) if refusal is None]
-    decided = iter(await ctx.state.authorizer.decide_all(principal, auth.generation, asked))
+    decided = iter(await ctx.state.authorizer.decide_all(principal, auth.policy_generation, asked))
     answers = []
     for (action, resource, _), refusal in zip(questions, refusals, strict=True):
         if refusal is not None:
@@ -127,7 +127,7 @@ class DecisionQueries:
         for action in action_names:
             for resource in resources:
                 decision = await info.context.state.authorizer.decide(
-                    subject, auth.generation, action, resource, entries
+                    subject, auth.policy_generation, action, resource, entries
                 )
                 results.append(Decision.from_decision(action, resource, decision))
         return results

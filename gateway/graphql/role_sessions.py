@@ -27,7 +27,7 @@ Info = strawberry.Info[GatewayContext, None]
 async def caller_policies(info: Info) -> PrincipalPolicies:
     """The caller's policies, from the app's authorizer cache."""
     auth = await info.context.authenticated()
-    return await info.context.state.authorizer.policies(auth.principal, auth.generation)
+    return await info.context.state.authorizer.policies(auth.principal, auth.policy_generation)
 
 
 @strawberry.type

@@ -39,6 +39,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
@@ -100,12 +101,29 @@ Observer = Callable[[str, str, float], None]
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when none is acceptable.
 
+    Clients send the same few headers on every request: short ones are decided once.
+
     A missing or empty header means `application/graphql-response+json` (the spec's rule
     since its 2025 watershed). Among the acceptable types the highest quality wins, then
     the one the client listed first, then `application/graphql-response+json`.
     """
     if accept is None or not accept.strip():
         return GRAPHQL_RESPONSE_JSON
+    if len(accept) <= MAX_REMEMBERED_ACCEPT:
+        return _negotiated(accept)
+    return _negotiate(accept)
+
+
+MAX_REMEMBERED_ACCEPT = 256
+"""Longest Accept header whose answer is remembered."""
+
+
+@lru_cache(maxsize=64)
+def _negotiated(accept: str) -> str | None:
+    return _negotiate(accept)
+
+
+def _negotiate(accept: str) -> str | None:
     best: tuple[float, int, int] | None = None
     chosen: str | None = None
     for preference, supported in enumerate((GRAPHQL_RESPONSE_JSON, APPLICATION_JSON)):

@@ -39,11 +39,19 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
     def observe(self, operation_type: str, outcome: str, seconds: float) -> None:
         """Count one request and its latency."""
-        self.requests.labels(operation_type, outcome).inc()
-        self.latency.labels(operation_type, outcome).observe(seconds)
+        children = self._children.get((operation_type, outcome))
+        if children is None:  # a few label pairs in all: the view's types and outcomes
+            children = (
+                self.requests.labels(operation_type, outcome),
+                self.latency.labels(operation_type, outcome),
+            )
+            self._children[(operation_type, outcome)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def endpoint(self, request: Request) -> Response:
         """`GET /metrics`."""

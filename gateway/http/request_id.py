@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.services import writes
 
 HEADER = "X-Request-ID"
+_RAW_NAME = HEADER.lower().encode("ascii")
 _SANE = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
 
@@ -43,9 +43,14 @@ class RequestIdMiddleware:
         scope.setdefault("state", {})["request_id"] = this_id
         agent = _header(scope, b"user-agent")
 
+        raw_id = this_id.encode("ascii")
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = this_id
+                message["headers"] = [
+                    *(pair for pair in message.get("headers", ()) if pair[0].lower() != _RAW_NAME),
+                    (_RAW_NAME, raw_id),
+                ]
             await send(message)
 
         token = writes.request_id.set(this_id)

@@ -8,7 +8,6 @@ documents. The GraphiQL page sends its own, narrower policy.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_HEADERS = {
@@ -17,6 +16,12 @@ DEFAULT_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+
+_RAW_DEFAULTS = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in DEFAULT_HEADERS.items()
+)
+"""`DEFAULT_HEADERS` as ASGI header pairs, encoded once."""
 
 
 class SecurityHeadersMiddleware:
@@ -32,10 +37,10 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in DEFAULT_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
+                headers = list(message.get("headers", ()))
+                present = {bytes(name).lower() for name, _ in headers}
+                headers.extend(raw for raw in _RAW_DEFAULTS if raw[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -21,6 +21,11 @@ class Account(Model):
     # Bumped in the same transaction as every change to the account's identities, policies,
     # memberships or sessions; replicas compare it to know their cached permissions are stale.
     authz_generation = fields.BigIntField(default=0)
+    # Bumped (with authz_generation) only by the changes that can alter what a principal's
+    # policies say: attachments, documents and their versions, memberships, boundaries, trust
+    # policies, renames and deletions. Compiled policies are cached by it, so they survive the
+    # writes that change nothing a policy says (tags, passwords, MFA devices, new entities).
+    policy_generation = fields.BigIntField(default=0)
     created_at: datetime = fields.DatetimeField(auto_now_add=True)
 
     root: fields.BackwardOneToOneRelation[RootUser]

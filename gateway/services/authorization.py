@@ -1,10 +1,11 @@
 """Deciding whether a principal may do an action on a resource, with compiled policies cached.
 
-Each principal's policies are compiled once and kept, keyed by its account's authorization
-generation: every write that can change permissions bumps the generation in the same
-transaction (`gateway.services.writes`), and every request reads the current generation with
-its session, so a change made through any replica is in force on all of them from their next
-request. Entries for older generations are simply never used again and age out of the LRU.
+Each principal's policies are compiled once and kept, keyed by its account's policy
+generation: every write that can change what a principal's policies say bumps it in the same
+transaction (`gateway.services.writes`; tags, which reach decisions only through the request
+context, do not), and every request reads the current generation with its session, so a
+change made through any replica is in force on all of them from their next request. Entries
+for older generations are simply never used again and age out of the LRU.
 
 A role session's permissions are its role's alone, whatever the caller had before: the role's
 policies, capped by the role's boundary, intersected with the session policies passed when it
@@ -132,7 +133,7 @@ class Authorizer:
         self._cache_size = cache_size
 
     async def policies(self, principal: Principal, generation: int) -> PrincipalPolicies:
-        """The principal's compiled policies as of `generation`."""
+        """The principal's compiled policies as of its account's policy `generation`."""
         if principal.is_root:
             return _EMPTY
         owner = principal.role.id if principal.role is not None else principal.id

@@ -71,7 +71,7 @@ async def create_group(actor: Principal, *, group_name: str, path: str = "/") ->
         check_path(path)
 
     arn = arns.group_arn(account_id, path, group_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         conn = tx.connection
         taken = Group.filter(account_id=account_id, name_lower=group_name.lower()).using_db(conn)
         if await taken.exists():

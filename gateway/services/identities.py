@@ -226,14 +226,15 @@ async def tag(
 ) -> Tagged:
     """Tag<Kind>: add tags, replacing those with the same key (gateway.services.tags)."""
     action = identity.action(TAG)
-    async with audited_precheck(
-        actor, action, attempted_arn(identity.label, actor.account_id, "/", name)
-    ):
+    attempted = attempted_arn(identity.label, actor.account_id, "/", name)
+    async with audited_precheck(actor, action, attempted):
         new_tags = tagging.checked(tags)
-        entity = await by_name(identity, actor.account_id, name)
 
-    async with writing(actor, action, entity.arn) as tx:
-        entity = await reload(identity, entity, tx.connection)
+    # Found (and locked) inside the write: one look-up, not one before and one in. Tags change
+    # decisions only through the request context, so compiled policies stay cached.
+    async with writing(actor, action, attempted, changes_policies=False) as tx:
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
+        tx.resource = entity.arn
         entity.tags = tagging.merged(entity.tags, new_tags)
         await entity.save(using_db=tx.connection, update_fields=["tags"])
         tx.details.update({identity.name_field: entity.name, "tagKeys": sorted(new_tags)})
@@ -245,14 +246,13 @@ async def untag(
 ) -> Tagged:
     """Untag<Kind>: remove the tags with these keys (ignoring case); absent keys are fine."""
     action = identity.action(UNTAG)
-    async with audited_precheck(
-        actor, action, attempted_arn(identity.label, actor.account_id, "/", name)
-    ):
+    attempted = attempted_arn(identity.label, actor.account_id, "/", name)
+    async with audited_precheck(actor, action, attempted):
         keys = tagging.checked_keys(tag_keys)
-        entity = await by_name(identity, actor.account_id, name)
 
-    async with writing(actor, action, entity.arn) as tx:
-        entity = await reload(identity, entity, tx.connection)
+    async with writing(actor, action, attempted, changes_policies=False) as tx:
+        entity = await by_name(identity, actor.account_id, name, using=tx.connection, lock=True)
+        tx.resource = entity.arn
         entity.tags = tagging.without(entity.tags, keys)
         await entity.save(using_db=tx.connection, update_fields=["tags"])
         tx.details.update({identity.name_field: entity.name, "tagKeys": keys})

@@ -339,14 +339,14 @@ async def deactivate_mfa_device(
         device = await _owned_device(owner, serial_number) if key is None else None
     if key is not None:
         # As in AWS, deactivating a security key deletes it: it cannot be enabled again.
-        async with writing(actor, DEACTIVATE, owner.arn) as tx:
+        async with writing(actor, DEACTIVATE, owner.arn, changes_policies=False) as tx:
             await SecurityKey.filter(id=key.id).using_db(tx.connection).delete()
             tx.details.update(
                 serialNumber=key.serial_number, owner=owner.arn, deviceType="securityKey"
             )
         return
     assert device is not None
-    async with writing(actor, DEACTIVATE, owner.arn) as tx:
+    async with writing(actor, DEACTIVATE, owner.arn, changes_policies=False) as tx:
         await (
             MfaDevice.filter(id=device.id)
             .using_db(tx.connection)

@@ -99,7 +99,7 @@ async def update_account_password_policy(
         "password_reuse_prevention": password_reuse_prevention,
         "hard_expiry": hard_expiry,
     }
-    async with writing(actor, UPDATE, RESOURCE) as tx:
+    async with writing(actor, UPDATE, RESOURCE, changes_policies=False) as tx:
         conn = tx.connection
         policy = (
             await AccountPasswordPolicy.filter(account_id=actor.account_id)
@@ -128,7 +128,7 @@ async def get_account_password_policy(actor: Principal) -> AccountPasswordPolicy
 
 async def delete_account_password_policy(actor: Principal) -> None:
     """Remove the custom policy, so that AWS's default rules apply; NoSuchEntity if none."""
-    async with writing(actor, DELETE, RESOURCE) as tx:
+    async with writing(actor, DELETE, RESOURCE, changes_policies=False) as tx:
         conn = tx.connection
         deleted = (
             await AccountPasswordPolicy.filter(account_id=actor.account_id).using_db(conn).delete()

@@ -291,7 +291,7 @@ async def create_policy(
         new_tags = tagging.checked(tags or {})
         parse_managed_document(policy_document)
     arn = arns.policy_arn(actor.account_id, path, policy_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         duplicate = EntityAlreadyExists(
             f"A policy called {policy_name} already exists. Duplicate names are not allowed."
         )
@@ -420,7 +420,7 @@ async def tag_policy(actor: Principal, policy_arn: str, *, tags: tagging.TagsIn)
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         new_tags = tagging.checked(tags)
-    async with writing(actor, action, policy_arn) as tx:
+    async with writing(actor, action, policy_arn, changes_policies=False) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
         policy.tags = tagging.merged(policy.tags, new_tags)
         await policy.save(update_fields=["tags", "updated_at"], using_db=tx.connection)
@@ -436,7 +436,7 @@ async def untag_policy(
     async with audited_precheck(actor, action, policy_arn):
         check_policy_arn(policy_arn)
         keys = tagging.checked_keys(tag_keys)
-    async with writing(actor, action, policy_arn) as tx:
+    async with writing(actor, action, policy_arn, changes_policies=False) as tx:
         policy = await writable_policy(actor, action, policy_arn, tx.connection)
         policy.tags = tagging.without(policy.tags, keys)
         await policy.save(update_fields=["tags", "updated_at"], using_db=tx.connection)

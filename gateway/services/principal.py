@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from gateway import clock
@@ -161,10 +162,8 @@ class Principal:
     def request_context(self) -> dict[str, str]:
         """The `aws:` context keys that follow from how the caller authenticated."""
         now = clock.now()
-        context = {
-            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:EpochTime": str(int(now.timestamp())),
-        }
+        current_time, epoch_time = _time_keys(now.replace(microsecond=0), now.utcoffset())
+        context = {"aws:CurrentTime": current_time, "aws:EpochTime": epoch_time}
         if self.source_ip:
             context["aws:SourceIp"] = self.source_ip
         if self.session_id is not None:
@@ -181,5 +180,16 @@ class Principal:
         if self.source_identity is not None:
             context["aws:SourceIdentity"] = self.source_identity
         if self.session_issued_at is not None:
-            context["aws:TokenIssueTime"] = self.session_issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            context["aws:TokenIssueTime"] = _iso_seconds(self.session_issued_at)
         return context
+
+
+def _iso_seconds(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=4)
+def _time_keys(second: datetime, offset: timedelta | None) -> tuple[str, str]:
+    """aws:CurrentTime and aws:EpochTime for a whole second: formatted once a second, not per
+    request (`offset` is part of the key: equal instants in other zones print differently)."""
+    return _iso_seconds(second), str(int(second.timestamp()))

@@ -178,7 +178,7 @@ async def create_role(
         await check_trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
 
     arn = arns.role_arn(account_id, path, role_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         conn = tx.connection
         taken = Role.filter(account_id=account_id, name_lower=role_name.lower()).using_db(conn)
         if await taken.exists():
@@ -249,7 +249,7 @@ async def update_role(
             _check_duration(max_session_duration)
         role = await role_by_name(account_id, role_name)
 
-    async with writing(actor, action, role.arn) as tx:
+    async with writing(actor, action, role.arn, changes_policies=False) as tx:
         role = await reload(ROLE, role, tx.connection)
         if description is not None:
             role.description = description

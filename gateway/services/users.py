@@ -62,11 +62,16 @@ MAX_USER_NAME = 64
 
 
 async def user_by_name(
-    account_id: str, user_name: str, *, using: BaseDBAsyncClient | None = None
+    account_id: str,
+    user_name: str,
+    *,
+    using: BaseDBAsyncClient | None = None,
+    lock: bool = False,
 ) -> User:
     """The user named `user_name` (any case) in the account; NoSuchEntity if there is none
-    (`identities.by_name` for users: what the services acting on a user look it up with)."""
-    return await identities.by_name(USER, account_id, user_name, using=using)
+    (`identities.by_name` for users: what the services acting on a user look it up with).
+    `lock` row-locks it (where the database can) in `using`'s transaction."""
+    return await identities.by_name(USER, account_id, user_name, using=using, lock=lock)
 
 
 async def create_user(
@@ -93,7 +98,7 @@ async def create_user(
             check_length(permissions_boundary, "permissionsBoundary", minimum=20, maximum=2048)
 
     arn = arns.user_arn(account_id, path, user_name)
-    async with writing(actor, action, arn) as tx:
+    async with writing(actor, action, arn, changes_policies=False) as tx:
         conn = tx.connection
         taken = User.filter(account_id=account_id, name_lower=user_name.lower()).using_db(conn)
         if await taken.exists():

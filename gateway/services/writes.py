@@ -7,8 +7,15 @@ inside it.
 
 On success the change, its audit event (outcome Allowed) and the bump of the account's
 `authz_generation` (which tells every replica its cached permissions are stale) commit
-together. If the block raises a `GatewayError`, everything rolls back and a Failed audit event
-is written on its own; other exceptions roll back and propagate.
+together. A write that can change what a policy says for some principal (attachments,
+documents, versions, memberships, boundaries, trust policies, renames, deletions) also bumps
+`policy_generation`, by which compiled policies are cached; a write that changes permissions
+only through the request context (tags, which `aws:PrincipalTag` and `aws:ResourceTag` read)
+or not at all leaves the compiled policies in place (`changes_policies=False`): principals'
+tags are read with their sessions, resources' with the reads cached by `authz_generation`.
+
+If the block raises a `GatewayError`, everything rolls back and a Failed audit event is
+written on its own; other exceptions roll back and propagate.
 
 A failed COMMIT is not always a rolled-back one: when PostgreSQL restarts or the connection
 drops as it commits, the change may be in although its answer was lost. The write's audit
@@ -65,6 +72,7 @@ __all__ = [
     "audited_precheck",
     "bump_generation",
     "committed",
+    "last_local_write",
     "local_write_count",
     "record",
     "request_id",
@@ -74,10 +82,12 @@ __all__ = [
 
 
 class _LocalWrites:
-    """How many writes this process has committed: the signal that its short-lived caches
-    (sessions, see gateway.auth.sessions) must not answer from before a change made here."""
+    """How many writes this process has committed, and the count just after its last write
+    in each account: the signal that its short-lived caches (sessions, see
+    gateway.auth.sessions) must not answer from before a change made here."""
 
     count = 0
+    last: dict[str, int] = {}  # noqa: RUF012 - one per process, on purpose
 
 
 def local_write_count() -> int:
@@ -85,33 +95,54 @@ def local_write_count() -> int:
     return _LocalWrites.count
 
 
+def last_local_write(account_id: str) -> int:
+    """`local_write_count()` just after this process last committed a write in `account_id`
+    (0 if it never has)."""
+    return _LocalWrites.last.get(account_id, 0)
+
+
 @dataclass(slots=True)
 class Write:
-    """The open write: its connection, and details to record in the audit event."""
+    """The open write: its connection, and the resource and details to record in the audit
+    event (a write that finds its entity inside the transaction names it there)."""
 
     connection: BaseDBAsyncClient
+    resource: str
     details: dict[str, Any] = field(default_factory=dict)
 
 
 @asynccontextmanager
 async def writing(
-    actor: Principal, action: str, resource: str, *, changes_permissions: bool = True
+    actor: Principal,
+    action: str,
+    resource: str,
+    *,
+    changes_permissions: bool = True,
+    changes_policies: bool = True,
 ) -> AsyncIterator[Write]:
     """Run a write as one transaction with its audit event; see the module docstring.
 
     `changes_permissions=False` is for writes that cannot change what anyone may do (signing
-    in, say), so that they leave every cached permission in place.
+    in, say), so that they leave every cached permission in place; `changes_policies=False`
+    for writes that may change decisions, but not what any principal's policies say (tags,
+    new entities), so that compiled policies stay cached.
     """
     witness: str | None = None
+    write = None
     try:
         async with in_transaction() as connection:
-            write = Write(connection)
+            write = Write(connection, resource)
             yield write
             event_id = await record(
-                actor, action, resource, Outcome.ALLOWED, details=write.details, using=connection
+                actor,
+                action,
+                write.resource,
+                Outcome.ALLOWED,
+                details=write.details,
+                using=connection,
             )
             if changes_permissions:
-                await bump_generation(actor.account_id, using=connection)
+                await bump_generation(actor.account_id, policies=changes_policies, using=connection)
             # Revocations and sign-ins change no permission but end or start sessions.
             await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
             # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
@@ -120,11 +151,12 @@ async def writing(
             if connection.capabilities.dialect == "postgres":
                 witness = event_id
         _LocalWrites.count += 1
+        _LocalWrites.last[actor.account_id] = _LocalWrites.count
     except GatewayError as error:
         await record(
             actor,
             action,
-            resource,
+            audit_safe(write.resource if write is not None else resource),
             Outcome.FAILED,
             error_code=error.code,
             error_message=error.message,
@@ -135,6 +167,7 @@ async def writing(
             raise
         logger.warning("A COMMIT failed, but the write it carried is in: answering success")
         _LocalWrites.count += 1
+        _LocalWrites.last[actor.account_id] = _LocalWrites.count
 
 
 async def committed(event_id: str) -> bool:
@@ -191,13 +224,15 @@ async def _store(event: Any, connection: BaseDBAsyncClient) -> None:
     await notifications.notify(AUDIT_CHANNEL, f"{event.account_id}:{event.id}", using=connection)
 
 
-async def bump_generation(account_id: str, *, using: BaseDBAsyncClient | None = None) -> None:
-    """Mark every cached permission of the account stale, on every replica."""
-    await (
-        Account.filter(id=account_id)
-        .using_db(using)
-        .update(authz_generation=F("authz_generation") + 1)
-    )
+async def bump_generation(
+    account_id: str, *, policies: bool = True, using: BaseDBAsyncClient | None = None
+) -> None:
+    """Mark every cached permission of the account stale, on every replica; with `policies`,
+    its compiled policies too."""
+    bumped = {"authz_generation": F("authz_generation") + 1}
+    if policies:
+        bumped["policy_generation"] = F("policy_generation") + 1
+    await Account.filter(id=account_id).using_db(using).update(**bumped)
 
 
 MAX_RESOURCE = 2048

@@ -29,6 +29,11 @@ CAN = (
     ' resource: "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET") { allowed } }'
 )
 
+CAN_READ = (
+    'query { authorize(action: "s3:GetObject",'
+    ' resource: "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET/receipt.txt") { allowed } }'
+)
+
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgres", reason="replicas share a PostgreSQL database (SQLite is one process)"
@@ -72,7 +77,15 @@ async def test_changes_through_one_replica_are_enforced_by_the_other_within_100_
     document = json.dumps(
         {
             "Version": "2012-10-17",
-            "Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET},
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET},
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": f"{BUCKET}/*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/till": "open"}},
+                },
+            ],
         }
     )
     setup = await one(
@@ -109,6 +122,20 @@ async def test_changes_through_one_replica_are_enforced_by_the_other_within_100_
 
     assert (await one(attach, {"a": policy}, token=admin)).errors == []
     timings["policy attached again"] = await seconds_until(allowed_on_two)
+
+    # Tags change no policy (the compiled policies stay cached) but do change decisions
+    # through aws:PrincipalTag: in force on the other replica as quickly.
+    async def reads_on_two() -> bool:
+        result = await two(CAN_READ, token=jorge)
+        return bool(result.data and result.data["authorize"]["allowed"])
+
+    assert not await reads_on_two()
+    tag = 'mutation { tagUser(userName: "jorge", tags: [{key: "till", value: "open"}]) { arn } }'
+    assert (await one(tag, token=admin)).errors == []
+    timings["principal tagged"] = await seconds_until(reads_on_two)
+    untag = 'mutation { untagUser(userName: "jorge", tagKeys: ["till"]) { arn } }'
+    assert (await one(untag, token=admin)).errors == []
+    timings["principal untagged"] = await seconds_until(lambda: _not(reads_on_two()))
 
     removal = 'mutation { removeUserFromGroup(groupName: "Cashiers", userName: "jorge") { arn } }'
     assert (await one(removal, token=admin)).errors == []

@@ -52,6 +52,7 @@ from tests.services.helpers import (  # noqa: F401  (re-exported)
     generation,
     last_event,
     make_policy,
+    policy_generation,
 )
 
 
@@ -110,7 +111,9 @@ def rejects(db: TortoiseContext) -> Rejects:
 def succeeds(db: TortoiseContext) -> Succeeds:
     """Await a write and check it wrote one Allowed audit event by `actor` and bumped the
     account's authorization generation by one (left it alone with `bumps=False`, for writes
-    that change no permission); returns the call's result."""
+    that change no permission), and its policy generation likewise (`policies`, default
+    `bumps`; False for writes that change no principal's policies, such as tags); returns the
+    call's result."""
 
     async def check(
         call: Coroutine[Any, Any, Any],
@@ -119,9 +122,11 @@ def succeeds(db: TortoiseContext) -> Succeeds:
         action: str,
         resource: str | None,
         bumps: bool = True,
+        policies: bool | None = None,
     ) -> Any:
         try:
             before = await generation(actor.account_id)
+            policies_before = await policy_generation(actor.account_id)
             allowed_before = await AuditEvent.filter(action=action, outcome="Allowed").count()
         except BaseException:
             call.close()
@@ -137,6 +142,8 @@ def succeeds(db: TortoiseContext) -> Succeeds:
         if resource is not None:
             assert event.resource == resource
         assert await generation(actor.account_id) == before + int(bumps)
+        bumps_policies = bumps if policies is None else policies
+        assert await policy_generation(actor.account_id) == policies_before + int(bumps_policies)
         return result
 
     return check

@@ -50,6 +50,12 @@ async def generation(account_id: str) -> int:
     return int(account.authz_generation)
 
 
+async def policy_generation(account_id: str) -> int:
+    """The account's policy generation (what compiled policies are cached by)."""
+    account = await Account.get(id=account_id)
+    return int(account.policy_generation)
+
+
 async def make_policy(account_id: str | None, name: str) -> ManagedPolicy:
     """A managed policy row (account-owned, or AWS-managed for None), straight in the table:
     the policy services are tested elsewhere."""

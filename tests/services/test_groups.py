@@ -53,6 +53,7 @@ async def test_create_group(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:CreateGroup",
         resource=arn,
+        policies=False,
     )
 
     assert (group.name, group.name_lower, group.path, group.arn) == (

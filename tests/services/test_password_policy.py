@@ -45,7 +45,11 @@ async def test_update_with_no_settings_stores_aws_defaults(
     root: Principal, succeeds: Succeeds
 ) -> None:
     policy = await succeeds(
-        update_account_password_policy(root), actor=root, action=UPDATE, resource="*"
+        update_account_password_policy(root),
+        actor=root,
+        action=UPDATE,
+        resource="*",
+        policies=False,
     )
     stored = await get_account_password_policy(root)
     assert stored.id == policy.id
@@ -176,7 +180,13 @@ async def test_range_limits_themselves_are_accepted(root: Principal) -> None:
 
 async def test_delete_reverts_to_the_default_rules(root: Principal, succeeds: Succeeds) -> None:
     await update_account_password_policy(root, minimum_password_length=30)
-    await succeeds(delete_account_password_policy(root), actor=root, action=DELETE, resource="*")
+    await succeeds(
+        delete_account_password_policy(root),
+        actor=root,
+        action=DELETE,
+        resource="*",
+        policies=False,
+    )
     assert await policy_for(root.account_id) is DEFAULT_PASSWORD_POLICY
 
 

@@ -58,6 +58,7 @@ async def test_create_policy_stores_the_document_as_default_version_v1(root, suc
         actor=root,
         action="iam:CreatePolicy",
         resource=arn_of(root, "Cashiers", "/shop/"),
+        policies=False,
     )
 
     assert policy.arn == arn_of(root, "Cashiers", "/shop/")

@@ -96,6 +96,7 @@ async def test_create_role(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:CreateRole",
         resource=arn,
+        policies=False,
     )
 
     assert (role.name, role.name_lower, role.path, role.arn) == (
@@ -362,6 +363,7 @@ async def test_update_role(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:UpdateRole",
         resource=role.arn,
+        policies=False,
     )
     assert (updated.description, updated.max_session_duration) == ("old", 43200)
 

@@ -192,6 +192,7 @@ async def test_tagging_merges_keys_ignoring_case_and_untagging_removes_them(
         actor=root,
         action=kind.tag_action,
         resource=entity.arn,
+        policies=False,
     )
     expected = {"floor": "2", "team": "kitchen", "shift": "early", "empty": ""}
     assert tagged.tags == expected
@@ -202,6 +203,7 @@ async def test_tagging_merges_keys_ignoring_case_and_untagging_removes_them(
         actor=root,
         action=kind.untag_action,
         resource=entity.arn,
+        policies=False,
     )
     assert untagged.tags == {"floor": "2", "shift": "early"}
     assert await kind.stored(entity) == {"floor": "2", "shift": "early"}

@@ -58,6 +58,7 @@ async def test_create_user(root: Principal, succeeds: Succeeds) -> None:
         actor=root,
         action="iam:CreateUser",
         resource=arn,
+        policies=False,
     )
 
     assert user.name == "Alice"
