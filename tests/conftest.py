@@ -60,10 +60,18 @@ def pytest_report_header() -> str:
 TESTS = Path(__file__).resolve().parent
 
 
+BACKEND_FREE = frozenset({"policy", "bench"})
+"""Test packages that use no test database (the pure policy engine; the benchmarks, which make
+their own): they run on the SQLite pass and are skipped when GATEWAY_TEST_DB=postgres, where
+they would only repeat themselves."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e/ is `e2e` (real servers, a browser) and everything under
     tests/bench/ is `bench`, so `pytest -m "not e2e and not bench"` is the quick lane; tests
-    elsewhere that start a server carry the mark themselves (or through a fixture's param)."""
+    elsewhere that start a server carry the mark themselves (or through a fixture's param).
+    On PostgreSQL, the BACKEND_FREE packages are skipped."""
+    once = pytest.mark.skip(reason="uses no test database: run on the SQLite pass")
     for item in items:
         try:
             package = item.path.relative_to(TESTS).parts[0]
@@ -73,6 +81,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
         elif package == "bench":
             item.add_marker(pytest.mark.bench)
+        if BACKEND == "postgres" and package in BACKEND_FREE:
+            item.add_marker(once)
 
 
 @pytest.fixture(scope="session")
