@@ -99,13 +99,32 @@ class _Compiled:
 
 class _Conditions:
     """One distinct Condition block, shared by every statement that carries it, so that it is
-    decided once per request however many statements repeat it."""
+    decided once per request however many statements repeat it.
 
-    __slots__ = ("checks", "keys", "last")
+    A block's verdict depends only on the values of the keys it reads (its condition keys and
+    the policy variables in its values), so it is remembered per tuple of those values: a
+    principal's requests repeat the same few (its source IP, MFA, tags), and an IP range or a
+    pattern is then tested once per distinct value set rather than once per request."""
 
-    def __init__(self, compiled: _Compiled) -> None:
+    __slots__ = ("checks", "keys", "last", "reads", "verdicts")
+
+    def __init__(self, compiled: _Compiled, statement: Statement) -> None:
         self.checks = compiled.conditions
         self.keys = compiled.condition_keys
+        self.reads = tuple(
+            dict.fromkeys(
+                [
+                    *(lowered for _, lowered in self.keys),
+                    *(
+                        key.lower()
+                        for condition in statement.conditions
+                        for template in condition.values
+                        for key in template.variable_keys
+                    ),
+                ]
+            )
+        )
+        self.verdicts: dict[tuple[tuple[str, ...] | None, ...], tuple[bool, tuple[str, ...]]] = {}
         # (request, verdict, keys it lacked) for the last request seen; one tuple, replaced
         # whole, so that a reader on another thread never pairs a request with another's verdict.
         self.last: tuple[Request | None, bool, tuple[str, ...]] = (None, False, ())
@@ -116,8 +135,17 @@ class _Conditions:
         if last[0] is request:
             return last
         context = request.keys
-        lacking = tuple([key for key, lowered in self.keys if not context.get(lowered)])
-        last = (request, _all_hold(self.checks, context), lacking)
+        get = context.get
+        values = tuple([get(key) for key in self.reads])
+        verdicts = self.verdicts
+        known = verdicts.get(values)
+        if known is None:
+            lacking = tuple([key for key, lowered in self.keys if not get(lowered)])
+            known = (_all_hold(self.checks, context), lacking)
+            if len(verdicts) >= _MEMO_LIMIT:
+                verdicts.clear()
+            verdicts[values] = known
+        last = (request, known[0], known[1])
         self.last = last
         return last
 
@@ -194,7 +222,7 @@ class _Index:
         )
         block = self.blocks.get(signature)
         if block is None:
-            block = self.blocks[signature] = _Conditions(compiled)
+            block = self.blocks[signature] = _Conditions(compiled, statement)
         return block
 
     def _add(self, compiled: _Compiled, actions: Sequence[str]) -> None:

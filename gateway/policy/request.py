@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from gateway.policy.conditions import Context
@@ -14,6 +15,45 @@ ROLE_SESSION_TYPES = ("AssumedRole",)
 ContextValue = str | bool | int | float
 ContextInput = Mapping[str, ContextValue | Sequence[ContextValue]]
 """Condition keys as callers pass them: a value or a list of values per key."""
+
+
+class PreparedPrincipal(Mapping[str, Any]):
+    """A principal as `Request` takes it, frozen, with the `aws:` keys that follow from it
+    (aws:PrincipalArn, aws:username, aws:PrincipalTag/…) derived once.
+
+    Deriving those keys costs more than deciding a cached action, so a caller that makes many
+    requests for one principal (a session, a batch) prepares it once and passes it to each
+    `Request`; the requests' contexts are then the same as with the plain mapping. The fields
+    are copied when it is made (tags included), so later changes to the mapping it was made
+    from do not reach it.
+    """
+
+    __slots__ = ("_fields", "derived")
+
+    def __init__(self, principal: Mapping[str, Any]) -> None:
+        fields = dict(principal)
+        tags = fields.get("tags")
+        if tags:
+            fields["tags"] = MappingProxyType(dict(tags))
+        self._fields = fields
+        self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(_derived(fields))
+        """The context keys that follow from the principal, lower-cased."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field `key`, or `default` (a direct lookup: Request reads fields per request)."""
+        return self._fields.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return f"PreparedPrincipal({self._fields!r})"
 
 
 class Request:
@@ -120,6 +160,8 @@ def _build_context(
 ) -> dict[str, tuple[str, ...]]:
     if not principal:
         return given
+    if principal.__class__ is PreparedPrincipal:
+        return {**principal.derived, **given}
     context = _derived(principal)
     context.update(given)
     return context
