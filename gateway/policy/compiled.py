@@ -106,7 +106,7 @@ class _Conditions:
     principal's requests repeat the same few (its source IP, MFA, tags), and an IP range or a
     pattern is then tested once per distinct value set rather than once per request."""
 
-    __slots__ = ("checks", "keys", "last", "reads", "verdicts")
+    __slots__ = ("checks", "keys", "reads", "verdicts")
 
     def __init__(self, compiled: _Compiled, statement: Statement) -> None:
         self.checks = compiled.conditions
@@ -125,16 +125,9 @@ class _Conditions:
             )
         )
         self.verdicts: dict[tuple[tuple[str, ...] | None, ...], tuple[bool, tuple[str, ...]]] = {}
-        # (request, verdict, keys it lacked) for the last request seen; one tuple, replaced
-        # whole, so that a reader on another thread never pairs a request with another's verdict.
-        self.last: tuple[Request | None, bool, tuple[str, ...]] = (None, False, ())
 
-    def decide(self, request: Request) -> tuple[Request | None, bool, tuple[str, ...]]:
-        """(request, whether the block holds, the condition keys the request lacks)."""
-        last = self.last
-        if last[0] is request:
-            return last
-        context = request.keys
+    def decide(self, context: Context) -> tuple[bool, tuple[str, ...]]:
+        """(whether the block holds, the condition keys the request lacks) for a context."""
         get = context.get
         values = tuple([get(key) for key in self.reads])
         verdicts = self.verdicts
@@ -145,9 +138,7 @@ class _Conditions:
             if len(verdicts) >= _MEMO_LIMIT:
                 verdicts.clear()
             verdicts[values] = known
-        last = (request, known[0], known[1])
-        self.last = last
-        return last
+        return known
 
 
 class _Unit:
@@ -372,10 +363,20 @@ class CompiledPolicies:
         denies: list[_Unit] | None = None
         allows: list[_Unit] | None = None
         missing: set[str] | None = None
+        # Units reached through different resource keys often share a block: each block is
+        # decided once per request (a dict local to this call, so threads never share it).
+        decided: dict[_Conditions, tuple[bool, tuple[str, ...]]] | None = None
+        context: Context | None = None
         for unit in self._index.units(request.action_lower, request):
             block = unit.conditions
             if block is not None:
-                _, holds, lacking = block.decide(request)
+                if decided is None:
+                    decided = {}
+                    context = request.keys
+                known = decided.get(block)
+                if known is None:
+                    known = decided[block] = block.decide(context)  # type: ignore[arg-type]
+                holds, lacking = known
                 if lacking:
                     if missing is None:
                         missing = set(lacking)

@@ -28,7 +28,7 @@ class PreparedPrincipal(Mapping[str, Any]):
     from do not reach it.
     """
 
-    __slots__ = ("_fields", "derived")
+    __slots__ = ("_fields", "account", "derived")
 
     def __init__(self, principal: Mapping[str, Any]) -> None:
         fields = dict(principal)
@@ -36,6 +36,8 @@ class PreparedPrincipal(Mapping[str, Any]):
         if tags:
             fields["tags"] = MappingProxyType(dict(tags))
         self._fields = fields
+        self.account = _principal_account(fields)
+        """The principal's account id, as `Request.principal_account` gives it."""
         self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(_derived(fields))
         """The context keys that follow from the principal, lower-cased."""
 
@@ -128,10 +130,10 @@ class Request:
     @property
     def principal_account(self) -> str:
         """The calling principal's account id."""
-        account = self.principal.get("account")
-        if account:
-            return str(account)
-        return _arn_account(self.principal_arn)
+        principal = self.principal
+        if principal.__class__ is PreparedPrincipal:
+            return principal.account
+        return _principal_account(principal)
 
     @property
     def resource_account(self) -> str:
@@ -141,9 +143,19 @@ class Request:
     @property
     def same_account(self) -> bool:
         """True when the resource belongs to the caller's account (or to none)."""
-        if self._same_account is None:
-            self._same_account = self.resource_account in ("", self.principal_account)
-        return self._same_account
+        same = self._same_account
+        if same is None:
+            owner = _arn_account(self.resource)
+            same = self._same_account = not owner or owner == self.principal_account
+        return same
+
+
+def _principal_account(principal: Mapping[str, Any]) -> str:
+    """The principal's `account`, or the account its ARN names."""
+    account = principal.get("account")
+    if account:
+        return str(account)
+    return _arn_account(str(principal.get("arn", "")))
 
 
 def _arn_account(arn: str) -> str:
