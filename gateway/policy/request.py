@@ -28,7 +28,7 @@ class PreparedPrincipal(Mapping[str, Any]):
     from do not reach it.
     """
 
-    __slots__ = ("_fields", "account", "derived")
+    __slots__ = ("_derived", "_fields", "account", "derived")
 
     def __init__(self, principal: Mapping[str, Any]) -> None:
         fields = dict(principal)
@@ -38,7 +38,8 @@ class PreparedPrincipal(Mapping[str, Any]):
         self._fields = fields
         self.account = _principal_account(fields)
         """The principal's account id, as `Request.principal_account` gives it."""
-        self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(_derived(fields))
+        self._derived = _derived(fields)
+        self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(self._derived)
         """The context keys that follow from the principal, lower-cased."""
 
     def __getitem__(self, key: str) -> Any:
@@ -170,10 +171,12 @@ def _arn_account(arn: str) -> str:
 def _build_context(
     principal: Mapping[str, Any], given: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
+    if principal.__class__ is PreparedPrincipal:
+        context = principal._derived.copy()
+        context.update(given)
+        return context
     if not principal:
         return given
-    if principal.__class__ is PreparedPrincipal:
-        return {**principal.derived, **given}
     context = _derived(principal)
     context.update(given)
     return context
