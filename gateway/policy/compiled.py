@@ -106,7 +106,7 @@ class _Conditions:
     principal's requests repeat the same few (its source IP, MFA, tags), and an IP range or a
     pattern is then tested once per distinct value set rather than once per request."""
 
-    __slots__ = ("checks", "keys", "reads", "verdicts")
+    __slots__ = ("checks", "keys", "reads", "single", "verdicts")
 
     def __init__(self, compiled: _Compiled, statement: Statement) -> None:
         self.checks = compiled.conditions
@@ -124,12 +124,17 @@ class _Conditions:
                 ]
             )
         )
-        self.verdicts: dict[tuple[tuple[str, ...] | None, ...], tuple[bool, tuple[str, ...]]] = {}
+        # Most blocks read one key: its values are then the memo's key, with no tuple to build.
+        self.single = self.reads[0] if len(self.reads) == 1 else None
+        self.verdicts: dict[object, tuple[bool, tuple[str, ...]]] = {}
 
     def decide(self, context: Context) -> tuple[bool, tuple[str, ...]]:
         """(whether the block holds, the condition keys the request lacks) for a context."""
         get = context.get
-        values = tuple([get(key) for key in self.reads])
+        single = self.single
+        values: object = (
+            get(single) if single is not None else tuple([get(key) for key in self.reads])
+        )
         verdicts = self.verdicts
         known = verdicts.get(values)
         if known is None:
