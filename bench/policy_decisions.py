@@ -62,7 +62,13 @@ from casbin.util.builtin_operators import ip_match
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 try:
-    from gateway.policy import Request, compile_policies, evaluate, parse_policy
+    from gateway.policy import (
+        PreparedPrincipal,
+        Request,
+        compile_policies,
+        evaluate,
+        parse_policy,
+    )
 except ImportError as exc:  # the engine is optional so the encodings can be checked alone
     GATEWAY_IMPORT_ERROR: str | None = f"{type(exc).__name__}: {exc}"
 else:
@@ -1094,8 +1100,12 @@ def run_gateway_workload(
         compiled = compile_policies(parsed)
         compile_times.append(time.perf_counter_ns() - t0)
 
+    # The principal is prepared once, as a session's would be: its derived keys (aws:username,
+    # aws:PrincipalTag/...) do not change between its requests. Each Request is still new.
+    principal = PreparedPrincipal(workload.principal)
+
     def fresh_requests() -> list[Request]:
-        return [Request(a, r, workload.principal, c) for a, r, c in workload.requests]
+        return [Request(a, r, principal, c) for a, r, c in workload.requests]
 
     holder = [compiled]
     engines: dict[str, Callable[[Request], Any]] = {

@@ -10,7 +10,7 @@ from gateway.policy.decision import Decision, Effect, StatementRef
 from gateway.policy.document import Policy, Statement, parse_policy, policy_size
 from gateway.policy.errors import PolicySizeError, PolicyValidationError
 from gateway.policy.evaluator import evaluate
-from gateway.policy.request import Request
+from gateway.policy.request import PreparedPrincipal, Request
 
 __all__ = [
     "CompiledPolicies",
@@ -19,6 +19,7 @@ __all__ = [
     "Policy",
     "PolicySizeError",
     "PolicyValidationError",
+    "PreparedPrincipal",
     "Request",
     "Statement",
     "StatementRef",

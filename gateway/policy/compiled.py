@@ -99,27 +99,51 @@ class _Compiled:
 
 class _Conditions:
     """One distinct Condition block, shared by every statement that carries it, so that it is
-    decided once per request however many statements repeat it."""
+    decided once per request however many statements repeat it.
 
-    __slots__ = ("checks", "keys", "last")
+    A block's verdict depends only on the values of the keys it reads (its condition keys and
+    the policy variables in its values), so it is remembered per tuple of those values: a
+    principal's requests repeat the same few (its source IP, MFA, tags), and an IP range or a
+    pattern is then tested once per distinct value set rather than once per request."""
 
-    def __init__(self, compiled: _Compiled) -> None:
+    __slots__ = ("checks", "keys", "reads", "single", "verdicts")
+
+    def __init__(self, compiled: _Compiled, statement: Statement) -> None:
         self.checks = compiled.conditions
         self.keys = compiled.condition_keys
-        # (request, verdict, keys it lacked) for the last request seen; one tuple, replaced
-        # whole, so that a reader on another thread never pairs a request with another's verdict.
-        self.last: tuple[Request | None, bool, tuple[str, ...]] = (None, False, ())
+        self.reads = tuple(
+            dict.fromkeys(
+                [
+                    *(lowered for _, lowered in self.keys),
+                    *(
+                        key.lower()
+                        for condition in statement.conditions
+                        for template in condition.values
+                        for key in template.variable_keys
+                    ),
+                ]
+            )
+        )
+        # Most blocks read one key: its values are then the memo's key, with no tuple to build.
+        self.single = self.reads[0] if len(self.reads) == 1 else None
+        self.verdicts: dict[object, tuple[bool, tuple[str, ...]]] = {}
 
-    def decide(self, request: Request) -> tuple[Request | None, bool, tuple[str, ...]]:
-        """(request, whether the block holds, the condition keys the request lacks)."""
-        last = self.last
-        if last[0] is request:
-            return last
-        context = request.keys
-        lacking = tuple([key for key, lowered in self.keys if not context.get(lowered)])
-        last = (request, _all_hold(self.checks, context), lacking)
-        self.last = last
-        return last
+    def decide(self, context: Context) -> tuple[bool, tuple[str, ...]]:
+        """(whether the block holds, the condition keys the request lacks) for a context."""
+        get = context.get
+        single = self.single
+        values: object = (
+            get(single) if single is not None else tuple([get(key) for key in self.reads])
+        )
+        verdicts = self.verdicts
+        known = verdicts.get(values)
+        if known is None:
+            lacking = tuple([key for key, lowered in self.keys if not get(lowered)])
+            known = (_all_hold(self.checks, context), lacking)
+            if len(verdicts) >= _MEMO_LIMIT:
+                verdicts.clear()
+            verdicts[values] = known
+        return known
 
 
 class _Unit:
@@ -194,7 +218,7 @@ class _Index:
         )
         block = self.blocks.get(signature)
         if block is None:
-            block = self.blocks[signature] = _Conditions(compiled)
+            block = self.blocks[signature] = _Conditions(compiled, statement)
         return block
 
     def _add(self, compiled: _Compiled, actions: Sequence[str]) -> None:
@@ -344,10 +368,20 @@ class CompiledPolicies:
         denies: list[_Unit] | None = None
         allows: list[_Unit] | None = None
         missing: set[str] | None = None
+        # Units reached through different resource keys often share a block: each block is
+        # decided once per request (a dict local to this call, so threads never share it).
+        decided: dict[_Conditions, tuple[bool, tuple[str, ...]]] | None = None
+        context: Context | None = None
         for unit in self._index.units(request.action_lower, request):
             block = unit.conditions
             if block is not None:
-                _, holds, lacking = block.decide(request)
+                if decided is None:
+                    decided = {}
+                    context = request.keys
+                known = decided.get(block)
+                if known is None:
+                    known = decided[block] = block.decide(context)  # type: ignore[arg-type]
+                holds, lacking = known
                 if lacking:
                     if missing is None:
                         missing = set(lacking)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from gateway.policy.conditions import Context
@@ -14,6 +15,48 @@ ROLE_SESSION_TYPES = ("AssumedRole",)
 ContextValue = str | bool | int | float
 ContextInput = Mapping[str, ContextValue | Sequence[ContextValue]]
 """Condition keys as callers pass them: a value or a list of values per key."""
+
+
+class PreparedPrincipal(Mapping[str, Any]):
+    """A principal as `Request` takes it, frozen, with the `aws:` keys that follow from it
+    (aws:PrincipalArn, aws:username, aws:PrincipalTag/…) derived once.
+
+    Deriving those keys costs more than deciding a cached action, so a caller that makes many
+    requests for one principal (a session, a batch) prepares it once and passes it to each
+    `Request`; the requests' contexts are then the same as with the plain mapping. The fields
+    are copied when it is made (tags included), so later changes to the mapping it was made
+    from do not reach it.
+    """
+
+    __slots__ = ("_derived", "_fields", "account", "derived")
+
+    def __init__(self, principal: Mapping[str, Any]) -> None:
+        fields = dict(principal)
+        tags = fields.get("tags")
+        if tags:
+            fields["tags"] = MappingProxyType(dict(tags))
+        self._fields = fields
+        self.account = _principal_account(fields)
+        """The principal's account id, as `Request.principal_account` gives it."""
+        self._derived = _derived(fields)
+        self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(self._derived)
+        """The context keys that follow from the principal, lower-cased."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field `key`, or `default` (a direct lookup: Request reads fields per request)."""
+        return self._fields.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return f"PreparedPrincipal({self._fields!r})"
 
 
 class Request:
@@ -88,10 +131,10 @@ class Request:
     @property
     def principal_account(self) -> str:
         """The calling principal's account id."""
-        account = self.principal.get("account")
-        if account:
-            return str(account)
-        return _arn_account(self.principal_arn)
+        principal = self.principal
+        if principal.__class__ is PreparedPrincipal:
+            return principal.account
+        return _principal_account(principal)
 
     @property
     def resource_account(self) -> str:
@@ -101,9 +144,24 @@ class Request:
     @property
     def same_account(self) -> bool:
         """True when the resource belongs to the caller's account (or to none)."""
-        if self._same_account is None:
-            self._same_account = self.resource_account in ("", self.principal_account)
-        return self._same_account
+        same = self._same_account
+        if same is None:
+            # _arn_account inlined: every Allow asks.
+            parts = self.resource.split(":", 5)
+            if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+                same = parts[4] == self.principal_account
+            else:
+                same = True
+            self._same_account = same
+        return same
+
+
+def _principal_account(principal: Mapping[str, Any]) -> str:
+    """The principal's `account`, or the account its ARN names."""
+    account = principal.get("account")
+    if account:
+        return str(account)
+    return _arn_account(str(principal.get("arn", "")))
 
 
 def _arn_account(arn: str) -> str:
@@ -118,6 +176,10 @@ def _arn_account(arn: str) -> str:
 def _build_context(
     principal: Mapping[str, Any], given: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
+    if principal.__class__ is PreparedPrincipal:
+        context = principal._derived.copy()
+        context.update(given)
+        return context
     if not principal:
         return given
     context = _derived(principal)

@@ -10,24 +10,33 @@ A Resource pattern is placed by what every resource it matches must share with i
   prefix ends inside that segment (`bucket-1?/*`), the prefix itself, looked up by length;
 - its prefix covers only `arn:partition:service:` (region or account wildcards): the service
   head, then the literal suffix after the last wildcard from its last `/` or `:` (`/t-5` for
-  `arn:aws:dynamodb:*:123456789012:table/t-5`);
+  `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the pattern ends in a wildcard
+  (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`), its last literal token written
+  between two separators (`svc-5`), looked up by each token of the resource;
 - anything else (`*`, NotResource, a wildcard in the partition) is examined on every request.
 
 Each key is a necessary condition for a match (a resource that starts with the prefix has the
 same head and first segment; one that ends with the suffix has the same text after its last
-separator), so the index never hides a statement that applies; the pattern itself is then
-tested once per request, however many statements share it. Policy variables are resolved per
-request by the pattern's test; the index uses only the literal text around them.
+separator; one that contains `/svc-5:` has `svc-5` among its separator-delimited tokens,
+wherever the wildcards before it end), so the index never hides a statement that applies;
+the pattern itself is then tested once per request, however many statements share it.
+Policy variables are resolved per request by the pattern's test; the index uses only the
+literal text around them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.policy.variables import Literal, Template
 
 _SEPARATORS = (":", "/")
+_TOKENS = re.compile(r"[:/]")
+# Splitting a resource into tokens costs about as much as testing this many patterns, so
+# fewer token-placed patterns are tested directly.
+_TOKEN_INDEX_MIN = 8
 
 
 class _Request(Protocol):
@@ -65,12 +74,14 @@ class _Group(Generic[S, U]):
 
 
 class _Tails(Generic[S, U]):
-    """Patterns keyed by the text after the last separator of their literal suffix."""
+    """Patterns keyed by the text after the last separator of their literal suffix, or by a
+    literal token they hold between two separators."""
 
-    __slots__ = ("rest", "tails")
+    __slots__ = ("rest", "tails", "tokens")
 
     def __init__(self) -> None:
         self.tails: dict[str, list[_Group[S, U]]] = {}
+        self.tokens: dict[str, list[_Group[S, U]]] = {}
         self.rest: list[_Group[S, U]] = []
 
 
@@ -134,7 +145,7 @@ class ResourceIndex(Generic[S, U]):
                         if test is None:
                             test = tests[template.source] = make_test(template)
                         group = groups[template.source] = _Group[S, U](test)
-                        self._slot(*_literal_ends(template)).append(group)
+                        self._slot(template).append(group)
                     listed = group.statements
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
@@ -143,8 +154,14 @@ class ResourceIndex(Generic[S, U]):
         for group in groups.values():
             group.units = make_units(group.statements)
             group.statements = []
+        for tails in self.services.values():
+            if sum(map(len, tails.tokens.values())) < _TOKEN_INDEX_MIN:
+                for placed in tails.tokens.values():
+                    tails.rest += placed
+                tails.tokens = {}
 
-    def _slot(self, prefix: str, suffix: str) -> list[_Group[S, U]]:
+    def _slot(self, template: Template) -> list[_Group[S, U]]:
+        prefix, suffix = _literal_ends(template)
         fields = prefix.split(":", 5)
         if len(fields) == 6:
             head = self.heads.setdefault(prefix[: len(prefix) - len(fields[5])], _Head[S, U]())
@@ -161,6 +178,9 @@ class ResourceIndex(Generic[S, U]):
             cut = _last_separator(suffix)
             if cut >= 0:
                 return tails.tails.setdefault(suffix[cut:], [])
+            token = _last_token(template)
+            if token:
+                return tails.tokens.setdefault(token, [])
             return tails.rest
         return self.services.setdefault("", _Tails[S, U]()).rest
 
@@ -196,7 +216,11 @@ class ResourceIndex(Generic[S, U]):
             head = self.heads.get(resource[: len(resource) - len(rest)])
             if head is not None:
                 if head.segments:
-                    cut = _first_separator(rest)
+                    # _first_separator, inlined: this runs for every request.
+                    cut = rest.find(":")
+                    slash = rest.find("/")
+                    if cut < 0 or 0 <= slash < cut:
+                        cut = slash
                     if cut >= 0:
                         segment = head.segments.get(rest[: cut + 1])
                         if segment is not None:
@@ -215,11 +239,18 @@ class ResourceIndex(Generic[S, U]):
                 if tails.rest:
                     buckets.append(tails.rest)
                 if tails.tails:
-                    cut = _last_separator(resource)
+                    cut = max(resource.rfind(":"), resource.rfind("/"))
                     if cut >= 0:
                         tail = tails.tails.get(resource[cut:])
                         if tail is not None:
                             buckets.append(tail)
+                if tails.tokens:
+                    by_token = tails.tokens
+                    # Each distinct token once, so that no pattern is tested twice.
+                    for token in dict.fromkeys(resource.replace("/", ":").split(":")):
+                        found = by_token.get(token)
+                        if found is not None:
+                            buckets.append(found)
         return buckets
 
 
@@ -237,6 +268,22 @@ def _literal_ends(template: Template) -> tuple[str, str]:
             break
         suffix.append(part.text)
     return "".join(prefix), "".join(reversed(suffix))
+
+
+def _last_token(template: Template) -> str:
+    """The last non-empty text the pattern holds between two literal separators, with no
+    wildcard or variable in it ("" if none): every resource the pattern matches contains it
+    with a separator on each side, so it is one of the resource's separator-split tokens."""
+    found = ""
+    for part in template.parts:
+        if not isinstance(part, Literal):
+            continue
+        pieces = _TOKENS.split(part.text)
+        # The first and last pieces touch a wildcard or variable (or the pattern's ends).
+        for piece in pieces[1:-1]:
+            if piece:
+                found = piece
+    return found
 
 
 def _first_separator(text: str) -> int:

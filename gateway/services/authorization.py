@@ -27,7 +27,15 @@ from gateway.errors import (
     MfaEnrollmentRequired,
     PasswordChangeRequired,
 )
-from gateway.policy import CompiledPolicies, Decision, Effect, Policy, Request, compile_policies
+from gateway.policy import (
+    CompiledPolicies,
+    Decision,
+    Effect,
+    Policy,
+    PreparedPrincipal,
+    Request,
+    compile_policies,
+)
 from gateway.services.effective import identity_policies, parsed, role_policies
 from gateway.services.principal import Principal
 
@@ -165,7 +173,7 @@ class Authorizer:
         """The decisions for several (action, resource, context) questions of `principal`,
         in order, asked at one moment: its policies and request context are found once."""
         loaded = await self.policies(principal, generation)
-        who = principal.policy_principal()
+        who = PreparedPrincipal(principal.policy_principal())  # its aws: keys derived once
         known = principal.request_context()
         return [
             loaded.evaluate(Request(action, resource, who, {**known, **(context or {})}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.policy import Policy, Request, compile_policies, evaluate
+from gateway.policy import Policy, PreparedPrincipal, Request, compile_policies, evaluate
 from tests.policy.strategies import policies, requests
 
 optional_policies = st.none() | st.lists(policies(name="extra"), max_size=2)
@@ -47,6 +47,24 @@ def test_compiled_identity_only_fast_path_equals_reference(
         assert compiled.evaluate(request) == evaluate(request, identity)
 
 
+@settings(max_examples=300, deadline=None)
+@given(identity=st.lists(policies(), max_size=6), request_list=st.lists(requests(), max_size=8))
+def test_a_prepared_principal_reaches_the_decisions_of_the_plain_mapping(
+    identity: list[Policy], request_list: list[Request]
+) -> None:
+    compiled = compile_policies(identity)
+    for request in request_list:
+        prepared = Request(
+            request.action,
+            request.resource,
+            PreparedPrincipal(request.principal),
+            request.context,
+        )
+        assert dict(prepared.keys) == dict(request.keys)
+        assert compiled.evaluate(prepared) == evaluate(request, identity)
+        assert evaluate(prepared, identity) == evaluate(request, identity)
+
+
 def test_compiled_policies_keep_no_state_between_requests_of_different_principals() -> None:
     from gateway.policy import parse_policy
 
@@ -60,3 +78,35 @@ def test_compiled_policies_keep_no_state_between_requests_of_different_principal
     resource = "arn:aws:s3:::home/alice/x"
     assert compiled.evaluate(Request("s3:GetObject", resource, alice)).allowed
     assert not compiled.evaluate(Request("s3:GetObject", resource, bob)).allowed
+
+
+def test_a_condition_block_is_decided_afresh_for_each_value_it_reads() -> None:
+    """Block verdicts are remembered per value set of the keys the block reads, variables
+    included: the same tag must allow alice and not bob, a changed IP must change the answer."""
+    from gateway.policy import parse_policy
+
+    policy = parse_policy(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",'
+        ' "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/owner":'
+        ' "${aws:username}"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}'
+    )
+    compiled = compile_policies([policy])
+
+    def user(name: str) -> dict[str, str]:
+        return {"arn": f"arn:aws:iam::111122223333:user/{name}", "type": "User", "username": name}
+
+    def decide(name: str, ip: str | None) -> bool:
+        context = {"aws:ResourceTag/owner": "alice"}
+        if ip is not None:
+            context["aws:SourceIp"] = ip
+        request = Request("s3:GetObject", "arn:aws:s3:::b/k", user(name), context)
+        decision = compiled.evaluate(request)
+        assert decision == evaluate(request, [policy])
+        return decision.allowed
+
+    for _ in range(2):
+        assert decide("alice", "10.1.2.3")
+        assert not decide("bob", "10.1.2.3")
+        assert not decide("alice", "192.0.2.1")
+        assert not decide("alice", None)
+        assert decide("alice", "10.1.2.3")

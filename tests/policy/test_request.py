@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.policy import Request, compile_policies, evaluate, parse_policy
+from gateway.policy import PreparedPrincipal, Request, compile_policies, evaluate, parse_policy
 
 PrincipalFactory = Callable[..., dict[str, Any]]
 
@@ -249,3 +249,25 @@ def test_non_finite_numbers_are_refused(raw: Any) -> None:
 def test_a_context_key_must_be_a_string() -> None:
     with pytest.raises(TypeError, match="context key 7 must be a string"):
         Request("s3:GetObject", "*", {}, {7: "x"})  # type: ignore[dict-item]
+
+
+def test_a_prepared_principal_is_a_snapshot_of_the_mapping(principal: PrincipalFactory) -> None:
+    source = principal(tags={"team": "dev"})
+    prepared = PreparedPrincipal(source)
+    source["username"] = "mallory"
+    source["tags"]["team"] = "admins"
+    keys = dict(Request("s3:GetObject", "*", prepared).keys)
+    assert keys["aws:username"] == ("alice",)
+    assert keys["aws:principaltag/team"] == ("dev",)
+    assert prepared["username"] == "alice"
+    with pytest.raises(TypeError):
+        prepared["tags"]["team"] = "admins"  # type: ignore[index]
+
+
+def test_a_prepared_principal_gives_way_to_keys_the_context_states(
+    principal: PrincipalFactory,
+) -> None:
+    prepared = PreparedPrincipal(session(principal))
+    keys = dict(Request("s3:GetObject", "*", prepared, {"aws:PrincipalArn": ROLE_ARN + "x"}).keys)
+    assert keys["aws:principalarn"] == (ROLE_ARN + "x",)
+    assert dict(Request("s3:GetObject", "*", prepared).keys) == keys_of(session(principal))

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gateway.policy.compiled as compiled_module
-from gateway.policy import Policy, Request, compile_policies, evaluate, parse_policy
+import gateway.policy.resource_index as resource_index
+from gateway.policy import Effect, Policy, Request, compile_policies, evaluate, parse_policy
 from tests.policy.conftest import build_principal
 from tests.policy.strategies import policies, requests
 
@@ -118,16 +119,18 @@ def test_indexed_decisions_equal_the_reference_on_arn_shaped_patterns(
 ) -> None:
     policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
     context = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
-    for limit in (0, 8):
-        saved = compiled_module._SCAN_LIMIT
+    for limit, tokens in ((0, 0), (0, 8), (8, 8)):
+        saved = compiled_module._SCAN_LIMIT, resource_index._TOKEN_INDEX_MIN
         compiled_module._SCAN_LIMIT = limit
+        # 0: every pattern that holds a token is placed by it, however few there are.
+        resource_index._TOKEN_INDEX_MIN = tokens
         try:
             compiled = compile_policies([policy])
             for resource in resources:
                 request = Request("s3:GetObject", resource, build_principal(), context)
                 assert compiled.evaluate(request) == evaluate(request, [policy]), resource
         finally:
-            compiled_module._SCAN_LIMIT = saved
+            compiled_module._SCAN_LIMIT, resource_index._TOKEN_INDEX_MIN = saved
 
 
 def test_a_region_wildcard_spanning_colons_still_finds_the_deny() -> None:
@@ -152,6 +155,42 @@ def test_a_region_wildcard_spanning_colons_still_finds_the_deny() -> None:
         request = Request("dynamodb:GetItem", resource, build_principal())
         assert compiled.evaluate(request) == evaluate(request, [policy])
         assert not compiled.evaluate(request).allowed
+
+
+def test_a_pattern_ending_in_a_wildcard_is_found_by_its_token_wherever_the_wildcards_end() -> None:
+    """`…:*:123456789012:log-group:/app/svc-5:*` is placed by its token `svc-5`: a resource
+    whose region wildcard spans colons, or whose final wildcard spans separators, still meets
+    the Deny; one that holds `svc-5` only inside a longer token does not."""
+    statements: list[dict[str, Any]] = [
+        {"Effect": "Allow", "Action": "logs:*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "logs:*",
+            "Resource": "arn:aws:logs:*:123456789012:log-group:/app/svc-5:*",
+        },
+    ]
+    # Enough patterns of that shape that the index places them by token (few are tested).
+    statements += [
+        {
+            "Effect": "Allow",
+            "Action": "logs:GetLogEvents",
+            "Resource": f"arn:aws:logs:*:123456789012:log-group:/app/other-{i}:*",
+        }
+        for i in range(20)
+    ]
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    compiled = compile_policies([policy])
+    for resource, denied in (
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/app/svc-5:*", True),
+        ("arn:aws:logs:us-east-1:x:123456789012:log-group:/app/svc-5:s/t:u", True),
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/app/svc-5:", True),
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/app/svc-55:x", False),
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/app/xsvc-5:x", False),
+    ):
+        request = Request("logs:GetLogEvents", resource, build_principal())
+        assert compiled.evaluate(request) == evaluate(request, [policy]), resource
+        explicit = compiled.evaluate(request).effect is Effect.EXPLICIT_DENY
+        assert explicit is denied, resource
 
 
 def test_statements_sharing_a_condition_block_decide_it_once_and_list_every_statement() -> None:
