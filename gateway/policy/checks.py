@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.policy.conditions import parse_operator
-from gateway.policy.document import parse_policy
+from gateway.policy.document import STATEMENT_ELEMENTS, TOP_LEVEL_ELEMENTS, parse_policy
 from gateway.policy.errors import PolicyValidationError
 from gateway.policy.locations import JsonSyntaxError, Node, Position, Span, locate
 from gateway.policy.matching import glob_text_matcher
@@ -195,22 +195,6 @@ _CATEGORY = {
     WARNING: "general-warning",
     SUGGESTION: "suggestion",
 }
-_TOP_LEVEL = ("Version", "Id", "Statement")
-_STATEMENT = {
-    "identity": ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"),
-    "resource": (
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    ),
-    "trust": ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"),
-}
 _SID = re.compile(r"[0-9A-Za-z]*")
 _EXACT_OPERATORS = ("stringequals", "stringnotequals", "arnequals", "arnnotequals")
 _PASS_ROLE = "iam:passrole"
@@ -317,7 +301,7 @@ class _Checker:
 
     def document(self, root: Node) -> None:
         for key, (key_span, _) in root.members.items():
-            if key not in _TOP_LEVEL:
+            if key not in TOP_LEVEL_ELEMENTS:
                 self.add("INVALID_POLICY_ELEMENT", Location((("key", key),), key_span), element=key)
         version = root.member("Version")
         if version is None:
@@ -383,7 +367,7 @@ class _Checker:
     # -- one statement -----------------------------------------------------------------------
 
     def statement(self, path: tuple[PathElement, ...], node: Node) -> None:
-        allowed = _STATEMENT[self.kind]
+        allowed = STATEMENT_ELEMENTS[self.kind]
         for key, (key_span, _) in node.members.items():
             where = Location((*path, ("key", key)), key_span)
             if key in allowed:

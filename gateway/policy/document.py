@@ -50,8 +50,9 @@ TRUST_ACTION_ERROR = (
     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
 )
 
-_TOP_LEVEL = ("Version", "Id", "Statement")
-_STATEMENT_ELEMENTS = {
+TOP_LEVEL_ELEMENTS = ("Version", "Id", "Statement")
+"""The elements a policy document may have."""
+STATEMENT_ELEMENTS = {
     "identity": ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"),
     "resource": (
         "Sid",
@@ -66,6 +67,7 @@ _STATEMENT_ELEMENTS = {
     ),
     "trust": ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"),
 }
+"""The elements a statement may have, by the kind of policy it is in."""
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _TRUST_ACTIONS = frozenset(
     a.lower()
@@ -255,7 +257,7 @@ class _Reader:
 
     def _check_syntax(self) -> list[dict[str, Any]]:
         for key in self.document:
-            if key not in _TOP_LEVEL:
+            if key not in TOP_LEVEL_ELEMENTS:
                 raise self._unknown(key)
         version = self.document.get("Version")
         if "Version" in self.document and version not in VERSIONS:
@@ -277,7 +279,7 @@ class _Reader:
     def _check_statement_syntax(self, statement: Any) -> None:
         if not isinstance(statement, dict):
             raise PolicyValidationError(SYNTAX_ERROR)
-        allowed = _STATEMENT_ELEMENTS[self.kind]
+        allowed = STATEMENT_ELEMENTS[self.kind]
         for element in statement:
             if element in allowed:
                 continue
