@@ -53,13 +53,13 @@ TARGET_COST = 0.10
 
 async def seed(database_url: str) -> str:
     """An account, and a user `till` whose policies allow refunds; returns its session token."""
-    from gateway.auth.signin import sign_in_user
     from gateway.db import migrate, orm
     from gateway.services.accounts import bootstrap_account
     from gateway.services.builtin import ensure_builtin_policies
     from gateway.services.inline_policies import put_user_policy
     from gateway.services.login_profiles import create_login_profile
     from gateway.services.principal import Principal
+    from gateway.services.signin import sign_in_user
     from gateway.services.users import create_user
 
     await migrate(database_url)

@@ -203,10 +203,10 @@ async def measure(
     import httpx
 
     from gateway.app import create_app
-    from gateway.auth.signin import sign_in_root
     from gateway.config import Settings
     from gateway.db import orm
     from gateway.services.audit_lookup import EventFilter, lookup_events
+    from gateway.services.signin import sign_in_root
 
     day = EventFilter(start_time=now - timedelta(hours=24), end_time=now)
     timings: dict[str, list[float]] = {}

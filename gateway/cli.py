@@ -184,7 +184,7 @@ async def _first_run(settings: Settings) -> None:
 
 async def _reset_root_password(settings: Settings, account_id: str) -> int:
     """Reset a lost root password from the host; print the one-time password once."""
-    from gateway.auth import throttling
+    from gateway.services import signin_throttling
 
     await _migrate(settings)
     async with orm(settings.database_url):
@@ -194,7 +194,7 @@ async def _reset_root_password(settings: Settings, account_id: str) -> int:
             print(f"reset-root-password: {error.message}", file=sys.stderr)
             return 1
         # A locked-out owner is exactly who needs this: forget the root user's failures.
-        await throttling.clear(throttling.identity_key(root_arn(account_id)))
+        await signin_throttling.clear(signin_throttling.identity_key(root_arn(account_id)))
     print(f"Reset the root password of account {account_id}; every root session has ended.")
     # Shown once, on the operator's terminal only; never logged, never stored in clear.
     print(f"One-time root password (shown only now; change it at the first sign-in): {password}")

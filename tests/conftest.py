@@ -148,8 +148,9 @@ async def new_empty_database(tmp_path: Path) -> AsyncIterator[Callable[[], Await
 
 os.environ["GATEWAY_SECRET_KEY"] = TEST_SECRET_KEY
 os.environ["GATEWAY_KEY_HEADER"] = "true"
-"""The servers the tests start take `GatewayKey` too (off by default: tests/auth/test_credentials.py
-checks that), so the tests of that scheme keep running against real servers."""
+"""The servers the tests start take `GatewayKey` too (off by default:
+tests/graphql/test_credentials.py checks that), so the tests of that scheme keep running against
+real servers."""
 
 
 @pytest.fixture(autouse=True)

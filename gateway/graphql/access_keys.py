@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.auth import session_tokens
-from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import CALLER, USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.access_key import (
@@ -18,8 +16,9 @@ from gateway.graphql.types.access_key import (
     Credentials,
     NewAccessKey,
 )
-from gateway.services import access_keys
+from gateway.services import access_keys, session_tokens
 from gateway.services.principal import Principal
+from gateway.services.signin_throttling import Lockout
 
 Info = strawberry.Info[GatewayContext, None]
 

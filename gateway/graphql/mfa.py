@@ -11,17 +11,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway import models
-from gateway.auth import signin
-from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import CALLER, MFA, USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.sessions import sign_in_payload
 from gateway.graphql.types.common import Connection, TagInput, connection, tag_pairs
 from gateway.graphql.types.identity import SignInPayload
 from gateway.graphql.types.mfa import AssignmentStatus, MfaDevice, NewVirtualMfaDevice
-from gateway.services import mfa_devices, recovery_codes
+from gateway.services import mfa_devices, recovery_codes, signin
 from gateway.services.principal import Principal
 from gateway.services.security_keys import RelyingParty
+from gateway.services.signin_throttling import Lockout
 
 Info = strawberry.Info[GatewayContext, None]
 

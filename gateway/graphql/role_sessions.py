@@ -12,14 +12,19 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.auth import role_sessions, role_switching
-from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import ROLE, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.role_session import AssumableRole, AssumeRolePayload, SwitchPayload
-from gateway.services import identities, inline_policies, role_revocation
+from gateway.services import (
+    identities,
+    inline_policies,
+    role_revocation,
+    role_sessions,
+    role_switching,
+)
 from gateway.services.authorization import PrincipalPolicies
 from gateway.services.role_trust import ASSUME_ROLE
+from gateway.services.signin_throttling import Lockout
 
 Info = strawberry.Info[GatewayContext, None]
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.auth import signin, throttling
-from gateway.auth.throttling import Lockout
 from gateway.graphql.authorize import USER, authorize, no_permission
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.types.identity import CallerIdentity, SignInPayload
 from gateway.graphql.types.session import SessionInfo
 from gateway.graphql.types.user import User
-from gateway.services import sessions
+from gateway.services import sessions, signin, signin_throttling
 from gateway.services.security_keys import RelyingParty
+from gateway.services.signin_throttling import Lockout
 
 Info = strawberry.Info[GatewayContext, None]
 
@@ -116,11 +115,11 @@ class SessionMutations:
     @strawberry.mutation(
         description="Lift a user's sign-in lockout and forget its failed attempts (a gateway "
         "operation: AWS has no lockout). True if there was anything to clear.",
-        extensions=[authorize(throttling.UNLOCK, USER)],
+        extensions=[authorize(signin_throttling.UNLOCK, USER)],
     )
     async def unlock_login_profile(self, info: Info, user_name: str) -> bool | None:
         actor = await info.context.principal()
-        return await throttling.unlock_login_profile(actor, user_name)
+        return await signin_throttling.unlock_login_profile(actor, user_name)
 
 
 def sign_in_payload(signed_in: signin.SignedIn) -> SignInPayload:

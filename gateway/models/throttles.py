@@ -1,4 +1,5 @@
-"""Failed sign-in counters: what lockout and throttling (`gateway.auth.throttling`) remember."""
+"""Failed sign-in counters: what lockout and throttling of sign-in
+(`gateway.services.signin_throttling`) remember."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ class SignInThrottle(Model):
     key a row belongs to (None for an address), so that all of an identity's rows can be
     found. `failures` counts the attempts since the counter last went quiet (`last_failed_at`);
     `locked_until` is when the current lockout ends. Rows are changed only in transactions that
-    hold them (`gateway.auth.throttling.reserve`), so that replicas sharing the database count
-    every attempt exactly once.
+    hold them (`gateway.services.signin_throttling.reserve`), so that replicas sharing the
+    database count every attempt exactly once.
     """
 
     id = fields.BigIntField(primary_key=True)

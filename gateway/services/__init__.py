@@ -5,4 +5,11 @@ exceptions; authorization of the operation itself happens before it is called. A
 declares the IAM actions of its writes (`users.CREATE`, …), and the resolvers' `@authorize`
 reads them. What users, groups and roles share is written once in `identities`, the
 tag rules of every taggable kind in `tags`.
+
+Handing out credentials is an operation too: `signin` (password sign-in, `verify_mfa`,
+sign-out) with `mfa_challenges`, `security_key_assertions` and `signin_throttling` (lockout),
+`session_tokens` (GetSessionToken), `role_sessions` (AssumeRole) and `role_switching` (the
+console's switch role). Sign-in has no acting principal yet: its functions take the
+credentials offered instead. Turning credentials into a `Principal` on every request is
+`gateway.auth`'s.
 """

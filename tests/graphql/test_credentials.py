@@ -15,10 +15,10 @@ from tortoise.context import TortoiseContext
 from gateway import clock
 from gateway.app import create_app
 from gateway.auth.credentials import KEY_HEADER_OFF, NOT_UNDERSTOOD
-from gateway.auth.signin import SIGN_IN_FAILED
 from gateway.config import Settings
 from gateway.models import AccessKey, Account
 from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.signin import SIGN_IN_FAILED
 from tests.api import Api, sign_in_root
 from tests.helpers import TEST_SECRET_KEY
 from tests.signing import Key, Signer

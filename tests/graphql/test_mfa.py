@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.auth import mfa_challenges, throttling
 from gateway.models import Account, MfaChallenge, SignInThrottle, User
+from gateway.services import mfa_challenges, signin_throttling
 from tests.api import Api
 from tests.helpers import GOOD_PASSWORD
 from tests.mfa import Authenticator
@@ -247,7 +247,7 @@ async def test_aliases_cannot_multiply_attempts(
     assert (await api(aliased(30))).error_codes() == ["Unauthenticated"]
     assert (await MfaChallenge.get()).attempts == mfa_challenges.MAX_ATTEMPTS
     bob = await User.get(name="bob")
-    counter = await SignInThrottle.get(key=throttling.identity_key(bob.arn))
+    counter = await SignInThrottle.get(key=signin_throttling.identity_key(bob.arn))
     assert counter.failures == mfa_challenges.MAX_ATTEMPTS
 
     spent = await api(VERIFY, {"c": challenge, "code": app.code(1)})

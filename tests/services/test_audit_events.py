@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.auth.signin import sign_in_root, sign_in_user
-from gateway.auth.throttling import Lockout
 from gateway.errors import Throttled, Unauthenticated
 from gateway.models import Account, AuditEvent, PrincipalKind
 from gateway.policy import Decision, Effect
@@ -18,6 +16,8 @@ from gateway.services.audit import record_denial
 from gateway.services.audit_events import request_arguments
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
+from gateway.services.signin import sign_in_root, sign_in_user
+from gateway.services.signin_throttling import Lockout
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL
 from tests.services.helpers import last_event

@@ -8,7 +8,6 @@ import itertools
 import pytest
 
 from gateway import clock
-from gateway.auth.signin import SignedIn, sign_in_root, sign_in_user
 from gateway.errors import AccessDenied, NoSuchEntity, PasswordPolicyViolation
 from gateway.models import Account, LoginProfile, RootUser, Session, User
 from gateway.services.login_profiles import create_login_profile, update_login_profile
@@ -16,6 +15,7 @@ from gateway.services.password_changes import WRONG_OLD_PASSWORD, change_passwor
 from gateway.services.password_policy import update_account_password_policy
 from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
+from gateway.services.signin import SignedIn, sign_in_root, sign_in_user
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD, principal_for_user
 from tests.services.helpers import Rejects, Succeeds

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth.signin import sign_in_root
 from gateway.errors import (
     AccessDenied,
     EntityAlreadyExists,
@@ -32,6 +31,7 @@ from gateway.services.root_tasks import (
     update_account_email_address,
     update_account_name,
 )
+from gateway.services.signin import sign_in_root
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.helpers import Rejects, Succeeds
 

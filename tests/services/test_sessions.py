@@ -7,12 +7,12 @@ import pytest
 
 from gateway import clock
 from gateway.auth.sessions import SessionCache, authenticate
-from gateway.auth.signin import sign_in_root, sign_in_user, sign_out
 from gateway.errors import NoSuchEntity, Unauthenticated
 from gateway.models import Account, Session
 from gateway.services.login_profiles import create_login_profile, delete_login_profile
 from gateway.services.principal import Principal
 from gateway.services.sessions import REVOKE, active_sessions, revoke_sessions
+from gateway.services.signin import sign_in_root, sign_in_user, sign_out
 from gateway.services.users import create_user, delete_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.helpers import Rejects, Succeeds

@@ -10,10 +10,10 @@ from typing import ClassVar
 import strawberry
 
 from gateway import models
-from gateway.auth.session_tokens import TemporaryCredentials
 from gateway.graphql.authorize import authorize
 from gateway.graphql.context import GatewayContext
 from gateway.services import access_keys
+from gateway.services.session_tokens import TemporaryCredentials
 
 Info = strawberry.Info[GatewayContext, None]
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import strawberry
 
 from gateway import models
-from gateway.auth.role_sessions import AssumedRole
-from gateway.auth.role_switching import Switched
 from gateway.graphql.types.access_key import Credentials
 from gateway.graphql.types.identity import CallerIdentity
+from gateway.services.role_sessions import AssumedRole
+from gateway.services.role_switching import Switched
 
 
 @strawberry.type(description="The identity of a role session (AWS's AssumedRoleUser).")

@@ -27,7 +27,7 @@ AWS's rules, with AWS's errors:
   the caller's policies unless the trust policy names the caller), and once a session has
   one, sessions chained from it keep it (and need that permission too) and cannot change it;
 - `serialNumber` with `tokenCode`: a code of the caller's own MFA device, accepted once and
-  counted like a sign-in attempt (`gateway.auth.mfa_challenges.verify_caller_code`); the
+  counted like a sign-in attempt (`gateway.services.mfa_challenges.verify_caller_code`); the
   trust policy then sees `aws:MultiFactorAuthPresent` "true" and the session is
   MFA-authenticated. A caller whose own session was MFA-authenticated passes that on.
 
@@ -48,9 +48,6 @@ from tortoise.expressions import Q
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, parse_arn
-from gateway.auth.mfa_challenges import check_mfa_pair, verified_mfa_at
-from gateway.auth.session_tokens import TemporaryCredentials
-from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import (
     AccessDenied,
@@ -64,6 +61,7 @@ from gateway.models import Outcome, PolicyVersion, PrincipalKind, Role, Session
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
 from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.authorization import PrincipalPolicies, load_policies
+from gateway.services.mfa_challenges import check_mfa_pair, verified_mfa_at
 from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal
 from gateway.services.role_trust import (
@@ -73,6 +71,8 @@ from gateway.services.role_trust import (
     trust_decision,
 )
 from gateway.services.seeds import SeedCipher
+from gateway.services.session_tokens import TemporaryCredentials
+from gateway.services.signin_throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.services.user_identity import caller_account
 from gateway.services.validation import check_length, check_range, violation
 from gateway.services.writes import audit_safe, audited_precheck, record, writing

@@ -28,12 +28,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gateway import clock
-from gateway.auth.role_sessions import (
-    ROOT_REFUSED,
-    authorize_session,
-    check_session_name,
-    issue,
-)
 from gateway.auth.sessions import (
     EXPIRED_TOKEN,
     INVALID_TOKEN,
@@ -46,6 +40,12 @@ from gateway.models import PrincipalKind, Role, Session
 from gateway.services import role_trust
 from gateway.services.authorization import PrincipalPolicies, load_policies
 from gateway.services.principal import Principal
+from gateway.services.role_sessions import (
+    ROOT_REFUSED,
+    authorize_session,
+    check_session_name,
+    issue,
+)
 from gateway.services.role_trust import ASSUME_ROLE
 from gateway.services.writes import audit_safe, audited_precheck, writing
 

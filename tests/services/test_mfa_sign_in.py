@@ -10,9 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway import clock
-from gateway.auth import mfa_challenges, signin, throttling
-from gateway.auth.signin import SignedIn, sign_in_root, sign_in_user, verify_mfa
-from gateway.auth.throttling import Lockout, unlock_login_profile
 from gateway.errors import (
     InvalidAuthenticationCode,
     InvalidInput,
@@ -21,11 +18,14 @@ from gateway.errors import (
     Unauthenticated,
 )
 from gateway.models import AuditEvent, MfaChallenge, Session, SignInThrottle, User
+from gateway.services import mfa_challenges, signin, signin_throttling
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.mfa_devices import current_step, deactivate_mfa_device
 from gateway.services.principal import Principal
 from gateway.services.recovery_codes import generate_recovery_codes
 from gateway.services.seeds import SeedCipher
+from gateway.services.signin import SignedIn, sign_in_root, sign_in_user, verify_mfa
+from gateway.services.signin_throttling import Lockout, unlock_login_profile
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.mfa import Authenticator, enroll
@@ -186,7 +186,7 @@ async def test_wrong_codes_lock_the_user_until_root_unlocks(
         challenge = await password_step(root.account_id)  # a right password clears nothing
         with pytest.raises(InvalidAuthenticationCode):
             await verify(challenge, wrong, cipher)
-    key = throttling.attempts_key(throttling.identity_key(bob.arn), ADDRESS)
+    key = signin_throttling.attempts_key(signin_throttling.identity_key(bob.arn), ADDRESS)
     counter = await SignInThrottle.get(key=key)
     assert counter.failures == LOCKOUT.identity_failures
     assert counter.locked_until is not None
@@ -202,16 +202,16 @@ async def test_wrong_codes_lock_the_user_until_root_unlocks(
     await unlock_login_profile(root, "bob")
     challenge = await password_step(root.account_id)
     await verify(challenge, bobs_phone.code(), cipher)
-    assert not await SignInThrottle.filter(key=throttling.identity_key(bob.arn)).exists()
+    assert not await SignInThrottle.filter(key=signin_throttling.identity_key(bob.arn)).exists()
 
 
 async def test_a_locked_identity_cannot_answer_a_challenge_it_already_holds(
     root: Principal, bob: User, bobs_phone: Authenticator, cipher: SeedCipher
 ) -> None:
     challenge = await password_step(root.account_id)
-    counters = throttling.counters(throttling.identity_key(bob.arn), ADDRESS, LOCKOUT)
+    counters = signin_throttling.counters(signin_throttling.identity_key(bob.arn), ADDRESS, LOCKOUT)
     for _ in range(LOCKOUT.identity_failures):
-        await throttling.reserve(counters, LOCKOUT)  # attempts that were never taken back
+        await signin_throttling.reserve(counters, LOCKOUT)  # attempts that were never taken back
     with pytest.raises(Throttled):
         await verify(challenge, bobs_phone.code(), cipher)
 

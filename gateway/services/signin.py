@@ -10,14 +10,14 @@ change the password (AWS's console asks for a new password there and then). With
 `hard_expiry`, an expired password does not sign in at all: an administrator must reset it.
 
 Every attempt is counted before its password or code is verified, and failures lock the
-identity or the source address for a while (`gateway.auth.throttling`): a locked sign-in is
-refused with `Throttled`, right password or not, without verifying anything. However many
-attempts arrive at once, no more than the threshold are verified. An attempt with the right
-password that still needs an MFA code is taken back; `throttling.unlock_login_profile` lifts a
-user's lock.
+identity or the source address for a while (`gateway.services.signin_throttling`): a locked
+sign-in is refused with `Throttled`, right password or not, without verifying anything. However
+many attempts arrive at once, no more than the threshold are verified. An attempt with the
+right password that still needs an MFA code is taken back;
+`signin_throttling.unlock_login_profile` lifts a user's lock.
 
 When the identity has an enabled MFA device, a right password does not open a session: it
-answers `MfaRequired` with a challenge (`gateway.auth.mfa_challenges`), and `verify_mfa` opens
+answers `MfaRequired` with a challenge (`gateway.services.mfa_challenges`), and `verify_mfa` opens
 the session, marked as MFA-authenticated, once a code checks out. Failures are only forgotten
 then, so a known password cannot reset the count of wrong codes.
 """
@@ -29,14 +29,17 @@ from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth import mfa_challenges, security_key_assertions, throttling
 from gateway.auth.sessions import principal_of
-from gateway.auth.throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import GatewayError, InvalidAuthenticationCode, Throttled, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
-from gateway.services import recovery_codes
+from gateway.services import (
+    mfa_challenges,
+    recovery_codes,
+    security_key_assertions,
+    signin_throttling,
+)
 from gateway.services.accounts import find_account
 from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
@@ -44,6 +47,7 @@ from gateway.services.passwords import verify_password
 from gateway.services.principal import Principal
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
+from gateway.services.signin_throttling import DEFAULT_LOCKOUT, Lockout
 from gateway.services.user_identity import unknown_user, unknown_user_arn
 from gateway.services.users import find_user
 from gateway.services.writes import record, writing
@@ -88,8 +92,10 @@ async def sign_in_root(
     """
     root = await RootUser.get_or_none(email=email.strip().lower())
     arn = root_arn(root.account_id) if root is not None else None
-    identity = throttling.identity_key(arn) if arn else throttling.unknown_root_key(email)
-    counters = throttling.counters(identity, source_ip, lockout)
+    identity = (
+        signin_throttling.identity_key(arn) if arn else signin_throttling.unknown_root_key(email)
+    )
+    counters = signin_throttling.counters(identity, source_ip, lockout)
     audit = _Attempt(root.account_id, arn, root=True) if root is not None and arn else None
     attempt = await _reserve(counters, lockout, audit, source_ip)
     stored = root.password_hash if root is not None else None
@@ -99,7 +105,7 @@ async def sign_in_root(
         raise Unauthenticated(SIGN_IN_FAILED)
     owner = Owner(root.account_id, arn, "root", root_id=root.id)
     if await has_mfa(owner):
-        await throttling.release(attempt)
+        await signin_throttling.release(attempt)
         raise await security_key_assertions.offer(
             await mfa_challenges.challenge(
                 owner, source_ip=source_ip, password_change_required=root.password_reset_required
@@ -107,7 +113,7 @@ async def sign_in_root(
             owner,
             relying_party,
         )
-    await throttling.succeed(attempt)
+    await signin_throttling.succeed(attempt)
     return await _open_session(
         account_id=root.account_id,
         kind=PrincipalKind.ROOT,
@@ -136,10 +142,10 @@ async def sign_in_user(
     found = await find_account(account.strip())
     user = await find_user(found.id, user_name) if found is not None else None
     if user is not None:
-        identity = throttling.identity_key(user.arn)
+        identity = signin_throttling.identity_key(user.arn)
     else:
-        identity = throttling.unknown_user_key(found.id if found else account, user_name)
-    counters = throttling.counters(identity, source_ip, lockout)
+        identity = signin_throttling.unknown_user_key(found.id if found else account, user_name)
+    counters = signin_throttling.counters(identity, source_ip, lockout)
     audit = None
     if found is not None:
         audit = _Attempt(found.id, user.arn if user is not None else None)
@@ -153,13 +159,13 @@ async def sign_in_user(
     policy = await policy_for(user.account_id)
     expired = password_expired(profile, policy, clock.now())
     if expired and policy.hard_expiry:
-        await throttling.release(attempt)
+        await signin_throttling.release(attempt)
         await _record_failure(_Attempt(user.account_id, user.arn), source_ip, PASSWORD_EXPIRED)
         raise Unauthenticated(PASSWORD_EXPIRED)
     change_required = expired or profile.password_reset_required
     owner = Owner(user.account_id, user.arn, user.name, user_id=user.id)
     if await has_mfa(owner):
-        await throttling.release(attempt)
+        await signin_throttling.release(attempt)
         raise await security_key_assertions.offer(
             await mfa_challenges.challenge(
                 owner, source_ip=source_ip, password_change_required=change_required
@@ -167,7 +173,7 @@ async def sign_in_user(
             owner,
             relying_party,
         )
-    await throttling.succeed(attempt)
+    await signin_throttling.succeed(attempt)
     return await _open_session(
         account_id=user.account_id,
         kind=PrincipalKind.USER,
@@ -193,7 +199,7 @@ async def verify_mfa(
     """Complete a sign-in that answered `MfaRequired`: a session authenticated with MFA when
     `code` is the current code of one of the identity's devices (used once), or one of its
     unused recovery codes, or when `credential` is a security key's assertion for the
-    sign-in's WebAuthn challenge (`gateway.auth.security_key_assertions`). InvalidInput unless
+    sign-in's WebAuthn challenge (`gateway.services.security_key_assertions`). InvalidInput unless
     exactly one of `code` and `credential` is given. A failed assertion's error carries fresh
     request options (`extensions.webauthn`) while attempts remain.
 
@@ -205,8 +211,8 @@ async def verify_mfa(
     security_key_assertions.check_one_answer(code, credential)
     attempt = await mfa_challenges.take_attempt(challenge_token)
     owner, row = attempt.owner, attempt.row
-    identity = throttling.identity_key(owner.arn)
-    counters = throttling.counters(identity, source_ip, lockout)
+    identity = signin_throttling.identity_key(owner.arn)
+    counters = signin_throttling.counters(identity, source_ip, lockout)
     attempted = _Attempt(owner.account_id, owner.arn, root=row.root_id is not None)
     reserved = await _reserve(counters, lockout, attempted, source_ip)
     if credential is not None:
@@ -229,9 +235,9 @@ async def verify_mfa(
             await security_key_assertions.offer_again(error, owner, challenge_token, relying_party)
         raise error
     if not await mfa_challenges.complete(attempt):
-        await throttling.release(reserved)
+        await signin_throttling.release(reserved)
         raise Unauthenticated(mfa_challenges.CHALLENGE_INVALID)
-    await throttling.succeed(reserved)
+    await signin_throttling.succeed(reserved)
     return await _open_session(
         account_id=owner.account_id,
         kind=PrincipalKind.USER if row.user_id is not None else PrincipalKind.ROOT,
@@ -312,16 +318,16 @@ class _Attempt:
 
 
 async def _reserve(
-    counters: list[throttling.Counter],
+    counters: list[signin_throttling.Counter],
     lockout: Lockout,
     audit: _Attempt | None,
     source_ip: str,
-) -> throttling.Attempt:
-    """Count the attempt before anything is verified (`throttling.reserve`); Throttled, audited
-    when the account is known, if a counter is locked. A refusal costs no password hash: its
-    answer already says it was not checked."""
+) -> signin_throttling.Attempt:
+    """Count the attempt before anything is verified (`signin_throttling.reserve`); Throttled,
+    audited when the account is known, if a counter is locked. A refusal costs no password hash:
+    its answer already says it was not checked."""
     try:
-        return await throttling.reserve(counters, lockout)
+        return await signin_throttling.reserve(counters, lockout)
     except Throttled as refusal:
         if audit is not None:
             await _record_failure(audit, source_ip, refusal)

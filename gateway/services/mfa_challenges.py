@@ -3,13 +3,13 @@
 When a password is right and its owner has an enabled MFA device, `signIn` answers
 `MfaRequired` with a challenge instead of a session: a random token (stored only as a hash)
 that is good for `CHALLENGE_SECONDS` and for `MAX_ATTEMPTS` codes. `verifyMfa(challenge,
-code)` then opens the session (`gateway.auth.signin.verify_mfa`).
+code)` then opens the session (`gateway.services.signin.verify_mfa`).
 
 Attempts are counted before the code is looked at, with an atomic conditional update
 (`attempts = attempts + 1 WHERE attempts < MAX_ATTEMPTS`), so however many `verifyMfa`
 calls one request or many replicas make, a challenge never has more than `MAX_ATTEMPTS`
 codes checked. Every code is also counted as an attempt of the identity and the source address
-before it is checked (`gateway.auth.throttling.reserve`), so that a locked identity gets
+before it is checked (`gateway.services.signin_throttling.reserve`), so that a locked identity gets
 `Throttled` at this step too and many challenges answered at once cannot check more codes than
 the identity's threshold: a stolen password cannot be used to try codes without end.
 """
@@ -23,15 +23,15 @@ from tortoise.expressions import F
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth import throttling
-from gateway.auth.throttling import Lockout
 from gateway.auth.tokens import hash_token
 from gateway.errors import AccessDenied, InvalidInput, MfaRequired, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import MfaChallenge, MfaDevice
+from gateway.services import signin_throttling
 from gateway.services.mfa_devices import Owner, check_caller_code, next_accepted_code
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
+from gateway.services.signin_throttling import Lockout
 
 CHALLENGE_PREFIX = "gwc_"
 CHALLENGE_SECONDS = 300
@@ -128,16 +128,18 @@ async def verify_caller_code(
     """`check_caller_code`, counted like a sign-in: Throttled while the caller is locked, and
     a wrong code is a failed attempt of the caller and its address (GetSessionToken,
     AssumeRole)."""
-    counters = throttling.counters(throttling.identity_key(actor.arn), actor.source_ip, lockout)
-    attempt = await throttling.reserve(counters, lockout)
+    counters = signin_throttling.counters(
+        signin_throttling.identity_key(actor.arn), actor.source_ip, lockout
+    )
+    attempt = await signin_throttling.reserve(counters, lockout)
     try:
         device = await check_caller_code(actor, serial_number, token_code, cipher)
     except AccessDenied:
         raise  # a wrong code: it stays counted
     except Exception:
-        await throttling.release(attempt)
+        await signin_throttling.release(attempt)
         raise
-    await throttling.release(attempt)
+    await signin_throttling.release(attempt)
     return device
 
 

@@ -12,23 +12,7 @@ from hypothesis import strategies as st
 
 from gateway import clock
 from gateway.auth.access_keys import authenticate_key
-from gateway.auth.role_sessions import (
-    EXCEEDS_CHAINED,
-    EXCEEDS_MAX_SESSION,
-    ROOT_REFUSED,
-    SOURCE_IDENTITY_FIXED,
-    assume_role,
-    check_session_name,
-)
-from gateway.auth.role_switching import (
-    CONSOLE_ONLY,
-    NOT_SWITCHED,
-    assumable_roles,
-    switch_back,
-    switch_role,
-)
 from gateway.auth.sessions import authenticate
-from gateway.auth.signin import sign_in_user, sign_out
 from gateway.errors import (
     AccessDenied,
     ExpiredToken,
@@ -57,9 +41,25 @@ from gateway.services.mfa_devices import MFA_FAILED, list_mfa_devices
 from gateway.services.policies import create_policy
 from gateway.services.principal import Principal
 from gateway.services.role_revocation import POLICY_NAME, revoke_role_sessions
+from gateway.services.role_sessions import (
+    EXCEEDS_CHAINED,
+    EXCEEDS_MAX_SESSION,
+    ROOT_REFUSED,
+    SOURCE_IDENTITY_FIXED,
+    assume_role,
+    check_session_name,
+)
+from gateway.services.role_switching import (
+    CONSOLE_ONLY,
+    NOT_SWITCHED,
+    assumable_roles,
+    switch_back,
+    switch_role,
+)
 from gateway.services.roles import create_role
 from gateway.services.seeds import SeedCipher
 from gateway.services.sessions import active_sessions
+from gateway.services.signin import sign_in_user, sign_out
 from gateway.services.users import create_user
 from gateway.services.validation import NON_USER_CREDENTIALS
 from tests.helpers import GOOD_PASSWORD

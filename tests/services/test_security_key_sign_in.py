@@ -12,9 +12,6 @@ from typing import Any
 import pytest
 
 from gateway import clock
-from gateway.auth import security_key_assertions
-from gateway.auth.signin import WRONG_KEY, SignedIn, sign_in_root, sign_in_user, verify_mfa
-from gateway.auth.throttling import Lockout
 from gateway.errors import (
     AccessDenied,
     GatewayError,
@@ -24,10 +21,13 @@ from gateway.errors import (
     Unauthenticated,
 )
 from gateway.models import AuditEvent, SecurityKey, Session, User
+from gateway.services import security_key_assertions
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.mfa_devices import check_caller_code
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
+from gateway.services.signin import WRONG_KEY, SignedIn, sign_in_root, sign_in_user, verify_mfa
+from gateway.services.signin_throttling import Lockout
 from gateway.services.users import create_user
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD, principal_for_user
 from tests.mfa import RELYING_PARTY, enroll, register_key

@@ -6,20 +6,20 @@ import pytest
 
 from gateway import clock
 from gateway.auth.access_keys import authenticate_key
-from gateway.auth.mfa_challenges import MFA_PAIR
-from gateway.auth.session_tokens import (
-    SESSION_CREDENTIALS,
-    get_session_token,
-)
 from gateway.auth.sessions import authenticate
-from gateway.auth.signin import sign_in_root
-from gateway.auth.throttling import identity_key
 from gateway.errors import AccessDenied, ExpiredToken, InvalidInput, ValidationError
 from gateway.models import Session, SignInThrottle, User
 from gateway.services.access_keys import create_access_key, delete_access_key
+from gateway.services.mfa_challenges import MFA_PAIR
 from gateway.services.mfa_devices import MFA_FAILED
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher
+from gateway.services.session_tokens import (
+    SESSION_CREDENTIALS,
+    get_session_token,
+)
+from gateway.services.signin import sign_in_root
+from gateway.services.signin_throttling import identity_key
 from gateway.services.users import create_user
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.mfa import enroll

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from gateway import clock
-from gateway.auth.signin import PASSWORD_EXPIRED, SIGN_IN_FAILED, sign_in_root, sign_in_user
 from gateway.errors import Unauthenticated
 from gateway.models import Account, AuditEvent, Session
 from gateway.services.login_profiles import create_login_profile, update_login_profile
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
+from gateway.services.signin import PASSWORD_EXPIRED, SIGN_IN_FAILED, sign_in_root, sign_in_user
 from gateway.services.users import create_user
-from tests.auth.hashers import CountingHasher
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.services.hashers import CountingHasher
 
 TTL = 3600
 

@@ -9,17 +9,17 @@ from collections.abc import Iterator
 import pytest
 
 from gateway import clock
-from gateway.auth import throttling
-from gateway.auth.signin import SIGN_IN_FAILED, sign_in_root, sign_in_user
-from gateway.auth.throttling import Lockout, unlock_login_profile
 from gateway.errors import NoSuchEntity, Throttled, Unauthenticated
 from gateway.models import Account, AuditEvent, SignInThrottle
+from gateway.services import signin_throttling
 from gateway.services.login_profiles import create_login_profile
 from gateway.services.passwords import using_hasher
 from gateway.services.principal import Principal
+from gateway.services.signin import SIGN_IN_FAILED, sign_in_root, sign_in_user
+from gateway.services.signin_throttling import Lockout, unlock_login_profile
 from gateway.services.users import create_user
-from tests.auth.hashers import CountingHasher
 from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
+from tests.services.hashers import CountingHasher
 from tests.services.helpers import Rejects
 
 TTL = 3600
@@ -46,7 +46,7 @@ async def user_sign_in(
     *,
     name: str = "bob",
     ip: str = IP,
-    lockout: Lockout = throttling.DEFAULT_LOCKOUT,
+    lockout: Lockout = signin_throttling.DEFAULT_LOCKOUT,
 ) -> str:
     signed_in = await sign_in_user(
         account.id, name, password, source_ip=ip, ttl_seconds=TTL, lockout=lockout
