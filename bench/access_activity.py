@@ -153,13 +153,12 @@ def check(measured: load.Load) -> None:
 
 def recorder_alone(database_url: str, n: int) -> dict[str, float]:
     """Microseconds per `note()` (one key; n distinct keys), per warm `decide`, per flush."""
-    from gateway.auth.sessions import SESSION_RELATED, principal_of
     from gateway.db import orm
     from gateway.models import Session
     from gateway.policy import Decision, Effect
     from gateway.services.access_activity import ActivityRecorder
     from gateway.services.authorization import Authorizer
-    from gateway.services.principal import Principal
+    from gateway.services.principal import SESSION_RELATED, Principal, principal_of
 
     allow = Decision(effect=Effect.ALLOW)
 

@@ -32,19 +32,17 @@ from tortoise.expressions import Q
 
 from gateway import clock
 from gateway.auth.sessions import (
-    INVALID_TOKEN,
-    SESSION_RELATED,
     Authenticated,
     SessionCache,
     authenticated_with,
     session_authenticated,
 )
-from gateway.auth.tokens import hash_token
 from gateway.errors import Unauthenticated
 from gateway.ids import ACCESS_KEY_PREFIX, TEMPORARY_KEY_PREFIX, UNIQUE_ID_LENGTH
 from gateway.models import AccessKey, AccessKeyStatus, Session
 from gateway.services.access_keys import SERVICE_NAME, hash_secret, secret_matches
-from gateway.services.principal import Principal
+from gateway.services.bearer_tokens import hash_token
+from gateway.services.principal import INVALID_TOKEN, SESSION_RELATED, Principal
 
 SCHEME = "gatewaykey "
 """The `Authorization` scheme, compared ignoring case."""

@@ -9,20 +9,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from gateway import clock
-from gateway.auth.tokens import TOKEN_PREFIX, hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
-from gateway.models import Account, PrincipalKind, Session, User
-from gateway.services.principal import Principal
+from gateway.models import Account, Session, User
+from gateway.services.bearer_tokens import TOKEN_PREFIX, hash_token
+from gateway.services.principal import (
+    EXPIRED_TOKEN,
+    INVALID_TOKEN,
+    SESSION_RELATED,
+    Principal,
+    principal_of,
+)
 from gateway.services.writes import last_local_write, local_write_count
 
 # last_used_at is informational; refreshing it on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
-
-INVALID_TOKEN = "The security token included in the request is invalid."
-SESSION_RELATED = ("account", "user", "role")
-"""What `principal_of` needs loaded with a session (not the root user's row: a root session's
-principal is its account's, and its password hash has no business in the session cache)."""
-EXPIRED_TOKEN = "The security token included in the request is expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,35 +200,6 @@ async def session_authenticated(session: Session | None, now: datetime) -> Authe
         await Session.filter(id=session.id).update(last_used_at=now)
     principal = principal_of(session, source_ip=session.source_ip)
     return Authenticated.of_account(principal, session.account, session.user, session.expires_at)
-
-
-def principal_of(session: Session, *, source_ip: str) -> Principal:
-    """The principal a (loaded) session acts as."""
-    mfa_at = session.mfa_authenticated_at if session.mfa_authenticated else None
-    fields = {
-        "session_id": session.id,
-        "source_ip": source_ip,
-        "mfa_authenticated_at": mfa_at,
-        "session_issued_at": session.created_at,
-        "password_change_required": session.password_change_required,
-        "mfa_enrollment_required": session.mfa_enrollment_required,
-        "access_key_id": session.access_key_id,
-    }
-    if session.principal_kind == PrincipalKind.ROOT:
-        return Principal.root(session.account_id, **fields)
-    if session.principal_kind == PrincipalKind.ROLE:
-        if session.role is None or session.role_session_name is None:
-            raise Unauthenticated(INVALID_TOKEN)
-        return Principal.role_session(
-            session.role,
-            session.role_session_name,
-            session.session_policies,
-            source_identity=session.source_identity,
-            **fields,
-        )
-    if session.user is None:
-        raise Unauthenticated(INVALID_TOKEN)
-    return Principal.user(session.user, **fields)
 
 
 async def _still_valid(session_id: str, now: datetime) -> bool:

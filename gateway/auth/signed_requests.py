@@ -32,18 +32,16 @@ from gateway import clock
 from gateway.auth import sigv4
 from gateway.auth.access_keys import LAST_USED_RESOLUTION, NEVER_EXPIRES
 from gateway.auth.sessions import (
-    INVALID_TOKEN,
-    SESSION_RELATED,
     Authenticated,
     SessionCache,
     authenticated_with,
     session_authenticated,
 )
-from gateway.auth.tokens import hash_token
 from gateway.errors import InvalidClientTokenId, Unauthenticated
 from gateway.ids import ACCESS_KEY_PREFIX, TEMPORARY_KEY_PREFIX
 from gateway.models import AccessKey, AccessKeyStatus, Session
-from gateway.services.principal import Principal
+from gateway.services.bearer_tokens import hash_token
+from gateway.services.principal import INVALID_TOKEN, SESSION_RELATED, Principal
 from gateway.services.seeds import SeedCipher
 
 

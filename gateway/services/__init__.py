@@ -10,6 +10,8 @@ Handing out credentials is an operation too: `signin` (password sign-in, `verify
 sign-out) with `mfa_challenges`, `security_key_assertions` and `signin_throttling` (lockout),
 `session_tokens` (GetSessionToken), `role_sessions` (AssumeRole) and `role_switching` (the
 console's switch role). Sign-in has no acting principal yet: its functions take the
-credentials offered instead. Turning credentials into a `Principal` on every request is
-`gateway.auth`'s.
+credentials offered instead. They make and hash tokens with `bearer_tokens` and build a
+session's principal with `principal.principal_of`, which `gateway.auth` uses too. Turning
+credentials into a `Principal` on every request is `gateway.auth`'s; services import
+nothing from it (the layers import only downwards: `tests/test_layers.py`).
 """

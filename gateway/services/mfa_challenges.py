@@ -23,11 +23,11 @@ from tortoise.expressions import F
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth.tokens import hash_token
 from gateway.errors import AccessDenied, InvalidInput, MfaRequired, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import MfaChallenge, MfaDevice
 from gateway.services import signin_throttling
+from gateway.services.bearer_tokens import hash_token
 from gateway.services.mfa_devices import Owner, check_caller_code, next_accepted_code
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher

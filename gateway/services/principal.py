@@ -1,4 +1,5 @@
-"""Who is acting: the authenticated principal that every service call carries."""
+"""Who is acting: the authenticated principal that every service call carries, and the
+principal a session row stands for (`principal_of`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, root_arn
-from gateway.models import PrincipalKind, Role, User
+from gateway.errors import Unauthenticated
+from gateway.models import PrincipalKind, Role, Session, User
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+SESSION_RELATED = ("account", "user", "role")
+"""What `principal_of` needs loaded with a session (not the root user's row: a root session's
+principal is its account's, and its password hash has no business in the session cache)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,35 @@ class Principal:
         if self.session_issued_at is not None:
             context["aws:TokenIssueTime"] = _iso_seconds(self.session_issued_at)
         return context
+
+
+def principal_of(session: Session, *, source_ip: str) -> Principal:
+    """The principal a (loaded) session acts as."""
+    mfa_at = session.mfa_authenticated_at if session.mfa_authenticated else None
+    fields = {
+        "session_id": session.id,
+        "source_ip": source_ip,
+        "mfa_authenticated_at": mfa_at,
+        "session_issued_at": session.created_at,
+        "password_change_required": session.password_change_required,
+        "mfa_enrollment_required": session.mfa_enrollment_required,
+        "access_key_id": session.access_key_id,
+    }
+    if session.principal_kind == PrincipalKind.ROOT:
+        return Principal.root(session.account_id, **fields)
+    if session.principal_kind == PrincipalKind.ROLE:
+        if session.role is None or session.role_session_name is None:
+            raise Unauthenticated(INVALID_TOKEN)
+        return Principal.role_session(
+            session.role,
+            session.role_session_name,
+            session.session_policies,
+            source_identity=session.source_identity,
+            **fields,
+        )
+    if session.user is None:
+        raise Unauthenticated(INVALID_TOKEN)
+    return Principal.user(session.user, **fields)
 
 
 def _iso_seconds(moment: datetime) -> str:

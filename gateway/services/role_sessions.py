@@ -48,7 +48,6 @@ from tortoise.expressions import Q
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, parse_arn
-from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import (
     AccessDenied,
     NoSuchEntity,
@@ -61,6 +60,7 @@ from gateway.models import Outcome, PolicyVersion, PrincipalKind, Role, Session
 from gateway.policy import PolicyValidationError, parse_policy, policy_size
 from gateway.services.access_keys import hash_secret, new_secret, seal_secret
 from gateway.services.authorization import PrincipalPolicies, load_policies
+from gateway.services.bearer_tokens import hash_token, new_token
 from gateway.services.mfa_challenges import check_mfa_pair, verified_mfa_at
 from gateway.services.policies import check_policy_arn
 from gateway.services.principal import Principal

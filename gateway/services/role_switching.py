@@ -28,18 +28,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gateway import clock
-from gateway.auth.sessions import (
-    EXPIRED_TOKEN,
-    INVALID_TOKEN,
-    SESSION_RELATED,
-    principal_of,
-)
-from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import AccessDenied, ExpiredToken, InvalidInput, Unauthenticated
 from gateway.models import PrincipalKind, Role, Session
 from gateway.services import role_trust
 from gateway.services.authorization import PrincipalPolicies, load_policies
-from gateway.services.principal import Principal
+from gateway.services.bearer_tokens import hash_token, new_token
+from gateway.services.principal import (
+    EXPIRED_TOKEN,
+    INVALID_TOKEN,
+    SESSION_RELATED,
+    Principal,
+    principal_of,
+)
 from gateway.services.role_sessions import (
     ROOT_REFUSED,
     authorize_session,

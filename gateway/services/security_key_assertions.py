@@ -33,10 +33,10 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.structs import UserVerificationRequirement
 
 from gateway import clock
-from gateway.auth.tokens import hash_token
 from gateway.errors import GatewayError, InvalidInput, MfaRequired
 from gateway.ids import new_session_id
 from gateway.models import CeremonyKind, Outcome, PrincipalKind, SecurityKey, WebAuthnChallenge
+from gateway.services.bearer_tokens import hash_token
 from gateway.services.mfa_devices import Owner
 from gateway.services.principal import Principal
 from gateway.services.security_keys import (

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway import clock
-from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import AccessDenied
 from gateway.ids import TEMPORARY_KEY_PREFIX, new_session_id, new_unique_id
 from gateway.models import PrincipalKind, RootUser, Session
 from gateway.services.access_keys import hash_secret, new_secret, seal_secret
+from gateway.services.bearer_tokens import hash_token, new_token
 from gateway.services.mfa_challenges import check_mfa_pair, verified_mfa_at
 from gateway.services.principal import Principal
 from gateway.services.seeds import SeedCipher

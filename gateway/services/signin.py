@@ -29,8 +29,6 @@ from datetime import datetime, timedelta
 
 from gateway import clock
 from gateway.arns import root_arn
-from gateway.auth.sessions import principal_of
-from gateway.auth.tokens import hash_token, new_token
 from gateway.errors import GatewayError, InvalidAuthenticationCode, Throttled, Unauthenticated
 from gateway.ids import new_session_id
 from gateway.models import LoginProfile, Outcome, PrincipalKind, RootUser, Session, User
@@ -41,10 +39,11 @@ from gateway.services import (
     signin_throttling,
 )
 from gateway.services.accounts import find_account
+from gateway.services.bearer_tokens import hash_token, new_token
 from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
 from gateway.services.passwords import verify_password
-from gateway.services.principal import Principal
+from gateway.services.principal import Principal, principal_of
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
 from gateway.services.signin_throttling import DEFAULT_LOCKOUT, Lockout

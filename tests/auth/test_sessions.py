@@ -9,9 +9,9 @@ import pytest
 
 from gateway import clock
 from gateway.auth.sessions import SessionCache, authenticate
-from gateway.auth.tokens import hash_token
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, Session
+from gateway.services.bearer_tokens import hash_token
 from gateway.services.signin import sign_in_root, sign_out
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.policy_fixtures import counting_queries

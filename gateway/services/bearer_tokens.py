@@ -1,4 +1,8 @@
-"""Bearer session tokens: random, shown once, stored only as a hash."""
+"""Bearer session tokens: random, shown once, stored only as a hash.
+
+Sign-in, GetSessionToken, AssumeRole and role switching make them; `gateway.auth.sessions`
+checks them. `hash_token` also hashes MFA challenge tokens and the credential cache's keys.
+"""
 
 from __future__ import annotations
 
