@@ -34,6 +34,13 @@
 
 Codes are AWS's where AWS has one. Services raise these; `gateway.graphql.errors` is the one
 place that turns them into GraphQL errors. Messages are for people and never hold secrets.
+
+Each class also says how the gateway's own HTTP answers carry it (the GraphQL endpoint, for an
+error raised before anything runs, such as unusable credentials): `http_status`, 400 unless
+the class says otherwise (401 `Unauthenticated` and its kin and `ExpiredToken`, 403
+`AccessDenied` and `PasswordChangeRequired`, 429 `Throttled`), and `http_headers()`, the
+headers the error implies (`Throttled`'s `Retry-After`). The AWS Query API (`gateway.aws`)
+answers with AWS's own statuses instead, which its service models give by AWS's code.
 """
 
 from __future__ import annotations
@@ -47,11 +54,17 @@ class GatewayError(Exception):
     """Base of every error a client may see; `code` goes to `extensions.code`."""
 
     code = "ServiceFailure"
+    http_status = 400
+    """The status of an HTTP answer that carries this error."""
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)
         self.message = message
         self.extensions = extensions
+
+    def http_headers(self) -> dict[str, str]:
+        """The headers an HTTP answer carrying this error adds (none unless a class says)."""
+        return {}
 
 
 class NoSuchEntity(GatewayError):
@@ -125,12 +138,14 @@ class AccessDenied(GatewayError):
     """A policy does not allow the request; extensions explain which."""
 
     code = "AccessDenied"
+    http_status = 403
 
 
 class ExpiredToken(GatewayError):
     """The session token has expired."""
 
     code = "ExpiredToken"
+    http_status = 401
 
 
 class PackedPolicyTooLarge(GatewayError):
@@ -161,6 +176,7 @@ class Unauthenticated(GatewayError):
     """The request carries no valid credentials."""
 
     code = "Unauthenticated"
+    http_status = 401
 
 
 class InvalidClientTokenId(Unauthenticated):
@@ -209,6 +225,7 @@ class PasswordChangeRequired(GatewayError):
     """The session's password expired or must be reset: only changePassword is allowed."""
 
     code = "PasswordChangeRequired"
+    http_status = 403
 
 
 class MfaEnrollmentRequired(GatewayError):
@@ -219,10 +236,22 @@ class MfaEnrollmentRequired(GatewayError):
 
 
 class Throttled(GatewayError):
-    """Too many attempts; retry later (`extensions.retryAfterSeconds` says when; the HTTP view
-    adds a `Retry-After` header)."""
+    """Too many attempts; retry later (`extensions.retryAfterSeconds` says when, and so does
+    the `Retry-After` header of an HTTP answer)."""
 
     code = "Throttled"
+    http_status = 429
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds until an attempt may succeed (`extensions.retryAfterSeconds`), if known."""
+        seconds = self.extensions.get("retryAfterSeconds")
+        return None if seconds is None else int(seconds)
+
+    def http_headers(self) -> dict[str, str]:
+        """`Retry-After` when the wait is known."""
+        seconds = self.retry_after
+        return {} if seconds is None else {"Retry-After": str(seconds)}
 
 
 class ServiceFailure(GatewayError):

@@ -87,7 +87,9 @@ COMMON_STATUS = {
     "ValidationError": 400,
 }
 """HTTP statuses of AWS's common errors (IAM API Reference, "Common Errors"), for codes that
-the service models do not list."""
+the service models do not list. These are AWS's numbers, keyed by AWS's codes, not the error
+classes' `http_status` (which `/graphql` sends): AWS SDKs read these, and AWS differs (a
+throttled or unsigned caller gets 400 or 403 here, 429 or 401 there)."""
 
 
 class QueryApi:

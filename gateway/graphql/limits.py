@@ -60,7 +60,7 @@ from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graphql import input_caps
 from gateway.graphql.errors import GatewayErrors
-from gateway.graphql.view import ObserveOperation
+from gateway.graphql.observation import ObserveOperation
 
 
 @dataclass(frozen=True, slots=True)

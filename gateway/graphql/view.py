@@ -18,28 +18,28 @@ The checks, in the order they run (request → status; the spec's clause in brac
   Document validation failure, Operation cannot be determined, Variable coercion failure].
 - an executed operation, field errors or not → 200 [Field errors during execution]; except
   that an operation whose data is null because a field was `Throttled` (a locked sign-in)
-  → 429 in application/graphql-response+json, and `Retry-After` in both media types.
-- a `GatewayError` while building the context: an `Authorization` header that is present but
-  unusable (an unknown scheme, a bad or expired token, a SigV4 signature that does not hold)
-  → 401 with `WWW-Authenticate` naming the accepted schemes; else 403, 429 or 400; in
-  application/graphql-response+json (200 in application/json).
+  → its `http_status` (429) in application/graphql-response+json, and its `http_headers()`
+  (`Retry-After`) in both media types.
+- a `GatewayError` while building the context → the error class's `http_status` and
+  `http_headers()` (`gateway.errors`), in application/graphql-response+json (200 in
+  application/json): an `Authorization` header that is present but unusable (an unknown
+  scheme, a bad or expired token, a SigV4 signature that does not hold) → 401, with
+  `WWW-Authenticate` naming the accepted schemes; else 403, 429 or 400.
 - anything unexpected → masked; 500 (200 in application/json).
 
 Every body is a GraphQL response whose errors carry `extensions.code`; request errors have no
 `data` entry. The media type is `application/graphql-response+json` when the client accepts it
 (also for `*/*` and for a missing Accept header, the spec's rule since 2025-01-01), else
-`application/json`. Bodies over the size limit get 413 from `gateway.http.body_limit`.
+`application/json` (`gateway.graphql.negotiation`). Bodies over the size limit get 413 from
+`gateway.http.body_limit`. Each request is reported once for the metrics
+(`gateway.graphql.observation`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
@@ -49,9 +49,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -60,20 +58,22 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.errors import (
-    AccessDenied,
-    ExpiredToken,
-    GatewayError,
-    PasswordChangeRequired,
-    Throttled,
-    Unauthenticated,
-)
+from gateway.errors import GatewayError, Throttled
 from gateway.graphql.errors import (
     INTERNAL_ERROR_MESSAGE,
     VALIDATION_FAILED,
+    gateway_error_of,
     is_unexpected,
     to_client_error,
 )
+from gateway.graphql.negotiation import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    MediaTypeInLowerCase,
+    content_type_refusal,
+    negotiate,
+)
+from gateway.graphql.observation import Observer, OperationRecord, current_operation, observed
 from gateway.graphql.websocket import GatewayTransportWSHandler
 from gateway.http.body_limit import BodyTooLarge
 
@@ -82,8 +82,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("gateway.graphql.view")
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP."
 )
@@ -91,95 +89,6 @@ MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects accepted in a request body or `variables`."""
 
 ContextGetter = Callable[[Request, Response], Awaitable[Any]]
-Observer = Callable[[str, str, float], None]
-"""Called as `observe(operation_type, outcome, seconds)` once per request."""
-
-
-# --- media types -------------------------------------------------------------------------
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The response media type for an Accept header, or None when none is acceptable.
-
-    Clients send the same few headers on every request: short ones are decided once.
-
-    A missing or empty header means `application/graphql-response+json` (the spec's rule
-    since its 2025 watershed). Among the acceptable types the highest quality wins, then
-    the one the client listed first, then `application/graphql-response+json`.
-    """
-    if accept is None or not accept.strip():
-        return GRAPHQL_RESPONSE_JSON
-    if len(accept) <= MAX_REMEMBERED_ACCEPT:
-        return _negotiated(accept)
-    return _negotiate(accept)
-
-
-MAX_REMEMBERED_ACCEPT = 256
-"""Longest Accept header whose answer is remembered."""
-
-
-@lru_cache(maxsize=64)
-def _negotiated(accept: str) -> str | None:
-    return _negotiate(accept)
-
-
-def _negotiate(accept: str) -> str | None:
-    best: tuple[float, int, int] | None = None
-    chosen: str | None = None
-    for preference, supported in enumerate((GRAPHQL_RESPONSE_JSON, APPLICATION_JSON)):
-        quality, position = _quality(accept, supported)
-        if quality <= 0:
-            continue
-        rank = (-quality, position, preference)
-        if best is None or rank < best:
-            best, chosen = rank, supported
-    return chosen
-
-
-class _MediaTypeInLowerCase:
-    """A request adapter whose `Content-Type` reads in lower case: media types are
-    case-insensitive (RFC 9110, 8.3.1), and Strawberry compares them as typed."""
-
-    def __init__(self, request: Any) -> None:
-        self._request = request
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._request, name)
-
-    @property
-    def content_type(self) -> str | None:
-        raw: str | None = self._request.content_type
-        return raw.lower() if raw else raw
-
-
-def _quality(accept: str, media_type: str) -> tuple[float, int]:
-    """The quality the header gives `media_type` (most specific range wins) and its position."""
-    major = media_type.split("/")[0]
-    found: tuple[int, float, int] | None = None  # (specificity, quality, position)
-    for position, item in enumerate(accept.split(",")):
-        parts = [part.strip() for part in item.split(";")]
-        media_range = parts[0].lower()
-        quality = 1.0
-        for parameter in parts[1:]:
-            key, _, value = parameter.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media_range == media_type:
-            specificity = 3
-        elif media_range == f"{major}/*":
-            specificity = 2
-        elif media_range == "*/*":
-            specificity = 1
-        else:
-            continue
-        if found is None or specificity > found[0]:
-            found = (specificity, quality, position)
-    if found is None:
-        return 0.0, 0
-    return found[1], found[2]
 
 
 # --- refusals ----------------------------------------------------------------------------
@@ -215,14 +124,6 @@ HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
 
-GATEWAY_ERROR_STATUS: dict[type[GatewayError], int] = {
-    Unauthenticated: 401,
-    ExpiredToken: 401,
-    AccessDenied: 403,
-    PasswordChangeRequired: 403,
-    Throttled: 429,
-}
-
 
 def error_body(message: str, code: str, **extensions: Any) -> bytes:
     """A GraphQL response without data holding one error."""
@@ -242,36 +143,6 @@ def error_response(
         media_type=media_type,
         headers={"Cache-Control": "no-store", **(headers or {})},
     )
-
-
-# --- operation observation ---------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class OperationRecord:
-    """What the view learns about the operation it ran (filled by `ObserveOperation`)."""
-
-    operation_type: str = "unknown"
-    outcome: str = "ok"
-
-
-_current_operation: ContextVar[OperationRecord | None] = ContextVar(
-    "gateway_graphql_operation", default=None
-)
-
-
-class ObserveOperation(SchemaExtension):
-    """Tells the view which kind of operation ran (query, mutation), for its metrics."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        record = _current_operation.get()
-        if record is None:
-            return
-        try:
-            record.operation_type = self.execution_context.operation_type.value
-        except Exception:  # no document, or no operation to run
-            record.operation_type = "unknown"
 
 
 # --- the view ----------------------------------------------------------------------------
@@ -320,15 +191,8 @@ class GatewayGraphQL(GraphQL[Any, None]):
             return
         if scope["type"] != "http":  # pragma: no cover - routes only send HTTP and WebSocket
             raise ValueError(f"Unsupported scope type {scope['type']!r}")
-        started = time.perf_counter()
-        record = OperationRecord()
-        token = _current_operation.set(record)
-        try:
+        with observed(self._observe) as record:
             response = await self._respond(Request(scope, receive), record)
-        finally:
-            _current_operation.reset(token)
-        if self._observe is not None:
-            self._observe(record.operation_type, record.outcome, time.perf_counter() - started)
         await response(scope, receive, send)
 
     async def _respond(self, request: Request, record: OperationRecord) -> Response:
@@ -381,10 +245,10 @@ class GatewayGraphQL(GraphQL[Any, None]):
             )
         except GatewayError as error:  # raised while building the context (credentials)
             record.outcome = "rejected"
-            status = _status_of(error)
-            headers = {"WWW-Authenticate": self._www_authenticate} if status == 401 else {}
-            if "retryAfterSeconds" in error.extensions:
-                headers["Retry-After"] = str(error.extensions["retryAfterSeconds"])
+            status = error.http_status
+            headers = error.http_headers()
+            if status == 401:  # RFC 9110: a 401 names the schemes this server accepts
+                headers["WWW-Authenticate"] = self._www_authenticate
             if media_type == APPLICATION_JSON:
                 status = 200
             return Response(
@@ -438,19 +302,9 @@ class GatewayGraphQL(GraphQL[Any, None]):
 
     @staticmethod
     def _check_content_type(request: Request) -> None:
-        raw = request.headers.get("content-type")
-        if not raw:
-            raise RequestRefused(
-                415, "A POST request needs 'Content-Type: application/json'.", HTTP_CODES[415]
-            )
-        content_type, params = parse_content_type(raw)
-        charset = params.get("charset", "utf-8").lower()
-        if content_type.lower() != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
-            raise RequestRefused(
-                415,
-                f"POST bodies must be 'application/json' in UTF-8, not {raw!r}.",
-                HTTP_CODES[415],
-            )
+        refusal = content_type_refusal(request.headers.get("content-type"))
+        if refusal is not None:
+            raise RequestRefused(415, refusal, HTTP_CODES[415])
 
     # --- Strawberry hooks ------------------------------------------------------------------
 
@@ -504,7 +358,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
         return value
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        lowered: Any = _MediaTypeInLowerCase(request)
+        lowered: Any = MediaTypeInLowerCase(request)
         data = await super().parse_http_body(lowered)
         if isinstance(data, list):  # pragma: no cover - batching is off: refused above
             raise RequestRefused(400, "Batched requests are not supported.", HTTP_CODES[400])
@@ -548,7 +402,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
             raise
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        record = _current_operation.get() or OperationRecord()
+        record = current_operation() or OperationRecord()
         # Normally done by the schema's GatewayErrors extension; errors raised where extensions
         # do not see them (a syntax error in ParserCache's hook) are mapped here.
         errors = [to_client_error(error) for error in result.errors or ()]
@@ -594,28 +448,20 @@ class GatewayGraphQL(GraphQL[Any, None]):
 
 
 def _throttle(request: Any, errors: list[GraphQLError], *, data_is_null: bool) -> None:
-    """`Retry-After` for a result with Throttled errors, and 429 when nothing else ran."""
+    """The headers of the longest Throttled wait among a result's errors (`Retry-After`), and
+    its status (429) when nothing else ran."""
     waits = [
-        int(error.extensions["retryAfterSeconds"])
-        for error in errors
-        if error.extensions
-        and error.extensions.get("code") == Throttled.code
-        and "retryAfterSeconds" in error.extensions
+        (seconds, found)
+        for found in map(gateway_error_of, errors)
+        if isinstance(found, Throttled) and (seconds := found.retry_after) is not None
     ]
     sub_response: _SubResponse | None = getattr(request.state, "graphql_sub_response", None)
     if not waits or sub_response is None:
         return
-    sub_response.headers["Retry-After"] = str(max(waits))
+    _, longest = max(waits, key=lambda wait: wait[0])
+    sub_response.headers.update(longest.http_headers())
     if data_is_null and sub_response.media_type_choice == GRAPHQL_RESPONSE_JSON:
-        sub_response.status_code = 429
-
-
-def _status_of(error: GatewayError) -> int:
-    """The HTTP status of an error raised before execution (its class or nearest base's)."""
-    for cls in type(error).__mro__:
-        if cls in GATEWAY_ERROR_STATUS:
-            return GATEWAY_ERROR_STATUS[cls]
-    return 400
+        sub_response.status_code = longest.http_status
 
 
 def wants_graphiql(request: Request) -> bool:
@@ -653,11 +499,4 @@ def _depth_exceeds(value: object, limit: int) -> bool:
     return False
 
 
-__all__ = [
-    "APPLICATION_JSON",
-    "GRAPHQL_RESPONSE_JSON",
-    "GatewayGraphQL",
-    "ObserveOperation",
-    "RequestRefused",
-    "negotiate",
-]
+__all__ = ["ContextGetter", "GatewayGraphQL", "RequestRefused"]
