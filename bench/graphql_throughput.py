@@ -201,7 +201,7 @@ def servers(database_url: str) -> list[Server]:
 def batch_requests(seeded: Seeded) -> list[dict[str, Any]]:
     """BATCH decisions an application might ask at once: allowed, denied, conditional."""
     mine = seeded.user_arn
-    pool = [
+    pool: list[dict[str, Any]] = [
         {"action": "iam:GetUser", "resource": mine},
         {"action": "iam:ListGroupsForUser", "resource": mine},
         {"action": "iam:DeleteUser", "resource": mine},

@@ -1389,11 +1389,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
         if "adversarial" in workloads:
             real.append(adversarial_workload(min(args.requests, 500), args.seed))
-        for workload in real:
+        for real_workload in real:
             t0 = time.perf_counter()
-            gateway_results.append(run_gateway_workload(workload, args.rounds, args.pass_budget))
+            gateway_results.append(
+                run_gateway_workload(real_workload, args.rounds, args.pass_budget)
+            )
             print(
-                f"{workload.name} {workload.scale}: done in {time.perf_counter() - t0:.1f} s",
+                f"{real_workload.name} {real_workload.scale}: "
+                f"done in {time.perf_counter() - t0:.1f} s",
                 file=sys.stderr,
             )
     code = report(results, args) if results else 0

@@ -56,7 +56,7 @@ class Api:
             "/graphql",
             json={"query": query, "variables": variables or {}},
             headers=sent,
-            **({"auth": auth} if auth is not None else {}),
+            auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
         )
         body = response.json()
         return Result(

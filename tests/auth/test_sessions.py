@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,8 @@ TTL = 3600
 
 async def test_only_the_tokens_hash_is_stored(account: Account) -> None:
     signed_in = await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=TTL)
-    stored = await Session.all().values_list("token_hash", flat=True)
+    # Tortoise types a flat values_list as a list of tuples.
+    stored: list[Any] = await Session.all().values_list("token_hash", flat=True)
     assert stored == [hash_token(signed_in.token)]
     assert signed_in.token not in stored
 

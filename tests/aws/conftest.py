@@ -66,9 +66,9 @@ def query(local_api: Api) -> Query:  # noqa: F811
         key: Key | None, action: str, service: str = "iam", **params: str
     ) -> httpx.Response:
         body = urlencode({"Action": action, "Version": VERSIONS[service], **params})
-        auth = {"auth": Signer(key, service=service)} if key is not None else {}
+        auth = Signer(key, service=service) if key is not None else httpx.USE_CLIENT_DEFAULT
         return await local_api.client.post(
-            "/aws/", content=body, headers={"Content-Type": FORM}, **auth
+            "/aws/", content=body, headers={"Content-Type": FORM}, auth=auth
         )
 
     return post

@@ -151,7 +151,7 @@ async def test_plain_lists_are_paged_with_max_items_and_an_opaque_marker(
         ).status_code == 200
     pages, marker = [], None
     while True:
-        extra = {"Marker": marker} if marker else {}
+        extra: dict[str, str] = {"Marker": marker} if marker else {}
         page = await query(admin_key, "ListUserTags", UserName="owner-admin", MaxItems="2", **extra)
         root = ElementTree.fromstring(page.content)
         pages.append([k.text for k in root.iterfind(".//iam:Key", NS)])

@@ -17,6 +17,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
@@ -28,6 +29,7 @@ from tests.servers import serve
 PASSWORD = "Flat-White-99"
 LIVE_LIMIT = 1.0
 CONSOLE = "https://console.coffee.example"
+GRAPHQL_WS = Subprotocol("graphql-transport-ws")
 EVENTS = """query($f: AuditEventFilter) { auditEvents(filter: $f, first: 50) { edges { node {
   eventName eventSource eventType readOnly outcome errorCode errorMessage
   userIdentity { type arn userName sessionContext {
@@ -236,7 +238,7 @@ async def test_websocket_connections_are_authenticated_and_browsers_from_elsewhe
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         root = await sign_in_root(Api(client))
     init = {"type": "connection_init", "payload": {"Authorization": "Bearer gws_not-a-token"}}
-    async with connect(ws_url(base), subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+    async with connect(ws_url(base), subprotocols=[GRAPHQL_WS]) as socket:
         await socket.send(json.dumps(init))
         with pytest.raises(ConnectionClosed) as closed:
             await socket.recv()
@@ -246,8 +248,8 @@ async def test_websocket_connections_are_authenticated_and_browsers_from_elsewhe
     with pytest.raises(InvalidStatus) as refused:
         async with connect(
             ws_url(base),
-            subprotocols=["graphql-transport-ws"],
-            origin="https://evil.example",  # type: ignore[list-item,arg-type]
+            subprotocols=[GRAPHQL_WS],
+            origin=Origin("https://evil.example"),
         ):
             pass
     assert refused.value.response.status_code == 403

@@ -23,9 +23,9 @@ from gateway.models import Account
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+from selenium.webdriver.chrome.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -174,6 +174,8 @@ def test_graphiql_loads_offline_signs_in_and_runs_a_query(
     violations: list[str] = browser.execute_script("return window.__cspViolations;")
     assert violations == []
     severe = [
-        entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"
+        entry["message"]
+        for entry in browser.get_log("browser")  # type: ignore[no-untyped-call]
+        if entry["level"] == "SEVERE"
     ]
     assert severe == []

@@ -33,12 +33,12 @@ from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.servers import serve
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+from selenium.webdriver.chrome.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.common.virtual_authenticator import (  # noqa: E402
     VirtualAuthenticatorOptions,
 )
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -269,7 +269,8 @@ class Page:
             if value:
                 return value
             time.sleep(0.05)
-        logs = [entry["message"] for entry in self.driver.get_log("browser")]
+        browser_log = self.driver.get_log("browser")  # type: ignore[no-untyped-call]
+        logs = [entry["message"] for entry in browser_log]
         pytest.fail(
             f"Timed out waiting for {what}; the page says {self.text('error')!r} "
             f"(status {self.text('status')!r}); the browser logged {logs}"

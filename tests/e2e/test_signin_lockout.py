@@ -25,9 +25,9 @@ from gateway.services.seeds import SeedCipher
 from gateway.services.users import create_user
 from tests.api import Api, Result
 from tests.databases import BACKEND
-from tests.e2e.conftest import serve
 from tests.helpers import GOOD_PASSWORD
 from tests.mfa import Authenticator, enroll
+from tests.servers import serve
 
 THRESHOLD = Settings().lockout_identity_failures
 SIGN_IN = (

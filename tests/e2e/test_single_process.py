@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKEND
-from tests.e2e.conftest import ROOT, serve
+from tests.databases import BACKEND
+from tests.servers import ROOT, serve
 
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite only")
 

@@ -16,8 +16,8 @@ from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.api import Api
-from tests.e2e.conftest import serve
 from tests.helpers import GOOD_PASSWORD
+from tests.servers import serve
 
 CLIENT = "203.0.113.9"
 SIGN_IN = (

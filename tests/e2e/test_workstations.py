@@ -269,7 +269,7 @@ async def test_each_refusal_has_awss_error_and_issues_nothing(shop: Api, account
     )
     sam = await api.sign_in(account.id, "sam", PASSWORD)
     unknown = f"arn:aws:iam::{account.id}:role/Nowhere"
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         (
             {"arn": cashier, "name": "till", "duration": 7200},
             "ValidationError",

@@ -30,8 +30,7 @@ from strawberry.types.field import StrawberryField
 from gateway.graphql.authorize import AuthorizeDirective
 from gateway.graphql.schema import build_schema
 from gateway.models import Account, AuditEvent
-from tests.api import Api
-from tests.graphql.conftest import sign_in_root
+from tests.api import Api, sign_in_root
 
 # Guarded mutations whose service writes no audit event for such a request (none today).
 UNAUDITED: set[str] = set()
@@ -74,7 +73,8 @@ def _literal(name: str, graphql_type: GraphQLInputType, account_id: str) -> str:
         ]
         return "{" + ", ".join(fields) + "}"
     if isinstance(graphql_type, GraphQLEnumType):
-        return next(iter(graphql_type.values))
+        first: str = next(iter(graphql_type.values))
+        return first
     assert isinstance(graphql_type, GraphQLScalarType)
     if graphql_type.name == "Int":
         return "3600"

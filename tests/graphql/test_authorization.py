@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from gateway.models import Account
 from tests.api import Api
@@ -11,7 +12,7 @@ PASSWORD = "Cafe-Latte-42"
 BUCKET = "arn:aws:s3:::AWSDOC-EXAMPLE-BUCKET"
 
 
-def document(*statements: dict[str, object]) -> str:
+def document(*statements: Mapping[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.graphql.decisions import MAX_BATCH
@@ -70,7 +72,7 @@ async def test_authorize_all_answers_each_request_in_order_with_its_reasons(
 
 
 async def test_each_batch_answer_is_the_same_as_authorize_alone(api: Api, cashier: str) -> None:
-    requests = [
+    requests: list[dict[str, Any]] = [
         {"action": "s3:ListBucket", "resource": BUCKET},
         {"action": "s3:DeleteBucket", "resource": "arn:aws:s3:::other"},
         {

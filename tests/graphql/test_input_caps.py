@@ -31,9 +31,9 @@ from gateway.services.validation import (
     cap_of,
 )
 from tests.api import Api, sign_in_root
-from tests.e2e.conftest import serve
 from tests.graphql.test_authorization import create_policy, document, make_user
 from tests.helpers import snapshot
+from tests.servers import serve
 
 SCHEMA = build_schema()._schema
 STRINGS = {"String", "ID"}

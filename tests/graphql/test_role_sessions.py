@@ -133,7 +133,7 @@ async def test_refusals_carry_awss_codes_and_issue_nothing(
         api, root_token, "Cashier", trusting(f"arn:aws:iam::{account.id}:user/alice"), "pos:*"
     )
     unknown = f"arn:aws:iam::{account.id}:role/Nowhere"
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"arn": role, "name": "a"}, alice, "ValidationError"),
         ({"arn": role, "name": "till", "duration": 7200}, alice, "ValidationError"),
         ({"arn": role, "name": "till", "policy": "{"}, alice, "MalformedPolicyDocument"),

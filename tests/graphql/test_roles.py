@@ -173,7 +173,7 @@ async def test_bad_role_input_gets_aws_errors_and_changes_nothing(
     no_principal = json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
     )
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"document": no_principal}, "MalformedPolicyDocument", "Missing required field Principal"),
         (
             {"maxSessionDuration": 60},

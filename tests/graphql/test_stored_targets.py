@@ -108,7 +108,7 @@ def _directive_arguments(field: GraphQLField) -> dict[str, Any]:
         if directive.name.value != "authorize":
             continue
         found: dict[str, Any] = {}
-        for argument in directive.arguments:
+        for argument in directive.arguments or ():
             value = argument.value
             if isinstance(value, StringValueNode):
                 found[argument.name.value] = value.value

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from gateway.policy import Policy, PolicySizeError, PolicyValidationError, parse_policy
 from gateway.policy.document import (
     KINDS,
-    LEGACY_ERROR,
     NO_ACTIONS_ERROR,
     NO_RESOURCES_ERROR,
     ONE_COLON_ERROR,
@@ -24,6 +23,7 @@ from gateway.policy.document import (
     VERSION_ERROR,
     policy_size,
 )
+from gateway.policy.legacy import LEGACY_ERROR
 from gateway.policy.variables import Literal
 from tests.policy.strategies import statements as random_statements
 
@@ -39,7 +39,11 @@ RESOURCE_ALLOW = {
     "Resource": "arn:aws:s3:::bucket/*",
 }
 TRUST_ALLOW = {"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Action": "sts:AssumeRole"}
-BASE = {"identity": ALLOW, "resource": RESOURCE_ALLOW, "trust": TRUST_ALLOW}
+BASE: dict[str, dict[str, Any]] = {
+    "identity": ALLOW,
+    "resource": RESOURCE_ALLOW,
+    "trust": TRUST_ALLOW,
+}
 
 
 def doc(*statements: Any, version: Any = CURRENT, **top: Any) -> str:

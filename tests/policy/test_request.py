@@ -261,7 +261,7 @@ def test_a_prepared_principal_is_a_snapshot_of_the_mapping(principal: PrincipalF
     assert keys["aws:principaltag/team"] == ("dev",)
     assert prepared["username"] == "alice"
     with pytest.raises(TypeError):
-        prepared["tags"]["team"] = "admins"  # type: ignore[index]
+        prepared["tags"]["team"] = "admins"
 
 
 def test_a_prepared_principal_gives_way_to_keys_the_context_states(

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import gateway.policy.compiled as compiled_module
 import gateway.policy.resource_index as resource_index
 from gateway.policy import Effect, Policy, Request, compile_policies, evaluate, parse_policy
+from gateway.policy.request import ContextInput
 from tests.policy.conftest import build_principal
 from tests.policy.strategies import policies, requests
 
@@ -118,7 +119,7 @@ def test_indexed_decisions_equal_the_reference_on_arn_shaped_patterns(
     statements: list[dict[str, Any]], resources: list[str], mfa: bool
 ) -> None:
     policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
-    context = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
+    context: ContextInput = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
     for limit, tokens in ((0, 0), (0, 8), (8, 8)):
         saved = compiled_module._SCAN_LIMIT, resource_index._TOKEN_INDEX_MIN
         compiled_module._SCAN_LIMIT = limit

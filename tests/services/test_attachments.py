@@ -25,7 +25,7 @@ from gateway.services.policies import create_policy, get_policy
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.helpers import Rejects
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import counting_queries, document, trust_document
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -41,7 +41,9 @@ async def stored_count(policy: ManagedPolicy) -> int:
     return (await ManagedPolicy.get(id=policy.id)).attachment_count
 
 
-async def test_attach_user_policy_counts_the_attachment(root, succeeds) -> None:
+async def test_attach_user_policy_counts_the_attachment(
+    root: Principal, succeeds: Succeeds
+) -> None:
     user = await create_user(root, user_name="alice")
     policy = await new_policy(root, "Cashiers")
 
@@ -59,7 +61,9 @@ async def test_attach_user_policy_counts_the_attachment(root, succeeds) -> None:
     assert [p.arn for p in page.items] == [policy.arn]
 
 
-async def test_attaching_twice_succeeds_and_changes_nothing(root, succeeds) -> None:
+async def test_attaching_twice_succeeds_and_changes_nothing(
+    root: Principal, succeeds: Succeeds
+) -> None:
     await create_user(root, user_name="alice")
     policy = await new_policy(root, "Cashiers")
     await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
@@ -75,7 +79,7 @@ async def test_attaching_twice_succeeds_and_changes_nothing(root, succeeds) -> N
     assert await PolicyAttachment.filter(policy_id=policy.id).count() == 1
 
 
-async def test_detach_user_policy(root, succeeds) -> None:
+async def test_detach_user_policy(root: Principal, succeeds: Succeeds) -> None:
     user = await create_user(root, user_name="alice")
     policy = await new_policy(root, "Cashiers")
     await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
@@ -91,7 +95,7 @@ async def test_detach_user_policy(root, succeeds) -> None:
     assert (await list_attached_user_policies(root, "alice")).items == []
 
 
-async def test_detach_a_policy_that_is_not_attached(root, rejects: Rejects) -> None:
+async def test_detach_a_policy_that_is_not_attached(root: Principal, rejects: Rejects) -> None:
     await create_user(root, user_name="alice")
     policy = await new_policy(root, "Cashiers")
 
@@ -103,7 +107,7 @@ async def test_detach_a_policy_that_is_not_attached(root, rejects: Rejects) -> N
     )
 
 
-async def test_attach_a_policy_that_does_not_exist(root, rejects: Rejects) -> None:
+async def test_attach_a_policy_that_does_not_exist(root: Principal, rejects: Rejects) -> None:
     await create_user(root, user_name="alice")
     arn = f"arn:aws:iam::{root.account_id}:policy/Nope"
 
@@ -115,7 +119,9 @@ async def test_attach_a_policy_that_does_not_exist(root, rejects: Rejects) -> No
     )
 
 
-async def test_another_accounts_policy_is_not_attachable(root, other_root, rejects) -> None:
+async def test_another_accounts_policy_is_not_attachable(
+    root: Principal, other_root: Principal, rejects: Rejects
+) -> None:
     await create_user(root, user_name="alice")
     theirs = await new_policy(other_root, "Theirs")
 
@@ -127,7 +133,7 @@ async def test_another_accounts_policy_is_not_attachable(root, other_root, rejec
     )
 
 
-async def test_attach_to_a_user_that_does_not_exist(root, rejects: Rejects) -> None:
+async def test_attach_to_a_user_that_does_not_exist(root: Principal, rejects: Rejects) -> None:
     policy = await new_policy(root, "Cashiers")
     await rejects(
         attach_user_policy(root, user_name="bob", policy_arn=policy.arn),
@@ -143,7 +149,7 @@ async def test_attach_to_a_user_that_does_not_exist(root, rejects: Rejects) -> N
     )
 
 
-async def test_attach_rejects_a_bad_user_name(root, rejects: Rejects) -> None:
+async def test_attach_rejects_a_bad_user_name(root: Principal, rejects: Rejects) -> None:
     await rejects(
         attach_user_policy(root, user_name="a/b", policy_arn=ADMIN),
         ValidationError,
@@ -153,7 +159,9 @@ async def test_attach_rejects_a_bad_user_name(root, rejects: Rejects) -> None:
     )
 
 
-async def test_attach_and_detach_group_policy(root, succeeds, rejects) -> None:
+async def test_attach_and_detach_group_policy(
+    root: Principal, succeeds: Succeeds, rejects: Rejects
+) -> None:
     group = await create_group(root, group_name="Cashiers")
     policy = await new_policy(root, "ListBucket")
 
@@ -181,7 +189,9 @@ async def test_attach_and_detach_group_policy(root, succeeds, rejects) -> None:
     )
 
 
-async def test_aws_managed_attachment_counts_are_per_account(root, other_root) -> None:
+async def test_aws_managed_attachment_counts_are_per_account(
+    root: Principal, other_root: Principal
+) -> None:
     await ensure_builtin_policies()
     await create_user(root, user_name="alice")
     await create_user(other_root, user_name="bob")
@@ -196,7 +206,7 @@ async def test_aws_managed_attachment_counts_are_per_account(root, other_root) -
     assert listed.attachment_count == 1
 
 
-async def test_list_attached_policies_by_path_and_page(root) -> None:
+async def test_list_attached_policies_by_path_and_page(root: Principal) -> None:
     await create_user(root, user_name="alice")
     for name, path in [("C", "/a/"), ("A", "/a/"), ("B", "/b/"), ("D", "/a/")]:
         policy = await new_policy(root, name, path)
@@ -213,13 +223,13 @@ async def test_list_attached_policies_by_path_and_page(root) -> None:
     assert not rest.has_next
 
 
-async def test_list_attached_for_a_missing_user(root) -> None:
+async def test_list_attached_for_a_missing_user(root: Principal) -> None:
     with pytest.raises(NoSuchEntity) as raised:
         await list_attached_user_policies(root, "ghost")
     assert raised.value.message == "The user with name ghost cannot be found."
 
 
-async def test_list_entities_for_policy(root, other_root) -> None:
+async def test_list_entities_for_policy(root: Principal, other_root: Principal) -> None:
     await ensure_builtin_policies()
     for name, path in [("zed", "/"), ("amy", "/ops/")]:
         await create_user(root, user_name=name, path=path)
@@ -239,7 +249,7 @@ async def test_list_entities_for_policy(root, other_root) -> None:
     assert ([u.name for u in under_ops.users], under_ops.groups) == (["amy"], [])
 
 
-async def test_list_entities_for_policy_rejects_an_unknown_filter(root) -> None:
+async def test_list_entities_for_policy_rejects_an_unknown_filter(root: Principal) -> None:
     await ensure_builtin_policies()
     with pytest.raises(ValidationError) as raised:
         await list_entities_for_policy(root, ADMIN, entity_filter="Robot")
@@ -250,7 +260,7 @@ async def test_list_entities_for_policy_rejects_an_unknown_filter(root) -> None:
     )
 
 
-async def test_attached_policies_for_many_entities_in_one_query(root) -> None:
+async def test_attached_policies_for_many_entities_in_one_query(root: Principal) -> None:
     users = [await create_user(root, user_name=f"u{i}") for i in range(3)]
     b, a = await new_policy(root, "B"), await new_policy(root, "A")
     for user in users[:2]:
@@ -280,7 +290,9 @@ async def new_role(root: Principal, name: str, path: str = "/") -> Role:
     )
 
 
-async def test_attach_list_and_detach_role_policy(root, succeeds, rejects) -> None:
+async def test_attach_list_and_detach_role_policy(
+    root: Principal, succeeds: Succeeds, rejects: Rejects
+) -> None:
     role = await new_role(root, "Cashier", "/shop/")
     policy = await new_policy(root, "OpenTill")
 
@@ -309,7 +321,7 @@ async def test_attach_list_and_detach_role_policy(root, succeeds, rejects) -> No
     )
 
 
-async def test_attach_to_a_role_that_does_not_exist(root, rejects: Rejects) -> None:
+async def test_attach_to_a_role_that_does_not_exist(root: Principal, rejects: Rejects) -> None:
     policy = await new_policy(root, "OpenTill")
     await rejects(
         attach_role_policy(root, role_name="ghost", policy_arn=policy.arn),
@@ -326,7 +338,9 @@ async def test_attach_to_a_role_that_does_not_exist(root, rejects: Rejects) -> N
     )
 
 
-async def test_list_entities_for_policy_includes_roles(root, other_root) -> None:
+async def test_list_entities_for_policy_includes_roles(
+    root: Principal, other_root: Principal
+) -> None:
     await ensure_builtin_policies()
     await create_user(root, user_name="amy")
     await attach_user_policy(root, user_name="amy", policy_arn=ADMIN)
@@ -348,7 +362,7 @@ async def test_list_entities_for_policy_includes_roles(root, other_root) -> None
     assert (await get_policy(root, ADMIN)).attachment_count == 3
 
 
-async def test_attached_policies_for_roles_in_one_query(root) -> None:
+async def test_attached_policies_for_roles_in_one_query(root: Principal) -> None:
     roles = [await new_role(root, f"r{i}") for i in range(2)]
     policy = await new_policy(root, "A")
     await attach_role_policy(root, role_name="r1", policy_arn=policy.arn)

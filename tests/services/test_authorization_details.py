@@ -10,7 +10,10 @@ from gateway.services.attachments import (
     attach_role_policy,
     attach_user_policy,
 )
-from gateway.services.authorization_details import get_account_authorization_details
+from gateway.services.authorization_details import (
+    AuthorizationDetails,
+    get_account_authorization_details,
+)
 from gateway.services.boundaries import (
     put_role_permissions_boundary,
     put_user_permissions_boundary,
@@ -60,7 +63,7 @@ async def coffee_shop(root: Principal, cashiers: int = 2) -> None:
     await put_role_permissions_boundary(root, role_name="Inventory", permissions_boundary=READ_ONLY)
 
 
-async def test_the_whole_account_in_aws_shape(root, other_root) -> None:
+async def test_the_whole_account_in_aws_shape(root: Principal, other_root: Principal) -> None:
     await coffee_shop(root)
     await create_user(other_root, user_name="stranger")
     await attach_user_policy(other_root, user_name="stranger", policy_arn=READ_ONLY)
@@ -91,7 +94,7 @@ async def test_the_whole_account_in_aws_shape(root, other_root) -> None:
     assert policies["ReadOnlyAccess"].policy.attachment_count == 0  # the stranger's is not ours
 
 
-async def test_filter_narrows_the_answer(root) -> None:
+async def test_filter_narrows_the_answer(root: Principal) -> None:
     await coffee_shop(root)
 
     only_local = await get_account_authorization_details(root, filter=["LocalManagedPolicy"])
@@ -112,7 +115,7 @@ async def test_filter_narrows_the_answer(root) -> None:
     ]
 
 
-async def test_an_unknown_filter_is_rejected(root) -> None:
+async def test_an_unknown_filter_is_rejected(root: Principal) -> None:
     with pytest.raises(ValidationError) as raised:
         await get_account_authorization_details(root, filter=["Everything"])
     assert raised.value.message == (
@@ -122,13 +125,15 @@ async def test_an_unknown_filter_is_rejected(root) -> None:
     )
 
 
-async def test_an_empty_account(root) -> None:
+async def test_an_empty_account(root: Principal) -> None:
     details = await get_account_authorization_details(root)
     assert (details.users, details.groups, details.roles, details.policies) == ((), (), (), ())
 
 
 @pytest.mark.parametrize("cashiers", [1, 6])
-async def test_the_query_count_does_not_grow_with_the_account(root, cashiers) -> None:
+async def test_the_query_count_does_not_grow_with_the_account(
+    root: Principal, cashiers: int
+) -> None:
     await coffee_shop(root, cashiers)
 
     with counting_queries() as log:
@@ -138,7 +143,7 @@ async def test_the_query_count_does_not_grow_with_the_account(root, cashiers) ->
     assert log.selects == 11
 
 
-def _names(details) -> list[str]:
+def _names(details: AuthorizationDetails) -> list[str]:
     return (
         [d.user.name for d in details.users]
         + [d.group.name for d in details.groups]
@@ -148,7 +153,9 @@ def _names(details) -> list[str]:
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
-async def test_pages_of_any_size_put_together_are_the_whole_answer(root, size) -> None:
+async def test_pages_of_any_size_put_together_are_the_whole_answer(
+    root: Principal, size: int
+) -> None:
     await coffee_shop(root, cashiers=4)
     whole = await get_account_authorization_details(root, first=1000)
     assert not whole.has_next
@@ -169,7 +176,7 @@ async def test_pages_of_any_size_put_together_are_the_whole_answer(root, size) -
     assert [p.name for p in users["admin"].attached_policies] == ["AdministratorAccess"]
 
 
-async def test_a_page_costs_a_fixed_number_of_queries(root) -> None:
+async def test_a_page_costs_a_fixed_number_of_queries(root: Principal) -> None:
     await coffee_shop(root, cashiers=30)
     with counting_queries() as log:
         page = await get_account_authorization_details(root, first=10)
@@ -178,7 +185,7 @@ async def test_a_page_costs_a_fixed_number_of_queries(root) -> None:
     assert log.selects <= 14
 
 
-async def test_paging_respects_the_filter(root) -> None:
+async def test_paging_respects_the_filter(root: Principal) -> None:
     await coffee_shop(root, cashiers=3)
     first = await get_account_authorization_details(root, filter=["Role", "Group"], first=1)
     assert ([d.group.name for d in first.groups], first.roles, first.users) == (
@@ -194,12 +201,12 @@ async def test_paging_respects_the_filter(root) -> None:
 
 
 @pytest.mark.parametrize("cursor", ["nonsense!", "OTpmb28=", "Zm9v"])
-async def test_a_cursor_it_did_not_issue_is_invalid_input(root, cursor) -> None:
+async def test_a_cursor_it_did_not_issue_is_invalid_input(root: Principal, cursor: str) -> None:
     with pytest.raises(InvalidInput):
         await get_account_authorization_details(root, after=cursor)
 
 
 @pytest.mark.parametrize("first", [0, 1001])
-async def test_page_size_is_awss_max_items(root, first) -> None:
+async def test_page_size_is_awss_max_items(root: Principal, first: int) -> None:
     with pytest.raises(InvalidInput):
         await get_account_authorization_details(root, first=first)

@@ -12,9 +12,10 @@ from gateway.services.boundaries import (
 )
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.policies import create_policy, delete_policy, get_policy
+from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.helpers import Rejects
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import document, trust_document
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -24,7 +25,7 @@ async def usage(policy_id: str) -> int:
     return (await ManagedPolicy.get(id=policy_id)).boundary_usage_count
 
 
-async def test_put_and_replace_and_delete_a_boundary(root, succeeds) -> None:
+async def test_put_and_replace_and_delete_a_boundary(root: Principal, succeeds: Succeeds) -> None:
     user = await create_user(root, user_name="alice")
     first = await create_policy(root, policy_name="B1", policy_document=document("s3:*"))
     second = await create_policy(root, policy_name="B2", policy_document=document("iam:*"))
@@ -52,7 +53,7 @@ async def test_put_and_replace_and_delete_a_boundary(root, succeeds) -> None:
     assert await usage(second.id) == 0
 
 
-async def test_putting_the_same_boundary_again_changes_nothing(root) -> None:
+async def test_putting_the_same_boundary_again_changes_nothing(root: Principal) -> None:
     await create_user(root, user_name="alice")
     policy = await create_policy(root, policy_name="B", policy_document=document("s3:*"))
 
@@ -62,7 +63,9 @@ async def test_putting_the_same_boundary_again_changes_nothing(root) -> None:
     assert await usage(policy.id) == 1
 
 
-async def test_deleting_a_boundary_the_user_does_not_have_succeeds(root, succeeds) -> None:
+async def test_deleting_a_boundary_the_user_does_not_have_succeeds(
+    root: Principal, succeeds: Succeeds
+) -> None:
     await create_user(root, user_name="alice")
     user = await succeeds(
         delete_user_permissions_boundary(root, user_name="alice"),
@@ -73,7 +76,9 @@ async def test_deleting_a_boundary_the_user_does_not_have_succeeds(root, succeed
     assert user.permissions_boundary_id is None
 
 
-async def test_an_aws_managed_policy_can_be_a_boundary(root, other_root) -> None:
+async def test_an_aws_managed_policy_can_be_a_boundary(
+    root: Principal, other_root: Principal
+) -> None:
     await ensure_builtin_policies()
     await create_user(root, user_name="alice")
 
@@ -83,7 +88,7 @@ async def test_an_aws_managed_policy_can_be_a_boundary(root, other_root) -> None
     assert (await get_policy(other_root, READ_ONLY)).boundary_usage_count == 0
 
 
-async def test_boundary_must_name_an_existing_policy(root, rejects: Rejects) -> None:
+async def test_boundary_must_name_an_existing_policy(root: Principal, rejects: Rejects) -> None:
     await create_user(root, user_name="alice")
     arn = f"arn:aws:iam::{root.account_id}:policy/Nope"
 
@@ -95,7 +100,7 @@ async def test_boundary_must_name_an_existing_policy(root, rejects: Rejects) -> 
     )
 
 
-async def test_boundary_of_a_missing_user(root, rejects: Rejects) -> None:
+async def test_boundary_of_a_missing_user(root: Principal, rejects: Rejects) -> None:
     policy = await create_policy(root, policy_name="B", policy_document=document("s3:*"))
     await rejects(
         put_user_permissions_boundary(root, user_name="ghost", permissions_boundary=policy.arn),
@@ -111,7 +116,9 @@ async def test_boundary_of_a_missing_user(root, rejects: Rejects) -> None:
     )
 
 
-async def test_a_policy_in_use_as_a_boundary_cannot_be_deleted(root, rejects: Rejects) -> None:
+async def test_a_policy_in_use_as_a_boundary_cannot_be_deleted(
+    root: Principal, rejects: Rejects
+) -> None:
     await create_user(root, user_name="alice")
     policy = await create_policy(root, policy_name="B", policy_document=document("s3:*"))
     await put_user_permissions_boundary(root, user_name="alice", permissions_boundary=policy.arn)
@@ -127,7 +134,7 @@ async def test_a_policy_in_use_as_a_boundary_cannot_be_deleted(root, rejects: Re
 # -- roles ----------------------------------------------------------------------------------------
 
 
-async def new_role(root, name: str) -> Role:
+async def new_role(root: Principal, name: str) -> Role:
     return await create_role(
         root,
         role_name=name,
@@ -135,7 +142,7 @@ async def new_role(root, name: str) -> Role:
     )
 
 
-async def test_put_replace_and_delete_a_role_boundary(root, succeeds) -> None:
+async def test_put_replace_and_delete_a_role_boundary(root: Principal, succeeds: Succeeds) -> None:
     role = await new_role(root, "Cashier")
     first = await create_policy(root, policy_name="B1", policy_document=document("s3:*"))
     second = await create_policy(root, policy_name="B2", policy_document=document("iam:*"))
@@ -161,7 +168,7 @@ async def test_put_replace_and_delete_a_role_boundary(root, succeeds) -> None:
     assert await usage(second.id) == 0
 
 
-async def test_role_boundary_errors(root, rejects: Rejects) -> None:
+async def test_role_boundary_errors(root: Principal, rejects: Rejects) -> None:
     await new_role(root, "Cashier")
     missing = f"arn:aws:iam::{root.account_id}:policy/Missing"
     await rejects(
@@ -179,7 +186,7 @@ async def test_role_boundary_errors(root, rejects: Rejects) -> None:
 
 
 async def test_a_policy_bounding_a_role_cannot_be_deleted_and_counts_per_account(
-    root, other_root, rejects: Rejects
+    root: Principal, other_root: Principal, rejects: Rejects
 ) -> None:
     await ensure_builtin_policies()
     policy = await create_policy(root, policy_name="B", policy_document=document("s3:*"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
+from tortoise.context import TortoiseContext
 
 from gateway.errors import AccessDenied
 from gateway.models import ManagedPolicy, PolicyVersion
@@ -23,6 +25,7 @@ from gateway.services.policy_versions import (
     delete_policy_version,
     set_default_policy_version,
 )
+from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document
@@ -38,7 +41,7 @@ IAM_READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 ANY = document("s3:GetObject")
 
 
-async def test_ensure_builtin_policies_installs_the_five_policies(db) -> None:
+async def test_ensure_builtin_policies_installs_the_five_policies(db: TortoiseContext) -> None:
     installed = await ensure_builtin_policies()
 
     assert [p.name for p in installed] == NAMES
@@ -49,7 +52,7 @@ async def test_ensure_builtin_policies_installs_the_five_policies(db) -> None:
         assert (version.version_id, version.is_default) == ("v1", True)
 
 
-async def test_ensure_builtin_policies_is_idempotent(db) -> None:
+async def test_ensure_builtin_policies_is_idempotent(db: TortoiseContext) -> None:
     first = await ensure_builtin_policies()
     second = await ensure_builtin_policies()
 
@@ -58,7 +61,7 @@ async def test_ensure_builtin_policies_is_idempotent(db) -> None:
     assert await PolicyVersion.all().count() == 5
 
 
-async def test_ensure_builtin_policies_restores_a_changed_document(db) -> None:
+async def test_ensure_builtin_policies_restores_a_changed_document(db: TortoiseContext) -> None:
     await ensure_builtin_policies()
     policy = await ManagedPolicy.get(arn=IAM_READ_ONLY)
     await PolicyVersion.filter(policy_id=policy.id).update(document="{}")
@@ -108,14 +111,16 @@ def test_the_documents_are_aws_documents() -> None:
     )
 
 
-async def test_builtin_policies_are_visible_to_every_account(root, other_root) -> None:
+async def test_builtin_policies_are_visible_to_every_account(
+    root: Principal, other_root: Principal
+) -> None:
     await ensure_builtin_policies()
     assert (await get_policy(root, IAM_READ_ONLY)).id == (
         await get_policy(other_root, IAM_READ_ONLY)
     ).id
 
 
-async def test_iam_read_only_access_reads_but_does_not_write(root) -> None:
+async def test_iam_read_only_access_reads_but_does_not_write(root: Principal) -> None:
     await ensure_builtin_policies()
     user = await create_user(root, user_name="auditor")
     await attach_user_policy(root, user_name="auditor", policy_arn=IAM_READ_ONLY)
@@ -142,7 +147,12 @@ async def test_iam_read_only_access_reads_but_does_not_write(root) -> None:
     ],
     ids=["create-version", "delete", "delete-version", "set-default", "tag", "untag"],
 )
-async def test_builtin_policies_cannot_be_modified(root, rejects: Rejects, action, call) -> None:
+async def test_builtin_policies_cannot_be_modified(
+    root: Principal,
+    rejects: Rejects,
+    action: str,
+    call: Callable[[Principal, str], Awaitable[object]],
+) -> None:
     await ensure_builtin_policies()
 
     error = await rejects(

@@ -57,7 +57,7 @@ async def build_user_in_groups(root: Principal, groups: int) -> User:
     return user
 
 
-async def test_a_user_in_two_groups_gets_every_policy_labelled(root) -> None:
+async def test_a_user_in_two_groups_gets_every_policy_labelled(root: Principal) -> None:
     user = await build_user_in_groups(root, 2)
     account = root.account_id
     shared = f"arn:aws:iam::{account}:policy/Own"
@@ -86,7 +86,7 @@ async def test_a_user_in_two_groups_gets_every_policy_labelled(root) -> None:
     assert decide("sqs:A0") == "ImplicitDeny"  # allowed, but outside the boundary
 
 
-async def test_only_default_versions_are_in_force(root) -> None:
+async def test_only_default_versions_are_in_force(root: Principal) -> None:
     user = await create_user(root, user_name="alice")
     policy = await create_policy(root, policy_name="P", policy_document=document("s3:GetObject"))
     await create_policy_version(root, policy.arn, policy_document=document("s3:DeleteObject"))
@@ -97,13 +97,13 @@ async def test_only_default_versions_are_in_force(root) -> None:
     assert [s.actions for s in only.statements] == [("s3:GetObject",)]
 
 
-async def test_a_user_without_policies_has_none(root) -> None:
+async def test_a_user_without_policies_has_none(root: Principal) -> None:
     user = await create_user(root, user_name="alice")
     effective = await identity_policies(root.account_id, user.id)
     assert (effective.identity, effective.boundary) == ((), None)
 
 
-async def test_aws_managed_boundary(root) -> None:
+async def test_aws_managed_boundary(root: Principal) -> None:
     await ensure_builtin_policies()
     user = await create_user(root, user_name="alice")
     read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -115,13 +115,15 @@ async def test_aws_managed_boundary(root) -> None:
     assert effective.boundary.label == read_only
 
 
-async def test_an_unknown_user_or_another_accounts_user(root, other_root) -> None:
+async def test_an_unknown_user_or_another_accounts_user(
+    root: Principal, other_root: Principal
+) -> None:
     user = await create_user(other_root, user_name="alice")
     with pytest.raises(NoSuchEntity):
         await identity_policies(root.account_id, user.id)
 
 
-async def test_unchanged_documents_are_parsed_once(root) -> None:
+async def test_unchanged_documents_are_parsed_once(root: Principal) -> None:
     user = await build_user_in_groups(root, 1)
     first = await identity_policies(root.account_id, user.id)
     second = await identity_policies(root.account_id, user.id)
@@ -129,7 +131,7 @@ async def test_unchanged_documents_are_parsed_once(root) -> None:
 
 
 @pytest.mark.parametrize("groups", [1, 5])
-async def test_the_query_count_does_not_grow_with_groups(root, groups) -> None:
+async def test_the_query_count_does_not_grow_with_groups(root: Principal, groups: int) -> None:
     user = await build_user_in_groups(root, groups)
     boundary = await create_policy(root, policy_name="Cap", policy_document=document("s3:*"))
     await put_user_permissions_boundary(root, user_name="alice", permissions_boundary=boundary.arn)
@@ -175,7 +177,9 @@ def role_request(role: Role, action: str) -> Request:
     return Request(action=action, resource=BUCKET, principal=principal, context={})
 
 
-async def test_a_roles_policies_are_its_attached_and_inline_ones_under_its_boundary(root) -> None:
+async def test_a_roles_policies_are_its_attached_and_inline_ones_under_its_boundary(
+    root: Principal,
+) -> None:
     role = await build_role(root, 2)
     # A user's policies never leak into the role's, nor the trust policy.
     await build_user_in_groups(root, 1)
@@ -200,7 +204,7 @@ async def test_a_roles_policies_are_its_attached_and_inline_ones_under_its_bound
     assert decide("s3:GetObject") == "ImplicitDeny"  # alice's, not the role's
 
 
-async def test_a_role_without_policies_has_none(root) -> None:
+async def test_a_role_without_policies_has_none(root: Principal) -> None:
     role = await create_role(
         root,
         role_name="Empty",
@@ -210,7 +214,9 @@ async def test_a_role_without_policies_has_none(root) -> None:
     assert (effective.identity, effective.boundary) == ((), None)
 
 
-async def test_an_unknown_role_or_another_accounts_role(root, other_root) -> None:
+async def test_an_unknown_role_or_another_accounts_role(
+    root: Principal, other_root: Principal
+) -> None:
     role = await create_role(
         other_root,
         role_name="Theirs",
@@ -222,7 +228,9 @@ async def test_an_unknown_role_or_another_accounts_role(root, other_root) -> Non
 
 
 @pytest.mark.parametrize("policies", [1, 8])
-async def test_a_roles_query_count_does_not_grow_with_its_policies(root, policies) -> None:
+async def test_a_roles_query_count_does_not_grow_with_its_policies(
+    root: Principal, policies: int
+) -> None:
     role = await build_role(root, policies)
 
     with counting_queries() as log:

@@ -22,7 +22,7 @@ from gateway.services.policies import create_policy
 from gateway.services.principal import Principal
 from gateway.services.roles import create_role, get_role, list_roles
 from gateway.services.users import create_user, get_user, list_users
-from tests.services.conftest import Rejects
+from tests.services.helpers import Rejects
 from tests.services.policy_fixtures import document, trust_document
 
 Entity = User | Group | Role

@@ -21,15 +21,16 @@ from gateway.services.inline_policies import (
     put_role_policy,
     put_user_policy,
 )
+from gateway.services.principal import Principal
 from gateway.services.roles import create_role
 from gateway.services.users import create_user
-from tests.services.helpers import Rejects
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import document, sized_document, trust_document
 
 READ = document("s3:GetObject")
 
 
-async def test_put_get_list_delete_user_policy(root, succeeds) -> None:
+async def test_put_get_list_delete_user_policy(root: Principal, succeeds: Succeeds) -> None:
     user = await create_user(root, user_name="alice")
 
     put = await succeeds(
@@ -53,7 +54,7 @@ async def test_put_get_list_delete_user_policy(root, succeeds) -> None:
     assert await list_user_policies(root, "alice") == ["alpha"]
 
 
-async def test_put_with_an_existing_name_replaces_the_document(root) -> None:
+async def test_put_with_an_existing_name_replaces_the_document(root: Principal) -> None:
     await create_user(root, user_name="alice")
     first = await put_user_policy(root, user_name="alice", policy_name="Read", policy_document=READ)
     new_text = document("s3:ListBucket")
@@ -68,7 +69,9 @@ async def test_put_with_an_existing_name_replaces_the_document(root) -> None:
     assert await InlinePolicy.all().count() == 1
 
 
-async def test_user_inline_policies_share_2048_characters(root, rejects: Rejects) -> None:
+async def test_user_inline_policies_share_2048_characters(
+    root: Principal, rejects: Rejects
+) -> None:
     await create_user(root, user_name="bob")
     await put_user_policy(
         root, user_name="bob", policy_name="A", policy_document=sized_document(1000)
@@ -89,7 +92,9 @@ async def test_user_inline_policies_share_2048_characters(root, rejects: Rejects
     )
 
 
-async def test_group_inline_policies_share_5120_characters(root, rejects: Rejects) -> None:
+async def test_group_inline_policies_share_5120_characters(
+    root: Principal, rejects: Rejects
+) -> None:
     await create_group(root, group_name="Cashiers")
     await put_group_policy(
         root, group_name="Cashiers", policy_name="A", policy_document=sized_document(5000)
@@ -105,7 +110,7 @@ async def test_group_inline_policies_share_5120_characters(root, rejects: Reject
     )
 
 
-async def test_put_group_policy_and_read_it_back(root, succeeds) -> None:
+async def test_put_group_policy_and_read_it_back(root: Principal, succeeds: Succeeds) -> None:
     group = await create_group(root, group_name="Cashiers")
 
     await succeeds(
@@ -126,7 +131,7 @@ async def test_put_group_policy_and_read_it_back(root, succeeds) -> None:
     assert await list_group_policies(root, "Cashiers") == []
 
 
-async def test_missing_inline_policies(root, rejects: Rejects) -> None:
+async def test_missing_inline_policies(root: Principal, rejects: Rejects) -> None:
     await create_user(root, user_name="alice")
     await create_group(root, group_name="Cashiers")
 
@@ -150,7 +155,7 @@ async def test_missing_inline_policies(root, rejects: Rejects) -> None:
     )
 
 
-async def test_put_user_policy_rejects_bad_input(root, rejects: Rejects) -> None:
+async def test_put_user_policy_rejects_bad_input(root: Principal, rejects: Rejects) -> None:
     await create_user(root, user_name="alice")
 
     await rejects(
@@ -180,7 +185,9 @@ async def test_put_user_policy_rejects_bad_input(root, rejects: Rejects) -> None
     )
 
 
-async def test_inline_policies_of_another_account_are_invisible(root, other_root) -> None:
+async def test_inline_policies_of_another_account_are_invisible(
+    root: Principal, other_root: Principal
+) -> None:
     await create_user(other_root, user_name="alice")
     await put_user_policy(other_root, user_name="alice", policy_name="P", policy_document=READ)
 
@@ -191,7 +198,9 @@ async def test_inline_policies_of_another_account_are_invisible(root, other_root
 # -- roles ----------------------------------------------------------------------------------------
 
 
-async def test_put_get_list_delete_role_policy(root, succeeds, rejects: Rejects) -> None:
+async def test_put_get_list_delete_role_policy(
+    root: Principal, succeeds: Succeeds, rejects: Rejects
+) -> None:
     role = await create_role(
         root,
         role_name="Cashier",
@@ -227,7 +236,9 @@ async def test_put_get_list_delete_role_policy(root, succeeds, rejects: Rejects)
     )
 
 
-async def test_role_inline_policies_share_10240_characters(root, rejects: Rejects) -> None:
+async def test_role_inline_policies_share_10240_characters(
+    root: Principal, rejects: Rejects
+) -> None:
     await create_role(
         root,
         role_name="Cashier",

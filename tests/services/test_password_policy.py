@@ -145,7 +145,7 @@ def _invalid(field: str, value: int, constraint: str) -> str:
     ids=["length 5", "length 129", "age 0", "age 1096", "reuse 0", "reuse 25"],
 )
 async def test_out_of_range_settings_are_refused_with_aws_messages(
-    root: Principal, rejects: Rejects, settings: dict[str, int], message: str
+    root: Principal, rejects: Rejects, settings: dict[str, Any], message: str
 ) -> None:
     await rejects(
         update_account_password_policy(root, **settings),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.errors import (
     DeleteConflict,
     EntityAlreadyExists,
+    GatewayError,
     InvalidInput,
     LimitExceeded,
     MalformedPolicyDocument,
@@ -27,7 +30,7 @@ from gateway.services.policy_versions import (
 )
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
-from tests.services.helpers import Rejects
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import document, sized_document
 
 NO_ACTION = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}'
@@ -41,7 +44,9 @@ def arn_of(root: Principal, name: str, path: str = "/") -> str:
 # --- CreatePolicy ------------------------------------------------------------------------------
 
 
-async def test_create_policy_stores_the_document_as_default_version_v1(root, succeeds) -> None:
+async def test_create_policy_stores_the_document_as_default_version_v1(
+    root: Principal, succeeds: Succeeds
+) -> None:
     text = (
         '{"Version": "2012-10-17",\n "Statement": '
         '{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
@@ -70,7 +75,7 @@ async def test_create_policy_stores_the_document_as_default_version_v1(root, suc
     assert (version.version_id, version.is_default, version.document) == ("v1", True, text)
 
 
-async def test_policy_names_are_unique_ignoring_case(root, rejects: Rejects) -> None:
+async def test_policy_names_are_unique_ignoring_case(root: Principal, rejects: Rejects) -> None:
     await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
 
     await rejects(
@@ -81,7 +86,9 @@ async def test_policy_names_are_unique_ignoring_case(root, rejects: Rejects) -> 
     )
 
 
-async def test_the_same_policy_name_may_exist_in_two_accounts(root, other_root) -> None:
+async def test_the_same_policy_name_may_exist_in_two_accounts(
+    root: Principal, other_root: Principal
+) -> None:
     first = await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
     second = await create_policy(other_root, policy_name="Cashiers", policy_document=LIST_BUCKET)
     assert first.arn != second.arn
@@ -133,12 +140,18 @@ async def test_the_same_policy_name_may_exist_in_two_accounts(root, other_root) 
     ],
     ids=["name-pattern", "name-length", "path", "description", "json", "grammar", "size"],
 )
-async def test_create_policy_rejects_bad_input(root, rejects: Rejects, arguments, error, message):
+async def test_create_policy_rejects_bad_input(
+    root: Principal,
+    rejects: Rejects,
+    arguments: dict[str, Any],
+    error: type[GatewayError],
+    message: str,
+) -> None:
     call = {"policy_name": "P", "policy_document": LIST_BUCKET, **arguments}
     await rejects(create_policy(root, **call), error, message, action="iam:CreatePolicy")
 
 
-async def test_a_document_of_exactly_6144_characters_is_accepted(root) -> None:
+async def test_a_document_of_exactly_6144_characters_is_accepted(root: Principal) -> None:
     policy = await create_policy(root, policy_name="Big", policy_document=sized_document(6144))
     assert policy.default_version_id == "v1"
 
@@ -146,7 +159,7 @@ async def test_a_document_of_exactly_6144_characters_is_accepted(root) -> None:
 # --- GetPolicy, ListPolicies ---------------------------------------------------------------------
 
 
-async def test_get_policy_finds_own_and_aws_managed_policies(root) -> None:
+async def test_get_policy_finds_own_and_aws_managed_policies(root: Principal) -> None:
     await ensure_builtin_policies()
     own = await create_policy(root, policy_name="Cashiers", policy_document=LIST_BUCKET)
 
@@ -155,7 +168,9 @@ async def test_get_policy_finds_own_and_aws_managed_policies(root) -> None:
     assert builtin.account_id is None
 
 
-async def test_get_policy_of_another_account_is_not_found(root, other_root) -> None:
+async def test_get_policy_of_another_account_is_not_found(
+    root: Principal, other_root: Principal
+) -> None:
     theirs = await create_policy(other_root, policy_name="Theirs", policy_document=LIST_BUCKET)
 
     with pytest.raises(NoSuchEntity) as raised:
@@ -163,13 +178,13 @@ async def test_get_policy_of_another_account_is_not_found(root, other_root) -> N
     assert raised.value.message == f"Policy {theirs.arn} was not found."
 
 
-async def test_get_policy_rejects_a_malformed_arn(root) -> None:
+async def test_get_policy_rejects_a_malformed_arn(root: Principal) -> None:
     with pytest.raises(InvalidInput) as raised:
         await get_policy(root, "not-an-arn-but-long-enough")
     assert raised.value.message == "ARN not-an-arn-but-long-enough is not valid."
 
 
-async def test_list_policies_by_scope(root, other_root) -> None:
+async def test_list_policies_by_scope(root: Principal, other_root: Principal) -> None:
     await ensure_builtin_policies()
     await create_policy(root, policy_name="Mine", policy_document=LIST_BUCKET)
     await create_policy(other_root, policy_name="Theirs", policy_document=LIST_BUCKET)
@@ -190,7 +205,9 @@ async def test_list_policies_by_scope(root, other_root) -> None:
     assert "Theirs" not in {p.name for p in everything.items}
 
 
-async def test_list_policies_only_attached_counts_this_account_only(root, other_root) -> None:
+async def test_list_policies_only_attached_counts_this_account_only(
+    root: Principal, other_root: Principal
+) -> None:
     await ensure_builtin_policies()
     mine = await create_policy(root, policy_name="Mine", policy_document=LIST_BUCKET)
     await create_policy(root, policy_name="Unused", policy_document=LIST_BUCKET)
@@ -211,7 +228,7 @@ async def test_list_policies_only_attached_counts_this_account_only(root, other_
     assert shared.attachment_count == 0  # the other account's attachment does not show
 
 
-async def test_list_policies_filters_by_path_prefix_case_sensitively(root) -> None:
+async def test_list_policies_filters_by_path_prefix_case_sensitively(root: Principal) -> None:
     await create_policy(root, policy_name="A", policy_document=LIST_BUCKET, path="/shop/")
     await create_policy(root, policy_name="B", policy_document=LIST_BUCKET, path="/Shop/")
     await create_policy(root, policy_name="C", policy_document=LIST_BUCKET)
@@ -221,7 +238,7 @@ async def test_list_policies_filters_by_path_prefix_case_sensitively(root) -> No
     assert [p.name for p in page.items] == ["A"]
 
 
-async def test_list_policies_pages_by_name(root) -> None:
+async def test_list_policies_pages_by_name(root: Principal) -> None:
     for name in ["delta", "Alpha", "charlie", "Bravo", "echo"]:
         await create_policy(root, policy_name=name, policy_document=LIST_BUCKET)
 
@@ -237,7 +254,7 @@ async def test_list_policies_pages_by_name(root) -> None:
     assert seen == ["Alpha", "Bravo", "charlie", "delta", "echo"]
 
 
-async def test_list_policies_rejects_an_unknown_scope(root) -> None:
+async def test_list_policies_rejects_an_unknown_scope(root: Principal) -> None:
     with pytest.raises(ValidationError) as raised:
         await list_policies(root, scope="Everything")
     assert raised.value.message == (
@@ -249,7 +266,9 @@ async def test_list_policies_rejects_an_unknown_scope(root) -> None:
 # --- DeletePolicy ------------------------------------------------------------------------------
 
 
-async def test_delete_policy_removes_it_and_its_default_version(root, succeeds) -> None:
+async def test_delete_policy_removes_it_and_its_default_version(
+    root: Principal, succeeds: Succeeds
+) -> None:
     policy = await create_policy(root, policy_name="Gone", policy_document=LIST_BUCKET)
 
     await succeeds(
@@ -260,7 +279,7 @@ async def test_delete_policy_removes_it_and_its_default_version(root, succeeds) 
     assert not await PolicyVersion.filter(policy_id=policy.id).exists()
 
 
-async def test_a_deleted_policy_name_can_be_reused(root) -> None:
+async def test_a_deleted_policy_name_can_be_reused(root: Principal) -> None:
     policy = await create_policy(root, policy_name="Again", policy_document=LIST_BUCKET)
     await delete_policy(root, policy.arn)
 
@@ -269,7 +288,7 @@ async def test_a_deleted_policy_name_can_be_reused(root) -> None:
     assert again.id != policy.id
 
 
-async def test_delete_policy_refuses_while_attached(root, rejects: Rejects) -> None:
+async def test_delete_policy_refuses_while_attached(root: Principal, rejects: Rejects) -> None:
     policy = await create_policy(root, policy_name="InUse", policy_document=LIST_BUCKET)
     await create_user(root, user_name="alice")
     await attach_user_policy(root, user_name="alice", policy_arn=policy.arn)
@@ -282,7 +301,9 @@ async def test_delete_policy_refuses_while_attached(root, rejects: Rejects) -> N
     )
 
 
-async def test_delete_policy_refuses_while_it_has_other_versions(root, rejects: Rejects) -> None:
+async def test_delete_policy_refuses_while_it_has_other_versions(
+    root: Principal, rejects: Rejects
+) -> None:
     policy = await create_policy(root, policy_name="Versioned", policy_document=LIST_BUCKET)
     await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET)
 
@@ -295,7 +316,7 @@ async def test_delete_policy_refuses_while_it_has_other_versions(root, rejects: 
     )
 
 
-async def test_delete_policy_that_does_not_exist(root, rejects: Rejects) -> None:
+async def test_delete_policy_that_does_not_exist(root: Principal, rejects: Rejects) -> None:
     arn = arn_of(root, "Nope")
     await rejects(
         delete_policy(root, arn),
@@ -305,7 +326,7 @@ async def test_delete_policy_that_does_not_exist(root, rejects: Rejects) -> None
     )
 
 
-async def test_delete_policy_rejects_a_malformed_arn(root, rejects: Rejects) -> None:
+async def test_delete_policy_rejects_a_malformed_arn(root: Principal, rejects: Rejects) -> None:
     await rejects(
         delete_policy(root, "not-an-arn-but-long-enough"),
         InvalidInput,

@@ -25,7 +25,7 @@ from gateway.services.policy_versions import (
     set_default_policy_version,
 )
 from gateway.services.principal import Principal
-from tests.services.helpers import Rejects
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import counting_queries, document
 
 NO_ACTION = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}'
@@ -39,7 +39,9 @@ def arn_of(root: Principal, name: str, path: str = "/") -> str:
 # --- versions ----------------------------------------------------------------------------------
 
 
-async def test_versions_count_up_to_five_then_limit_exceeded(root, succeeds, rejects) -> None:
+async def test_versions_count_up_to_five_then_limit_exceeded(
+    root: Principal, succeeds: Succeeds, rejects: Rejects
+) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     for number in range(2, 6):
         version = await succeeds(
@@ -59,7 +61,9 @@ async def test_versions_count_up_to_five_then_limit_exceeded(root, succeeds, rej
     )
 
 
-async def test_version_ids_are_never_reused_after_a_delete(root, succeeds) -> None:
+async def test_version_ids_are_never_reused_after_a_delete(
+    root: Principal, succeeds: Succeeds
+) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     for _ in range(4):
         await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET)
@@ -78,7 +82,7 @@ async def test_version_ids_are_never_reused_after_a_delete(root, succeeds) -> No
     assert [v.version_id for v in versions] == ["v6", "v4", "v3", "v1"]
 
 
-async def test_set_as_default_switches_the_default_version(root) -> None:
+async def test_set_as_default_switches_the_default_version(root: Principal) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     new_text = document("s3:GetObject")
 
@@ -94,7 +98,7 @@ async def test_set_as_default_switches_the_default_version(root) -> None:
     assert (await get_policy_version(root, policy.arn, "v2")).document == new_text
 
 
-async def test_set_default_policy_version_rolls_back(root, succeeds) -> None:
+async def test_set_default_policy_version_rolls_back(root: Principal, succeeds: Succeeds) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     await create_policy_version(root, policy.arn, policy_document=LIST_BUCKET, set_as_default=True)
 
@@ -110,7 +114,7 @@ async def test_set_default_policy_version_rolls_back(root, succeeds) -> None:
     assert versions == {"v1": True, "v2": False}
 
 
-async def test_the_default_version_cannot_be_deleted(root, rejects: Rejects) -> None:
+async def test_the_default_version_cannot_be_deleted(root: Principal, rejects: Rejects) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
 
     await rejects(
@@ -121,7 +125,7 @@ async def test_the_default_version_cannot_be_deleted(root, rejects: Rejects) -> 
     )
 
 
-async def test_unknown_versions(root, rejects: Rejects) -> None:
+async def test_unknown_versions(root: Principal, rejects: Rejects) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     missing = f"Policy {policy.arn} version v7 does not exist or is not attachable."
 
@@ -142,7 +146,7 @@ async def test_unknown_versions(root, rejects: Rejects) -> None:
     )
 
 
-async def test_version_ids_must_match_aws_pattern(root, rejects: Rejects) -> None:
+async def test_version_ids_must_match_aws_pattern(root: Principal, rejects: Rejects) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     await rejects(
         set_default_policy_version(root, policy.arn, "2"),
@@ -153,7 +157,7 @@ async def test_version_ids_must_match_aws_pattern(root, rejects: Rejects) -> Non
     )
 
 
-async def test_version_operations_on_a_missing_policy(root, rejects: Rejects) -> None:
+async def test_version_operations_on_a_missing_policy(root: Principal, rejects: Rejects) -> None:
     arn = arn_of(root, "Nope")
     await rejects(
         create_policy_version(root, arn, policy_document=LIST_BUCKET),
@@ -165,7 +169,9 @@ async def test_version_operations_on_a_missing_policy(root, rejects: Rejects) ->
         await list_policy_versions(root, arn)
 
 
-async def test_create_policy_version_validates_the_document(root, rejects: Rejects) -> None:
+async def test_create_policy_version_validates_the_document(
+    root: Principal, rejects: Rejects
+) -> None:
     policy = await create_policy(root, policy_name="V", policy_document=LIST_BUCKET)
     await rejects(
         create_policy_version(root, policy.arn, policy_document="{"),
@@ -175,7 +181,7 @@ async def test_create_policy_version_validates_the_document(root, rejects: Rejec
     )
 
 
-async def test_default_versions_loads_many_policies_in_one_query(root) -> None:
+async def test_default_versions_loads_many_policies_in_one_query(root: Principal) -> None:
     policies = [
         await create_policy(root, policy_name=f"P{i}", policy_document=document(f"s3:A{i}"))
         for i in range(4)

@@ -331,9 +331,9 @@ async def test_an_attempt_with_the_right_password_is_taken_back_from_the_address
     await user_sign_in(account, GOOD_PASSWORD)
     address = await SignInThrottle.get(key=f"address:{IP}")
     assert address.failures == 1
-    bob = f"identity:arn:aws:iam::{account.id}:user/bob"
-    assert not await SignInThrottle.filter(key=f"{bob}@{IP}").exists()  # cleared
-    assert (await SignInThrottle.get(key=bob)).failures == 1  # still paces other addresses
+    identity = f"identity:arn:aws:iam::{account.id}:user/bob"
+    assert not await SignInThrottle.filter(key=f"{identity}@{IP}").exists()  # cleared
+    assert (await SignInThrottle.get(key=identity)).failures == 1  # still paces other addresses
 
 
 async def test_concurrent_failures_on_several_replicas_each_count(

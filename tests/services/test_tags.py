@@ -25,7 +25,7 @@ from gateway.services.roles import create_role, list_role_tags, tag_role, untag_
 from gateway.services.seeds import SeedCipher
 from gateway.services.tags import TagsIn
 from gateway.services.users import create_user, list_user_tags, tag_user, untag_user
-from tests.services.conftest import Rejects, Succeeds
+from tests.services.helpers import Rejects, Succeeds
 from tests.services.policy_fixtures import document, trust_document
 
 Tagged = User | Role | ManagedPolicy

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from gateway.models import AuditEvent, Group
 from gateway.services.groups import create_group
 from gateway.services.principal import Principal
-from tests.conftest import BACKEND
+from tests.databases import BACKEND
 
 LOST = "the connection dropped before COMMIT's answer arrived"
 
