@@ -18,7 +18,7 @@ from strawberry.http.parse_content_type import parse_content_type
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 MAX_REMEMBERED_ACCEPT = 256
-"""Longest Accept header whose answer is remembered."""
+"""Longest Accept (or Content-Type) header whose answer is remembered."""
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -86,9 +86,23 @@ def _quality(accept: str, media_type: str) -> tuple[float, int]:
 
 
 def content_type_refusal(raw: str | None) -> str | None:
-    """Why a POST with this Content-Type header is refused, or None for JSON in UTF-8."""
+    """Why a POST with this Content-Type header is refused, or None for JSON in UTF-8.
+
+    Like Accept headers, the same few are sent on every request: short ones are judged once
+    (parsing one goes through the standard library's e-mail header parser)."""
     if not raw:
         return "A POST request needs 'Content-Type: application/json'."
+    if len(raw) <= MAX_REMEMBERED_ACCEPT:
+        return _content_type_judged(raw)
+    return _content_type_refusal(raw)
+
+
+@lru_cache(maxsize=64)
+def _content_type_judged(raw: str) -> str | None:
+    return _content_type_refusal(raw)
+
+
+def _content_type_refusal(raw: str) -> str | None:
     content_type, params = parse_content_type(raw)
     charset = params.get("charset", "utf-8").lower()
     if content_type.lower() != APPLICATION_JSON or charset not in ("utf-8", "utf8"):

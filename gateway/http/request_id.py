@@ -12,7 +12,7 @@ id for its whole life (no response header: the handshake's answer is the server'
 from __future__ import annotations
 
 import re
-import uuid
+from random import getrandbits
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,7 +39,9 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        this_id = _incoming(scope) or uuid.uuid4().hex
+        # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
+        # request: an id must be unique, not secret (`random` reseeds in forked workers).
+        this_id = _incoming(scope) or f"{getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = this_id
         agent = _header(scope, b"user-agent")
 

@@ -32,7 +32,6 @@ from gateway.policy import (
     Decision,
     Effect,
     Policy,
-    PreparedPrincipal,
     Request,
     compile_policies,
 )
@@ -173,7 +172,7 @@ class Authorizer:
         """The decisions for several (action, resource, context) questions of `principal`,
         in order, asked at one moment: its policies and request context are found once."""
         loaded = await self.policies(principal, generation)
-        who = PreparedPrincipal(principal.policy_principal())  # its aws: keys derived once
+        who = principal.prepared()
         known = principal.request_context()
         return [
             loaded.evaluate(Request(action, resource, who, {**known, **(context or {})}))

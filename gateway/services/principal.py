@@ -13,6 +13,7 @@ from gateway import clock
 from gateway.arns import assumed_role_arn, root_arn
 from gateway.errors import Unauthenticated
 from gateway.models import PrincipalKind, Role, Session, User
+from gateway.policy import PreparedPrincipal
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
@@ -66,6 +67,12 @@ class Principal:
     access_key_id: str | None = None
     role: RoleOf | None = None
     source_identity: str | None = None
+    # Memos of what follows from the fields above: a principal is cached with its session and
+    # asks for decisions on every request. `replace()` starts them afresh.
+    _prepared: PreparedPrincipal | None = field(default=None, init=False, repr=False, compare=False)
+    _context: tuple[tuple[datetime, timedelta | None], dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def root(cls, account_id: str, **session: Any) -> Principal:
@@ -154,6 +161,14 @@ class Principal:
             PrincipalKind.ROLE: "AssumedRole",
         }[self.kind]
 
+    def prepared(self) -> PreparedPrincipal:
+        """The principal as `gateway.policy.Request` takes it, its aws: keys derived once."""
+        prepared = self._prepared
+        if prepared is None:
+            prepared = PreparedPrincipal(self.policy_principal())
+            object.__setattr__(self, "_prepared", prepared)
+        return prepared
+
     def policy_principal(self) -> dict[str, Any]:
         """The principal as `gateway.policy.Request` takes it."""
         principal: dict[str, Any] = {
@@ -168,9 +183,21 @@ class Principal:
         return principal
 
     def request_context(self) -> dict[str, str]:
-        """The `aws:` context keys that follow from how the caller authenticated."""
+        """The `aws:` context keys that follow from how the caller authenticated (a new dict
+        the caller may change)."""
         now = clock.now()
-        current_time, epoch_time = _time_keys(now.replace(microsecond=0), now.utcoffset())
+        second = now.replace(microsecond=0)
+        # Every key here changes at most once a second (times and ages are whole seconds); the
+        # zone is part of the key, as equal instants in other zones print differently.
+        moment = (second, now.utcoffset())
+        known = self._context
+        if known is None or known[0] != moment:
+            known = (moment, self._request_context(now, second))
+            object.__setattr__(self, "_context", known)
+        return dict(known[1])
+
+    def _request_context(self, now: datetime, second: datetime) -> dict[str, str]:
+        current_time, epoch_time = _time_keys(second, now.utcoffset())
         context = {"aws:CurrentTime": current_time, "aws:EpochTime": epoch_time}
         if self.source_ip:
             context["aws:SourceIp"] = self.source_ip
@@ -188,7 +215,7 @@ class Principal:
         if self.source_identity is not None:
             context["aws:SourceIdentity"] = self.source_identity
         if self.session_issued_at is not None:
-            context["aws:TokenIssueTime"] = _iso_seconds(self.session_issued_at)
+            context["aws:TokenIssueTime"] = _issue_time(self.session_issued_at)
         return context
 
 
@@ -223,6 +250,12 @@ def principal_of(session: Session, *, source_ip: str) -> Principal:
 
 def _iso_seconds(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=1024)
+def _issue_time(moment: datetime) -> str:
+    """aws:TokenIssueTime: a session's requests all carry the same, formatted once."""
+    return _iso_seconds(moment)
 
 
 @lru_cache(maxsize=4)
