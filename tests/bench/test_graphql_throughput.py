@@ -3,9 +3,15 @@ and a PASS / FAIL line per target of issue 11."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "graphql_throughput.py"
 
@@ -34,6 +40,56 @@ def test_quick_benchmark_run_measures_every_server_without_failures() -> None:
         assert load in output
     assert "accountAuthorizationDetails at 5000 users" in output
     assert "OK: all" in output
-    # targets reported, not asserted; the workers one is skipped without PostgreSQL
+    # targets reported, not asserted; the two workers ones (speedup, CPU per request) are
+    # skipped without PostgreSQL
     assert output.count("\nPASS") + output.count("\nFAIL") == 8
-    assert output.count("\nSKIP  2 workers") == 1
+    assert output.count("\nSKIP  2 workers") == 2
+
+
+def _bench_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("graphql_throughput", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+BURN = (
+    "import sys, time\n"
+    "start = time.process_time()\n"
+    "while time.process_time() - start < 0.3:\n"
+    "    pass\n"
+    "print('burned', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_server_cpu_counts_the_workers_below_the_master() -> None:
+    # The 1-vs-2-workers comparison rests on it: uvicorn's master idles, its workers work.
+    bench = _bench_module()
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, '-c', {BURN!r}])",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert master.stdout is not None
+        assert master.stdout.readline() == "burned\n"  # the worker has spent its CPU
+        workers = bench.descendants(master.pid)
+        assert len(workers) == 1
+        assert bench.cpu_seconds(master.pid) < 0.25
+        assert bench.tree_cpu_seconds(master.pid) >= 0.29  # clock ticks: 10 ms
+    finally:
+        for pid in bench.descendants(master.pid):
+            os.kill(pid, signal.SIGKILL)
+        master.kill()
+        master.wait()
+        if master.stdout is not None:
+            master.stdout.close()
