@@ -22,7 +22,7 @@ from gateway.policy.conditions import ConditionCheck, Context, compile_condition
 from gateway.policy.decision import Decision, Effect, StatementRef
 from gateway.policy.document import Policy, PrincipalSet, Statement
 from gateway.policy.evaluator import PolicyArg, as_policies
-from gateway.policy.matching import Matcher, glob_matcher, glob_text_matcher
+from gateway.policy.matching import Matcher, glob_matcher, glob_text_matcher, starts_with_prefix
 from gateway.policy.outcome import (
     FEDERATED_TYPE,
     ROOT_TYPE,
@@ -524,6 +524,7 @@ def _resource_test(statement: Statement) -> ResourceTest:
         return _always
     negate = statement.not_resource
     static: list[Matcher] = []
+    prefixes: list[str | None] = []
     exact: set[str] = set()
     dynamic = []
     for template in statement.resources:
@@ -538,8 +539,17 @@ def _resource_test(statement: Statement) -> ResourceTest:
             exact.add("".join(p.text for p in rendered if isinstance(p, Literal)))
         else:
             static.append(glob_matcher(rendered))
+            prefixes.append(starts_with_prefix(rendered))
 
     if not dynamic:
+        if not negate and not exact and len(static) == 1 and prefixes[0] is not None:
+            prefix = prefixes[0]
+
+            # The commonest pattern (`arn:…:bucket/*`), tested without calling its matcher.
+            def one_prefix(request: Request) -> bool:
+                return request.resource.startswith(prefix)
+
+            return one_prefix
         return _static_resource_test(exact, static, negate)
 
     matchers = [_variable_matcher(template) for template in dynamic]
@@ -554,7 +564,7 @@ def _resource_test(statement: Statement) -> ResourceTest:
 
     def dynamic_test(request: Request) -> bool:
         resource = request.resource
-        listed = resource in exact or any(m(resource) for m in static)
+        listed = resource in exact or _any_match(static, resource)
         for matcher_for in matchers:
             matcher = matcher_for(request)
             if matcher is None:
@@ -642,10 +652,18 @@ def _static_resource_test(exact: set[str], static: list[Matcher], negate: bool) 
 
     def general(request: Request) -> bool:
         resource = request.resource
-        listed = resource in exact or any(m(resource) for m in static)
+        listed = resource in exact or _any_match(static, resource)
         return listed != negate
 
     return general
+
+
+def _any_match(matchers: list[Matcher], resource: str) -> bool:
+    # A plain loop: `any()` over a generator costs a frame per call on this hot path.
+    for matcher in matchers:  # noqa: SIM110
+        if matcher(resource):
+            return True
+    return False
 
 
 def _always(_: Any) -> bool:

@@ -55,6 +55,17 @@ def split_glob(pattern: str) -> tuple[Literal | Wildcard, ...]:
     return tuple(parts)
 
 
+def starts_with_prefix(pattern: Sequence[Literal | Wildcard]) -> str | None:
+    """The text before the pattern's one wildcard, when that wildcard is a `*` at its end
+    (`arn:aws:s3:::bucket/*`): matching is then `startswith`. None for any other shape."""
+    if not pattern or not isinstance(pattern[-1], Wildcard) or pattern[-1].char != "*":
+        return None
+    head = pattern[:-1]
+    if not all(isinstance(part, Literal) for part in head):
+        return None
+    return "".join(part.text for part in head if isinstance(part, Literal))
+
+
 def literal_prefix(pattern: Sequence[Literal | Wildcard]) -> str:
     """The text every match of the pattern starts with: the literals before the first wildcard."""
     out: list[str] = []

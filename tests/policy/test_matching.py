@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.policy.matching import glob_matcher, glob_text_matcher, literal_prefix, split_glob
+from gateway.policy.matching import (
+    glob_matcher,
+    glob_text_matcher,
+    literal_prefix,
+    split_glob,
+    starts_with_prefix,
+)
 from gateway.policy.variables import Literal, Wildcard
 
 
@@ -171,3 +177,20 @@ def test_literal_prefix_is_the_text_before_the_first_wildcard() -> None:
     assert literal_prefix(split_glob("arn:aws:s3:::b?")) == "arn:aws:s3:::b"
     assert literal_prefix(split_glob("exact")) == "exact"
     assert literal_prefix(split_glob("*x")) == ""
+
+
+def test_starts_with_prefix_names_only_patterns_with_one_trailing_star() -> None:
+    assert starts_with_prefix(split_glob("arn:aws:s3:::bucket/*")) == "arn:aws:s3:::bucket/"
+    assert starts_with_prefix(split_glob("*")) == ""
+    for other in ("arn:aws:s3:::b*/x", "arn:aws:s3:::b?/*", "a*b*", "exact", "a**", "*x"):
+        assert starts_with_prefix(split_glob(other)) is None, other
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(alphabet="ab*?", max_size=8), candidate=st.text(alphabet="ab", max_size=10))
+def test_a_starts_with_prefix_matches_exactly_what_the_glob_matches(
+    pattern: str, candidate: str
+) -> None:
+    prefix = starts_with_prefix(split_glob(pattern))
+    if prefix is not None:
+        assert candidate.startswith(prefix) == glob_text_matcher(pattern)(candidate)
