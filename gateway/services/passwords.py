@@ -93,8 +93,12 @@ def _verify(hasher: PasswordHasher, password_hash: str | None, password: str) ->
         return False
 
 
-HASHING_NICENESS = 10
-"""How much lower than the event loop's the hashing threads' CPU priority is (Unix `nice`)."""
+HASHING_NICENESS = 19
+"""How much lower than the event loop's the hashing threads' CPU priority is (Unix `nice`):
+the lowest. Each hash runs its Argon2 lanes (4 by default) as threads of this priority, and a
+pool thread per core may hash at once, so the hashing weighs lanes x cores times one thread's
+weight against the event loop's: at nice 10 that was about a third of the CPU under load, at
+19 it is about a twentieth. Hashing still gets every idle cycle."""
 
 
 def _lower_priority() -> None:
