@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 
 import pytest
@@ -11,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.errors import PasswordPolicyViolation, ValidationError
+from gateway.services import passwords
 from gateway.services.passwords import (
     DEFAULT_PASSWORD_POLICY,
+    HASHING_NICENESS,
     PasswordPolicy,
     check_password_policy,
     hash_password,
@@ -206,3 +210,16 @@ def test_any_password_is_accepted_or_refused_without_being_echoed(password: str)
     except (ValidationError, PasswordPolicyViolation) as error:
         message = error.message
     assert password not in message
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="thread priorities are a Unix thing")
+async def test_hashing_threads_run_at_the_lowest_cpu_priority() -> None:
+    """Argon2's lane threads inherit their pool thread's priority: under load, serving requests
+    wins over verifying an attacker's guesses."""
+
+    def own_niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert HASHING_NICENESS == 19
+    assert await passwords._in_pool(own_niceness) == HASHING_NICENESS
+    assert own_niceness() < HASHING_NICENESS  # the event loop's thread keeps its own
