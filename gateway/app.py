@@ -59,9 +59,10 @@ from gateway.http.metrics import Metrics
 from gateway.http.request_id import RequestIdMiddleware
 from gateway.http.security_headers import SecurityHeadersMiddleware
 from gateway.notifications import NotificationHub
-from gateway.services import audit_retention
+from gateway.services import audit_retention, pruning
 from gateway.services.access_activity import ActivityRecorder
 from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.signin_throttling import Lockout
 
 logger = logging.getLogger("gateway.app")
 
@@ -136,10 +137,13 @@ def create_app(
             await ensure_builtin_policies()
             gateway_state(app)  # subscribes its caches to changes made through other replicas
             await hub.start()
-            chores = [_start(activity.run(), "access activity")]
+            chores = [
+                _start(activity.run(), "access activity"),
+                _start(pruning.keep_pruned(Lockout.from_settings(settings)), "expired rows"),
+            ]
             if settings.audit_retention_days:
-                pruning = audit_retention.keep(settings.audit_retention_days)
-                chores.append(_start(pruning, "audit retention"))
+                retention = audit_retention.keep(settings.audit_retention_days)
+                chores.append(_start(retention, "audit retention"))
             # Everything loaded at start-up lives as long as the process: keep it out of the
             # cyclic collector's full scans, which otherwise pause requests for tens of ms.
             gc.freeze()

@@ -1,8 +1,5 @@
-"""Retention: deleting audit events older than `GATEWAY_AUDIT_RETENTION_DAYS`.
-
-Deletion goes in small batches (each its own short statement, by primary key), with a pause
-between batches, so that it never holds locks long enough to keep a request waiting, and
-replicas pruning at once merely share the work.
+"""Retention: deleting audit events older than `GATEWAY_AUDIT_RETENTION_DAYS`, in small
+batches (`gateway.services.pruning.delete_in_batches`), so that no request waits on it.
 """
 
 from __future__ import annotations
@@ -11,30 +8,22 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Q
+
 from gateway import clock
 from gateway.models import AuditEvent
+from gateway.services.pruning import BATCH, PAUSE_SECONDS, delete_in_batches
 
 logger = logging.getLogger("gateway.audit_retention")
 
-BATCH = 1000
-PAUSE_SECONDS = 0.05
 EVERY_SECONDS = 3600.0
 
 
 async def prune(before: datetime, *, batch: int = BATCH, pause: float = PAUSE_SECONDS) -> int:
     """Delete every event that happened before `before`, `batch` at a time; returns how many."""
-    deleted = 0
-    while True:
-        ids = (
-            await AuditEvent.filter(occurred_at__lt=before)
-            .order_by("occurred_at")
-            .limit(batch)
-            .values_list("id", flat=True)
-        )
-        if not ids:
-            return deleted
-        deleted += await AuditEvent.filter(id__in=list(ids)).delete()
-        await asyncio.sleep(pause)
+    return await delete_in_batches(
+        AuditEvent, Q(occurred_at__lt=before), order_by="occurred_at", batch=batch, pause=pause
+    )
 
 
 async def keep(days: int, *, every: float = EVERY_SECONDS) -> None:
