@@ -55,6 +55,7 @@ from strawberry.extensions.max_aliases import create_validator as _alias_validat
 from strawberry.extensions.query_depth_limiter import create_validator as _depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
@@ -263,6 +264,19 @@ class GatewayOperation(GatewayErrors):
     def on_validate(self) -> Iterator[None]:
         yield from super().on_validate()
         refuse_oversized_inputs(self.execution_context)
+
+    def on_execute(self) -> Iterator[None]:
+        # Strawberry skips executing a query or mutation for which validation left a result,
+        # but subscribes to a subscription regardless: raised here, the refusal is its answer.
+        context = self.execution_context
+        refused = context.result
+        if (
+            context.operation_type is OperationType.SUBSCRIPTION
+            and refused is not None
+            and refused.errors
+        ):
+            raise refused.errors[0]
+        yield
 
 
 def refuse_oversized_inputs(context: ExecutionContext) -> None:

@@ -263,6 +263,31 @@ async def test_websocket_connections_are_authenticated_and_browsers_from_elsewhe
     assert "Only subscriptions" in query.value.errors[0]["message"]
 
 
+async def test_a_subscription_with_an_input_over_its_cap_is_refused_before_it_starts(
+    console_gateway: str, account: Account
+) -> None:
+    """Input caps hold over WebSocket too: the refusal is the subscription's only answer, in
+    the same words as over HTTP, and nothing is subscribed."""
+    await ensure_builtin_policies()
+    async with httpx.AsyncClient(base_url=console_gateway, timeout=30) as client:
+        root = await sign_in_root(Api(client))
+    oversized = GraphQLRequest(LIVE, variable_values={"f": {"eventName": "x" * 100_000}})
+    received: list[Any] = []
+
+    async def subscribe() -> None:
+        async with Client(transport=transport(console_gateway, f"Bearer {root}")) as session:
+            async for result in session.subscribe(oversized):
+                received.append(result)
+
+    with pytest.raises(TransportQueryError) as refused:
+        await asyncio.wait_for(subscribe(), 10)
+    assert received == []
+    assert refused.value.errors is not None
+    (error,) = refused.value.errors
+    assert error["extensions"]["code"] == "ValidationError"
+    assert error["message"].startswith("1 validation error detected: Value at 'filter.eventName'")
+
+
 async def test_removing_the_permission_ends_a_subscription(
     console_gateway: str, account: Account
 ) -> None:
