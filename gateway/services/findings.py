@@ -24,6 +24,7 @@ from gateway.arns import analyzer_arn
 from gateway.errors import ResourceNotFound, ValidationError
 from gateway.models import Finding, FindingStatus
 from gateway.services.analysis_jobs import new_job_id
+from gateway.services.breathing import Breather, value_pages
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
 from gateway.services.unused_access import causes
@@ -45,6 +46,8 @@ FINDING_TYPES = (
     "WeakPasswordPolicy",
 )
 """AWS's unused-access finding types, then the gateway's own (the seed's best practices)."""
+OPEN_BATCH = 500
+"""New findings written per statement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,39 +63,52 @@ class FindingFilter:
 async def analyse(account_id: str, age: int) -> None:
     """Bring the account's findings up to date with its problems (see the module docstring)."""
     now = clock.now()
+    breather = Breather()
     current = {cause.key: cause for cause in await causes(account_id, age)}
-    open_findings = await Finding.filter(account_id=account_id, open_key__isnull=False).values_list(
-        "id", "open_key", "details"
-    )
-    for finding_id, open_key, details in open_findings:
-        cause = current.pop(str(open_key), None)
-        still_open = Finding.filter(id=finding_id, open_key=open_key)
-        if cause is None:
-            await still_open.update(
-                status=FindingStatus.RESOLVED.value, open_key=None, updated_at=now, analyzed_at=now
+    open_findings = Finding.filter(account_id=account_id, open_key__isnull=False)
+    async for rows in value_pages(open_findings, "id", "open_key", "details"):
+        for finding_id, open_key, details in rows:
+            await breather.breathe()
+            cause = current.pop(str(open_key), None)
+            still_open = Finding.filter(id=finding_id, open_key=open_key)
+            if cause is None:
+                await still_open.update(
+                    status=FindingStatus.RESOLVED.value,
+                    open_key=None,
+                    updated_at=now,
+                    analyzed_at=now,
+                )
+            elif cause.details != details:
+                await still_open.update(details=cause.details, updated_at=now, analyzed_at=now)
+    opened: list[Finding] = []
+    for key, cause in current.items():
+        await breather.breathe()
+        opened.append(
+            Finding(
+                id=new_job_id(),
+                account_id=account_id,
+                finding_type=cause.finding_type,
+                resource=cause.resource,
+                resource_type=cause.resource_type,
+                status=FindingStatus.ACTIVE.value,
+                open_key=key,
+                details=cause.details,
+                created_at=now,
+                updated_at=now,
+                analyzed_at=now,
             )
-        elif cause.details != details:
-            await still_open.update(details=cause.details, updated_at=now, analyzed_at=now)
-    opened = [
-        Finding(
-            id=new_job_id(),
-            account_id=account_id,
-            finding_type=cause.finding_type,
-            resource=cause.resource,
-            resource_type=cause.resource_type,
-            status=FindingStatus.ACTIVE.value,
-            open_key=key,
-            details=cause.details,
-            created_at=now,
-            updated_at=now,
-            analyzed_at=now,
         )
-        for key, cause in current.items()
-    ]
-    if opened:
+        if len(opened) == OPEN_BATCH:
+            await _open(opened)
+            opened = []
+    await _open(opened)
+
+
+async def _open(findings: list[Finding]) -> None:
+    if findings:
         # One statement; a finding another replica opened a moment ago is left as it is (the
         # unique open key says so).
-        await Finding.bulk_create(opened, batch_size=500, ignore_conflicts=True)
+        await Finding.bulk_create(findings, ignore_conflicts=True)
 
 
 async def list_findings(

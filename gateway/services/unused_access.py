@@ -45,9 +45,11 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy
+from gateway.policy.matching import glob_text_matcher
 from gateway.services.analysis_jobs import dump_time
+from gateway.services.breathing import Breather, pages, value_pages
 from gateway.services.effective import account_policies
-from gateway.services.grants import covers, grants_of, services_granted
+from gateway.services.grants import grants_of, services_granted
 from gateway.services.root_tasks import ROOT_ONLY_ACTIONS
 
 ROLE = "AWS::IAM::Role"
@@ -132,18 +134,27 @@ async def causes(account_id: str, age: int) -> list[Cause]:
     """Every problem the account has now (see the module docstring)."""
     now = clock.now()
     cutoff = now - timedelta(days=age)
+    breather = Breather()
     by_principal: dict[str, list[Used]] = defaultdict(list)
-    rows = await AccessActivity.filter(account_id=account_id).values_list(
-        "principal_arn", "service", "action", "action_key", "last_allowed_at", "count"
-    )
-    for arn, service, action, key, last, count in rows:
-        by_principal[str(arn)].append(Used(str(service), str(action), str(key), last, int(count)))
+    async for rows in value_pages(
+        AccessActivity.filter(account_id=account_id),
+        "principal_arn",
+        "service",
+        "action",
+        "action_key",
+        "last_allowed_at",
+        "count",
+    ):
+        for arn, service, action, key, last, count in rows:
+            used = Used(str(service), str(action), str(key), last, int(count))
+            by_principal[str(arn)].append(used)
+        await breather.breathe()
     policies = await account_policies(account_id)
     found: list[Cause] = []
     found += await _root(account_id, cutoff, by_principal)
     found += await _password_policy(account_id)
-    found += await _users(account_id, cutoff, by_principal, policies.users)
-    found += await _roles(account_id, cutoff, by_principal, policies.roles)
+    found += await _users(account_id, cutoff, by_principal, policies.users, breather)
+    found += await _roles(account_id, cutoff, by_principal, policies.roles, breather)
     return found
 
 
@@ -237,40 +248,54 @@ async def _users(
     cutoff: datetime,
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
+    breather: Breather,
 ) -> list[Cause]:
-    users = await User.filter(account_id=account_id).order_by("name_lower")
-    profiles = {
-        str(user_id)
-        for user_id in await LoginProfile.filter(user__account_id=account_id).values_list(
-            "user_id", flat=True
-        )
-    }
-    with_mfa = {
-        str(user_id)
-        for user_id in await MfaDevice.filter(
-            account_id=account_id, enabled_at__isnull=False, user_id__isnull=False
-        ).values_list("user_id", flat=True)
-    }
+    users: list[tuple[Any, ...]] = []
+    async for rows in value_pages(
+        User.filter(account_id=account_id),
+        "name_lower",
+        "id",
+        "arn",
+        "created_at",
+        "password_last_used",
+    ):
+        users += rows
+        await breather.breathe()
+    users.sort(key=lambda row: str(row[0]))
+    profiles: set[str] = set()
+    async for rows in value_pages(LoginProfile.filter(user__account_id=account_id), "user_id"):
+        profiles.update(str(user_id) for (user_id,) in rows)
+        await breather.breathe()
+    with_mfa: set[str] = set()
+    mfa = MfaDevice.filter(account_id=account_id, enabled_at__isnull=False, user_id__isnull=False)
+    async for rows in value_pages(mfa, "user_id"):
+        with_mfa.update(str(user_id) for (user_id,) in rows)
+        await breather.breathe()
     keys: dict[str, list[AccessKey]] = defaultdict(list)
-    for key in await AccessKey.filter(account_id=account_id, user_id__isnull=False):
-        keys[str(key.user_id)].append(key)
+    async for page in pages(AccessKey.filter(account_id=account_id, user_id__isnull=False)):
+        for key in page:
+            keys[str(key.user_id)].append(key)
+        await breather.breathe()
+    for own in keys.values():
+        own.sort(key=lambda k: (k.created_at, k.id))  # a fixed order: oldest first
     found = []
-    for user in users:
-        old_enough = user.created_at <= cutoff
-        if user.id in profiles:
-            if user.id not in with_mfa:
-                found.append(Cause("ConsoleUserWithoutMfa", user.arn, USER))
-            last = user.password_last_used
+    for _, user_id, user_arn, created_at, password_last_used in users:
+        await breather.breathe()
+        old_enough = created_at <= cutoff
+        if user_id in profiles:
+            if user_id not in with_mfa:
+                found.append(Cause("ConsoleUserWithoutMfa", user_arn, USER))
+            last = password_last_used
             if old_enough and (last is None or last < cutoff):
                 found.append(
                     Cause(
                         "UnusedIAMUserPassword",
-                        user.arn,
+                        user_arn,
                         USER,
                         [{"unusedIamUserPasswordDetails": {"lastAccessed": dump_time(last)}}],
                     )
                 )
-        for key in keys.get(user.id, []):
+        for key in keys.get(user_id, []):
             if key.status != AccessKeyStatus.ACTIVE.value or key.created_at > cutoff:
                 continue
             if key.last_used_at is None or key.last_used_at < cutoff:
@@ -278,15 +303,15 @@ async def _users(
                 found.append(
                     Cause(
                         "UnusedIAMUserAccessKey",
-                        user.arn,
+                        user_arn,
                         USER,
                         [{"unusedIamUserAccessKeyDetails": details}],
                         part=key.id,
                     )
                 )
         if old_enough:
-            rows = activity.get(user.arn, [])
-            found += _unused_permissions(user.arn, USER, policies[user.id], rows, cutoff)
+            used = activity.get(user_arn, [])
+            found += _unused_permissions(user_arn, USER, policies[user_id], used, cutoff)
     return found
 
 
@@ -295,9 +320,11 @@ async def _roles(
     cutoff: datetime,
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
+    breather: Breather,
 ) -> list[Cause]:
     found = []
     for role in await Role.filter(account_id=account_id).order_by("name_lower"):
+        await breather.breathe()
         if role.created_at > cutoff:
             continue
         rows = activity.get(role.arn, [])
@@ -363,12 +390,26 @@ def _unused_actions(
 ) -> list[dict[str, Any]]:
     """The service's granted patterns that no recent row matches, with their last use."""
     recently = {r.action_key for r in recent}
+    # An action granted by name matches only its own rows (`action_key` is the action in
+    # lower case): a look-up, where matching it against every row made an analysis of a big
+    # account quadratic.
+    latest: dict[str, datetime] = {}
+    for row in service_rows:
+        seen = latest.get(row.action_key)
+        if seen is None or row.last_allowed_at > seen:
+            latest[row.action_key] = row.last_allowed_at
     unused = []
     for key, pattern in sorted(patterns.items()):
         if key in recently:
             continue  # an exact action used: no need to match patterns
-        if any(covers(pattern, r.action) for r in recent):
-            continue
-        earlier = [r.last_allowed_at for r in service_rows if covers(pattern, r.action)]
-        unused.append({"action": pattern, "lastAccessed": dump_time(max(earlier, default=None))})
+        if not any(c in key for c in "*?"):
+            last = latest.get(key)
+        else:
+            matches = glob_text_matcher(pattern, ignore_case=True)
+            if any(matches(r.action_key) for r in recent):
+                continue
+            last = max(
+                (r.last_allowed_at for r in service_rows if matches(r.action_key)), default=None
+            )
+        unused.append({"action": pattern, "lastAccessed": dump_time(last)})
     return unused
