@@ -16,8 +16,10 @@ open finding's `open_key` is unique per account.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gateway import clock
 from gateway.arns import analyzer_arn
@@ -46,8 +48,11 @@ FINDING_TYPES = (
     "WeakPasswordPolicy",
 )
 """AWS's unused-access finding types, then the gateway's own (the seed's best practices)."""
-OPEN_BATCH = 500
-"""New findings written per statement."""
+OPEN_BATCH = 250
+"""New findings written per statement (each is built and its details written as JSON on the
+event loop's thread)."""
+DETAILS_PAGE = 250
+"""Open findings read per query (their details are parsed on the event loop's thread)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,35 +69,48 @@ async def analyse(account_id: str, age: int) -> None:
     """Bring the account's findings up to date with its problems (see the module docstring)."""
     now = clock.now()
     breather = Breather()
-    current = {cause.key: cause for cause in await causes(account_id, age)}
+    # Each problem as its finding's columns, details as JSON text: a big account has tens of
+    # thousands, and plain strings keep the garbage collector's full passes (which stall the
+    # event loop) short, where the problems' nested details would have lengthened them.
+    current: dict[str, tuple[str, str, str, str]] = {}
+    async for cause in causes(account_id, age):
+        current[cause.key] = (
+            cause.finding_type,
+            cause.resource,
+            cause.resource_type,
+            _canonical(cause.details),
+        )
+        await breather.breathe()
     open_findings = Finding.filter(account_id=account_id, open_key__isnull=False)
-    async for rows in value_pages(open_findings, "id", "open_key", "details"):
+    async for rows in value_pages(open_findings, "id", "open_key", "details", size=DETAILS_PAGE):
         for finding_id, open_key, details in rows:
             await breather.breathe()
-            cause = current.pop(str(open_key), None)
+            problem = current.pop(str(open_key), None)
             still_open = Finding.filter(id=finding_id, open_key=open_key)
-            if cause is None:
+            if problem is None:
                 await still_open.update(
                     status=FindingStatus.RESOLVED.value,
                     open_key=None,
                     updated_at=now,
                     analyzed_at=now,
                 )
-            elif cause.details != details:
-                await still_open.update(details=cause.details, updated_at=now, analyzed_at=now)
+            elif problem[3] != _canonical(details):
+                await still_open.update(
+                    details=json.loads(problem[3]), updated_at=now, analyzed_at=now
+                )
     opened: list[Finding] = []
-    for key, cause in current.items():
+    for key, (finding_type, resource, resource_type, found) in current.items():
         await breather.breathe()
         opened.append(
             Finding(
                 id=new_job_id(),
                 account_id=account_id,
-                finding_type=cause.finding_type,
-                resource=cause.resource,
-                resource_type=cause.resource_type,
+                finding_type=finding_type,
+                resource=resource,
+                resource_type=resource_type,
                 status=FindingStatus.ACTIVE.value,
                 open_key=key,
-                details=cause.details,
+                details=json.loads(found),
                 created_at=now,
                 updated_at=now,
                 analyzed_at=now,
@@ -102,6 +120,11 @@ async def analyse(account_id: str, age: int) -> None:
             await _open(opened)
             opened = []
     await _open(opened)
+
+
+def _canonical(details: Any) -> str:
+    """Details as JSON text that is equal for equal details."""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"))
 
 
 async def _open(findings: list[Finding]) -> None:

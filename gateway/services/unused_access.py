@@ -17,17 +17,17 @@ Two families, each finding a problem about one resource:
   (`NoPasswordPolicy`, `WeakPasswordPolicy`: below the CIS AWS Foundations Benchmark's
   minimum length 14 and reuse prevention 24).
 
-`causes(account_id, age)` lists them; `gateway.services.findings` turns them into findings
+`causes(account_id, age)` yields them; `gateway.services.findings` turns them into findings
 that open, update and resolve themselves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway import clock
 from gateway.arns import root_arn
@@ -101,16 +101,19 @@ FIRST_ADMIN = frozenset(
 it permissions to create other users"), when aimed at that user."""
 
 
-@dataclass(frozen=True, slots=True)
-class Used:
+class Used(NamedTuple):
     """One principal's use of one action, as access activity recorded it (summed over source
-    identities)."""
+    identities).
+
+    A named tuple rather than a dataclass: a big account has tens of thousands, and a tuple of
+    plain values drops out of the garbage collector's sight, so its full passes stay short."""
 
     service: str
     action: str
     action_key: str
     last_allowed_at: datetime
-    count: int
+    times: int
+    """How many times it was allowed (the activity's `count`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +133,10 @@ class Cause:
         return "|".join((self.finding_type, self.resource, self.part))
 
 
-async def causes(account_id: str, age: int) -> list[Cause]:
-    """Every problem the account has now (see the module docstring)."""
+async def causes(account_id: str, age: int) -> AsyncIterator[Cause]:
+    """Every problem the account has now (see the module docstring), one at a time: on a big
+    account they are tens of thousands, and holding them all at once (with their details)
+    made the garbage collector's full passes over them stall the event loop."""
     now = clock.now()
     cutoff = now - timedelta(days=age)
     breather = Breather()
@@ -150,12 +155,14 @@ async def causes(account_id: str, age: int) -> list[Cause]:
             by_principal[str(arn)].append(used)
         await breather.breathe()
     policies = await account_policies(account_id)
-    found: list[Cause] = []
-    found += await _root(account_id, cutoff, by_principal)
-    found += await _password_policy(account_id)
-    found += await _users(account_id, cutoff, by_principal, policies.users, breather)
-    found += await _roles(account_id, cutoff, by_principal, policies.roles, breather)
-    return found
+    for cause in await _root(account_id, cutoff, by_principal):
+        yield cause
+    for cause in await _password_policy(account_id):
+        yield cause
+    async for cause in _users(account_id, cutoff, by_principal, policies.users, breather):
+        yield cause
+    async for cause in _roles(account_id, cutoff, by_principal, policies.roles, breather):
+        yield cause
 
 
 async def _root(account_id: str, cutoff: datetime, activity: dict[str, list[Used]]) -> list[Cause]:
@@ -209,7 +216,7 @@ async def _everyday(
             {
                 "action": row.action,
                 "lastAccessed": dump_time(row.last_allowed_at),
-                "count": row.count,
+                "count": row.times,
             }
         )
     return everyday
@@ -249,7 +256,7 @@ async def _users(
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
     breather: Breather,
-) -> list[Cause]:
+) -> AsyncIterator[Cause]:
     users: list[tuple[Any, ...]] = []
     async for rows in value_pages(
         User.filter(account_id=account_id),
@@ -278,16 +285,15 @@ async def _users(
         await breather.breathe()
     for own in keys.values():
         own.sort(key=lambda k: (k.created_at, k.id))  # a fixed order: oldest first
-    found = []
     for _, user_id, user_arn, created_at, password_last_used in users:
         await breather.breathe()
         old_enough = created_at <= cutoff
         if user_id in profiles:
             if user_id not in with_mfa:
-                found.append(Cause("ConsoleUserWithoutMfa", user_arn, USER))
+                yield Cause("ConsoleUserWithoutMfa", user_arn, USER)
             last = password_last_used
             if old_enough and (last is None or last < cutoff):
-                found.append(
+                yield (
                     Cause(
                         "UnusedIAMUserPassword",
                         user_arn,
@@ -300,7 +306,7 @@ async def _users(
                 continue
             if key.last_used_at is None or key.last_used_at < cutoff:
                 details = {"accessKeyId": key.id, "lastAccessed": dump_time(key.last_used_at)}
-                found.append(
+                yield (
                     Cause(
                         "UnusedIAMUserAccessKey",
                         user_arn,
@@ -311,8 +317,8 @@ async def _users(
                 )
         if old_enough:
             used = activity.get(user_arn, [])
-            found += _unused_permissions(user_arn, USER, policies[user_id], used, cutoff)
-    return found
+            for cause in _unused_permissions(user_arn, USER, policies[user_id], used, cutoff):
+                yield cause
 
 
 async def _roles(
@@ -321,8 +327,7 @@ async def _roles(
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
     breather: Breather,
-) -> list[Cause]:
-    found = []
+) -> AsyncIterator[Cause]:
     for role in await Role.filter(account_id=account_id).order_by("name_lower"):
         await breather.breathe()
         if role.created_at > cutoff:
@@ -331,7 +336,7 @@ async def _roles(
         used = [t for t in (role.last_used_at, *(r.last_allowed_at for r in rows)) if t is not None]
         last = max(used, default=None)
         if last is None or last < cutoff:
-            found.append(
+            yield (
                 Cause(
                     "UnusedIAMRole",
                     role.arn,
@@ -340,8 +345,8 @@ async def _roles(
                 )
             )
             continue  # an unused role's permissions are all unused: one finding says it
-        found += _unused_permissions(role.arn, ROLE, policies[role.id], rows, cutoff)
-    return found
+        for cause in _unused_permissions(role.arn, ROLE, policies[role.id], rows, cutoff):
+            yield cause
 
 
 def _unused_permissions(
