@@ -182,8 +182,8 @@ async def _store(account_id: str, content: str, now: datetime, conn: BaseDBAsync
 
 
 async def _content(account_id: str) -> str:
-    """The CSV for the account as it is now (a fixed number of queries per thousand users),
-    letting the event loop breathe on a big account."""
+    """The CSV for the account as it is now (a few queries per page of rows read; see
+    `gateway.services.breathing`), letting the event loop breathe on a big account."""
     breather = Breather()
     root = await RootUser.filter(account_id=account_id).get()
     users: list[User] = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway import clock
 from gateway.arns import analyzer_arn
@@ -65,20 +65,25 @@ class FindingFilter:
     resource_type: str | None = None
 
 
+class _Problem(NamedTuple):
+    """A problem as its finding's columns, its details as JSON text: a big account has tens of
+    thousands, and tuples of strings stay out of the garbage collector's full passes (which
+    stall the event loop), where the problems' nested details would have lengthened them."""
+
+    finding_type: str
+    resource: str
+    resource_type: str
+    details: str
+
+
 async def analyse(account_id: str, age: int) -> None:
     """Bring the account's findings up to date with its problems (see the module docstring)."""
     now = clock.now()
     breather = Breather()
-    # Each problem as its finding's columns, details as JSON text: a big account has tens of
-    # thousands, and plain strings keep the garbage collector's full passes (which stall the
-    # event loop) short, where the problems' nested details would have lengthened them.
-    current: dict[str, tuple[str, str, str, str]] = {}
+    current: dict[str, _Problem] = {}
     async for cause in causes(account_id, age):
-        current[cause.key] = (
-            cause.finding_type,
-            cause.resource,
-            cause.resource_type,
-            _canonical(cause.details),
+        current[cause.key] = _Problem(
+            cause.finding_type, cause.resource, cause.resource_type, _canonical(cause.details)
         )
         await breather.breathe()
     open_findings = Finding.filter(account_id=account_id, open_key__isnull=False)
@@ -86,31 +91,30 @@ async def analyse(account_id: str, age: int) -> None:
         for finding_id, open_key, details in rows:
             await breather.breathe()
             problem = current.pop(str(open_key), None)
-            still_open = Finding.filter(id=finding_id, open_key=open_key)
             if problem is None:
-                await still_open.update(
+                await Finding.filter(id=finding_id, open_key=open_key).update(
                     status=FindingStatus.RESOLVED.value,
                     open_key=None,
                     updated_at=now,
                     analyzed_at=now,
                 )
-            elif problem[3] != _canonical(details):
-                await still_open.update(
-                    details=json.loads(problem[3]), updated_at=now, analyzed_at=now
+            elif problem.details != _canonical(details):
+                await Finding.filter(id=finding_id, open_key=open_key).update(
+                    details=json.loads(problem.details), updated_at=now, analyzed_at=now
                 )
     opened: list[Finding] = []
-    for key, (finding_type, resource, resource_type, found) in current.items():
+    for key, problem in current.items():
         await breather.breathe()
         opened.append(
             Finding(
                 id=new_job_id(),
                 account_id=account_id,
-                finding_type=finding_type,
-                resource=resource,
-                resource_type=resource_type,
+                finding_type=problem.finding_type,
+                resource=problem.resource,
+                resource_type=problem.resource_type,
                 status=FindingStatus.ACTIVE.value,
                 open_key=key,
-                details=json.loads(found),
+                details=json.loads(problem.details),
                 created_at=now,
                 updated_at=now,
                 analyzed_at=now,
