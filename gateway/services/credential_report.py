@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -38,6 +39,7 @@ from gateway.models import (
     RootUser,
     User,
 )
+from gateway.services.breathing import Breather, pages, value_pages
 from gateway.services.password_policy import policy_for
 from gateway.services.principal import Principal
 from gateway.services.writes import writing
@@ -139,8 +141,10 @@ async def generate_credential_report(actor: Principal) -> Generation:
     existing = await CredentialReport.get_or_none(account_id=actor.account_id)
     if existing is not None and now - existing.generated_at < REPORT_LIFETIME:
         return Generation(ReportState.COMPLETE, COMPLETE)
+    # Read and written out before the write: on SQLite a transaction holds the one
+    # connection, and every other request's queries would wait for the whole report.
+    content = await _content(actor.account_id)
     async with writing(actor, GENERATE, "*", changes_permissions=False) as tx:
-        content = await _content(actor.account_id, now, tx.connection)
         await _store(actor.account_id, content, now, tx.connection)
         tx.details["generatedTime"] = timestamp(now)
     return Generation(ReportState.STARTED, STARTED_NEW if existing is None else STARTED_STALE)
@@ -177,19 +181,35 @@ async def _store(account_id: str, content: str, now: datetime, conn: BaseDBAsync
         )
 
 
-async def _content(account_id: str, now: datetime, conn: BaseDBAsyncClient) -> str:
-    """The CSV for the account as it is now (a fixed number of queries)."""
-    root = await RootUser.filter(account_id=account_id).using_db(conn).get()
-    users = sorted(
-        await User.filter(account_id=account_id).using_db(conn),
-        key=lambda u: (u.name.lower(), u.name),
-    )
-    profiles = {
-        p.user_id: p for p in await LoginProfile.filter(user__account_id=account_id).using_db(conn)
-    }
-    keys = await AccessKey.filter(account_id=account_id).order_by("created_at", "id").using_db(conn)
-    devices = await MfaDevice.filter(account_id=account_id, enabled_at__isnull=False).using_db(conn)
-    policy = await policy_for(account_id, using=conn)
+async def _content(account_id: str) -> str:
+    """The CSV for the account as it is now (a few queries per page of rows read; see
+    `gateway.services.breathing`), letting the event loop breathe on a big account."""
+    breather = Breather()
+    root = await RootUser.filter(account_id=account_id).get()
+    users: list[User] = []
+    async for page in pages(User.filter(account_id=account_id)):
+        users += page
+        await breather.breathe()
+    users.sort(key=lambda u: (u.name.lower(), u.name))
+    profiles: dict[str, LoginProfile] = {}
+    async for with_password in pages(LoginProfile.filter(user__account_id=account_id)):
+        profiles.update((p.user_id, p) for p in with_password)
+        await breather.breathe()
+    keys: list[AccessKey] = []
+    async for some_keys in pages(AccessKey.filter(account_id=account_id)):
+        keys += some_keys
+        await breather.breathe()
+    keys.sort(key=lambda k: (k.created_at, k.id))
+    keys_of: dict[str | None, list[AccessKey]] = defaultdict(list)
+    for key in keys:
+        keys_of[key.user_id].append(key)
+    with_mfa: set[str] = set()
+    enabled = MfaDevice.filter(account_id=account_id, enabled_at__isnull=False)
+    async for rows in value_pages(enabled.filter(user_id__isnull=False), "user_id"):
+        with_mfa.update(str(user_id) for (user_id,) in rows)
+        await breather.breathe()
+    root_mfa = await enabled.filter(root_id=root.id).exists()
+    policy = await policy_for(account_id)
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -204,12 +224,13 @@ async def _content(account_id: str, now: datetime, conn: BaseDBAsyncClient) -> s
             _when(root.password_last_used, NO_INFORMATION),
             NOT_SUPPORTED,
             NOT_SUPPORTED,
-            _flag(any(d.root_id == root.id for d in devices)),
+            _flag(root_mfa),
             *_key_columns(root_keys),
             *_certificate_columns(),
         ]
     )
     for user in users:
+        await breather.breathe()
         profile = profiles.get(user.id)
         changed = (profile.password_changed_at or profile.created_at) if profile else None
         rotation = NOT_APPLICABLE
@@ -224,8 +245,8 @@ async def _content(account_id: str, now: datetime, conn: BaseDBAsyncClient) -> s
                 _when(user.password_last_used, NO_INFORMATION) if profile else NOT_APPLICABLE,
                 _when(changed),
                 rotation,
-                _flag(any(d.user_id == user.id for d in devices)),
-                *_key_columns([k for k in keys if k.user_id == user.id]),
+                _flag(user.id in with_mfa),
+                *_key_columns(keys_of.get(user.id, [])),
                 *_certificate_columns(),
             ]
         )

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from tortoise.expressions import Q
 
@@ -45,8 +46,11 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy, parse_policy
+from gateway.services.breathing import Breather, value_pages
 
 PARSE_CACHE_SIZE = 4096
+ENTITIES_PER_QUERY = 500
+"""Identities whose policies `account_policies` reads per query."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,17 +184,29 @@ class AccountPolicies:
 async def account_policies(account_id: str) -> AccountPolicies:
     """The identity policies of every user (its groups' included) and every role of the
     account, as `identity_policies` and `role_policies` give them one by one."""
-    users = await User.filter(account_id=account_id).values_list("id", "arn")
+    breather = Breather()
+    users: list[tuple[Any, ...]] = []
+    async for rows in value_pages(User.filter(account_id=account_id), "id", "arn"):
+        users += rows
+        await breather.breathe()
     roles = await Role.filter(account_id=account_id).values_list("id", "arn")
     groups = await Group.filter(account_id=account_id).order_by("name_lower")
     group_ids = [g.id for g in groups]
-    memberships = await GroupMembership.filter(group_id__in=group_ids or [""]).values_list(
-        "user_id", "group_id"
-    )
+    memberships: list[tuple[Any, ...]] = []
+    in_groups = GroupMembership.filter(group_id__in=group_ids or [""])
+    async for rows in value_pages(in_groups, "user_id", "group_id"):
+        memberships += rows
+        await breather.breathe()
     entity_ids = [str(i) for i, _ in users] + [str(i) for i, _ in roles] + group_ids
-    owned = Q(entity_id__in=entity_ids or [""])
-    attachments = await PolicyAttachment.filter(owned).values_list("entity_id", "policy_id")
-    inline = await InlinePolicy.filter(owned).order_by("name")
+    attachments: list[tuple[Any, ...]] = []
+    inline: list[InlinePolicy] = []
+    # A few hundred ids per query: one list of every id of a big account is a statement
+    # that takes long to build (on the event loop's thread) and to run.
+    for start in range(0, len(entity_ids), ENTITIES_PER_QUERY):
+        owned = Q(entity_id__in=entity_ids[start : start + ENTITIES_PER_QUERY])
+        attachments += await PolicyAttachment.filter(owned).values_list("entity_id", "policy_id")
+        inline += await InlinePolicy.filter(owned).order_by("name")
+        await breather.breathe()
     versions = await _default_versions({str(policy_id) for _, policy_id in attachments})
 
     attached_to: dict[str, list[tuple[str, str]]] = {}
@@ -217,6 +233,7 @@ async def account_policies(account_id: str) -> AccountPolicies:
         groups_of.setdefault(str(user_id), set()).add(str(group_id))
     user_policies = {}
     for user_id, _ in users:
+        await breather.breathe()
         seen: set[str] = set()
         policies = own(str(user_id), seen)
         for group_id in group_ids:

@@ -16,14 +16,17 @@ open finding's `open_key` is unique per account.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from gateway import clock
 from gateway.arns import analyzer_arn
 from gateway.errors import ResourceNotFound, ValidationError
 from gateway.models import Finding, FindingStatus
 from gateway.services.analysis_jobs import new_job_id
+from gateway.services.breathing import Breather, value_pages
 from gateway.services.pagination import Page, decode_cursor, encode_cursor, page_size
 from gateway.services.principal import Principal
 from gateway.services.unused_access import causes
@@ -45,6 +48,11 @@ FINDING_TYPES = (
     "WeakPasswordPolicy",
 )
 """AWS's unused-access finding types, then the gateway's own (the seed's best practices)."""
+OPEN_BATCH = 250
+"""New findings written per statement (each is built and its details written as JSON on the
+event loop's thread)."""
+DETAILS_PAGE = 250
+"""Open findings read per query (their details are parsed on the event loop's thread)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,42 +65,77 @@ class FindingFilter:
     resource_type: str | None = None
 
 
+class _Problem(NamedTuple):
+    """A problem as its finding's columns, its details as JSON text: a big account has tens of
+    thousands, and tuples of strings stay out of the garbage collector's full passes (which
+    stall the event loop), where the problems' nested details would have lengthened them."""
+
+    finding_type: str
+    resource: str
+    resource_type: str
+    details: str
+
+
 async def analyse(account_id: str, age: int) -> None:
     """Bring the account's findings up to date with its problems (see the module docstring)."""
     now = clock.now()
-    current = {cause.key: cause for cause in await causes(account_id, age)}
-    open_findings = await Finding.filter(account_id=account_id, open_key__isnull=False).values_list(
-        "id", "open_key", "details"
-    )
-    for finding_id, open_key, details in open_findings:
-        cause = current.pop(str(open_key), None)
-        still_open = Finding.filter(id=finding_id, open_key=open_key)
-        if cause is None:
-            await still_open.update(
-                status=FindingStatus.RESOLVED.value, open_key=None, updated_at=now, analyzed_at=now
-            )
-        elif cause.details != details:
-            await still_open.update(details=cause.details, updated_at=now, analyzed_at=now)
-    opened = [
-        Finding(
-            id=new_job_id(),
-            account_id=account_id,
-            finding_type=cause.finding_type,
-            resource=cause.resource,
-            resource_type=cause.resource_type,
-            status=FindingStatus.ACTIVE.value,
-            open_key=key,
-            details=cause.details,
-            created_at=now,
-            updated_at=now,
-            analyzed_at=now,
+    breather = Breather()
+    current: dict[str, _Problem] = {}
+    async for cause in causes(account_id, age):
+        current[cause.key] = _Problem(
+            cause.finding_type, cause.resource, cause.resource_type, _canonical(cause.details)
         )
-        for key, cause in current.items()
-    ]
-    if opened:
+        await breather.breathe()
+    open_findings = Finding.filter(account_id=account_id, open_key__isnull=False)
+    async for rows in value_pages(open_findings, "id", "open_key", "details", size=DETAILS_PAGE):
+        for finding_id, open_key, details in rows:
+            await breather.breathe()
+            problem = current.pop(str(open_key), None)
+            if problem is None:
+                await Finding.filter(id=finding_id, open_key=open_key).update(
+                    status=FindingStatus.RESOLVED.value,
+                    open_key=None,
+                    updated_at=now,
+                    analyzed_at=now,
+                )
+            elif problem.details != _canonical(details):
+                await Finding.filter(id=finding_id, open_key=open_key).update(
+                    details=json.loads(problem.details), updated_at=now, analyzed_at=now
+                )
+    opened: list[Finding] = []
+    for key, problem in current.items():
+        await breather.breathe()
+        opened.append(
+            Finding(
+                id=new_job_id(),
+                account_id=account_id,
+                finding_type=problem.finding_type,
+                resource=problem.resource,
+                resource_type=problem.resource_type,
+                status=FindingStatus.ACTIVE.value,
+                open_key=key,
+                details=json.loads(problem.details),
+                created_at=now,
+                updated_at=now,
+                analyzed_at=now,
+            )
+        )
+        if len(opened) == OPEN_BATCH:
+            await _open(opened)
+            opened = []
+    await _open(opened)
+
+
+def _canonical(details: Any) -> str:
+    """Details as JSON text that is equal for equal details."""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"))
+
+
+async def _open(findings: list[Finding]) -> None:
+    if findings:
         # One statement; a finding another replica opened a moment ago is left as it is (the
         # unique open key says so).
-        await Finding.bulk_create(opened, batch_size=500, ignore_conflicts=True)
+        await Finding.bulk_create(findings, ignore_conflicts=True)
 
 
 async def list_findings(

@@ -17,17 +17,17 @@ Two families, each finding a problem about one resource:
   (`NoPasswordPolicy`, `WeakPasswordPolicy`: below the CIS AWS Foundations Benchmark's
   minimum length 14 and reuse prevention 24).
 
-`causes(account_id, age)` lists them; `gateway.services.findings` turns them into findings
+`causes(account_id, age)` yields them; `gateway.services.findings` turns them into findings
 that open, update and resolve themselves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway import clock
 from gateway.arns import root_arn
@@ -45,9 +45,11 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy
+from gateway.policy.matching import glob_text_matcher
 from gateway.services.analysis_jobs import dump_time
+from gateway.services.breathing import Breather, pages, value_pages
 from gateway.services.effective import account_policies
-from gateway.services.grants import covers, grants_of, services_granted
+from gateway.services.grants import grants_of, services_granted
 from gateway.services.root_tasks import ROOT_ONLY_ACTIONS
 
 ROLE = "AWS::IAM::Role"
@@ -99,16 +101,19 @@ FIRST_ADMIN = frozenset(
 it permissions to create other users"), when aimed at that user."""
 
 
-@dataclass(frozen=True, slots=True)
-class Used:
+class Used(NamedTuple):
     """One principal's use of one action, as access activity recorded it (summed over source
-    identities)."""
+    identities).
+
+    A named tuple rather than a dataclass: a big account has tens of thousands, and a tuple of
+    plain values drops out of the garbage collector's sight, so its full passes stay short."""
 
     service: str
     action: str
     action_key: str
     last_allowed_at: datetime
-    count: int
+    times: int
+    """How many times it was allowed (the activity's `count`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +133,36 @@ class Cause:
         return "|".join((self.finding_type, self.resource, self.part))
 
 
-async def causes(account_id: str, age: int) -> list[Cause]:
-    """Every problem the account has now (see the module docstring)."""
+async def causes(account_id: str, age: int) -> AsyncIterator[Cause]:
+    """Every problem the account has now (see the module docstring), one at a time: on a big
+    account they are tens of thousands, and holding them all at once (with their details)
+    made the garbage collector's full passes over them stall the event loop."""
     now = clock.now()
     cutoff = now - timedelta(days=age)
+    breather = Breather()
     by_principal: dict[str, list[Used]] = defaultdict(list)
-    rows = await AccessActivity.filter(account_id=account_id).values_list(
-        "principal_arn", "service", "action", "action_key", "last_allowed_at", "count"
-    )
-    for arn, service, action, key, last, count in rows:
-        by_principal[str(arn)].append(Used(str(service), str(action), str(key), last, int(count)))
+    async for rows in value_pages(
+        AccessActivity.filter(account_id=account_id),
+        "principal_arn",
+        "service",
+        "action",
+        "action_key",
+        "last_allowed_at",
+        "count",
+    ):
+        for arn, service, action, key, last, count in rows:
+            used = Used(str(service), str(action), str(key), last, int(count))
+            by_principal[str(arn)].append(used)
+        await breather.breathe()
     policies = await account_policies(account_id)
-    found: list[Cause] = []
-    found += await _root(account_id, cutoff, by_principal)
-    found += await _password_policy(account_id)
-    found += await _users(account_id, cutoff, by_principal, policies.users)
-    found += await _roles(account_id, cutoff, by_principal, policies.roles)
-    return found
+    for cause in await _root(account_id, cutoff, by_principal):
+        yield cause
+    for cause in await _password_policy(account_id):
+        yield cause
+    async for cause in _users(account_id, cutoff, by_principal, policies.users, breather):
+        yield cause
+    async for cause in _roles(account_id, cutoff, by_principal, policies.roles, breather):
+        yield cause
 
 
 async def _root(account_id: str, cutoff: datetime, activity: dict[str, list[Used]]) -> list[Cause]:
@@ -198,7 +216,7 @@ async def _everyday(
             {
                 "action": row.action,
                 "lastAccessed": dump_time(row.last_allowed_at),
-                "count": row.count,
+                "count": row.times,
             }
         )
     return everyday
@@ -237,57 +255,70 @@ async def _users(
     cutoff: datetime,
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
-) -> list[Cause]:
-    users = await User.filter(account_id=account_id).order_by("name_lower")
-    profiles = {
-        str(user_id)
-        for user_id in await LoginProfile.filter(user__account_id=account_id).values_list(
-            "user_id", flat=True
-        )
-    }
-    with_mfa = {
-        str(user_id)
-        for user_id in await MfaDevice.filter(
-            account_id=account_id, enabled_at__isnull=False, user_id__isnull=False
-        ).values_list("user_id", flat=True)
-    }
+    breather: Breather,
+) -> AsyncIterator[Cause]:
+    users: list[tuple[Any, ...]] = []
+    async for rows in value_pages(
+        User.filter(account_id=account_id),
+        "name_lower",
+        "id",
+        "arn",
+        "created_at",
+        "password_last_used",
+    ):
+        users += rows
+        await breather.breathe()
+    users.sort(key=lambda row: str(row[0]))
+    profiles: set[str] = set()
+    async for rows in value_pages(LoginProfile.filter(user__account_id=account_id), "user_id"):
+        profiles.update(str(user_id) for (user_id,) in rows)
+        await breather.breathe()
+    with_mfa: set[str] = set()
+    mfa = MfaDevice.filter(account_id=account_id, enabled_at__isnull=False, user_id__isnull=False)
+    async for rows in value_pages(mfa, "user_id"):
+        with_mfa.update(str(user_id) for (user_id,) in rows)
+        await breather.breathe()
     keys: dict[str, list[AccessKey]] = defaultdict(list)
-    for key in await AccessKey.filter(account_id=account_id, user_id__isnull=False):
-        keys[str(key.user_id)].append(key)
-    found = []
-    for user in users:
-        old_enough = user.created_at <= cutoff
-        if user.id in profiles:
-            if user.id not in with_mfa:
-                found.append(Cause("ConsoleUserWithoutMfa", user.arn, USER))
-            last = user.password_last_used
+    async for page in pages(AccessKey.filter(account_id=account_id, user_id__isnull=False)):
+        for key in page:
+            keys[str(key.user_id)].append(key)
+        await breather.breathe()
+    for own in keys.values():
+        own.sort(key=lambda k: (k.created_at, k.id))  # a fixed order: oldest first
+    for _, user_id, user_arn, created_at, password_last_used in users:
+        await breather.breathe()
+        old_enough = created_at <= cutoff
+        if user_id in profiles:
+            if user_id not in with_mfa:
+                yield Cause("ConsoleUserWithoutMfa", user_arn, USER)
+            last = password_last_used
             if old_enough and (last is None or last < cutoff):
-                found.append(
+                yield (
                     Cause(
                         "UnusedIAMUserPassword",
-                        user.arn,
+                        user_arn,
                         USER,
                         [{"unusedIamUserPasswordDetails": {"lastAccessed": dump_time(last)}}],
                     )
                 )
-        for key in keys.get(user.id, []):
+        for key in keys.get(user_id, []):
             if key.status != AccessKeyStatus.ACTIVE.value or key.created_at > cutoff:
                 continue
             if key.last_used_at is None or key.last_used_at < cutoff:
                 details = {"accessKeyId": key.id, "lastAccessed": dump_time(key.last_used_at)}
-                found.append(
+                yield (
                     Cause(
                         "UnusedIAMUserAccessKey",
-                        user.arn,
+                        user_arn,
                         USER,
                         [{"unusedIamUserAccessKeyDetails": details}],
                         part=key.id,
                     )
                 )
         if old_enough:
-            rows = activity.get(user.arn, [])
-            found += _unused_permissions(user.arn, USER, policies[user.id], rows, cutoff)
-    return found
+            used = activity.get(user_arn, [])
+            for cause in _unused_permissions(user_arn, USER, policies[user_id], used, cutoff):
+                yield cause
 
 
 async def _roles(
@@ -295,16 +326,17 @@ async def _roles(
     cutoff: datetime,
     activity: dict[str, list[Used]],
     policies: dict[str, tuple[Policy, ...]],
-) -> list[Cause]:
-    found = []
+    breather: Breather,
+) -> AsyncIterator[Cause]:
     for role in await Role.filter(account_id=account_id).order_by("name_lower"):
+        await breather.breathe()
         if role.created_at > cutoff:
             continue
         rows = activity.get(role.arn, [])
         used = [t for t in (role.last_used_at, *(r.last_allowed_at for r in rows)) if t is not None]
         last = max(used, default=None)
         if last is None or last < cutoff:
-            found.append(
+            yield (
                 Cause(
                     "UnusedIAMRole",
                     role.arn,
@@ -313,8 +345,8 @@ async def _roles(
                 )
             )
             continue  # an unused role's permissions are all unused: one finding says it
-        found += _unused_permissions(role.arn, ROLE, policies[role.id], rows, cutoff)
-    return found
+        for cause in _unused_permissions(role.arn, ROLE, policies[role.id], rows, cutoff):
+            yield cause
 
 
 def _unused_permissions(
@@ -363,12 +395,26 @@ def _unused_actions(
 ) -> list[dict[str, Any]]:
     """The service's granted patterns that no recent row matches, with their last use."""
     recently = {r.action_key for r in recent}
+    # An action granted by name matches only its own rows (`action_key` is the action in
+    # lower case): a look-up, where matching it against every row made an analysis of a big
+    # account quadratic.
+    latest: dict[str, datetime] = {}
+    for row in service_rows:
+        seen = latest.get(row.action_key)
+        if seen is None or row.last_allowed_at > seen:
+            latest[row.action_key] = row.last_allowed_at
     unused = []
     for key, pattern in sorted(patterns.items()):
         if key in recently:
             continue  # an exact action used: no need to match patterns
-        if any(covers(pattern, r.action) for r in recent):
-            continue
-        earlier = [r.last_allowed_at for r in service_rows if covers(pattern, r.action)]
-        unused.append({"action": pattern, "lastAccessed": dump_time(max(earlier, default=None))})
+        if not any(c in key for c in "*?"):
+            last = latest.get(key)
+        else:
+            matches = glob_text_matcher(pattern, ignore_case=True)
+            if any(matches(r.action_key) for r in recent):
+                continue
+            last = max(
+                (r.last_allowed_at for r in service_rows if matches(r.action_key)), default=None
+            )
+        unused.append({"action": pattern, "lastAccessed": dump_time(last)})
     return unused

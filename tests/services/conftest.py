@@ -14,7 +14,8 @@ is the row-by-row picture it compares.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+import random
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -61,6 +62,20 @@ async def other_root(db: TortoiseContext) -> Principal:
     """The root user of a second account, for isolation tests."""
     created, _ = await bootstrap_account(email="other@example.com", password=ROOT_PASSWORD)
     return principal_for_root(created.id)
+
+
+@pytest.fixture
+def crowd(db: TortoiseContext, database_url: str) -> Callable[[int], Awaitable[Principal]]:
+    """`await crowd(n)`: the root user of a new account of `n` users, seeded straight into
+    the tables as the least-privilege benchmark seeds its accounts (groups, policies, keys,
+    MFA devices, access activity): through the services, thousands would take minutes."""
+    from bench.least_privilege import seed
+
+    async def crowded(users: int) -> Principal:
+        seeded = await seed(database_url, users, random.Random(7))
+        return principal_for_root(seeded["account"])
+
+    return crowded
 
 
 @pytest.fixture
