@@ -332,11 +332,12 @@ class _Index:
 class CompiledPolicies:
     """A principal's identity-based policies, compiled for fast repeated decisions."""
 
-    __slots__ = ("_decisions", "_index", "policies")
+    __slots__ = ("_allowed", "_decisions", "_index", "policies")
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
         self._decisions: dict[tuple[object, ...], Decision] = {}
+        self._allowed: dict[tuple[_Unit, ...], Decision] = {}
         # Compiling allocates many small objects and no reference cycles; pausing the cyclic
         # collector meanwhile cuts the time for 10,000 statements by about two thirds.
         collecting = gc.isenabled()
@@ -439,6 +440,16 @@ class CompiledPolicies:
             return self._decision(_IMPLICIT_DENY, (), "identity", missing)
         if not request.same_account:
             return self._decision(_IMPLICIT_DENY, (), "resource", missing)
+        if missing is None:
+            # Half of all answers: an Allow with nothing missing, found by its units alone.
+            units = tuple(allows)
+            allowed = self._allowed.get(units)
+            if allowed is None:
+                allowed = self._decision(_ALLOW, units, None, None)
+                if len(self._allowed) >= _MEMO_LIMIT:
+                    self._allowed.clear()
+                self._allowed[units] = allowed
+            return allowed
         return self._decision(_ALLOW, allows, None, missing)
 
     def _decision(

@@ -28,7 +28,7 @@ class PreparedPrincipal(Mapping[str, Any]):
     from do not reach it.
     """
 
-    __slots__ = ("_derived", "_fields", "account", "account_field", "derived")
+    __slots__ = ("_derived", "_fields", "account", "derived")
 
     def __init__(self, principal: Mapping[str, Any]) -> None:
         fields = dict(principal)
@@ -38,11 +38,6 @@ class PreparedPrincipal(Mapping[str, Any]):
         self._fields = fields
         self.account = _principal_account(fields)
         """The principal's account id, as `Request.principal_account` gives it."""
-        self.account_field = (
-            f":{self.account}:" if len(self.account) == 12 and self.account.isdigit() else None
-        )
-        """`:ACCOUNT:` as it stands in an ARN of the principal's account (None if it has no
-        12-digit account)."""
         self._derived = _derived(fields)
         self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(self._derived)
         """The context keys that follow from the principal, lower-cased."""
@@ -157,17 +152,8 @@ class Request:
         """True when the resource belongs to the caller's account (or to none)."""
         same = self._same_account
         if same is None:
-            resource = self.resource
-            principal = self.principal
-            # Every Allow asks, so the common answer is found without splitting the ARN: the
-            # caller's `:ACCOUNT:` after exactly three colons is the ARN's account field.
-            field = principal.account_field if principal.__class__ is PreparedPrincipal else None
-            if field is not None:
-                at = resource.find(field)
-                if at > 0 and resource.count(":", 0, at) == 3 and resource.startswith("arn:"):
-                    self._same_account = True
-                    return True
-            parts = resource.split(":", 5)
+            # _arn_account inlined: every Allow asks.
+            parts = self.resource.split(":", 5)
             if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
                 same = parts[4] == self.principal_account
             else:
