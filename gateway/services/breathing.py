@@ -83,3 +83,25 @@ async def value_pages(
         if len(found) < size:
             return
         last = found[-1][at]
+
+
+async def all_of(query: QuerySet[_M], breather: Breather) -> list[_M]:
+    """Every object of the query (in primary-key order), read by `pages`, with `breather`
+    given a turn after each page."""
+    found: list[_M] = []
+    async for page in pages(query):
+        found += page
+        await breather.breathe()
+    return found
+
+
+async def all_values(
+    query: QuerySet[_M], *fields: str, breather: Breather
+) -> list[tuple[Any, ...]]:
+    """`query.values_list(*fields)` whole (in primary-key order), read by `value_pages`, with
+    `breather` given a turn after each page."""
+    found: list[tuple[Any, ...]] = []
+    async for page in value_pages(query, *fields):
+        found += page
+        await breather.breathe()
+    return found

@@ -39,7 +39,7 @@ from gateway.models import (
     RootUser,
     User,
 )
-from gateway.services.breathing import Breather, pages, value_pages
+from gateway.services.breathing import Breather, all_of, all_values
 from gateway.services.password_policy import policy_for
 from gateway.services.principal import Principal
 from gateway.services.writes import writing
@@ -186,28 +186,24 @@ async def _content(account_id: str) -> str:
     `gateway.services.breathing`), letting the event loop breathe on a big account."""
     breather = Breather()
     root = await RootUser.filter(account_id=account_id).get()
-    users: list[User] = []
-    async for page in pages(User.filter(account_id=account_id)):
-        users += page
-        await breather.breathe()
+    users = await all_of(User.filter(account_id=account_id), breather)
     users.sort(key=lambda u: (u.name.lower(), u.name))
-    profiles: dict[str, LoginProfile] = {}
-    async for with_password in pages(LoginProfile.filter(user__account_id=account_id)):
-        profiles.update((p.user_id, p) for p in with_password)
-        await breather.breathe()
-    keys: list[AccessKey] = []
-    async for some_keys in pages(AccessKey.filter(account_id=account_id)):
-        keys += some_keys
-        await breather.breathe()
+    profiles = {
+        p.user_id: p
+        for p in await all_of(LoginProfile.filter(user__account_id=account_id), breather)
+    }
+    keys = await all_of(AccessKey.filter(account_id=account_id), breather)
     keys.sort(key=lambda k: (k.created_at, k.id))
     keys_of: dict[str | None, list[AccessKey]] = defaultdict(list)
     for key in keys:
         keys_of[key.user_id].append(key)
-    with_mfa: set[str] = set()
     enabled = MfaDevice.filter(account_id=account_id, enabled_at__isnull=False)
-    async for rows in value_pages(enabled.filter(user_id__isnull=False), "user_id"):
-        with_mfa.update(str(user_id) for (user_id,) in rows)
-        await breather.breathe()
+    with_mfa = {
+        str(user_id)
+        for (user_id,) in await all_values(
+            enabled.filter(user_id__isnull=False), "user_id", breather=breather
+        )
+    }
     root_mfa = await enabled.filter(root_id=root.id).exists()
     policy = await policy_for(account_id)
 

@@ -46,7 +46,7 @@ from gateway.models import (
     User,
 )
 from gateway.policy import Policy, parse_policy
-from gateway.services.breathing import Breather, value_pages
+from gateway.services.breathing import Breather, all_values
 
 PARSE_CACHE_SIZE = 4096
 ENTITIES_PER_QUERY = 500
@@ -185,18 +185,12 @@ async def account_policies(account_id: str) -> AccountPolicies:
     """The identity policies of every user (its groups' included) and every role of the
     account, as `identity_policies` and `role_policies` give them one by one."""
     breather = Breather()
-    users: list[tuple[Any, ...]] = []
-    async for rows in value_pages(User.filter(account_id=account_id), "id", "arn"):
-        users += rows
-        await breather.breathe()
+    users = await all_values(User.filter(account_id=account_id), "id", "arn", breather=breather)
     roles = await Role.filter(account_id=account_id).values_list("id", "arn")
     groups = await Group.filter(account_id=account_id).order_by("name_lower")
     group_ids = [g.id for g in groups]
-    memberships: list[tuple[Any, ...]] = []
     in_groups = GroupMembership.filter(group_id__in=group_ids or [""])
-    async for rows in value_pages(in_groups, "user_id", "group_id"):
-        memberships += rows
-        await breather.breathe()
+    memberships = await all_values(in_groups, "user_id", "group_id", breather=breather)
     entity_ids = [str(i) for i, _ in users] + [str(i) for i, _ in roles] + group_ids
     attachments: list[tuple[Any, ...]] = []
     inline: list[InlinePolicy] = []

@@ -73,7 +73,7 @@ async def prune_expired(
     rows of each kind went."""
     quiet_since = now - timedelta(seconds=lockout.window_seconds)
     expired_before = now - EXPIRED_GRACE
-    return {
+    deleted = {
         "sign-in counters": await delete_in_batches(
             SignInThrottle,
             Q(last_failed_at__lte=quiet_since)
@@ -81,22 +81,21 @@ async def prune_expired(
             order_by="last_failed_at",
             batch=batch,
             pause=pause,
-        ),
-        "MFA challenges": await delete_in_batches(
-            MfaChallenge,
-            Q(expires_at__lt=expired_before),
-            order_by="expires_at",
-            batch=batch,
-            pause=pause,
-        ),
-        "WebAuthn ceremonies": await delete_in_batches(
-            WebAuthnChallenge,
-            Q(expires_at__lt=expired_before),
-            order_by="expires_at",
-            batch=batch,
-            pause=pause,
-        ),
+        )
     }
+    challenges: tuple[tuple[str, type[Model]], ...] = (
+        ("MFA challenges", MfaChallenge),
+        ("WebAuthn ceremonies", WebAuthnChallenge),
+    )
+    for kind, model in challenges:
+        deleted[kind] = await delete_in_batches(
+            model,
+            Q(expires_at__lt=expired_before),
+            order_by="expires_at",
+            batch=batch,
+            pause=pause,
+        )
+    return deleted
 
 
 async def keep_pruned(lockout: Lockout, *, every: float = EVERY_SECONDS) -> None:

@@ -47,7 +47,7 @@ from gateway.models import (
 from gateway.policy import Policy
 from gateway.policy.matching import glob_text_matcher
 from gateway.services.analysis_jobs import dump_time
-from gateway.services.breathing import Breather, pages, value_pages
+from gateway.services.breathing import Breather, all_of, all_values, value_pages
 from gateway.services.effective import account_policies
 from gateway.services.grants import grants_of, services_granted
 from gateway.services.root_tasks import ROOT_ONLY_ACTIONS
@@ -257,32 +257,24 @@ async def _users(
     policies: dict[str, tuple[Policy, ...]],
     breather: Breather,
 ) -> AsyncIterator[Cause]:
-    users: list[tuple[Any, ...]] = []
-    async for rows in value_pages(
+    users = await all_values(
         User.filter(account_id=account_id),
         "name_lower",
         "id",
         "arn",
         "created_at",
         "password_last_used",
-    ):
-        users += rows
-        await breather.breathe()
+        breather=breather,
+    )
     users.sort(key=lambda row: str(row[0]))
-    profiles: set[str] = set()
-    async for rows in value_pages(LoginProfile.filter(user__account_id=account_id), "user_id"):
-        profiles.update(str(user_id) for (user_id,) in rows)
-        await breather.breathe()
-    with_mfa: set[str] = set()
+    with_password = LoginProfile.filter(user__account_id=account_id)
+    profiles = {str(u) for (u,) in await all_values(with_password, "user_id", breather=breather)}
     mfa = MfaDevice.filter(account_id=account_id, enabled_at__isnull=False, user_id__isnull=False)
-    async for rows in value_pages(mfa, "user_id"):
-        with_mfa.update(str(user_id) for (user_id,) in rows)
-        await breather.breathe()
+    with_mfa = {str(u) for (u,) in await all_values(mfa, "user_id", breather=breather)}
     keys: dict[str, list[AccessKey]] = defaultdict(list)
-    async for page in pages(AccessKey.filter(account_id=account_id, user_id__isnull=False)):
-        for key in page:
-            keys[str(key.user_id)].append(key)
-        await breather.breathe()
+    users_keys = AccessKey.filter(account_id=account_id, user_id__isnull=False)
+    for key in await all_of(users_keys, breather):
+        keys[str(key.user_id)].append(key)
     for own in keys.values():
         own.sort(key=lambda k: (k.created_at, k.id))  # a fixed order: oldest first
     for _, user_id, user_arn, created_at, password_last_used in users:
