@@ -90,6 +90,10 @@ MAX_JSON_DEPTH = 64
 
 ContextGetter = Callable[[Request, Response], Awaitable[Any]]
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+"""Compact JSON, as Strawberry writes it; built once (`json.dumps` with separators builds an
+encoder per call)."""
+
 
 # --- refusals ----------------------------------------------------------------------------
 
@@ -340,11 +344,15 @@ class GatewayGraphQL(GraphQL[Any, None]):
             raise json.JSONDecodeError("the body is not valid UTF-8", "", error.start) from error
         except RecursionError as error:
             raise json.JSONDecodeError("the JSON is nested too deeply", "", 0) from error
-        if _depth_exceeds(value, MAX_JSON_DEPTH):
+        if _openings(text) > MAX_JSON_DEPTH and _depth_exceeds(value, MAX_JSON_DEPTH):
             raise json.JSONDecodeError(
                 f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels", "", 0
             )
         return value
+
+    def encode_json(self, data: object) -> str:
+        """Compact JSON of a response body."""
+        return _ENCODER.encode(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
@@ -480,6 +488,12 @@ def _was_masked(error: GraphQLError) -> bool:
 def _sentence(reason: str) -> str:
     reason = reason.strip()
     return reason if reason.endswith(".") else f"{reason}."
+
+
+def _openings(text: str) -> int:
+    """How many arrays and objects `text` could open: a bound on the nesting of its JSON (the
+    brackets inside strings count too), far cheaper to find than the nesting itself."""
+    return text.count("[") + text.count("{")
 
 
 def _depth_exceeds(value: object, limit: int) -> bool:

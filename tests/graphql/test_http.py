@@ -329,6 +329,25 @@ async def test_json_nested_too_deeply_is_400(connect: Connect, body: str) -> Non
     assert "nested" in response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("variables", "status"),
+    [
+        # the body and its variables are two levels: 64 in all at the limit, 65 beyond it
+        pytest.param("[" * 62 + "]" * 62, 200, id="at-the-limit"),
+        pytest.param("[" * 63 + "]" * 63, 400, id="one-beyond"),
+        # many brackets, all inside strings: shallow, so accepted
+        pytest.param('["' + "[{" * 200 + '"]', 200, id="brackets-in-strings"),
+    ],
+)
+async def test_json_depth_is_judged_on_the_value_not_on_its_brackets(
+    connect: Connect, variables: str, status: int
+) -> None:
+    body = '{"query": "{ hello }", "variables": {"v": ' + variables + "}}"
+    async with connect(**SMALL_LIMIT | {"GATEWAY_MAX_BODY_BYTES": "1000000"}) as client:
+        response = await post(client, body)
+    assert response.status_code == status, response.text
+
+
 async def test_a_body_over_the_limit_is_413_by_content_length(connect: Connect) -> None:
     query = "{ hello }" + " " * 5000
     async with connect(**SMALL_LIMIT) as client:
