@@ -185,7 +185,9 @@ class _Scan:
     __slots__ = ("always", "tested")
 
     def __init__(
-        self, candidates: Sequence[_Compiled], make_units: Callable[[list[_Compiled]], list[_Unit]]
+        self,
+        candidates: Sequence[_Compiled],
+        make_units: Callable[[list[_Compiled]], tuple[_Unit, ...]],
     ) -> None:
         self.always = make_units([c for c in candidates if c.resource_test is _always])
         self.tested = [
@@ -210,6 +212,7 @@ class _Index:
         "resource_tests",
         "resources",
         "services",
+        "shared_tuples",
         "shared_units",
     )
 
@@ -225,6 +228,7 @@ class _Index:
         self.resource_tests: dict[str, PatternTest] = {}
         self.blocks: dict[tuple[object, ...], _Conditions] = {}
         self.shared_units: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
+        self.shared_tuples: dict[tuple[_Unit, ...], tuple[_Unit, ...]] = {}
         order = 0
         for policy in policies:
             for statement in policy.statements:
@@ -301,9 +305,9 @@ class _Index:
         self.resources[action] = by_resource
         return by_resource
 
-    def _units(self, statements: list[_Compiled]) -> list[_Unit]:
+    def _units(self, statements: list[_Compiled]) -> tuple[_Unit, ...]:
         """The statements grouped by Condition block, in order of first appearance, as the
-        shared unit of each group."""
+        shared unit of each group; equal tuples of units are shared too."""
         by_block: dict[int, tuple[_Conditions | None, list[_Compiled]]] = {}
         for statement in statements:
             block = statement.condition_set
@@ -322,7 +326,13 @@ class _Index:
                     shared.clear()
                 unit = shared[key] = _Unit(block, key[1])
             units.append(unit)
-        return units
+        found = tuple(units)
+        known = self.shared_tuples.get(found)
+        if known is None:
+            if len(self.shared_tuples) >= _SHARED_UNITS_LIMIT:
+                self.shared_tuples.clear()
+            known = self.shared_tuples[found] = found
+        return known
 
     def candidates(self, action: str) -> tuple[_Compiled, ...]:
         """The statements whose Action/NotAction covers `action` (lower-case), in order."""

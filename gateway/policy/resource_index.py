@@ -119,7 +119,7 @@ class ResourceIndex(Generic[S, U]):
         statements: Sequence[S],
         tests: dict[str, PatternTest],
         make_test: TestFactory,
-        make_units: Callable[[list[S]], list[U]],
+        make_units: Callable[[list[S]], Sequence[U]],
     ) -> None:
         """`tests` remembers each pattern's test by its text, across indexes; `make_test`
         builds one the first time a pattern is seen."""
