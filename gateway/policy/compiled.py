@@ -41,6 +41,8 @@ _ByResource: TypeAlias = "ResourceIndex[_Compiled, _Unit] | _Scan"
 _MEMO_LIMIT = 4096
 # Up to this many candidate statements, testing each one's resource costs less than a lookup.
 _SCAN_LIMIT = 8
+# Distinct units remembered for sharing: about as many as a principal of 10,000 statements has.
+_SHARED_UNITS_LIMIT = 65536
 
 
 class _Compiled:
@@ -156,15 +158,24 @@ class _Conditions:
 
 class _Unit:
     """Statements reached through one resource key that share their Condition block (or have
-    none): they apply or not together."""
+    none): they apply or not together.
 
-    __slots__ = ("allows", "conditions", "denies", "statements")
+    Units are made once per distinct (block, statements) and shared by every action and
+    resource key that reaches the same statements: a principal's actions overlap heavily, so
+    decisions then touch a few thousand units rather than tens of thousands scattered over
+    the heap, and the decision memos, keyed by units, are shared too."""
 
-    def __init__(self, conditions: _Conditions | None, statements: list[_Compiled]) -> None:
+    __slots__ = ("allow", "allows", "conditions", "denies", "deny", "statements")
+
+    def __init__(self, conditions: _Conditions | None, statements: tuple[_Compiled, ...]) -> None:
         self.conditions = conditions
-        self.statements = tuple(statements)
+        self.statements = statements
         self.denies = tuple(s for s in statements if s.is_deny)
         self.allows = tuple(s for s in statements if not s.is_deny)
+        # Flags for the decision loop, which would otherwise read each tuple's length: the
+        # shared True and False stay in cache, the tuples need not.
+        self.deny = bool(self.denies)
+        self.allow = bool(self.allows)
 
 
 class _Scan:
@@ -173,26 +184,17 @@ class _Scan:
 
     __slots__ = ("always", "tested")
 
-    def __init__(self, candidates: Sequence[_Compiled]) -> None:
-        self.always = _units([c for c in candidates if c.resource_test is _always])
+    def __init__(
+        self,
+        candidates: Sequence[_Compiled],
+        make_units: Callable[[list[_Compiled]], tuple[_Unit, ...]],
+    ) -> None:
+        self.always = make_units([c for c in candidates if c.resource_test is _always])
         self.tested = [
-            (c.resource_test, _Unit(c.condition_set, [c]))
+            (c.resource_test, make_units([c])[0])
             for c in candidates
             if c.resource_test is not _always
         ]
-
-
-def _units(statements: list[_Compiled]) -> list[_Unit]:
-    """The statements grouped by Condition block, in order of first appearance."""
-    by_block: dict[int, tuple[_Conditions | None, list[_Compiled]]] = {}
-    for statement in statements:
-        block = statement.condition_set
-        entry = by_block.get(id(block))
-        if entry is None:
-            by_block[id(block)] = (block, [statement])
-        else:
-            entry[1].append(statement)
-    return [_Unit(block, listed) for block, listed in by_block.values()]
 
 
 class _Index:
@@ -210,6 +212,8 @@ class _Index:
         "resource_tests",
         "resources",
         "services",
+        "shared_tuples",
+        "shared_units",
     )
 
     def __init__(self, policies: Iterable[Policy]) -> None:
@@ -223,6 +227,8 @@ class _Index:
         self.resources: dict[str, _ByResource] = {}
         self.resource_tests: dict[str, PatternTest] = {}
         self.blocks: dict[tuple[object, ...], _Conditions] = {}
+        self.shared_units: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
+        self.shared_tuples: dict[tuple[_Unit, ...], tuple[_Unit, ...]] = {}
         order = 0
         for policy in policies:
             for statement in policy.statements:
@@ -291,13 +297,42 @@ class _Index:
         candidates = self.candidates(action)
         by_resource: _ByResource
         if len(candidates) > _SCAN_LIMIT:
-            by_resource = ResourceIndex(candidates, self.resource_tests, _pattern_test, _units)
+            by_resource = ResourceIndex(candidates, self.resource_tests, _pattern_test, self._units)
         else:
-            by_resource = _Scan(candidates)
+            by_resource = _Scan(candidates, self._units)
         if len(self.resources) >= _MEMO_LIMIT:
             self.resources.clear()
         self.resources[action] = by_resource
         return by_resource
+
+    def _units(self, statements: list[_Compiled]) -> tuple[_Unit, ...]:
+        """The statements grouped by Condition block, in order of first appearance, as the
+        shared unit of each group; equal tuples of units are shared too."""
+        by_block: dict[int, tuple[_Conditions | None, list[_Compiled]]] = {}
+        for statement in statements:
+            block = statement.condition_set
+            entry = by_block.get(id(block))
+            if entry is None:
+                by_block[id(block)] = (block, [statement])
+            else:
+                entry[1].append(statement)
+        units = []
+        shared = self.shared_units
+        for block, listed in by_block.values():
+            key = (block, tuple(listed))
+            unit = shared.get(key)
+            if unit is None:
+                if len(shared) >= _SHARED_UNITS_LIMIT:
+                    shared.clear()
+                unit = shared[key] = _Unit(block, key[1])
+            units.append(unit)
+        found = tuple(units)
+        known = self.shared_tuples.get(found)
+        if known is None:
+            if len(self.shared_tuples) >= _SHARED_UNITS_LIMIT:
+                self.shared_tuples.clear()
+            known = self.shared_tuples[found] = found
+        return known
 
     def candidates(self, action: str) -> tuple[_Compiled, ...]:
         """The statements whose Action/NotAction covers `action` (lower-case), in order."""
@@ -422,12 +457,12 @@ class CompiledPolicies:
                         missing.update(known[1])
                 if not known[0]:
                     continue
-            if unit.denies:
+            if unit.deny:
                 if denies is None:
                     denies = [unit]
                 else:
                     denies.append(unit)
-            if unit.allows and denies is None:
+            if unit.allow and denies is None:
                 if allows is None:
                     allows = [unit]
                 else:

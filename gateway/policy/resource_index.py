@@ -66,18 +66,17 @@ TestFactory = Callable[[Template], PatternTest]
 
 
 class _Group(Generic[S, U]):
-    """One distinct Resource pattern and the statements that list it.
+    """One distinct Resource pattern and the units of the statements that list it.
 
     A pattern without variables keeps its matcher on the resource itself (`match`), so a
     request costs one call rather than a test that calls the matcher."""
 
-    __slots__ = ("match", "statements", "test", "units")
+    __slots__ = ("match", "test", "units")
 
     def __init__(self, test: PatternTest, match: Matcher | None) -> None:
         self.test = test
         self.match = match
-        self.statements: list[S] = []
-        self.units: list[U] = []
+        self.units: tuple[U, ...] = ()
 
 
 class _Tails(Generic[S, U]):
@@ -92,20 +91,21 @@ class _Tails(Generic[S, U]):
         self.rest: list[_Group[S, U]] = []
 
 
-_ByLength = dict[int, dict[str, list["_Group[S, U]"]]]
-"""Patterns by the length of a literal prefix, then by that prefix: one lookup per length."""
-
-
 class _Head(Generic[S, U]):
-    """Patterns whose literal prefix covers one ARN head: by the first segment of the
-    resource part and then by the literal text after it, or, when the prefix ends inside the
-    first segment, by that text."""
+    """Patterns whose literal prefix covers one ARN head, by the rest of that prefix: in
+    `prefixed` when it holds the resource part's first segment (`bucket-17/reports/`), with
+    `segments` giving per first segment the lengths of such prefixes; in `partial` when it
+    ends inside that segment (`bucket-1`), with `partial_lengths`. A request's resource then
+    costs one lookup per length; flat dicts rather than a dict per segment and per length, so
+    that a decision follows fewer, denser objects."""
 
-    __slots__ = ("partial", "segments")
+    __slots__ = ("partial", "partial_lengths", "prefixed", "segments")
 
     def __init__(self) -> None:
-        self.segments: dict[str, _ByLength[S, U]] = {}
-        self.partial: _ByLength[S, U] = {}
+        self.prefixed: dict[str, list[_Group[S, U]]] = {}
+        self.segments: dict[str, tuple[int, ...]] = {}
+        self.partial: dict[str, list[_Group[S, U]]] = {}
+        self.partial_lengths: tuple[int, ...] = ()
 
 
 class ResourceIndex(Generic[S, U]):
@@ -119,7 +119,7 @@ class ResourceIndex(Generic[S, U]):
         statements: Sequence[S],
         tests: dict[str, PatternTest],
         make_test: TestFactory,
-        make_units: Callable[[list[S]], list[U]],
+        make_units: Callable[[list[S]], Sequence[U]],
     ) -> None:
         """`tests` remembers each pattern's test by its text, across indexes; `make_test`
         builds one the first time a pattern is seen."""
@@ -129,6 +129,7 @@ class ResourceIndex(Generic[S, U]):
         self.heads: dict[str, _Head[S, U]] = {}
         self.services: dict[str, _Tails[S, U]] = {}
         groups: dict[str, _Group[S, U]] = {}
+        listing: dict[str, list[S]] = {}
         for statement in statements:
             resources = statement.resources
             if resources is None or (
@@ -155,14 +156,15 @@ class ResourceIndex(Generic[S, U]):
                             test, _static_matcher(template)
                         )
                         self._slot(template).append(group)
-                    listed = group.statements
+                        listing[template.source] = []
+                    listed = listing[template.source]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
-        self.always = make_units(always)
-        self.exact = {resource: make_units(listed) for resource, listed in exact.items()}
-        for group in groups.values():
-            group.units = make_units(group.statements)
-            group.statements = []
+        # Tuples rather than lists: one object each, not a list and its separate item array.
+        self.always = tuple(make_units(always))
+        self.exact = {resource: tuple(make_units(listed)) for resource, listed in exact.items()}
+        for source, group in groups.items():
+            group.units = tuple(make_units(listing[source]))
         self.flat = list(groups.values()) if len(groups) <= _FLAT_LIMIT else None
         for tails in self.services.values():
             if sum(map(len, tails.tokens.values())) < _TOKEN_INDEX_MIN:
@@ -178,10 +180,14 @@ class ResourceIndex(Generic[S, U]):
             rest = fields[5]
             cut = _first_separator(rest)
             if cut >= 0:
-                after = rest[cut + 1 :]
-                by_length = head.segments.setdefault(rest[: cut + 1], {})
-                return by_length.setdefault(len(after), {}).setdefault(after, [])
-            return head.partial.setdefault(len(rest), {}).setdefault(rest, [])
+                segment = rest[: cut + 1]
+                lengths = head.segments.get(segment, ())
+                if len(rest) not in lengths:
+                    head.segments[segment] = (*lengths, len(rest))
+                return head.prefixed.setdefault(rest, [])
+            if len(rest) not in head.partial_lengths:
+                head.partial_lengths = (*head.partial_lengths, len(rest))
+            return head.partial.setdefault(rest, [])
         if len(fields) >= 4:
             service = ":".join(fields[:3]) + ":"
             tails = self.services.setdefault(service, _Tails[S, U]())
@@ -234,15 +240,14 @@ class ResourceIndex(Generic[S, U]):
                     if cut < 0 or 0 <= slash < cut:
                         cut = slash
                     if cut >= 0:
-                        segment = head.segments.get(rest[: cut + 1])
-                        if segment is not None:
-                            start = cut + 1
-                            for length, by_prefix in segment.items():
-                                found = by_prefix.get(rest[start : start + length])
+                        lengths = head.segments.get(rest[: cut + 1])
+                        if lengths is not None:
+                            for length in lengths:
+                                found = head.prefixed.get(rest[:length])
                                 if found is not None:
                                     buckets.append(found)
-                for length, by_prefix in head.partial.items():
-                    partial = by_prefix.get(rest[:length])
+                for length in head.partial_lengths:
+                    partial = head.partial.get(rest[:length])
                     if partial is not None:
                         buckets.append(partial)
         if services:
