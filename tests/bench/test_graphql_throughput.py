@@ -3,8 +3,10 @@ and a PASS / FAIL line per target of issue 11."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,3 +95,24 @@ def test_server_cpu_counts_the_workers_below_the_master() -> None:
         master.wait()
         if master.stdout is not None:
             master.stdout.close()
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (apt-get install wrk)")
+def test_wrk_counts_every_answer_that_is_not_the_checked_one() -> None:
+    # The workers run's load: a wrong answer must be a failure there as in the Python generator.
+    bench = _bench_module()
+    server = bench.Server("d", "starlette", "apps.bare:app", ("--app-dir", str(BENCH.parent)))
+    args = argparse.Namespace(connections=4, warmup=0, duration=1.0)
+    with bench.running([server]):
+        load = bench.Load("d", "starlette", server, bench.HELLO_QUERY)
+        bench.prepare(load, None, {})
+        right = bench.measure_with_wrk(load, 0, args)
+        load.expected_body = b'{"data":{"hello":"someone else"}}'
+        wrong = bench.measure_with_wrk(load, 0, args)
+    assert right.count > 0
+    assert right.failures == 0
+    assert len(right.latencies) == bench.WRK_QUANTILES
+    assert right.latencies == sorted(right.latencies)
+    assert wrong.count > 0
+    assert wrong.failures == wrong.count
+    assert wrong.failure_samples[0].startswith('200 {"data":{"hello":"world"}}')
