@@ -103,9 +103,6 @@ class _Prepared:
 class PreparedSelect(_Prepared, Generic[M]):
     """A SELECT of one shape (see the module docstring); `prepared_select` makes one."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], arity: int) -> None:
-        super().__init__(build, arity)
-
     async def fetch(self, *arguments: str, using: BaseDBAsyncClient | None = None) -> list[M]:
         """The rows the builder's query would return for these values, as models, read
         through `using` (else the connection Tortoise would choose)."""
@@ -138,9 +135,6 @@ class PreparedSelect(_Prepared, Generic[M]):
 
 class PreparedUpdate(_Prepared):
     """An UPDATE of one shape (see the module docstring); `prepared_update` makes one."""
-
-    def __init__(self, build: Callable[..., UpdateQuery], arity: int) -> None:
-        super().__init__(build, arity)
 
     async def run(self, *arguments: str, using: BaseDBAsyncClient | None = None) -> int:
         """Run the builder's UPDATE for these values in `using` (else on the connection
