@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -31,6 +32,7 @@ from tortoise.expressions import Q
 from gateway import arns
 from gateway.errors import ConcurrentModification
 from gateway.models import Group, ManagedPolicy, MfaDevice, Role, User
+from gateway.services.prepared import PreparedSelect, prepared_select
 
 
 class Kind(StrEnum):
@@ -116,6 +118,25 @@ def _storable(value: str, kind: Kind, column: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
+def _named(kind: Kind, *, lock: bool) -> PreparedSelect[Any]:
+    model: Any = _MODELS[kind]  # one statement per kind: each is a plain QuerySet of its model
+    if lock:
+        return prepared_select(
+            lambda account, key: (
+                model.filter(account_id=account, name_lower=key).select_for_update().limit(1)
+            )
+        )
+    return prepared_select(
+        lambda account, key: model.filter(account_id=account, name_lower=key).limit(1)
+    )
+
+
+# Looking an entity up by name is most of what a request does before and inside a write: its
+# SQL is made once (gateway.services.prepared), not for every request.
+_NAMED = {kind: _named(kind, lock=False) for kind in Kind}
+_NAMED_LOCKED = {kind: _named(kind, lock=True) for kind in Kind}
+
+
 async def find_named(account_id: str, kind: Kind, names: Sequence[str]) -> dict[str, Target]:
     """The account's stored entities of `kind` under these names (any case), keyed by
     `name_key`; names that find nothing are left out. One query. For policies, only the
@@ -123,7 +144,11 @@ async def find_named(account_id: str, kind: Kind, names: Sequence[str]) -> dict[
     keys = list({name_key(name) for name in names if _storable(name, kind, "name_lower")})
     if not keys:
         return {}
-    rows = await _MODELS[kind].filter(account_id=account_id, name_lower__in=keys)
+    rows: Sequence[Stored]
+    if len(keys) == 1:  # what nearly every request names (and names are unique in an account)
+        rows = await _NAMED[kind].fetch(account_id, keys[0])
+    else:
+        rows = await _MODELS[kind].filter(account_id=account_id, name_lower__in=keys)
     return {row.name_lower: _target(kind, row) for row in rows}
 
 
@@ -196,10 +221,8 @@ async def stored(
     if not _storable(name, kind, "name_lower"):
         confirm(by_name(kind, name), None)
         return None
-    query = _MODELS[kind].filter(account_id=account_id, name_lower=name_key(name))
-    if lock:
-        query = query.select_for_update()
-    row = await query.using_db(using).first()
+    statement = _NAMED_LOCKED[kind] if lock else _NAMED[kind]
+    row: Stored | None = await statement.first(account_id, name_key(name), using=using)
     confirm(by_name(kind, name), str(row.pk) if row is not None else None)
     return row
 

@@ -42,6 +42,7 @@ from gateway import notifications
 from gateway.errors import GatewayError, ServiceFailure
 from gateway.models import Account, AuditEvent, Outcome
 from gateway.services.audit_events import NO_REQUEST, new_event, request_id, user_agent
+from gateway.services.prepared import prepared_update
 from gateway.services.principal import Principal
 
 logger = logging.getLogger("gateway.services.writes")
@@ -224,15 +225,25 @@ async def _store(event: Any, connection: BaseDBAsyncClient) -> None:
     await notifications.notify(AUDIT_CHANNEL, f"{event.account_id}:{event.id}", using=connection)
 
 
+# Every write runs one of these: made once (gateway.services.prepared), not per write.
+_BUMP = prepared_update(
+    lambda account_id: Account.filter(id=account_id).update(
+        authz_generation=F("authz_generation") + 1
+    )
+)
+_BUMP_WITH_POLICIES = prepared_update(
+    lambda account_id: Account.filter(id=account_id).update(
+        authz_generation=F("authz_generation") + 1, policy_generation=F("policy_generation") + 1
+    )
+)
+
+
 async def bump_generation(
     account_id: str, *, policies: bool = True, using: BaseDBAsyncClient | None = None
 ) -> None:
     """Mark every cached permission of the account stale, on every replica; with `policies`,
     its compiled policies too."""
-    bumped = {"authz_generation": F("authz_generation") + 1}
-    if policies:
-        bumped["policy_generation"] = F("policy_generation") + 1
-    await Account.filter(id=account_id).using_db(using).update(**bumped)
+    await (_BUMP_WITH_POLICIES if policies else _BUMP).run(account_id, using=using)
 
 
 MAX_RESOURCE = 2048
