@@ -12,6 +12,7 @@ from gateway import clock
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, Session, User
 from gateway.services.bearer_tokens import TOKEN_PREFIX, hash_token
+from gateway.services.prepared import prepared_select
 from gateway.services.principal import (
     EXPIRED_TOKEN,
     INVALID_TOKEN,
@@ -179,8 +180,16 @@ def authenticated_with(auth: Authenticated, *, now: datetime, source_ip: str) ->
     return auth
 
 
+# Read again after every write in the account: its SQL is made once (gateway.services.prepared).
+_BY_TOKEN = prepared_select(
+    lambda token_hash: (
+        Session.filter(token_hash=token_hash).select_related(*SESSION_RELATED).limit(1)
+    )
+)
+
+
 async def _load(token_hash: str, now: datetime) -> Authenticated:
-    session = await Session.get_or_none(token_hash=token_hash).select_related(*SESSION_RELATED)
+    session = await _BY_TOKEN.first(token_hash)
     return await session_authenticated(session, now)
 
 
