@@ -33,7 +33,7 @@ from gateway.policy.outcome import (
 )
 from gateway.policy.principals import Grant, principal_grant, principal_names
 from gateway.policy.request import Request
-from gateway.policy.resource_index import PatternTest, ResourceIndex
+from gateway.policy.resource_index import PatternTest, ResourceIndex, Shared
 from gateway.policy.variables import Literal, Template, Wildcard
 
 ResourceTest = Callable[[Request], bool]
@@ -209,9 +209,9 @@ class _Index:
         "not_actions",
         "patterns",
         "prefixes",
-        "resource_tests",
         "resources",
         "services",
+        "shared",
         "shared_tuples",
         "shared_units",
     )
@@ -225,7 +225,7 @@ class _Index:
         self.not_actions: list[_Compiled] = []
         self.memo: dict[str, tuple[_Compiled, ...]] = {}
         self.resources: dict[str, _ByResource] = {}
-        self.resource_tests: dict[str, PatternTest] = {}
+        self.shared = Shared[_Unit](_SHARED_UNITS_LIMIT)
         self.blocks: dict[tuple[object, ...], _Conditions] = {}
         self.shared_units: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
         self.shared_tuples: dict[tuple[_Unit, ...], tuple[_Unit, ...]] = {}
@@ -297,7 +297,7 @@ class _Index:
         candidates = self.candidates(action)
         by_resource: _ByResource
         if len(candidates) > _SCAN_LIMIT:
-            by_resource = ResourceIndex(candidates, self.resource_tests, _pattern_test, self._units)
+            by_resource = ResourceIndex(candidates, self.shared, _pattern_test, self._units)
         else:
             by_resource = _Scan(candidates, self._units)
         if len(self.resources) >= _MEMO_LIMIT:
