@@ -93,13 +93,25 @@ class Shared(Generic[U]):
     Only construction reads these dicts; each is emptied when it reaches `limit` entries,
     which costs sharing, never correctness."""
 
-    __slots__ = ("buckets", "groups", "limit", "patterns")
+    __slots__ = ("buckets", "groups", "limit", "patterns", "texts")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.patterns: dict[str, tuple[PatternTest, Matcher | None]] = {}
         self.groups: dict[tuple[str, tuple[U, ...]], _Group[U]] = {}
         self.buckets: dict[Bucket[U], Bucket[U]] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, text: str) -> str:
+        """An equal string, one per distinct text: the indexes' keys (heads, prefixes,
+        suffixes, resources) are then the same objects in every index, and a lookup that
+        compares a key reads one the other indexes keep in cache."""
+        known = self.texts.get(text)
+        if known is None:
+            if len(self.texts) >= self.limit:
+                self.texts.clear()
+            known = self.texts[text] = text
+        return known
 
     def pattern(
         self, template: Template, make_test: TestFactory
@@ -222,7 +234,8 @@ class ResourceIndex(Generic[S, U]):
                     listed.append(statement)
         # Tuples rather than lists: one object each, not a list and its separate item array.
         self.always = make_units(always)
-        self.exact = {resource: make_units(listed) for resource, listed in exact.items()}
+        text = shared.text
+        self.exact = {text(resource): make_units(listed) for resource, listed in exact.items()}
         groups = {
             source: shared.group(template, make_test, make_units(listed))
             for source, (template, listed) in listing.items()
@@ -231,12 +244,15 @@ class ResourceIndex(Generic[S, U]):
         def bucket(placed: _Placed) -> Bucket[U]:
             return shared.bucket([groups[template.source] for template in placed])
 
+        def buckets(placed: dict[str, _Placed]) -> dict[str, Bucket[U]]:
+            return {text(key): bucket(listed) for key, listed in placed.items()}
+
         self.flat = bucket([t for t, _ in listing.values()]) if len(groups) <= _FLAT_LIMIT else None
         self.heads = {
-            key: _Head[Bucket[U]](
-                {rest: bucket(placed) for rest, placed in head.prefixed.items()},
-                head.segments,
-                {rest: bucket(placed) for rest, placed in head.partial.items()},
+            text(key): _Head[Bucket[U]](
+                buckets(head.prefixed),
+                {text(segment): lengths for segment, lengths in head.segments.items()},
+                buckets(head.partial),
                 head.partial_lengths,
             )
             for key, head in heads.items()
@@ -248,10 +264,8 @@ class ResourceIndex(Generic[S, U]):
             if sum(map(len, tokens.values())) < _TOKEN_INDEX_MIN:
                 rest = rest + [t for placed in tokens.values() for t in placed]
                 tokens = {}
-            self.services[key] = _Tails[Bucket[U]](
-                {tail: bucket(placed) for tail, placed in tails.tails.items()},
-                {token: bucket(placed) for token, placed in tokens.items()},
-                bucket(rest),
+            self.services[text(key)] = _Tails[Bucket[U]](
+                buckets(tails.tails), buckets(tokens), bucket(rest)
             )
 
     def units(self, request: _Request) -> list[U]:
