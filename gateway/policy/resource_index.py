@@ -200,8 +200,8 @@ class ResourceIndex(Generic[S, U]):
         make_test: TestFactory,
         make_units: Callable[[list[S]], tuple[U, ...]],
     ) -> None:
-        """`shared` keeps the patterns, groups and buckets common to the indexes of one set of
-        policies; `make_test` builds a pattern's test the first time it is seen."""
+        """`shared` keeps the patterns, groups, buckets and key texts common to the indexes of
+        one set of policies; `make_test` builds a pattern's test the first time it is seen."""
         always: list[S] = []
         self.negated: list[tuple[Callable[[Any], bool], U]] = []
         exact: dict[str, list[S]] = {}
