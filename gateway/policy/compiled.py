@@ -32,8 +32,8 @@ from gateway.policy.outcome import (
     ordered_keys,
 )
 from gateway.policy.principals import Grant, principal_grant, principal_names
-from gateway.policy.request import Request
-from gateway.policy.resource_index import PatternTest, ResourceIndex
+from gateway.policy.request import Request, lowered
+from gateway.policy.resource_index import PatternTest, ResourceIndex, Shared
 from gateway.policy.variables import Literal, Template, Wildcard
 
 ResourceTest = Callable[[Request], bool]
@@ -90,7 +90,7 @@ class _Compiled:
         self.conditions: tuple[ConditionCheck, ...] = tuple(
             compile_condition(c) for c in statement.conditions
         )
-        self.condition_keys = tuple((k, k.lower()) for k in statement.condition_keys)
+        self.condition_keys = tuple((k, lowered(k)) for k in statement.condition_keys)
         self.condition_set: _Conditions | None = None
         self.identity_ref = self.ref("identity")
 
@@ -116,9 +116,9 @@ class _Conditions:
         self.reads = tuple(
             dict.fromkeys(
                 [
-                    *(lowered for _, lowered in self.keys),
+                    *(low for _, low in self.keys),
                     *(
-                        key.lower()
+                        lowered(key)
                         for condition in statement.conditions
                         for template in condition.values
                         for key in template.variable_keys
@@ -209,9 +209,9 @@ class _Index:
         "not_actions",
         "patterns",
         "prefixes",
-        "resource_tests",
         "resources",
         "services",
+        "shared",
         "shared_tuples",
         "shared_units",
     )
@@ -225,7 +225,7 @@ class _Index:
         self.not_actions: list[_Compiled] = []
         self.memo: dict[str, tuple[_Compiled, ...]] = {}
         self.resources: dict[str, _ByResource] = {}
-        self.resource_tests: dict[str, PatternTest] = {}
+        self.shared = Shared[_Unit](_SHARED_UNITS_LIMIT)
         self.blocks: dict[tuple[object, ...], _Conditions] = {}
         self.shared_units: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
         self.shared_tuples: dict[tuple[_Unit, ...], tuple[_Unit, ...]] = {}
@@ -297,7 +297,7 @@ class _Index:
         candidates = self.candidates(action)
         by_resource: _ByResource
         if len(candidates) > _SCAN_LIMIT:
-            by_resource = ResourceIndex(candidates, self.resource_tests, _pattern_test, self._units)
+            by_resource = ResourceIndex(candidates, self.shared, _pattern_test, self._units)
         else:
             by_resource = _Scan(candidates, self._units)
         if len(self.resources) >= _MEMO_LIMIT:
@@ -646,16 +646,14 @@ def _pattern_test(template: Template) -> PatternTest:
 
 def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]:
     """The matcher for a resource pattern with policy variables, remembered per value set."""
-    lowered = tuple(key.lower() for key in template.variable_keys)
-    single = lowered[0] if len(lowered) == 1 else None
+    keys = tuple(lowered(key) for key in template.variable_keys)
+    single = keys[0] if len(keys) == 1 else None
     remembered: dict[object, Matcher | None] = {}
 
     def matcher_for(request: Request) -> Matcher | None:
         context = request.keys
         values: object = (
-            context.get(single)
-            if single is not None
-            else tuple([context.get(key) for key in lowered])
+            context.get(single) if single is not None else tuple([context.get(key) for key in keys])
         )
         found = remembered.get(values, _UNSEEN)
         if found is not _UNSEEN:

@@ -10,6 +10,26 @@ from typing import Any
 from gateway.policy.conditions import Context
 
 ROLE_SESSION_TYPES = ("AssumedRole",)
+# Distinct texts remembered by `lowered`: far more actions and context keys than a deployment
+# uses, few enough that junk requests cannot grow the table without bound.
+_LOWERED_LIMIT = 16384
+_LOWERED: dict[str, str] = {}
+
+
+def lowered(text: str) -> str:
+    """`text.lower()`, as one shared string per lower-case text while the table holds it.
+
+    Actions and context keys are lowered for every request; sharing the result saves making a
+    string each time, and a dict keyed by the shared string (an action's index, a context)
+    then finds it by identity, without comparing text it would have to fetch from memory."""
+    found = _LOWERED.get(text)
+    if found is None:
+        if len(_LOWERED) >= _LOWERED_LIMIT:
+            _LOWERED.clear()
+        low = text.lower()
+        found = _LOWERED.setdefault(low, low)
+        _LOWERED[text] = found
+    return found
 
 
 ContextValue = str | bool | int | float
@@ -92,15 +112,25 @@ class Request:
         context: ContextInput | None = None,
     ) -> None:
         self.action = action
-        self.action_lower = action.lower()
+        self.action_lower = _LOWERED.get(action) or lowered(action)
         """The action as actions are compared: case-insensitively."""
         self.resource = resource
         self.principal: Mapping[str, Any] = principal or {}
         self.principal_type = str(self.principal.get("type", ""))
         """aws:PrincipalType of the caller."""
         self.context: ContextInput = context or {}
-        self._given = _given_context(self.context)
-        self._context: dict[str, tuple[str, ...]] | None = None
+        self._context: dict[str, tuple[str, ...]] | None
+        if self.principal.__class__ is PreparedPrincipal:
+            # The full context is made now, in one dict filled over a copy of the derived
+            # keys, rather than a dict of the given keys and later a merged one: a decision
+            # then finds it ready and touches one object the request made, not two.
+            self._context = self._given = _given_context(
+                self.context,
+                self.principal._derived.copy(),
+            )
+        else:
+            self._given = _given_context(self.context, {})
+            self._context = None
         self._same_account: bool | None = None
 
     def __repr__(self) -> str:
@@ -114,12 +144,7 @@ class Request:
         """The full request context: lower-cased key → values, principal keys included."""
         context = self._context
         if context is None:
-            principal = self.principal
-            if principal.__class__ is PreparedPrincipal:
-                # One map display rather than copy() and update(): this runs per request.
-                context = self._context = {**principal._derived, **self._given}
-            else:
-                context = self._context = _build_context(principal, self._given)
+            context = self._context = _build_context(self.principal, self._given)
         return context
 
     def value(self, key: str) -> str | None:
@@ -182,10 +207,6 @@ def _arn_account(arn: str) -> str:
 def _build_context(
     principal: Mapping[str, Any], given: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
-    if principal.__class__ is PreparedPrincipal:
-        context = principal._derived.copy()
-        context.update(given)
-        return context
     if not principal:
         return given
     context = _derived(principal)
@@ -193,23 +214,30 @@ def _build_context(
     return context
 
 
-def _given_context(given: ContextInput) -> dict[str, tuple[str, ...]]:
-    """The caller's context keys, lower-cased, each with its values as text."""
-    context: dict[str, tuple[str, ...]] = {}
+def _given_context(
+    given: ContextInput, context: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """`context` with the caller's context keys added (over any it has), lower-cased, each
+    with its values as text."""
+    shared = _LOWERED
     for key, raw in given.items():
         if key.__class__ is not str and not isinstance(key, str):
             raise TypeError(f"context key {key!r} must be a string, not {type(key).__name__}")
+        # lowered(key), its common case inlined: this runs for every key of every request.
+        low = shared.get(key)
+        if low is None:
+            low = lowered(key)
         kind = raw.__class__
         if kind is str:
-            context[key.lower()] = (raw,)  # type: ignore[assignment]
+            context[low] = (raw,)  # type: ignore[assignment]
         elif kind is bool:
-            context[key.lower()] = _TRUE if raw else _FALSE
+            context[low] = _TRUE if raw else _FALSE
         elif kind is list or kind is tuple:
-            context[key.lower()] = tuple(
+            context[low] = tuple(
                 [v if v.__class__ is str else _context_text(key, v) for v in raw]  # type: ignore[union-attr]
             )
         else:
-            context[key.lower()] = (_context_text(key, raw),)
+            context[low] = (_context_text(key, raw),)
     return context
 
 

@@ -59,39 +59,108 @@ class Indexable(Protocol):
 
 S = TypeVar("S", bound=Indexable)
 U = TypeVar("U")
+B = TypeVar("B")
 
 PatternTest = Callable[[Any], bool]
 """Whether one Resource pattern matches a request (its variables resolved for it)."""
 TestFactory = Callable[[Template], PatternTest]
 
 
-class _Group(Generic[S, U]):
+class _Group(Generic[U]):
     """One distinct Resource pattern and the units of the statements that list it.
 
     A pattern without variables keeps its matcher on the resource itself (`match`), so a
-    request costs one call rather than a test that calls the matcher."""
+    request costs one call rather than a test that calls the matcher. Groups are made whole
+    and shared through `Shared` by every index that reaches the same units by the same
+    pattern."""
 
     __slots__ = ("match", "test", "units")
 
-    def __init__(self, test: PatternTest, match: Matcher | None) -> None:
+    def __init__(self, test: PatternTest, match: Matcher | None, units: tuple[U, ...]) -> None:
         self.test = test
         self.match = match
-        self.units: tuple[U, ...] = ()
+        self.units = units
 
 
-class _Tails(Generic[S, U]):
+Bucket = tuple[_Group[U], ...]
+
+
+class Shared(Generic[U]):
+    """What the indexes of one set of policies share, so that the many actions' indexes of
+    a large principal reach one object per distinct pattern, group and bucket (a decision
+    then touches a few thousand of them rather than tens of thousands spread over the heap).
+
+    Only construction reads these dicts; each is emptied when it reaches `limit` entries,
+    which costs sharing, never correctness."""
+
+    __slots__ = ("buckets", "groups", "limit", "patterns", "texts")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.patterns: dict[str, tuple[PatternTest, Matcher | None]] = {}
+        self.groups: dict[tuple[str, tuple[U, ...]], _Group[U]] = {}
+        self.buckets: dict[Bucket[U], Bucket[U]] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, text: str) -> str:
+        """An equal string, one per distinct text: the indexes' keys (heads, prefixes,
+        suffixes, resources) are then the same objects in every index, and a lookup that
+        compares a key reads one the other indexes keep in cache."""
+        known = self.texts.get(text)
+        if known is None:
+            if len(self.texts) >= self.limit:
+                self.texts.clear()
+            known = self.texts[text] = text
+        return known
+
+    def pattern(
+        self, template: Template, make_test: TestFactory
+    ) -> tuple[PatternTest, Matcher | None]:
+        """The pattern's test and static matcher, made on first sight."""
+        known = self.patterns.get(template.source)
+        if known is None:
+            if len(self.patterns) >= self.limit:
+                self.patterns.clear()
+            known = self.patterns[template.source] = (
+                make_test(template),
+                _static_matcher(template),
+            )
+        return known
+
+    def group(self, template: Template, make_test: TestFactory, units: tuple[U, ...]) -> _Group[U]:
+        """The group of this pattern and these units."""
+        key = (template.source, units)
+        group = self.groups.get(key)
+        if group is None:
+            if len(self.groups) >= self.limit:
+                self.groups.clear()
+            group = self.groups[key] = _Group[U](*self.pattern(template, make_test), units)
+        return group
+
+    def bucket(self, groups: list[_Group[U]]) -> Bucket[U]:
+        """An equal tuple of these groups, one per distinct content."""
+        found = tuple(groups)
+        known = self.buckets.get(found)
+        if known is None:
+            if len(self.buckets) >= self.limit:
+                self.buckets.clear()
+            known = self.buckets[found] = found
+        return known
+
+
+class _Tails(Generic[B]):
     """Patterns keyed by the text after the last separator of their literal suffix, or by a
     literal token they hold between two separators."""
 
     __slots__ = ("rest", "tails", "tokens")
 
-    def __init__(self) -> None:
-        self.tails: dict[str, list[_Group[S, U]]] = {}
-        self.tokens: dict[str, list[_Group[S, U]]] = {}
-        self.rest: list[_Group[S, U]] = []
+    def __init__(self, tails: dict[str, B], tokens: dict[str, B], rest: B) -> None:
+        self.tails = tails
+        self.tokens = tokens
+        self.rest = rest
 
 
-class _Head(Generic[S, U]):
+class _Head(Generic[B]):
     """Patterns whose literal prefix covers one ARN head, by the rest of that prefix: in
     `prefixed` when it holds the resource part's first segment (`bucket-17/reports/`), with
     `segments` giving per first segment the lengths of such prefixes; in `partial` when it
@@ -101,11 +170,21 @@ class _Head(Generic[S, U]):
 
     __slots__ = ("partial", "partial_lengths", "prefixed", "segments")
 
-    def __init__(self) -> None:
-        self.prefixed: dict[str, list[_Group[S, U]]] = {}
-        self.segments: dict[str, tuple[int, ...]] = {}
-        self.partial: dict[str, list[_Group[S, U]]] = {}
-        self.partial_lengths: tuple[int, ...] = ()
+    def __init__(
+        self,
+        prefixed: dict[str, B],
+        segments: dict[str, tuple[int, ...]],
+        partial: dict[str, B],
+        partial_lengths: tuple[int, ...],
+    ) -> None:
+        self.prefixed = prefixed
+        self.segments = segments
+        self.partial = partial
+        self.partial_lengths = partial_lengths
+
+
+# While an index is built, its slots list patterns; then each list becomes a shared bucket.
+_Placed = list[Template]
 
 
 class ResourceIndex(Generic[S, U]):
@@ -117,19 +196,18 @@ class ResourceIndex(Generic[S, U]):
     def __init__(
         self,
         statements: Sequence[S],
-        tests: dict[str, PatternTest],
+        shared: Shared[U],
         make_test: TestFactory,
-        make_units: Callable[[list[S]], Sequence[U]],
+        make_units: Callable[[list[S]], tuple[U, ...]],
     ) -> None:
-        """`tests` remembers each pattern's test by its text, across indexes; `make_test`
-        builds one the first time a pattern is seen."""
+        """`shared` keeps the patterns, groups, buckets and key texts common to the indexes of
+        one set of policies; `make_test` builds a pattern's test the first time it is seen."""
         always: list[S] = []
         self.negated: list[tuple[Callable[[Any], bool], U]] = []
         exact: dict[str, list[S]] = {}
-        self.heads: dict[str, _Head[S, U]] = {}
-        self.services: dict[str, _Tails[S, U]] = {}
-        groups: dict[str, _Group[S, U]] = {}
-        listing: dict[str, list[S]] = {}
+        heads: dict[str, _Head[_Placed]] = {}
+        services: dict[str, _Tails[_Placed]] = {}
+        listing: dict[str, tuple[Template, list[S]]] = {}
         for statement in statements:
             resources = statement.resources
             if resources is None or (
@@ -147,58 +225,48 @@ class ResourceIndex(Generic[S, U]):
                 ):
                     listed = exact.setdefault(template.source, [])
                 else:
-                    group = groups.get(template.source)
-                    if group is None:
-                        test = tests.get(template.source)
-                        if test is None:
-                            test = tests[template.source] = make_test(template)
-                        group = groups[template.source] = _Group[S, U](
-                            test, _static_matcher(template)
-                        )
-                        self._slot(template).append(group)
-                        listing[template.source] = []
-                    listed = listing[template.source]
+                    entry = listing.get(template.source)
+                    if entry is None:
+                        entry = listing[template.source] = (template, [])
+                        _slot(heads, services, template).append(template)
+                    listed = entry[1]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
         # Tuples rather than lists: one object each, not a list and its separate item array.
-        self.always = tuple(make_units(always))
-        self.exact = {resource: tuple(make_units(listed)) for resource, listed in exact.items()}
-        for source, group in groups.items():
-            group.units = tuple(make_units(listing[source]))
-        self.flat = list(groups.values()) if len(groups) <= _FLAT_LIMIT else None
-        for tails in self.services.values():
-            if sum(map(len, tails.tokens.values())) < _TOKEN_INDEX_MIN:
-                for placed in tails.tokens.values():
-                    tails.rest += placed
-                tails.tokens = {}
+        self.always = make_units(always)
+        text = shared.text
+        self.exact = {text(resource): make_units(listed) for resource, listed in exact.items()}
+        groups = {
+            source: shared.group(template, make_test, make_units(listed))
+            for source, (template, listed) in listing.items()
+        }
 
-    def _slot(self, template: Template) -> list[_Group[S, U]]:
-        prefix, suffix = _literal_ends(template)
-        fields = prefix.split(":", 5)
-        if len(fields) == 6:
-            head = self.heads.setdefault(prefix[: len(prefix) - len(fields[5])], _Head[S, U]())
-            rest = fields[5]
-            cut = _first_separator(rest)
-            if cut >= 0:
-                segment = rest[: cut + 1]
-                lengths = head.segments.get(segment, ())
-                if len(rest) not in lengths:
-                    head.segments[segment] = (*lengths, len(rest))
-                return head.prefixed.setdefault(rest, [])
-            if len(rest) not in head.partial_lengths:
-                head.partial_lengths = (*head.partial_lengths, len(rest))
-            return head.partial.setdefault(rest, [])
-        if len(fields) >= 4:
-            service = ":".join(fields[:3]) + ":"
-            tails = self.services.setdefault(service, _Tails[S, U]())
-            cut = _last_separator(suffix)
-            if cut >= 0:
-                return tails.tails.setdefault(suffix[cut:], [])
-            token = _last_token(template)
-            if token:
-                return tails.tokens.setdefault(token, [])
-            return tails.rest
-        return self.services.setdefault("", _Tails[S, U]()).rest
+        def bucket(placed: _Placed) -> Bucket[U]:
+            return shared.bucket([groups[template.source] for template in placed])
+
+        def buckets(placed: dict[str, _Placed]) -> dict[str, Bucket[U]]:
+            return {text(key): bucket(listed) for key, listed in placed.items()}
+
+        self.flat = bucket([t for t, _ in listing.values()]) if len(groups) <= _FLAT_LIMIT else None
+        self.heads = {
+            text(key): _Head[Bucket[U]](
+                buckets(head.prefixed),
+                {text(segment): lengths for segment, lengths in head.segments.items()},
+                buckets(head.partial),
+                head.partial_lengths,
+            )
+            for key, head in heads.items()
+        }
+        self.services = {}
+        for key, tails in services.items():
+            rest = tails.rest
+            tokens = tails.tokens
+            if sum(map(len, tokens.values())) < _TOKEN_INDEX_MIN:
+                rest = rest + [t for placed in tokens.values() for t in placed]
+                tokens = {}
+            self.services[text(key)] = _Tails[Bucket[U]](
+                buckets(tails.tails), buckets(tokens), bucket(rest)
+            )
 
     def units(self, request: _Request) -> list[U]:
         """The units whose statements' Resource or NotResource covers the request's resource
@@ -219,9 +287,9 @@ class ResourceIndex(Generic[S, U]):
                     found += group.units
         return found
 
-    def _buckets(self, resource: str) -> list[list[_Group[S, U]]]:
+    def _buckets(self, resource: str) -> list[Bucket[U]]:
         """The lists of patterns that may match `resource`."""
-        buckets: list[list[_Group[S, U]]] = []
+        buckets: list[Bucket[U]] = []
         services = self.services
         loose = services.get("")
         if loose is not None:
@@ -269,6 +337,42 @@ class ResourceIndex(Generic[S, U]):
                         if found is not None:
                             buckets.append(found)
         return buckets
+
+
+def _slot(
+    heads: dict[str, _Head[_Placed]], services: dict[str, _Tails[_Placed]], template: Template
+) -> _Placed:
+    """Where a pattern is placed (see the module's docstring), made on first use."""
+    prefix, suffix = _literal_ends(template)
+    fields = prefix.split(":", 5)
+    if len(fields) == 6:
+        head = heads.get(prefix[: len(prefix) - len(fields[5])])
+        if head is None:
+            head = heads[prefix[: len(prefix) - len(fields[5])]] = _Head[_Placed]({}, {}, {}, ())
+        rest = fields[5]
+        cut = _first_separator(rest)
+        if cut >= 0:
+            segment = rest[: cut + 1]
+            lengths = head.segments.get(segment, ())
+            if len(rest) not in lengths:
+                head.segments[segment] = (*lengths, len(rest))
+            return head.prefixed.setdefault(rest, [])
+        if len(rest) not in head.partial_lengths:
+            head.partial_lengths = (*head.partial_lengths, len(rest))
+        return head.partial.setdefault(rest, [])
+    service = ":".join(fields[:3]) + ":" if len(fields) >= 4 else ""
+    tails = services.get(service)
+    if tails is None:
+        tails = services[service] = _Tails[_Placed]({}, {}, [])
+    if not service:
+        return tails.rest
+    cut = _last_separator(suffix)
+    if cut >= 0:
+        return tails.tails.setdefault(suffix[cut:], [])
+    token = _last_token(template)
+    if token:
+        return tails.tokens.setdefault(token, [])
+    return tails.rest
 
 
 def _static_matcher(template: Template) -> Matcher | None:
