@@ -178,6 +178,10 @@ class _Unit:
         self.allow = bool(self.allows)
 
 
+def _unit(key: tuple[_Conditions | None, tuple[_Compiled, ...]]) -> _Unit:
+    return _Unit(*key)
+
+
 class _Scan:
     """The few candidate statements of one action, for testing each one's resource in turn;
     those whose Resource is `*` (or absent) need no test and are grouped by Condition block."""
@@ -212,8 +216,7 @@ class _Index:
         "resources",
         "services",
         "shared",
-        "shared_tuples",
-        "shared_units",
+        "units_by_block",
     )
 
     def __init__(self, policies: Iterable[Policy]) -> None:
@@ -227,8 +230,7 @@ class _Index:
         self.resources: dict[str, _ByResource] = {}
         self.shared = Shared[_Unit](_SHARED_UNITS_LIMIT)
         self.blocks: dict[tuple[object, ...], _Conditions] = {}
-        self.shared_units: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
-        self.shared_tuples: dict[tuple[_Unit, ...], tuple[_Unit, ...]] = {}
+        self.units_by_block: dict[tuple[_Conditions | None, tuple[_Compiled, ...]], _Unit] = {}
         order = 0
         for policy in policies:
             for statement in policy.statements:
@@ -316,23 +318,12 @@ class _Index:
                 by_block[id(block)] = (block, [statement])
             else:
                 entry[1].append(statement)
-        units = []
-        shared = self.shared_units
-        for block, listed in by_block.values():
-            key = (block, tuple(listed))
-            unit = shared.get(key)
-            if unit is None:
-                if len(shared) >= _SHARED_UNITS_LIMIT:
-                    shared.clear()
-                unit = shared[key] = _Unit(block, key[1])
-            units.append(unit)
-        found = tuple(units)
-        known = self.shared_tuples.get(found)
-        if known is None:
-            if len(self.shared_tuples) >= _SHARED_UNITS_LIMIT:
-                self.shared_tuples.clear()
-            known = self.shared_tuples[found] = found
-        return known
+        shared = self.shared
+        made = [
+            shared.kept(self.units_by_block, (block, tuple(listed)), _unit)
+            for block, listed in by_block.values()
+        ]
+        return shared.units(tuple(made))
 
     def candidates(self, action: str) -> tuple[_Compiled, ...]:
         """The statements whose Action/NotAction covers `action` (lower-case), in order."""

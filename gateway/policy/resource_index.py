@@ -60,6 +60,8 @@ class Indexable(Protocol):
 S = TypeVar("S", bound=Indexable)
 U = TypeVar("U")
 B = TypeVar("B")
+K = TypeVar("K")
+V = TypeVar("V")
 
 PatternTest = Callable[[Any], bool]
 """Whether one Resource pattern matches a request (its variables resolved for it)."""
@@ -87,13 +89,14 @@ Bucket = tuple[_Group[U], ...]
 
 class Shared(Generic[U]):
     """What the indexes of one set of policies share, so that the many actions' indexes of
-    a large principal reach one object per distinct pattern, group and bucket (a decision
-    then touches a few thousand of them rather than tens of thousands spread over the heap).
+    a large principal reach one object per distinct pattern, group, bucket and tuple of units
+    (a decision then touches a few thousand of them rather than tens of thousands spread over
+    the heap).
 
     Only construction reads these dicts; each is emptied when it reaches `limit` entries,
     which costs sharing, never correctness."""
 
-    __slots__ = ("buckets", "groups", "limit", "patterns", "texts")
+    __slots__ = ("buckets", "groups", "limit", "patterns", "texts", "unit_tuples")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -101,51 +104,53 @@ class Shared(Generic[U]):
         self.groups: dict[tuple[str, tuple[U, ...]], _Group[U]] = {}
         self.buckets: dict[Bucket[U], Bucket[U]] = {}
         self.texts: dict[str, str] = {}
+        self.unit_tuples: dict[tuple[U, ...], tuple[U, ...]] = {}
+
+    def kept(self, table: dict[K, V], key: K, make: Callable[[K], V]) -> V:
+        """`table[key]`, made as `make(key)` the first time (the table emptied first when it
+        holds `limit` entries)."""
+        found = table.get(key)
+        if found is None:
+            if len(table) >= self.limit:
+                table.clear()
+            found = table[key] = make(key)
+        return found
 
     def text(self, text: str) -> str:
         """An equal string, one per distinct text: the indexes' keys (heads, prefixes,
         suffixes, resources) are then the same objects in every index, and a lookup that
         compares a key reads one the other indexes keep in cache."""
-        known = self.texts.get(text)
-        if known is None:
-            if len(self.texts) >= self.limit:
-                self.texts.clear()
-            known = self.texts[text] = text
-        return known
+        return self.kept(self.texts, text, _itself)
+
+    def units(self, units: tuple[U, ...]) -> tuple[U, ...]:
+        """An equal tuple of these units, one per distinct content."""
+        return self.kept(self.unit_tuples, units, _itself)
 
     def pattern(
         self, template: Template, make_test: TestFactory
     ) -> tuple[PatternTest, Matcher | None]:
         """The pattern's test and static matcher, made on first sight."""
-        known = self.patterns.get(template.source)
-        if known is None:
-            if len(self.patterns) >= self.limit:
-                self.patterns.clear()
-            known = self.patterns[template.source] = (
-                make_test(template),
-                _static_matcher(template),
-            )
-        return known
+        return self.kept(
+            self.patterns,
+            template.source,
+            lambda _: (make_test(template), _static_matcher(template)),
+        )
 
     def group(self, template: Template, make_test: TestFactory, units: tuple[U, ...]) -> _Group[U]:
         """The group of this pattern and these units."""
-        key = (template.source, units)
-        group = self.groups.get(key)
-        if group is None:
-            if len(self.groups) >= self.limit:
-                self.groups.clear()
-            group = self.groups[key] = _Group[U](*self.pattern(template, make_test), units)
-        return group
+        return self.kept(
+            self.groups,
+            (template.source, units),
+            lambda _: _Group[U](*self.pattern(template, make_test), units),
+        )
 
     def bucket(self, groups: list[_Group[U]]) -> Bucket[U]:
         """An equal tuple of these groups, one per distinct content."""
-        found = tuple(groups)
-        known = self.buckets.get(found)
-        if known is None:
-            if len(self.buckets) >= self.limit:
-                self.buckets.clear()
-            known = self.buckets[found] = found
-        return known
+        return self.kept(self.buckets, tuple(groups), _itself)
+
+
+def _itself(value: K) -> K:
+    return value
 
 
 class _Tails(Generic[B]):
