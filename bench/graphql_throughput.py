@@ -27,22 +27,22 @@ uvloop and httptools for all of them alike when they are installed):
 
 Two more measurements follow the interleaved rounds:
 
-* **workers** (PostgreSQL only: ``--postgres-url``, by default the local server on
-  127.0.0.1:5432; skipped when it does not answer; ``--only workers`` measures nothing else):
-  the gateway on a database of its own with one uvicorn worker and with two, ``authorize``
-  load on each, interleaved. Issue 11 asks 2 workers for ≥ 1.8x the requests per second of 1,
-  which needs about 2 cores free for the servers. The load comes from **wrk** when it is
-  installed (``apt-get install wrk``; one thread, the same connections, every answer checked
-  against the expected bytes by its Lua script): a C client takes a fraction of the CPU the
-  Python generator takes (0.4 of a core at these rates), which on a machine of 2 cores is the
-  difference. Without wrk, or when other processes take the cores, the line says the servers
-  had less than 1.8 cores and why. What predicts it, and
-  can be measured anywhere, is whether 2 workers answer as many requests per second of server
-  CPU as 1 (no shared lock, no contention on the database, no cache thrash): the server's CPU
-  is that of uvicorn's master and all its workers (/proc), read at both ends of the timed
-  window, and the target is 2 workers spending ≤ 1.1x the server CPU per request of 1. The
-  report splits the req/s ratio into server CPU ratio x CPU efficiency, and says where each
-  run's cores went (server, load generator, every other process and the kernel);
+* **workers** (PostgreSQL only: ``--postgres-url``, by default the local server on 127.0.0.1:5432;
+  skipped when it does not answer; ``--only workers`` measures nothing else): the gateway as
+  deployed, ``gateway serve --workers 1`` and ``--workers 2`` (each worker on a socket of its own,
+  ``gateway.listeners``; uvicorn's access log on, as by default), on a database of its own,
+  ``authorize`` load on each, interleaved. Issue 11 asks 2 workers for ≥ 1.8x the requests per
+  second of 1, which needs about 2 cores free for the servers. The load comes from **wrk** when it
+  is installed (``apt-get install wrk``; one thread, the same connections, every answer checked
+  against the expected bytes by its Lua script): a C client takes a fraction of the CPU the Python
+  generator takes (0.4 of a core at these rates), which on a machine of 2 cores is the difference.
+  Without wrk, or when other processes take the cores, the line says the servers had less than 1.8
+  cores and why. What predicts it, and can be measured anywhere, is whether 2 workers answer as
+  many requests per second of server CPU as 1 (no shared lock, no contention on the database, no
+  cache thrash): the server's CPU is that of uvicorn's master and all its workers (/proc), read at
+  both ends of the timed window, and the target is 2 workers spending ≤ 1.1x the server CPU per
+  request of 1. The report splits the req/s ratio into server CPU ratio x CPU efficiency, and says
+  where each run's cores went (server, load generator, every other process and the kernel);
 * **large answers**: an account of 5,000 users in 20 groups whose root pages through
   ``accountAuthorizationDetails`` one request at a time; the slowest request is what one
   request can hold a worker for.
@@ -154,6 +154,7 @@ class Server:
     app: str  # uvicorn's APP argument
     uvicorn_args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    serve_workers: int | None = None  # run `gateway serve --workers N` rather than uvicorn
     # set once running
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
@@ -200,14 +201,21 @@ class Load:
         return f"({self.key}) {self.name}"
 
 
-def gateway_server(database_url: str, name: str = "gateway", workers: int = 1) -> Server:
-    extra = ("--workers", str(workers)) if workers > 1 else ()
+def gateway_server(database_url: str, name: str = "gateway") -> Server:
     return Server(
         "gateway",
         name,
         "gateway.app:create_app",
-        uvicorn_args=("--factory", *extra),
+        uvicorn_args=("--factory",),
         env={"GATEWAY_DATABASE_URL": database_url},
+    )
+
+
+def served_gateway(database_url: str, name: str, workers: int) -> Server:
+    """The gateway as deployed: `gateway serve --workers N` (each worker on a socket of its
+    own, uvicorn's access log on)."""
+    return Server(
+        "gateway", name, "", env={"GATEWAY_DATABASE_URL": database_url}, serve_workers=workers
     )
 
 
@@ -291,7 +299,7 @@ def free_port() -> int:
 
 
 def start(server: Server) -> None:
-    """Start uvicorn on a free port; do not wait for it.
+    """Start uvicorn (or `gateway serve`) on a free port; do not wait for it.
 
     Not `--fd` with a socket bound here: uvicorn wraps an inherited descriptor as AF_UNIX,
     so asyncio never sets TCP_NODELAY on its connections, and Nagle's algorithm meeting the
@@ -326,6 +334,19 @@ def start(server: Server) -> None:
         "--backlog",
         "1024",
     ]
+    if server.serve_workers is not None:
+        command = [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "serve",
+            "--workers",
+            str(server.serve_workers),
+            "--host",
+            HOST,
+            "--port",
+            str(server.port),
+        ]
     if server.log is None:
         server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
     server.process = subprocess.Popen(
@@ -1521,7 +1542,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         choices=("workers",),
-        help="measure only this: workers (1 vs 2 uvicorn workers on PostgreSQL)",
+        help="measure only this: workers (gateway serve --workers 1 vs 2 on PostgreSQL)",
     )
     parser.add_argument("--load-generator", metavar="SPEC", help=argparse.SUPPRESS)
     parser.add_argument("--seed-database", metavar="URL", help=argparse.SUPPRESS)
@@ -1582,7 +1603,8 @@ def seed_in_subprocess(database_url: str, seed_value: int) -> Seeded:
 
 
 def workers(args: argparse.Namespace, extra: Extra) -> None:
-    """`authorize` on one uvicorn worker and on two, on a PostgreSQL database of their own."""
+    """`authorize` on `gateway serve --workers 1` and `--workers 2`, on a PostgreSQL database
+    of their own."""
     import asyncpg
 
     server_url = args.postgres_url.rstrip("/")
@@ -1606,8 +1628,8 @@ def workers(args: argparse.Namespace, extra: Extra) -> None:
         database_url = f"{server_url}/{name}"
         print(f"seeding {_safe(database_url)}", file=sys.stderr)
         seeded = seed_in_subprocess(database_url, args.seed)
-        one = gateway_server(database_url, "gateway, 1 worker")
-        two = gateway_server(database_url, "gateway, 2 workers", workers=2)
+        one = served_gateway(database_url, "gateway, 1 worker", 1)
+        two = served_gateway(database_url, "gateway, 2 workers", 2)
         tokens: dict[tuple[str, str], str] = {}
         pair = [
             Load("w1", "1 worker authorize", one, AUTHORIZE_QUERY, caller="alice"),

@@ -20,6 +20,7 @@ from gateway.config import SettingError, Settings
 from gateway.db import DatabaseInUse, MigrationProgress, hold_database, migrate, orm
 from gateway.errors import GatewayError
 from gateway.first_start import DEFAULT_ROOT_EMAIL, generated_password
+from gateway.listeners import HAS_REUSE_PORT, bind_per_worker
 from gateway.notifications import is_postgres
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
@@ -266,7 +267,9 @@ def _serve(settings: Settings) -> int:
         "server_header": False,
         "log_config": logs.uvicorn_log_config(settings.log_format),
     }
-    if settings.workers > 1:
+    if settings.workers > 1 and HAS_REUSE_PORT:
+        _serve_workers(settings, options)
+    elif settings.workers > 1:
         # Each worker builds its own app from the environment (set above).
         uvicorn.run("gateway.app:create_app", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]
     else:
@@ -274,6 +277,36 @@ def _serve(settings: Settings) -> int:
 
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0
+
+
+def _serve_workers(settings: Settings, options: dict[str, object]) -> None:
+    """uvicorn's supervisor running `settings.workers` workers, each listening on a socket of
+    its own (`gateway.listeners`), so that connections opened at once spread over them."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    # Each worker builds its own app from the environment (set by `_serve_settings`).
+    config = uvicorn.Config(
+        "gateway.app:create_app",
+        factory=True,
+        workers=settings.workers,
+        **options,  # type: ignore[arg-type]
+    )
+    address = (settings.host, settings.port)
+    sock = bind_per_worker(_family(settings.host), address)
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d with %d workers, each on a socket of its own "
+        "(Press CTRL+C to quit)",
+        f"[{settings.host}]" if ":" in settings.host else settings.host,
+        sock.getsockname()[1],
+        settings.workers,
+    )
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:  # as uvicorn.run: the supervisor has stopped its workers
+        pass
+    finally:
+        sock.close()
 
 
 def _port(text: str) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -103,9 +106,11 @@ def test_bad_option_values_are_usage_errors(args: tuple[str, ...]) -> None:
     assert "must be" in run.stderr
 
 
-@pytest.mark.e2e
-@pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL")
-def test_two_workers_serve_on_postgresql(database_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def two_workers(database_url: str, tmp_path: Path) -> Iterator[TwoWorkers]:
+    """`gateway serve --workers 2` on PostgreSQL, answering; stopped with SIGINT afterwards."""
+    if BACKEND != "postgres":
+        pytest.skip("several workers need PostgreSQL")
     port = free_port()
     log = tmp_path / "serve.log"
     output = log.open("wb")
@@ -118,21 +123,18 @@ def test_two_workers_serve_on_postgresql(database_url: str, tmp_path: Path) -> N
     )
     try:
         deadline = time.monotonic() + 60
-        answers: set[int] = set()
-        while time.monotonic() < deadline and len(answers) < 20:
+        while True:
             assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
             try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}, timeout=5
-                )
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
             except httpx.TransportError:
                 time.sleep(0.2)
                 continue
-            assert response.json() == {"data": {"__typename": "Query"}}
-            answers.add(len(answers))
-        assert len(answers) == 20
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        assert len(children) >= 2  # the workers (uvicorn's supervisor is the parent)
+            if log.read_text().count("Application startup complete.") == 2:
+                break  # both workers listen
+            time.sleep(0.2)
+        yield TwoWorkers(process, port, log)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -141,3 +143,103 @@ def test_two_workers_serve_on_postgresql(database_url: str, tmp_path: Path) -> N
             process.kill()
             process.wait()
         output.close()
+
+
+@dataclass
+class TwoWorkers:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+
+@pytest.mark.e2e
+def test_two_workers_serve_on_postgresql(two_workers: TwoWorkers) -> None:
+    for _ in range(20):
+        response = httpx.post(
+            f"http://127.0.0.1:{two_workers.port}/graphql",
+            json={"query": "{ __typename }"},
+            timeout=5,
+        )
+        assert response.json() == {"data": {"__typename": "Query"}}
+    assert len(_children(two_workers.process.pid)) == 2  # uvicorn's supervisor is the parent
+
+
+@pytest.mark.e2e
+def test_each_worker_listens_on_a_socket_of_its_own(two_workers: TwoWorkers) -> None:
+    listening = _listening(two_workers.port)
+    workers = _children(two_workers.process.pid)
+    assert len(listening) == 2
+    assert {owner for inode in listening for owner in _owners(inode, workers)} == set(workers)
+    assert "each on a socket of its own" in two_workers.log.read_text()
+
+
+@pytest.mark.e2e
+def test_connections_opened_at_once_spread_over_the_workers(two_workers: TwoWorkers) -> None:
+    """32 keep-alive connections opened together, as a load balancer's pool: with one shared
+    socket one worker took 27 to 30 of them; with a socket each, the kernel's hash spreads
+    them (fewer than 4 on a worker has a chance of about 1 in 800,000)."""
+    request = (f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{two_workers.port}\r\n\r\n").encode()
+    connections = [
+        socket.create_connection(("127.0.0.1", two_workers.port), timeout=10) for _ in range(32)
+    ]
+    try:
+        for connection in connections:
+            connection.sendall(request)
+        for connection in connections:
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        ours = {str(c.getsockname()[1]) for c in connections}
+        per_worker = {
+            pid: sum(1 for local in _peer_ports(pid, two_workers.port) if local in ours)
+            for pid in _children(two_workers.process.pid)
+        }
+        assert sum(per_worker.values()) == 32
+        assert min(per_worker.values()) >= 4, per_worker
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes of uvicorn's supervisor `pid` (not multiprocessing's resource
+    tracker, also its child)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def _tcp_table() -> list[list[str]]:
+    rows: list[list[str]] = []
+    for name in ("tcp", "tcp6"):
+        lines = Path(f"/proc/net/{name}").read_text().splitlines()[1:]
+        rows += [line.split() for line in lines]
+    return rows
+
+
+def _listening(port: int) -> list[str]:
+    """The inodes of the sockets listening on `port` (state 0A in /proc/net/tcp)."""
+    return [
+        row[9] for row in _tcp_table() if int(row[1].split(":")[1], 16) == port and row[3] == "0A"
+    ]
+
+
+def _owners(inode: str, pids: list[int]) -> list[int]:
+    return [pid for pid in pids if f"socket:[{inode}]" in _socket_links(pid)]
+
+
+def _socket_links(pid: int) -> set[str]:
+    links = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            links.add(os.readlink(fd))
+    return links
+
+
+def _peer_ports(pid: int, port: int) -> list[str]:
+    """The client ports of the connections to `port` that process `pid` holds."""
+    links = _socket_links(pid)
+    return [
+        str(int(row[2].split(":")[1], 16))
+        for row in _tcp_table()
+        if int(row[1].split(":")[1], 16) == port
+        and row[3] == "01"
+        and f"socket:[{row[9]}]" in links
+    ]
