@@ -165,17 +165,17 @@ class _Unit:
     decisions then touch a few thousand units rather than tens of thousands scattered over
     the heap, and the decision memos, keyed by units, are shared too."""
 
-    __slots__ = ("allow", "allows", "conditions", "denies", "deny", "statements")
+    __slots__ = ("allows", "conditions", "denies", "deny", "statements")
 
     def __init__(self, conditions: _Conditions | None, statements: tuple[_Compiled, ...]) -> None:
         self.conditions = conditions
         self.statements = statements
         self.denies = tuple(s for s in statements if s.is_deny)
         self.allows = tuple(s for s in statements if not s.is_deny)
-        # Flags for the decision loop, which would otherwise read each tuple's length: the
-        # shared True and False stay in cache, the tuples need not.
+        # A flag for the decision loop, which would otherwise read a tuple's length: the
+        # shared True and False stay in cache, the tuples need not. A unit without a Deny
+        # holds an Allow (it is never empty).
         self.deny = bool(self.denies)
-        self.allow = bool(self.allows)
 
 
 def _unit(key: tuple[_Conditions | None, tuple[_Compiled, ...]]) -> _Unit:
@@ -199,6 +199,15 @@ class _Scan:
             for c in candidates
             if c.resource_test is not _always
         ]
+
+    def units(self, request: Request) -> list[_Unit]:
+        """The units whose statements' Resource/NotResource covers the request's resource."""
+        found = [*self.always]
+        # A loop rather than a comprehension, which costs a frame per call before 3.12.
+        for test, unit in self.tested:
+            if test(request):
+                found.append(unit)
+        return found
 
 
 class _Index:
@@ -280,14 +289,7 @@ class _Index:
         by_resource = self.resources.get(action)
         if by_resource is None:
             by_resource = self._by_resource(action)
-        if by_resource.__class__ is _Scan:
-            # A loop rather than a comprehension, which costs a frame per call before 3.12.
-            found = [*by_resource.always]
-            for test, unit in by_resource.tested:
-                if test(request):
-                    found.append(unit)
-            return found
-        return by_resource.units(request)  # type: ignore[union-attr]
+        return by_resource.units(request)
 
     def applicable(self, action: str, request: Request) -> list[_Compiled]:
         """The statements whose Action/NotAction covers `action` (lower-case) and whose
@@ -392,41 +394,26 @@ class CompiledPolicies:
     ) -> Decision:
         """The same Decision as `evaluate(request, identity=policies, …)`."""
         if (
-            boundary is None
-            and session is None
-            and resource is None
-            and request.principal_type not in (ROOT_TYPE, FEDERATED_TYPE)
+            boundary is not None
+            or session is not None
+            or resource is not None
+            or request.principal_type in (ROOT_TYPE, FEDERATED_TYPE)
         ):
-            return self._identity_only(request)
-        boundaries = as_policies(boundary)
-        sessions = as_policies(session)
-        resources = as_policies(resource) or []
-        findings = Findings.empty()
-        findings.trust = any(policy.kind == "trust" for policy in resources)
-        _collect(self._index, "identity", request, findings)
-        for layer, policies in (
-            ("resource", resources),
-            ("boundary", boundaries or []),
-            ("session", sessions or []),
-        ):
-            for policy in policies:
-                _collect(_policy_index(policy), layer, request, findings)
-        return decide(
-            request,
-            findings,
-            has_boundary=boundaries is not None,
-            has_session=sessions is not None,
-        )
-
-    def _identity_only(self, request: Request) -> Decision:
-        """The common case, identity policies alone, without the general bookkeeping."""
+            return self._layered(request, boundary, session, resource)
+        # The common case, identity policies alone, without the general bookkeeping; here
+        # rather than in a method of its own, and the action's index found here too: each
+        # call costs a decision about as much as handling two units.
+        index = self._index
+        by_resource = index.resources.get(request.action_lower)
+        if by_resource is None:
+            by_resource = index._by_resource(request.action_lower)
         denies: list[_Unit] | None = None
         allows: list[_Unit] | None = None
         missing: set[str] | None = None
         context: Context | None = None
         # A block's verdict is looked up here rather than through a method: this loop runs
         # once per applicable unit of every decision, and a call costs more than the lookup.
-        for unit in self._index.units(request.action_lower, request):
+        for unit in by_resource.units(request):
             block = unit.conditions
             if block is not None:
                 if context is None:
@@ -453,7 +440,8 @@ class CompiledPolicies:
                     denies = [unit]
                 else:
                     denies.append(unit)
-            if unit.allow and denies is None:
+            elif denies is None:
+                # A unit holds at least one statement: without a Deny, it holds an Allow.
                 if allows is None:
                     allows = [unit]
                 else:
@@ -477,6 +465,34 @@ class CompiledPolicies:
                 self._allowed[units] = allowed
             return allowed
         return self._decision(_ALLOW, allows, None, missing)
+
+    def _layered(
+        self,
+        request: Request,
+        boundary: PolicyArg,
+        session: PolicyArg,
+        resource: PolicyArg,
+    ) -> Decision:
+        """The general case: other policy layers, or a root or federated caller."""
+        boundaries = as_policies(boundary)
+        sessions = as_policies(session)
+        resources = as_policies(resource) or []
+        findings = Findings.empty()
+        findings.trust = any(policy.kind == "trust" for policy in resources)
+        _collect(self._index, "identity", request, findings)
+        for layer, policies in (
+            ("resource", resources),
+            ("boundary", boundaries or []),
+            ("session", sessions or []),
+        ):
+            for policy in policies:
+                _collect(_policy_index(policy), layer, request, findings)
+        return decide(
+            request,
+            findings,
+            has_boundary=boundaries is not None,
+            has_session=sessions is not None,
+        )
 
     def _decision(
         self,

@@ -8,18 +8,21 @@ A Resource pattern is placed by what every resource it matches must share with i
   head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the head and then the
   first segment of the resource part up to its first `/` or `:` (`bucket-17/`), or, when the
   prefix ends inside that segment (`bucket-1?/*`), the prefix itself, looked up by length;
-- its prefix covers only `arn:partition:service:` (region or account wildcards): the service
-  head, then the literal suffix after the last wildcard from its last `/` or `:` (`/t-5` for
-  `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the pattern ends in a wildcard
-  (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`), its last literal token written
-  between two separators (`svc-5`), looked up by each token of the resource;
+- its prefix covers only `arn:partition:service:` (region or account wildcards): the service's
+  name (the resource's third field), then the literal suffix after the last wildcard from its
+  last `/` or `:` (`/t-5` for `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the
+  pattern ends in a wildcard (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`), its last
+  literal token written between two separators (`svc-5`), looked up by each token of the
+  resource;
 - anything else (`*`, NotResource, a wildcard in the partition) is examined on every request.
 
 Each key is a necessary condition for a match (a resource that starts with the prefix has the
 same head and first segment; one that ends with the suffix has the same text after its last
 separator; one that contains `/svc-5:` has `svc-5` among its separator-delimited tokens,
 wherever the wildcards before it end), so the index never hides a statement that applies;
-the pattern itself is then tested once per request, however many statements share it.
+the pattern itself is then tested once per request, however many statements share it, unless
+it is its literal prefix and one `*` (`arn:aws:s3:::bucket-17/*`): every resource found by
+that prefix matches it, so its statements apply without a test.
 Policy variables are resolved per request by the pattern's test; the index uses only the
 literal text around them.
 """
@@ -85,6 +88,8 @@ class _Group(Generic[U]):
 
 
 Bucket = tuple[_Group[U], ...]
+Keyed = tuple[tuple[U, ...], Bucket[U]]
+"""The units sure to apply to a resource that has a key, and the groups still to test."""
 
 
 class Shared(Generic[U]):
@@ -171,7 +176,11 @@ class _Head(Generic[B]):
     `segments` giving per first segment the lengths of such prefixes; in `partial` when it
     ends inside that segment (`bucket-1`), with `partial_lengths`. A request's resource then
     costs one lookup per length; flat dicts rather than a dict per segment and per length, so
-    that a decision follows fewer, denser objects."""
+    that a decision follows fewer, denser objects.
+
+    Once built, each prefix gives a `Keyed` pair: the units of the patterns that are that
+    prefix and one `*` (`arn:aws:s3:::bucket-17/*`), which every resource with the prefix
+    matches, so that they need no test, and the bucket of the other patterns."""
 
     __slots__ = ("partial", "partial_lengths", "prefixed", "segments")
 
@@ -196,7 +205,7 @@ class ResourceIndex(Generic[S, U]):
     """The statements of one candidate list (one action) by resource, as units: the caller
     decides how the statements behind one key are grouped (by shared conditions, say)."""
 
-    __slots__ = ("always", "exact", "flat", "heads", "negated", "services")
+    __slots__ = ("always", "exact", "flat", "heads", "loose", "negated", "services")
 
     def __init__(
         self,
@@ -212,6 +221,7 @@ class ResourceIndex(Generic[S, U]):
         exact: dict[str, list[S]] = {}
         heads: dict[str, _Head[_Placed]] = {}
         services: dict[str, _Tails[_Placed]] = {}
+        loose: _Placed = []
         listing: dict[str, tuple[Template, list[S]]] = {}
         for statement in statements:
             resources = statement.resources
@@ -233,7 +243,7 @@ class ResourceIndex(Generic[S, U]):
                     entry = listing.get(template.source)
                     if entry is None:
                         entry = listing[template.source] = (template, [])
-                        _slot(heads, services, template).append(template)
+                        _slot(heads, services, loose, template).append(template)
                     listed = entry[1]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
@@ -252,16 +262,35 @@ class ResourceIndex(Generic[S, U]):
         def buckets(placed: dict[str, _Placed]) -> dict[str, Bucket[U]]:
             return {text(key): bucket(listed) for key, listed in placed.items()}
 
+        def keyed(placed: dict[str, _Placed]) -> dict[str, Keyed[U]]:
+            return {
+                text(key): (
+                    shared.units(
+                        tuple(
+                            dict.fromkeys(
+                                unit
+                                for template in listed
+                                if _prefix_and_star(template)
+                                for unit in groups[template.source].units
+                            )
+                        )
+                    ),
+                    bucket([t for t in listed if not _prefix_and_star(t)]),
+                )
+                for key, listed in placed.items()
+            }
+
         self.flat = bucket([t for t, _ in listing.values()]) if len(groups) <= _FLAT_LIMIT else None
         self.heads = {
-            text(key): _Head[Bucket[U]](
-                buckets(head.prefixed),
+            text(key): _Head[Keyed[U]](
+                keyed(head.prefixed),
                 {text(segment): lengths for segment, lengths in head.segments.items()},
-                buckets(head.partial),
+                keyed(head.partial),
                 head.partial_lengths,
             )
             for key, head in heads.items()
         }
+        self.loose = bucket(loose) if loose else None
         self.services = {}
         for key, tails in services.items():
             rest = tails.rest
@@ -285,67 +314,81 @@ class ResourceIndex(Generic[S, U]):
         if exact is not None:
             found += exact
         flat = self.flat
-        for bucket in (flat,) if flat is not None else self._buckets(resource):
+        if flat is not None:
+            buckets = [flat]
+        else:
+            # The buckets of patterns that may match, found here rather than by a method of
+            # their own: a call costs as much as a few of the look-ups below.
+            loose = self.loose
+            buckets = [] if loose is None else [loose]
+            fields = resource.split(":", 5)
+            if len(fields) >= 4:
+                if len(fields) == 6 and self.heads:
+                    rest = fields[5]
+                    head = self.heads.get(resource[: len(resource) - len(rest)])
+                    if head is not None:
+                        if head.segments:
+                            # The first separator in the resource part. `in` costs a
+                            # fraction of a `find`, and few resource parts hold a colon.
+                            cut = rest.find("/")
+                            if ":" in rest:
+                                colon = rest.find(":")
+                                if cut < 0 or colon < cut:
+                                    cut = colon
+                            if cut >= 0:
+                                lengths = head.segments.get(rest[: cut + 1])
+                                if lengths is not None:
+                                    prefixed = head.prefixed
+                                    for length in lengths:
+                                        keyed = prefixed.get(rest[:length])
+                                        if keyed is not None:
+                                            found += keyed[0]
+                                            if keyed[1]:
+                                                buckets.append(keyed[1])
+                        for length in head.partial_lengths:
+                            keyed = head.partial.get(rest[:length])
+                            if keyed is not None:
+                                found += keyed[0]
+                                if keyed[1]:
+                                    buckets.append(keyed[1])
+                tails = self.services.get(fields[2])
+                if tails is not None:
+                    if tails.rest:
+                        buckets.append(tails.rest)
+                    if tails.tails:
+                        # The last separator: the colon before the last field unless that
+                        # field holds one (only the sixth can), or a later slash.
+                        last = fields[-1]
+                        if ":" in last:
+                            cut = max(resource.rfind(":"), resource.rfind("/"))
+                        else:
+                            cut = len(resource) - len(last) - 1
+                            slash = last.rfind("/")
+                            if slash >= 0:
+                                cut += slash + 1
+                        bucket = tails.tails.get(resource[cut:])
+                        if bucket is not None:
+                            buckets.append(bucket)
+                    if tails.tokens:
+                        by_token = tails.tokens
+                        for token in resource.replace("/", ":").split(":"):
+                            bucket = by_token.get(token)
+                            # A token the resource holds twice reaches its bucket once.
+                            if bucket is not None and bucket not in buckets:
+                                buckets.append(bucket)
+        for bucket in buckets:
             for group in bucket:
                 match = group.match
                 if match(resource) if match is not None else group.test(request):
                     found += group.units
         return found
 
-    def _buckets(self, resource: str) -> list[Bucket[U]]:
-        """The lists of patterns that may match `resource`."""
-        buckets: list[Bucket[U]] = []
-        services = self.services
-        loose = services.get("")
-        if loose is not None:
-            buckets.append(loose.rest)
-        fields = resource.split(":", 5)
-        if len(fields) < 4:
-            return buckets
-        if len(fields) == 6 and self.heads:
-            rest = fields[5]
-            head = self.heads.get(resource[: len(resource) - len(rest)])
-            if head is not None:
-                if head.segments:
-                    # _first_separator, inlined: this runs for every request.
-                    cut = rest.find(":")
-                    slash = rest.find("/")
-                    if cut < 0 or 0 <= slash < cut:
-                        cut = slash
-                    if cut >= 0:
-                        lengths = head.segments.get(rest[: cut + 1])
-                        if lengths is not None:
-                            for length in lengths:
-                                found = head.prefixed.get(rest[:length])
-                                if found is not None:
-                                    buckets.append(found)
-                for length in head.partial_lengths:
-                    partial = head.partial.get(rest[:length])
-                    if partial is not None:
-                        buckets.append(partial)
-        if services:
-            tails = services.get(f"{fields[0]}:{fields[1]}:{fields[2]}:")
-            if tails is not None:
-                if tails.rest:
-                    buckets.append(tails.rest)
-                if tails.tails:
-                    cut = max(resource.rfind(":"), resource.rfind("/"))
-                    if cut >= 0:
-                        tail = tails.tails.get(resource[cut:])
-                        if tail is not None:
-                            buckets.append(tail)
-                if tails.tokens:
-                    by_token = tails.tokens
-                    # Each distinct token once, so that no pattern is tested twice.
-                    for token in dict.fromkeys(resource.replace("/", ":").split(":")):
-                        found = by_token.get(token)
-                        if found is not None:
-                            buckets.append(found)
-        return buckets
-
 
 def _slot(
-    heads: dict[str, _Head[_Placed]], services: dict[str, _Tails[_Placed]], template: Template
+    heads: dict[str, _Head[_Placed]],
+    services: dict[str, _Tails[_Placed]],
+    loose: _Placed,
+    template: Template,
 ) -> _Placed:
     """Where a pattern is placed (see the module's docstring), made on first use."""
     prefix, suffix = _literal_ends(template)
@@ -365,12 +408,13 @@ def _slot(
         if len(rest) not in head.partial_lengths:
             head.partial_lengths = (*head.partial_lengths, len(rest))
         return head.partial.setdefault(rest, [])
-    service = ":".join(fields[:3]) + ":" if len(fields) >= 4 else ""
-    tails = services.get(service)
+    if len(fields) < 4:
+        return loose
+    # By the service's name alone: every resource the pattern matches has it as its third
+    # field; patterns of other partitions that share the name are merely tested as well.
+    tails = services.get(fields[2])
     if tails is None:
-        tails = services[service] = _Tails[_Placed]({}, {}, [])
-    if not service:
-        return tails.rest
+        tails = services[fields[2]] = _Tails[_Placed]({}, {}, [])
     cut = _last_separator(suffix)
     if cut >= 0:
         return tails.tails.setdefault(suffix[cut:], [])
@@ -378,6 +422,17 @@ def _slot(
     if token:
         return tails.tokens.setdefault(token, [])
     return tails.rest
+
+
+def _prefix_and_star(template: Template) -> bool:
+    """Whether the pattern is literal text and one `*` at its end (`arn:aws:s3:::b/*`)."""
+    parts = template.parts
+    return (
+        len(parts) >= 2
+        and isinstance(parts[-1], Wildcard)
+        and parts[-1].char == "*"
+        and all(isinstance(p, Literal) for p in parts[:-1])
+    )
 
 
 def _static_matcher(template: Template) -> Matcher | None:
