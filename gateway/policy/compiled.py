@@ -99,6 +99,10 @@ class _Compiled:
         return StatementRef(layer, self.policy, self.sid, self.index, self.effect)
 
 
+Verdict: TypeAlias = "bool | tuple[bool, tuple[str, ...]]"
+"""A Condition block's answer for a request (see `_Conditions.decide`)."""
+
+
 class _Conditions:
     """One distinct Condition block, shared by every statement that carries it, so that it is
     decided once per request however many statements repeat it.
@@ -131,10 +135,12 @@ class _Conditions:
         # directly, which costs a fraction of a comprehension.
         self.single = self.reads[0] if len(self.reads) == 1 else None
         self.pair = (self.reads[0], self.reads[1]) if len(self.reads) == 2 else None
-        self.verdicts: dict[object, tuple[bool, tuple[str, ...]]] = {}
+        self.verdicts: dict[object, Verdict] = {}
 
-    def decide(self, context: Context) -> tuple[bool, tuple[str, ...]]:
-        """(whether the block holds, the condition keys the request lacks) for a context."""
+    def decide(self, context: Context) -> Verdict:
+        """Whether the block holds for a context, as True or False when the request has every
+        condition key the block names, else as (whether it holds, the keys the request lacks):
+        the decision loop then tells the common answers apart by identity alone."""
         get = context.get
         single = self.single
         pair = self.pair
@@ -149,7 +155,8 @@ class _Conditions:
         known = verdicts.get(values)
         if known is None:
             lacking = tuple([key for key, lowered in self.keys if not get(lowered)])
-            known = (_all_hold(self.checks, context), lacking)
+            holds = _all_hold(self.checks, context)
+            known = (holds, lacking) if lacking else holds
             if len(verdicts) >= _MEMO_LIMIT:
                 verdicts.clear()
             verdicts[values] = known
@@ -426,15 +433,20 @@ class CompiledPolicies:
                     known = block.verdicts.get((context.get(first), context.get(second)))
                 else:
                     known = None
-                if known is None:
-                    known = block.decide(context)
-                if known[1]:
-                    if missing is None:
-                        missing = set(known[1])
-                    else:
-                        missing.update(known[1])
-                if not known[0]:
-                    continue
+                if known is not True:
+                    if known is None:
+                        known = block.decide(context)
+                    if known is False:
+                        continue
+                    if known is not True:
+                        # Keys the request lacks: they are named whatever the decision.
+                        holds, lacking = known
+                        if missing is None:
+                            missing = set(lacking)
+                        else:
+                            missing.update(lacking)
+                        if not holds:
+                            continue
             if unit.deny:
                 if denies is None:
                     denies = [unit]
