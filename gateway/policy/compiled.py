@@ -201,11 +201,13 @@ class _Scan:
         make_units: Callable[[list[_Compiled]], tuple[_Unit, ...]],
     ) -> None:
         self.always = make_units([c for c in candidates if c.resource_test is _always])
-        self.tested = [
-            (c.resource_test, make_units([c])[0])
-            for c in candidates
-            if c.resource_test is not _always
-        ]
+        self.tested = tuple(
+            [
+                (c.resource_test, make_units([c])[0])
+                for c in candidates
+                if c.resource_test is not _always
+            ]
+        )
 
     def units(self, request: Request) -> list[_Unit]:
         """The units whose statements' Resource/NotResource covers the request's resource."""

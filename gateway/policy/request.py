@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.policy.conditions import Context
 
@@ -93,16 +93,22 @@ class Request:
     """
 
     __slots__ = (
-        "_context",
         "_given",
         "_same_account",
         "action",
         "action_lower",
         "context",
+        "keys",
         "principal",
+        "principal_account",
         "principal_type",
         "resource",
     )
+
+    keys: Context
+    """The full request context: lower-cased key → values, principal keys included."""
+    principal_account: str
+    """The calling principal's account id."""
 
     def __init__(
         self,
@@ -119,33 +125,37 @@ class Request:
         self.principal_type = str(self.principal.get("type", ""))
         """aws:PrincipalType of the caller."""
         self.context: ContextInput = context or {}
-        self._context: dict[str, tuple[str, ...]] | None
-        if self.principal.__class__ is PreparedPrincipal:
+        principal = self.principal
+        if principal.__class__ is PreparedPrincipal:
             # The full context is made now, in one dict filled over a copy of the derived
             # keys, rather than a dict of the given keys and later a merged one: a decision
-            # then finds it ready and touches one object the request made, not two.
-            self._context = self._given = _given_context(
-                self.context,
-                self.principal._derived.copy(),
-            )
+            # then finds it ready and touches one object the request made, not two. Both
+            # are plain attributes, which a decision reads without calling anything.
+            self.keys = self._given = _given_context(self.context, principal._derived.copy())
+            self.principal_account = principal.account
         else:
+            # `keys` and `principal_account` are made on first use (see __getattr__).
             self._given = _given_context(self.context, {})
-            self._context = None
         self._same_account: bool | None = None
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for an attribute not set yet: those a prepared principal gives
+            # at once are made here, once, for a plain mapping.
+            if name == "keys":
+                self.keys = _build_context(self.principal, self._given)
+                return self.keys
+            if name == "principal_account":
+                self.principal_account = _principal_account(self.principal)
+                return self.principal_account
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return (
             f"Request(action={self.action!r}, resource={self.resource!r}, "
             f"principal={dict(self.principal)!r}, context={dict(self.context)!r})"
         )
-
-    @property
-    def keys(self) -> Context:
-        """The full request context: lower-cased key → values, principal keys included."""
-        context = self._context
-        if context is None:
-            context = self._context = _build_context(self.principal, self._given)
-        return context
 
     def value(self, key: str) -> str | None:
         """A single-valued context key's value (None if absent or multi-valued)."""
@@ -158,14 +168,6 @@ class Request:
     def principal_arn(self) -> str:
         """The calling principal's ARN (for a role session, the session ARN)."""
         return str(self.principal.get("arn", ""))
-
-    @property
-    def principal_account(self) -> str:
-        """The calling principal's account id."""
-        principal = self.principal
-        if principal.__class__ is PreparedPrincipal:
-            return principal.account
-        return _principal_account(principal)
 
     @property
     def resource_account(self) -> str:

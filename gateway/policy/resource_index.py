@@ -217,7 +217,7 @@ class ResourceIndex(Generic[S, U]):
         """`shared` keeps the patterns, groups, buckets and key texts common to the indexes of
         one set of policies; `make_test` builds a pattern's test the first time it is seen."""
         always: list[S] = []
-        self.negated: list[tuple[Callable[[Any], bool], U]] = []
+        negated: list[tuple[Callable[[Any], bool], U]] = []
         exact: dict[str, list[S]] = {}
         heads: dict[str, _Head[_Placed]] = {}
         services: dict[str, _Tails[_Placed]] = {}
@@ -232,7 +232,7 @@ class ResourceIndex(Generic[S, U]):
                 continue
             if statement.not_resource:
                 for unit in make_units([statement]):
-                    self.negated.append((statement.resource_test, unit))
+                    negated.append((statement.resource_test, unit))
                 continue
             for template in resources:
                 if not template.has_variables and all(
@@ -247,7 +247,9 @@ class ResourceIndex(Generic[S, U]):
                     listed = entry[1]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
-        # Tuples rather than lists: one object each, not a list and its separate item array.
+        # Tuples rather than lists: one object each, not a list and its separate item array
+        # (and, when empty, the one shared empty tuple, which stays in cache).
+        self.negated = tuple(negated)
         self.always = make_units(always)
         text = shared.text
         self.exact = {text(resource): make_units(listed) for resource, listed in exact.items()}

@@ -271,3 +271,20 @@ def test_a_prepared_principal_gives_way_to_keys_the_context_states(
     keys = dict(Request("s3:GetObject", "*", prepared, {"aws:PrincipalArn": ROLE_ARN + "x"}).keys)
     assert keys["aws:principalarn"] == (ROLE_ARN + "x",)
     assert dict(Request("s3:GetObject", "*", prepared).keys) == keys_of(session(principal))
+
+
+def test_a_plain_principal_s_keys_and_account_are_made_on_first_use_and_kept(
+    principal: PrincipalFactory,
+) -> None:
+    """With a plain mapping, `keys` and `principal_account` are made when first read (a
+    prepared principal gives them at once), then kept; any other unknown attribute is still
+    an AttributeError."""
+    plain = principal(account="111122223333")
+    request = Request("s3:GetObject", "arn:aws:s3:::b/k", plain, {"aws:SourceIp": "10.0.0.1"})
+    prepared = Request("s3:GetObject", "arn:aws:s3:::b/k", PreparedPrincipal(plain))
+    assert request.keys is request.keys
+    assert request.keys["aws:sourceip"] == ("10.0.0.1",)
+    assert request.keys["aws:principalaccount"] == ("111122223333",)
+    assert request.principal_account == prepared.principal_account == "111122223333"
+    with pytest.raises(AttributeError, match="no attribute 'resource_owner'"):
+        getattr(request, "resource_owner")  # noqa: B009
