@@ -419,14 +419,12 @@ class CompiledPolicies:
         denies: list[_Unit] | None = None
         allows: list[_Unit] | None = None
         missing: set[str] | None = None
-        context: Context | None = None
+        context = request.keys
         # A block's verdict is looked up here rather than through a method: this loop runs
         # once per applicable unit of every decision, and a call costs more than the lookup.
         for unit in by_resource.units(request):
             block = unit.conditions
             if block is not None:
-                if context is None:
-                    context = request.keys
                 single = block.single
                 if single is not None:
                     known = block.verdicts.get(context.get(single))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.policy.conditions import Context
 
@@ -93,7 +93,6 @@ class Request:
     """
 
     __slots__ = (
-        "_given",
         "_same_account",
         "action",
         "action_lower",
@@ -126,30 +125,18 @@ class Request:
         """aws:PrincipalType of the caller."""
         self.context: ContextInput = context or {}
         principal = self.principal
+        # The full context and the principal's account are plain attributes, made now: a
+        # decision reads them without calling anything (a property costs a call per read,
+        # and a __getattr__ for making them later slows every attribute of a Request).
         if principal.__class__ is PreparedPrincipal:
-            # The full context is made now, in one dict filled over a copy of the derived
-            # keys, rather than a dict of the given keys and later a merged one: a decision
-            # then finds it ready and touches one object the request made, not two. Both
-            # are plain attributes, which a decision reads without calling anything.
-            self.keys = self._given = _given_context(self.context, principal._derived.copy())
+            # One dict filled over a copy of the derived keys, rather than a dict of the
+            # given keys and later a merged one: a decision touches one object, not two.
+            self.keys = _given_context(self.context, principal._derived.copy())
             self.principal_account = principal.account
         else:
-            # `keys` and `principal_account` are made on first use (see __getattr__).
-            self._given = _given_context(self.context, {})
+            self.keys = _build_context(principal, _given_context(self.context, {}))
+            self.principal_account = _principal_account(principal)
         self._same_account: bool | None = None
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            # Reached only for an attribute not set yet: those a prepared principal gives
-            # at once are made here, once, for a plain mapping.
-            if name == "keys":
-                self.keys = _build_context(self.principal, self._given)
-                return self.keys
-            if name == "principal_account":
-                self.principal_account = _principal_account(self.principal)
-                return self.principal_account
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return (

@@ -5,9 +5,10 @@ A Resource pattern is placed by what every resource it matches must share with i
 
 - all literal (`arn:aws:s3:::b/k`): the resource itself, in a dict;
 - its literal prefix (the text before the first wildcard or policy variable) covers the ARN's
-  head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the head and then the
-  first segment of the resource part up to its first `/` or `:` (`bucket-17/`), or, when the
-  prefix ends inside that segment (`bucket-1?/*`), the prefix itself, looked up by length;
+  head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the prefix itself, found
+  through the head and the first segment of the resource part up to its first `/` or `:`
+  (`arn:aws:s3:::bucket-17/`), which give the lengths of the prefixes that start so, or, when
+  the prefix ends inside that segment (`bucket-1?/*`), looked up by its length;
 - its prefix covers only `arn:partition:service:` (region or account wildcards): the service's
   name (the resource's third field), then the literal suffix after the last wildcard from its
   last `/` or `:` (`/t-5` for `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the
@@ -122,7 +123,7 @@ class Shared(Generic[U]):
         return found
 
     def text(self, text: str) -> str:
-        """An equal string, one per distinct text: the indexes' keys (heads, prefixes,
+        """An equal string, one per distinct text: the indexes' keys (segments, prefixes,
         suffixes, resources) are then the same objects in every index, and a lookup that
         compares a key reads one the other indexes keep in cache."""
         return self.kept(self.texts, text, _itself)
@@ -170,31 +171,26 @@ class _Tails(Generic[B]):
         self.rest = rest
 
 
-class _Head(Generic[B]):
-    """Patterns whose literal prefix covers one ARN head, by the rest of that prefix: in
-    `prefixed` when it holds the resource part's first segment (`bucket-17/reports/`), with
-    `segments` giving per first segment the lengths of such prefixes; in `partial` when it
-    ends inside that segment (`bucket-1`), with `partial_lengths`. A request's resource then
-    costs one lookup per length; flat dicts rather than a dict per segment and per length, so
-    that a decision follows fewer, denser objects.
+class _Prefixes(Generic[B]):
+    """Patterns whose literal prefix covers an ARN head, by that whole prefix (`keyed`). When
+    the prefix holds the resource part's first segment (`…:::bucket-17/reports/`), `segments`
+    gives per head and first segment (`…:::bucket-17/`) the lengths of such prefixes; when it
+    ends inside that segment (`…:::bucket-1`), its length is among `partial_lengths`. A
+    request's resource then costs one look-up for its segment and one per length, in flat
+    dicts keyed by text from the resource's start, so that a decision follows few objects.
 
     Once built, each prefix gives a `Keyed` pair: the units of the patterns that are that
     prefix and one `*` (`arn:aws:s3:::bucket-17/*`), which every resource with the prefix
     matches, so that they need no test, and the bucket of the other patterns."""
 
-    __slots__ = ("partial", "partial_lengths", "prefixed", "segments")
+    __slots__ = ("keyed", "partial_lengths", "segments")
 
     def __init__(
-        self,
-        prefixed: dict[str, B],
-        segments: dict[str, tuple[int, ...]],
-        partial: dict[str, B],
-        partial_lengths: tuple[int, ...],
+        self, keyed: dict[str, B], segments: dict[str, tuple[int, ...]], partial: tuple[int, ...]
     ) -> None:
-        self.prefixed = prefixed
+        self.keyed = keyed
         self.segments = segments
-        self.partial = partial
-        self.partial_lengths = partial_lengths
+        self.partial_lengths = partial
 
 
 # While an index is built, its slots list patterns; then each list becomes a shared bucket.
@@ -205,7 +201,17 @@ class ResourceIndex(Generic[S, U]):
     """The statements of one candidate list (one action) by resource, as units: the caller
     decides how the statements behind one key are grouped (by shared conditions, say)."""
 
-    __slots__ = ("always", "exact", "flat", "heads", "loose", "negated", "services")
+    __slots__ = (
+        "always",
+        "exact",
+        "flat",
+        "loose",
+        "negated",
+        "partial_lengths",
+        "prefixed",
+        "segments",
+        "services",
+    )
 
     def __init__(
         self,
@@ -219,7 +225,7 @@ class ResourceIndex(Generic[S, U]):
         always: list[S] = []
         negated: list[tuple[Callable[[Any], bool], U]] = []
         exact: dict[str, list[S]] = {}
-        heads: dict[str, _Head[_Placed]] = {}
+        prefixes = _Prefixes[_Placed]({}, {}, ())
         services: dict[str, _Tails[_Placed]] = {}
         loose: _Placed = []
         listing: dict[str, tuple[Template, list[S]]] = {}
@@ -243,7 +249,7 @@ class ResourceIndex(Generic[S, U]):
                     entry = listing.get(template.source)
                     if entry is None:
                         entry = listing[template.source] = (template, [])
-                        _slot(heads, services, loose, template).append(template)
+                        _slot(prefixes, services, loose, template).append(template)
                     listed = entry[1]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
@@ -283,15 +289,9 @@ class ResourceIndex(Generic[S, U]):
             }
 
         self.flat = bucket([t for t, _ in listing.values()]) if len(groups) <= _FLAT_LIMIT else None
-        self.heads = {
-            text(key): _Head[Keyed[U]](
-                keyed(head.prefixed),
-                {text(segment): lengths for segment, lengths in head.segments.items()},
-                keyed(head.partial),
-                head.partial_lengths,
-            )
-            for key, head in heads.items()
-        }
+        self.prefixed = keyed(prefixes.keyed)
+        self.segments = {text(key): lengths for key, lengths in prefixes.segments.items()}
+        self.partial_lengths = prefixes.partial_lengths
         self.loose = bucket(loose) if loose else None
         self.services = {}
         for key, tails in services.items():
@@ -325,34 +325,34 @@ class ResourceIndex(Generic[S, U]):
             buckets = [] if loose is None else [loose]
             fields = resource.split(":", 5)
             if len(fields) >= 4:
-                if len(fields) == 6 and self.heads:
+                if len(fields) == 6 and self.prefixed:
                     rest = fields[5]
-                    head = self.heads.get(resource[: len(resource) - len(rest)])
-                    if head is not None:
-                        if head.segments:
-                            # The first separator in the resource part. `in` costs a
-                            # fraction of a `find`, and few resource parts hold a colon.
-                            cut = rest.find("/")
-                            if ":" in rest:
-                                colon = rest.find(":")
-                                if cut < 0 or colon < cut:
-                                    cut = colon
-                            if cut >= 0:
-                                lengths = head.segments.get(rest[: cut + 1])
-                                if lengths is not None:
-                                    prefixed = head.prefixed
-                                    for length in lengths:
-                                        keyed = prefixed.get(rest[:length])
-                                        if keyed is not None:
-                                            found += keyed[0]
-                                            if keyed[1]:
-                                                buckets.append(keyed[1])
-                        for length in head.partial_lengths:
-                            keyed = head.partial.get(rest[:length])
-                            if keyed is not None:
-                                found += keyed[0]
-                                if keyed[1]:
-                                    buckets.append(keyed[1])
+                    prefixed = self.prefixed
+                    if self.segments:
+                        # The first separator in the resource part. `in` costs a fraction of
+                        # a `find`, and few resource parts hold a colon.
+                        cut = rest.find("/")
+                        if ":" in rest:
+                            colon = rest.find(":")
+                            if cut < 0 or colon < cut:
+                                cut = colon
+                        if cut >= 0:
+                            lengths = self.segments.get(
+                                resource[: len(resource) - len(rest) + cut + 1]
+                            )
+                            if lengths is not None:
+                                for length in lengths:
+                                    keyed = prefixed.get(resource[:length])
+                                    if keyed is not None:
+                                        found += keyed[0]
+                                        if keyed[1]:
+                                            buckets.append(keyed[1])
+                    for length in self.partial_lengths:
+                        keyed = prefixed.get(resource[:length])
+                        if keyed is not None:
+                            found += keyed[0]
+                            if keyed[1]:
+                                buckets.append(keyed[1])
                 tails = self.services.get(fields[2])
                 if tails is not None:
                     if tails.rest:
@@ -387,7 +387,7 @@ class ResourceIndex(Generic[S, U]):
 
 
 def _slot(
-    heads: dict[str, _Head[_Placed]],
+    prefixes: _Prefixes[_Placed],
     services: dict[str, _Tails[_Placed]],
     loose: _Placed,
     template: Template,
@@ -396,20 +396,16 @@ def _slot(
     prefix, suffix = _literal_ends(template)
     fields = prefix.split(":", 5)
     if len(fields) == 6:
-        head = heads.get(prefix[: len(prefix) - len(fields[5])])
-        if head is None:
-            head = heads[prefix[: len(prefix) - len(fields[5])]] = _Head[_Placed]({}, {}, {}, ())
         rest = fields[5]
         cut = _first_separator(rest)
         if cut >= 0:
-            segment = rest[: cut + 1]
-            lengths = head.segments.get(segment, ())
-            if len(rest) not in lengths:
-                head.segments[segment] = (*lengths, len(rest))
-            return head.prefixed.setdefault(rest, [])
-        if len(rest) not in head.partial_lengths:
-            head.partial_lengths = (*head.partial_lengths, len(rest))
-        return head.partial.setdefault(rest, [])
+            segment = prefix[: len(prefix) - len(rest) + cut + 1]
+            lengths = prefixes.segments.get(segment, ())
+            if len(prefix) not in lengths:
+                prefixes.segments[segment] = (*lengths, len(prefix))
+        elif len(prefix) not in prefixes.partial_lengths:
+            prefixes.partial_lengths = (*prefixes.partial_lengths, len(prefix))
+        return prefixes.keyed.setdefault(prefix, [])
     if len(fields) < 4:
         return loose
     # By the service's name alone: every resource the pattern matches has it as its third

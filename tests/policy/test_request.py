@@ -273,18 +273,14 @@ def test_a_prepared_principal_gives_way_to_keys_the_context_states(
     assert dict(Request("s3:GetObject", "*", prepared).keys) == keys_of(session(principal))
 
 
-def test_a_plain_principal_s_keys_and_account_are_made_on_first_use_and_kept(
+def test_a_plain_principal_gives_the_keys_and_account_a_prepared_one_does(
     principal: PrincipalFactory,
 ) -> None:
-    """With a plain mapping, `keys` and `principal_account` are made when first read (a
-    prepared principal gives them at once), then kept; any other unknown attribute is still
-    an AttributeError."""
     plain = principal(account="111122223333")
-    request = Request("s3:GetObject", "arn:aws:s3:::b/k", plain, {"aws:SourceIp": "10.0.0.1"})
-    prepared = Request("s3:GetObject", "arn:aws:s3:::b/k", PreparedPrincipal(plain))
-    assert request.keys is request.keys
+    context = {"aws:SourceIp": "10.0.0.1"}
+    request = Request("s3:GetObject", "arn:aws:s3:::b/k", plain, context)
+    prepared = Request("s3:GetObject", "arn:aws:s3:::b/k", PreparedPrincipal(plain), context)
+    assert request.keys == prepared.keys
     assert request.keys["aws:sourceip"] == ("10.0.0.1",)
     assert request.keys["aws:principalaccount"] == ("111122223333",)
     assert request.principal_account == prepared.principal_account == "111122223333"
-    with pytest.raises(AttributeError, match="no attribute 'resource_owner'"):
-        getattr(request, "resource_owner")  # noqa: B009
