@@ -610,9 +610,12 @@ def _resource_test(statement: Statement) -> ResourceTest:
         if not negate and not exact and len(static) == 1 and prefixes[0] is not None:
             prefix = prefixes[0]
 
-            # The commonest pattern (`arn:…:bucket/*`), tested without calling its matcher.
+            size = len(prefix)
+
+            # The commonest pattern (`arn:…:bucket/*`), tested without calling its matcher
+            # (and by a slice rather than `startswith`, as matching's matchers are).
             def one_prefix(request: Request) -> bool:
-                return request.resource.startswith(prefix)
+                return request.resource[:size] == prefix
 
             return one_prefix
         return _static_resource_test(exact, static, negate)
