@@ -10,11 +10,11 @@ A Resource pattern is placed by what every resource it matches must share with i
   (`arn:aws:s3:::bucket-17/`), which give the lengths of the prefixes that start so, or, when
   the prefix ends inside that segment (`bucket-1?/*`), looked up by its length;
 - its prefix covers only `arn:partition:service:` (region or account wildcards): the service's
-  name (the resource's third field), then the literal suffix after the last wildcard from its
-  last `/` or `:` (`/t-5` for `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the
-  pattern ends in a wildcard (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`), its last
-  literal token written between two separators (`svc-5`), looked up by each token of the
-  resource;
+  name (the resource's third field), then the text after the last `/` or `:` of the literal
+  suffix after the last wildcard (`t-5` for `arn:aws:dynamodb:*:123456789012:table/t-5`), or,
+  when the pattern ends in a wildcard (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`),
+  its last literal token written between two separators (`svc-5`), looked up by each token of
+  the resource;
 - anything else (`*`, NotResource, a wildcard in the partition) is examined on every request.
 
 Each key is a necessary condition for a match (a resource that starts with the prefix has the
@@ -329,13 +329,14 @@ class ResourceIndex(Generic[S, U]):
                     rest = fields[5]
                     prefixed = self.prefixed
                     if self.segments:
-                        # The first separator in the resource part. `in` costs a fraction of
-                        # a `find`, and few resource parts hold a colon.
-                        cut = rest.find("/")
+                        # The first separator in the resource part, without `find`, which
+                        # parses its arguments as a tuple before Python 3.12: few resource
+                        # parts hold a colon, and `in` and `partition` cost a fraction.
                         if ":" in rest:
-                            colon = rest.find(":")
-                            if cut < 0 or colon < cut:
-                                cut = colon
+                            cut = _first_separator(rest)
+                        else:
+                            segment, slash, _ = rest.partition("/")
+                            cut = len(segment) if slash else -1
                         if cut >= 0:
                             lengths = self.segments.get(
                                 resource[: len(resource) - len(rest) + cut + 1]
@@ -358,17 +359,12 @@ class ResourceIndex(Generic[S, U]):
                     if tails.rest:
                         buckets.append(tails.rest)
                     if tails.tails:
-                        # The last separator: the colon before the last field unless that
-                        # field holds one (only the sixth can), or a later slash.
-                        last = fields[-1]
-                        if ":" in last:
-                            cut = max(resource.rfind(":"), resource.rfind("/"))
-                        else:
-                            cut = len(resource) - len(last) - 1
-                            slash = last.rfind("/")
-                            if slash >= 0:
-                                cut += slash + 1
-                        bucket = tails.tails.get(resource[cut:])
+                        # The text after the last separator: after the last field's last
+                        # slash, and after a colon there (only the sixth field can hold one).
+                        tail = fields[-1].rpartition("/")[2]
+                        if ":" in tail:
+                            tail = tail.rpartition(":")[2]
+                        bucket = tails.tails.get(tail)
                         if bucket is not None:
                             buckets.append(bucket)
                     if tails.tokens:
@@ -415,7 +411,7 @@ def _slot(
         tails = services[fields[2]] = _Tails[_Placed]({}, {}, [])
     cut = _last_separator(suffix)
     if cut >= 0:
-        return tails.tails.setdefault(suffix[cut:], [])
+        return tails.tails.setdefault(suffix[cut + 1 :], [])
     token = _last_token(template)
     if token:
         return tails.tokens.setdefault(token, [])
