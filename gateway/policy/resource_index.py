@@ -163,12 +163,15 @@ class _Tails(Generic[B]):
     """Patterns keyed by the text after the last separator of their literal suffix, or by a
     literal token they hold between two separators."""
 
-    __slots__ = ("rest", "tails", "tokens")
+    __slots__ = ("rest", "tails", "token_lengths", "tokens")
 
     def __init__(self, tails: dict[str, B], tokens: dict[str, B], rest: B) -> None:
         self.tails = tails
         self.tokens = tokens
         self.rest = rest
+        # A resource's tokens of other lengths are not looked up: most are not keys, and
+        # `len` and a set's `in` cost a fraction of a dict's `get`.
+        self.token_lengths = frozenset(map(len, tokens))
 
 
 class _Prefixes(Generic[B]):
@@ -369,11 +372,13 @@ class ResourceIndex(Generic[S, U]):
                             buckets.append(bucket)
                     if tails.tokens:
                         by_token = tails.tokens
+                        sizes = tails.token_lengths
                         for token in resource.replace("/", ":").split(":"):
-                            bucket = by_token.get(token)
-                            # A token the resource holds twice reaches its bucket once.
-                            if bucket is not None and bucket not in buckets:
-                                buckets.append(bucket)
+                            if len(token) in sizes:
+                                bucket = by_token.get(token)
+                                # A token the resource holds twice reaches its bucket once.
+                                if bucket is not None and bucket not in buckets:
+                                    buckets.append(bucket)
         for bucket in buckets:
             for group in bucket:
                 match = group.match
