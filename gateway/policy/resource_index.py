@@ -312,9 +312,10 @@ class ResourceIndex(Generic[S, U]):
         (a statement listing several matching resources may be in more than one)."""
         resource = request.resource
         found = [*self.always]
-        for test, unit in self.negated:
-            if test(request):
-                found.append(unit)
+        if self.negated:
+            for test, unit in self.negated:
+                if test(request):
+                    found.append(unit)
         exact = self.exact.get(resource)
         if exact is not None:
             found += exact
