@@ -99,6 +99,10 @@ class _Compiled:
         return StatementRef(layer, self.policy, self.sid, self.index, self.effect)
 
 
+Verdict: TypeAlias = "bool | tuple[bool, tuple[str, ...]]"
+"""A Condition block's answer for a request (see `_Conditions.decide`)."""
+
+
 class _Conditions:
     """One distinct Condition block, shared by every statement that carries it, so that it is
     decided once per request however many statements repeat it.
@@ -131,10 +135,12 @@ class _Conditions:
         # directly, which costs a fraction of a comprehension.
         self.single = self.reads[0] if len(self.reads) == 1 else None
         self.pair = (self.reads[0], self.reads[1]) if len(self.reads) == 2 else None
-        self.verdicts: dict[object, tuple[bool, tuple[str, ...]]] = {}
+        self.verdicts: dict[object, Verdict] = {}
 
-    def decide(self, context: Context) -> tuple[bool, tuple[str, ...]]:
-        """(whether the block holds, the condition keys the request lacks) for a context."""
+    def decide(self, context: Context) -> Verdict:
+        """Whether the block holds for a context, as True or False when the request has every
+        condition key the block names, else as (whether it holds, the keys the request lacks):
+        the decision loop then tells the common answers apart by identity alone."""
         get = context.get
         single = self.single
         pair = self.pair
@@ -149,7 +155,8 @@ class _Conditions:
         known = verdicts.get(values)
         if known is None:
             lacking = tuple([key for key, lowered in self.keys if not get(lowered)])
-            known = (_all_hold(self.checks, context), lacking)
+            holds = _all_hold(self.checks, context)
+            known = (holds, lacking) if lacking else holds
             if len(verdicts) >= _MEMO_LIMIT:
                 verdicts.clear()
             verdicts[values] = known
@@ -165,17 +172,17 @@ class _Unit:
     decisions then touch a few thousand units rather than tens of thousands scattered over
     the heap, and the decision memos, keyed by units, are shared too."""
 
-    __slots__ = ("allow", "allows", "conditions", "denies", "deny", "statements")
+    __slots__ = ("allows", "conditions", "denies", "deny", "statements")
 
     def __init__(self, conditions: _Conditions | None, statements: tuple[_Compiled, ...]) -> None:
         self.conditions = conditions
         self.statements = statements
         self.denies = tuple(s for s in statements if s.is_deny)
         self.allows = tuple(s for s in statements if not s.is_deny)
-        # Flags for the decision loop, which would otherwise read each tuple's length: the
-        # shared True and False stay in cache, the tuples need not.
+        # A flag for the decision loop, which would otherwise read a tuple's length: the
+        # shared True and False stay in cache, the tuples need not. A unit without a Deny
+        # holds an Allow (it is never empty).
         self.deny = bool(self.denies)
-        self.allow = bool(self.allows)
 
 
 def _unit(key: tuple[_Conditions | None, tuple[_Compiled, ...]]) -> _Unit:
@@ -194,11 +201,22 @@ class _Scan:
         make_units: Callable[[list[_Compiled]], tuple[_Unit, ...]],
     ) -> None:
         self.always = make_units([c for c in candidates if c.resource_test is _always])
-        self.tested = [
-            (c.resource_test, make_units([c])[0])
-            for c in candidates
-            if c.resource_test is not _always
-        ]
+        self.tested = tuple(
+            [
+                (c.resource_test, make_units([c])[0])
+                for c in candidates
+                if c.resource_test is not _always
+            ]
+        )
+
+    def units(self, request: Request) -> list[_Unit]:
+        """The units whose statements' Resource/NotResource covers the request's resource."""
+        found = [*self.always]
+        # A loop rather than a comprehension, which costs a frame per call before 3.12.
+        for test, unit in self.tested:
+            if test(request):
+                found.append(unit)
+        return found
 
 
 class _Index:
@@ -280,14 +298,7 @@ class _Index:
         by_resource = self.resources.get(action)
         if by_resource is None:
             by_resource = self._by_resource(action)
-        if by_resource.__class__ is _Scan:
-            # A loop rather than a comprehension, which costs a frame per call before 3.12.
-            found = [*by_resource.always]
-            for test, unit in by_resource.tested:
-                if test(request):
-                    found.append(unit)
-            return found
-        return by_resource.units(request)  # type: ignore[union-attr]
+        return by_resource.units(request)
 
     def applicable(self, action: str, request: Request) -> list[_Compiled]:
         """The statements whose Action/NotAction covers `action` (lower-case) and whose
@@ -392,12 +403,97 @@ class CompiledPolicies:
     ) -> Decision:
         """The same Decision as `evaluate(request, identity=policies, …)`."""
         if (
-            boundary is None
-            and session is None
-            and resource is None
-            and request.principal_type not in (ROOT_TYPE, FEDERATED_TYPE)
+            boundary is not None
+            or session is not None
+            or resource is not None
+            or request.principal_type in (ROOT_TYPE, FEDERATED_TYPE)
         ):
-            return self._identity_only(request)
+            return self._layered(request, boundary, session, resource)
+        # The common case, identity policies alone, without the general bookkeeping; here
+        # rather than in a method of its own, and the action's index found here too: each
+        # call costs a decision about as much as handling two units.
+        index = self._index
+        # Subscripts rather than `get` where the key is nearly always there: a subscript of a
+        # dict costs a fraction of a method call, and a missing key only the first time.
+        try:
+            by_resource = index.resources[request.action_lower]
+        except KeyError:
+            by_resource = index._by_resource(request.action_lower)
+        denies: list[_Unit] | None = None
+        allows: list[_Unit] | None = None
+        missing: set[str] | None = None
+        context = request.keys
+        # A block's verdict is looked up here rather than through a method: this loop runs
+        # once per applicable unit of every decision, and a call costs more than the lookup.
+        for unit in by_resource.units(request):
+            block = unit.conditions
+            if block is not None:
+                single = block.single
+                if single is not None:
+                    try:
+                        known = block.verdicts[context.get(single)]
+                    except KeyError:
+                        known = None
+                elif block.pair is not None:
+                    first, second = block.pair
+                    known = block.verdicts.get((context.get(first), context.get(second)))
+                else:
+                    known = None
+                if known is not True:
+                    if known is None:
+                        known = block.decide(context)
+                    if known is False:
+                        continue
+                    if known is not True:
+                        # Keys the request lacks: they are named whatever the decision.
+                        holds, lacking = known
+                        if missing is None:
+                            missing = set(lacking)
+                        else:
+                            missing.update(lacking)
+                        if not holds:
+                            continue
+            if unit.deny:
+                if denies is None:
+                    denies = [unit]
+                else:
+                    denies.append(unit)
+            elif denies is None:
+                # A unit holds at least one statement: without a Deny, it holds an Allow.
+                if allows is None:
+                    allows = [unit]
+                else:
+                    allows.append(unit)
+        if denies is not None:
+            return self._decision(_EXPLICIT_DENY, denies, "identity", missing)
+        if allows is None:
+            if missing is None:
+                return _NO_ALLOW
+            return self._decision(_IMPLICIT_DENY, (), "identity", missing)
+        if not request.same_account:
+            return self._decision(_IMPLICIT_DENY, (), "resource", missing)
+        if missing is None:
+            # Half of all answers: an Allow with nothing missing, found by its units alone.
+            units = tuple(allows)
+            try:
+                return self._allowed[units]
+            except KeyError:
+                pass
+            allowed = self._decision(_ALLOW, units, None, None)
+            if len(self._allowed) >= _MEMO_LIMIT:
+                self._allowed.clear()
+            self._allowed[units] = allowed
+            return allowed
+        return self._decision(_ALLOW, allows, None, missing)
+
+    def _layered(
+        self,
+        request: Request,
+        boundary: PolicyArg,
+        session: PolicyArg,
+        resource: PolicyArg,
+    ) -> Decision:
+        """The general case: other policy layers, or a root or federated caller."""
         boundaries = as_policies(boundary)
         sessions = as_policies(session)
         resources = as_policies(resource) or []
@@ -417,66 +513,6 @@ class CompiledPolicies:
             has_boundary=boundaries is not None,
             has_session=sessions is not None,
         )
-
-    def _identity_only(self, request: Request) -> Decision:
-        """The common case, identity policies alone, without the general bookkeeping."""
-        denies: list[_Unit] | None = None
-        allows: list[_Unit] | None = None
-        missing: set[str] | None = None
-        context: Context | None = None
-        # A block's verdict is looked up here rather than through a method: this loop runs
-        # once per applicable unit of every decision, and a call costs more than the lookup.
-        for unit in self._index.units(request.action_lower, request):
-            block = unit.conditions
-            if block is not None:
-                if context is None:
-                    context = request.keys
-                single = block.single
-                if single is not None:
-                    known = block.verdicts.get(context.get(single))
-                elif block.pair is not None:
-                    first, second = block.pair
-                    known = block.verdicts.get((context.get(first), context.get(second)))
-                else:
-                    known = None
-                if known is None:
-                    known = block.decide(context)
-                if known[1]:
-                    if missing is None:
-                        missing = set(known[1])
-                    else:
-                        missing.update(known[1])
-                if not known[0]:
-                    continue
-            if unit.deny:
-                if denies is None:
-                    denies = [unit]
-                else:
-                    denies.append(unit)
-            if unit.allow and denies is None:
-                if allows is None:
-                    allows = [unit]
-                else:
-                    allows.append(unit)
-        if denies is not None:
-            return self._decision(_EXPLICIT_DENY, denies, "identity", missing)
-        if allows is None:
-            if missing is None:
-                return _NO_ALLOW
-            return self._decision(_IMPLICIT_DENY, (), "identity", missing)
-        if not request.same_account:
-            return self._decision(_IMPLICIT_DENY, (), "resource", missing)
-        if missing is None:
-            # Half of all answers: an Allow with nothing missing, found by its units alone.
-            units = tuple(allows)
-            allowed = self._allowed.get(units)
-            if allowed is None:
-                allowed = self._decision(_ALLOW, units, None, None)
-                if len(self._allowed) >= _MEMO_LIMIT:
-                    self._allowed.clear()
-                self._allowed[units] = allowed
-            return allowed
-        return self._decision(_ALLOW, allows, None, missing)
 
     def _decision(
         self,
@@ -582,9 +618,12 @@ def _resource_test(statement: Statement) -> ResourceTest:
         if not negate and not exact and len(static) == 1 and prefixes[0] is not None:
             prefix = prefixes[0]
 
-            # The commonest pattern (`arn:…:bucket/*`), tested without calling its matcher.
+            size = len(prefix)
+
+            # The commonest pattern (`arn:…:bucket/*`), tested without calling its matcher
+            # (and by a slice rather than `startswith`, as matching's matchers are).
             def one_prefix(request: Request) -> bool:
-                return request.resource.startswith(prefix)
+                return request.resource[:size] == prefix
 
             return one_prefix
         return _static_resource_test(exact, static, negate)
@@ -646,9 +685,11 @@ def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]
         values: object = (
             context.get(single) if single is not None else tuple([context.get(key) for key in keys])
         )
-        found = remembered.get(values, _UNSEEN)
-        if found is not _UNSEEN:
-            return found  # type: ignore[return-value]
+        # A subscript costs a fraction of `get`; a value set is missing only the first time.
+        try:
+            return remembered[values]
+        except KeyError:
+            pass
         rendered = template.render(request.value)
         matcher = None if rendered is None else glob_matcher(rendered)
         if len(remembered) >= _MEMO_LIMIT:
@@ -657,9 +698,6 @@ def _variable_matcher(template: Template) -> Callable[[Request], Matcher | None]
         return matcher
 
     return matcher_for
-
-
-_UNSEEN = object()
 
 
 def _static_resource_test(exact: set[str], static: list[Matcher], negate: bool) -> ResourceTest:

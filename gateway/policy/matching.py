@@ -141,17 +141,19 @@ def _plain_stars(head: str, middle: list[str], tail: str) -> Matcher:
     tail_size = len(tail)
 
     def matcher(candidate: str) -> bool:
-        if len(candidate) < least or not candidate.startswith(head):
+        # Slices rather than startswith / endswith (see _starts_with below).
+        if len(candidate) < least or candidate[:start] != head:
             return False
         end = len(candidate) - tail_size
-        if not candidate.endswith(tail):
+        if candidate[end:] != tail:
             return False
-        position = start
+        # Each middle segment at its leftmost place after the previous one, by `partition`,
+        # which takes one argument and so costs less than a `find` with bounds.
+        rest = candidate[start:end]
         for text in middle:
-            found = candidate.find(text, position, end)
-            if found < 0:
+            _, found, rest = rest.partition(text)
+            if not found:
                 return False
-            position = found + len(text)
         return True
 
     return matcher
@@ -229,26 +231,37 @@ def _always(_: str) -> bool:
     return True
 
 
+# These compare a slice rather than call `startswith` / `endswith`: before Python 3.12 those
+# parse their arguments as a tuple, which costs about twice making and comparing the slice.
+# (`head` and `tail` are never empty here: `candidate[-0:]` would be the whole candidate.)
+
+
 def _starts_with(prefix: str) -> Matcher:
+    size = len(prefix)
+
     def matcher(candidate: str) -> bool:
-        return candidate.startswith(prefix)
+        return candidate[:size] == prefix
 
     return matcher
 
 
 def _ends_with(suffix: str) -> Matcher:
+    size = len(suffix)
+
     def matcher(candidate: str) -> bool:
-        return candidate.endswith(suffix)
+        return candidate[-size:] == suffix
 
     return matcher
 
 
 def _starts_and_ends(prefix: str, suffix: str) -> Matcher:
     least = len(prefix) + len(suffix)
+    start = len(prefix)
+    end = len(suffix)
 
     def matcher(candidate: str) -> bool:
         return (
-            len(candidate) >= least and candidate.startswith(prefix) and candidate.endswith(suffix)
+            len(candidate) >= least and candidate[:start] == prefix and candidate[-end:] == suffix
         )
 
     return matcher

@@ -93,16 +93,21 @@ class Request:
     """
 
     __slots__ = (
-        "_context",
-        "_given",
         "_same_account",
         "action",
         "action_lower",
         "context",
+        "keys",
         "principal",
+        "principal_account",
         "principal_type",
         "resource",
     )
+
+    keys: Context
+    """The full request context: lower-cased key → values, principal keys included."""
+    principal_account: str
+    """The calling principal's account id."""
 
     def __init__(
         self,
@@ -119,18 +124,18 @@ class Request:
         self.principal_type = str(self.principal.get("type", ""))
         """aws:PrincipalType of the caller."""
         self.context: ContextInput = context or {}
-        self._context: dict[str, tuple[str, ...]] | None
-        if self.principal.__class__ is PreparedPrincipal:
-            # The full context is made now, in one dict filled over a copy of the derived
-            # keys, rather than a dict of the given keys and later a merged one: a decision
-            # then finds it ready and touches one object the request made, not two.
-            self._context = self._given = _given_context(
-                self.context,
-                self.principal._derived.copy(),
-            )
+        principal = self.principal
+        # The full context and the principal's account are plain attributes, made now: a
+        # decision reads them without calling anything (a property costs a call per read,
+        # and a __getattr__ for making them later slows every attribute of a Request).
+        if principal.__class__ is PreparedPrincipal:
+            # One dict filled over a copy of the derived keys, rather than a dict of the
+            # given keys and later a merged one: a decision touches one object, not two.
+            self.keys = _given_context(self.context, principal._derived.copy())
+            self.principal_account = principal.account
         else:
-            self._given = _given_context(self.context, {})
-            self._context = None
+            self.keys = _build_context(principal, _given_context(self.context, {}))
+            self.principal_account = _principal_account(principal)
         self._same_account: bool | None = None
 
     def __repr__(self) -> str:
@@ -138,14 +143,6 @@ class Request:
             f"Request(action={self.action!r}, resource={self.resource!r}, "
             f"principal={dict(self.principal)!r}, context={dict(self.context)!r})"
         )
-
-    @property
-    def keys(self) -> Context:
-        """The full request context: lower-cased key → values, principal keys included."""
-        context = self._context
-        if context is None:
-            context = self._context = _build_context(self.principal, self._given)
-        return context
 
     def value(self, key: str) -> str | None:
         """A single-valued context key's value (None if absent or multi-valued)."""
@@ -158,14 +155,6 @@ class Request:
     def principal_arn(self) -> str:
         """The calling principal's ARN (for a role session, the session ARN)."""
         return str(self.principal.get("arn", ""))
-
-    @property
-    def principal_account(self) -> str:
-        """The calling principal's account id."""
-        principal = self.principal
-        if principal.__class__ is PreparedPrincipal:
-            return principal.account
-        return _principal_account(principal)
 
     @property
     def resource_account(self) -> str:

@@ -5,21 +5,25 @@ A Resource pattern is placed by what every resource it matches must share with i
 
 - all literal (`arn:aws:s3:::b/k`): the resource itself, in a dict;
 - its literal prefix (the text before the first wildcard or policy variable) covers the ARN's
-  head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the head and then the
-  first segment of the resource part up to its first `/` or `:` (`bucket-17/`), or, when the
-  prefix ends inside that segment (`bucket-1?/*`), the prefix itself, looked up by length;
-- its prefix covers only `arn:partition:service:` (region or account wildcards): the service
-  head, then the literal suffix after the last wildcard from its last `/` or `:` (`/t-5` for
-  `arn:aws:dynamodb:*:123456789012:table/t-5`), or, when the pattern ends in a wildcard
-  (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`), its last literal token written
-  between two separators (`svc-5`), looked up by each token of the resource;
+  head (`arn:aws:s3:::`, `arn:aws:dynamodb:us-east-1:123456789012:`): the prefix itself, found
+  through the head and the first segment of the resource part up to its first `/` or `:`
+  (`arn:aws:s3:::bucket-17/`), which give the lengths of the prefixes that start so, or, when
+  the prefix ends inside that segment (`bucket-1?/*`), looked up by its length;
+- its prefix covers only `arn:partition:service:` (region or account wildcards): the service's
+  name (the resource's third field), then the text after the last `/` or `:` of the literal
+  suffix after the last wildcard (`t-5` for `arn:aws:dynamodb:*:123456789012:table/t-5`), or,
+  when the pattern ends in a wildcard (`arn:aws:logs:*:123456789012:log-group:/app/svc-5:*`),
+  its last literal token written between two separators (`svc-5`), looked up by each token of
+  the resource;
 - anything else (`*`, NotResource, a wildcard in the partition) is examined on every request.
 
 Each key is a necessary condition for a match (a resource that starts with the prefix has the
 same head and first segment; one that ends with the suffix has the same text after its last
 separator; one that contains `/svc-5:` has `svc-5` among its separator-delimited tokens,
 wherever the wildcards before it end), so the index never hides a statement that applies;
-the pattern itself is then tested once per request, however many statements share it.
+the pattern itself is then tested once per request, however many statements share it, unless
+it is its literal prefix and one `*` (`arn:aws:s3:::bucket-17/*`): every resource found by
+that prefix matches it, so its statements apply without a test.
 Policy variables are resolved per request by the pattern's test; the index uses only the
 literal text around them.
 """
@@ -85,6 +89,8 @@ class _Group(Generic[U]):
 
 
 Bucket = tuple[_Group[U], ...]
+Keyed = tuple[tuple[U, ...], Bucket[U]]
+"""The units sure to apply to a resource that has a key, and the groups still to test."""
 
 
 class Shared(Generic[U]):
@@ -117,7 +123,7 @@ class Shared(Generic[U]):
         return found
 
     def text(self, text: str) -> str:
-        """An equal string, one per distinct text: the indexes' keys (heads, prefixes,
+        """An equal string, one per distinct text: the indexes' keys (segments, prefixes,
         suffixes, resources) are then the same objects in every index, and a lookup that
         compares a key reads one the other indexes keep in cache."""
         return self.kept(self.texts, text, _itself)
@@ -157,35 +163,37 @@ class _Tails(Generic[B]):
     """Patterns keyed by the text after the last separator of their literal suffix, or by a
     literal token they hold between two separators."""
 
-    __slots__ = ("rest", "tails", "tokens")
+    __slots__ = ("rest", "tails", "token_lengths", "tokens")
 
     def __init__(self, tails: dict[str, B], tokens: dict[str, B], rest: B) -> None:
         self.tails = tails
         self.tokens = tokens
         self.rest = rest
+        # A resource's tokens of other lengths are not looked up: most are not keys, and
+        # `len` and a set's `in` cost a fraction of a dict's `get`.
+        self.token_lengths = frozenset(map(len, tokens))
 
 
-class _Head(Generic[B]):
-    """Patterns whose literal prefix covers one ARN head, by the rest of that prefix: in
-    `prefixed` when it holds the resource part's first segment (`bucket-17/reports/`), with
-    `segments` giving per first segment the lengths of such prefixes; in `partial` when it
-    ends inside that segment (`bucket-1`), with `partial_lengths`. A request's resource then
-    costs one lookup per length; flat dicts rather than a dict per segment and per length, so
-    that a decision follows fewer, denser objects."""
+class _Prefixes(Generic[B]):
+    """Patterns whose literal prefix covers an ARN head, by that whole prefix (`keyed`). When
+    the prefix holds the resource part's first segment (`…:::bucket-17/reports/`), `segments`
+    gives per head and first segment (`…:::bucket-17/`) the lengths of such prefixes; when it
+    ends inside that segment (`…:::bucket-1`), its length is among `partial_lengths`. A
+    request's resource then costs one look-up for its segment and one per length, in flat
+    dicts keyed by text from the resource's start, so that a decision follows few objects.
 
-    __slots__ = ("partial", "partial_lengths", "prefixed", "segments")
+    Once built, each prefix gives a `Keyed` pair: the units of the patterns that are that
+    prefix and one `*` (`arn:aws:s3:::bucket-17/*`), which every resource with the prefix
+    matches, so that they need no test, and the bucket of the other patterns."""
+
+    __slots__ = ("keyed", "partial_lengths", "segments")
 
     def __init__(
-        self,
-        prefixed: dict[str, B],
-        segments: dict[str, tuple[int, ...]],
-        partial: dict[str, B],
-        partial_lengths: tuple[int, ...],
+        self, keyed: dict[str, B], segments: dict[str, tuple[int, ...]], partial: tuple[int, ...]
     ) -> None:
-        self.prefixed = prefixed
+        self.keyed = keyed
         self.segments = segments
-        self.partial = partial
-        self.partial_lengths = partial_lengths
+        self.partial_lengths = partial
 
 
 # While an index is built, its slots list patterns; then each list becomes a shared bucket.
@@ -196,7 +204,17 @@ class ResourceIndex(Generic[S, U]):
     """The statements of one candidate list (one action) by resource, as units: the caller
     decides how the statements behind one key are grouped (by shared conditions, say)."""
 
-    __slots__ = ("always", "exact", "flat", "heads", "negated", "services")
+    __slots__ = (
+        "always",
+        "exact",
+        "flat",
+        "loose",
+        "negated",
+        "partial_lengths",
+        "prefixed",
+        "segments",
+        "services",
+    )
 
     def __init__(
         self,
@@ -208,10 +226,11 @@ class ResourceIndex(Generic[S, U]):
         """`shared` keeps the patterns, groups, buckets and key texts common to the indexes of
         one set of policies; `make_test` builds a pattern's test the first time it is seen."""
         always: list[S] = []
-        self.negated: list[tuple[Callable[[Any], bool], U]] = []
+        negated: list[tuple[Callable[[Any], bool], U]] = []
         exact: dict[str, list[S]] = {}
-        heads: dict[str, _Head[_Placed]] = {}
+        prefixes = _Prefixes[_Placed]({}, {}, ())
         services: dict[str, _Tails[_Placed]] = {}
+        loose: _Placed = []
         listing: dict[str, tuple[Template, list[S]]] = {}
         for statement in statements:
             resources = statement.resources
@@ -222,7 +241,7 @@ class ResourceIndex(Generic[S, U]):
                 continue
             if statement.not_resource:
                 for unit in make_units([statement]):
-                    self.negated.append((statement.resource_test, unit))
+                    negated.append((statement.resource_test, unit))
                 continue
             for template in resources:
                 if not template.has_variables and all(
@@ -233,11 +252,13 @@ class ResourceIndex(Generic[S, U]):
                     entry = listing.get(template.source)
                     if entry is None:
                         entry = listing[template.source] = (template, [])
-                        _slot(heads, services, template).append(template)
+                        _slot(prefixes, services, loose, template).append(template)
                     listed = entry[1]
                 if not listed or listed[-1] is not statement:
                     listed.append(statement)
-        # Tuples rather than lists: one object each, not a list and its separate item array.
+        # Tuples rather than lists: one object each, not a list and its separate item array
+        # (and, when empty, the one shared empty tuple, which stays in cache).
+        self.negated = tuple(negated)
         self.always = make_units(always)
         text = shared.text
         self.exact = {text(resource): make_units(listed) for resource, listed in exact.items()}
@@ -252,16 +273,29 @@ class ResourceIndex(Generic[S, U]):
         def buckets(placed: dict[str, _Placed]) -> dict[str, Bucket[U]]:
             return {text(key): bucket(listed) for key, listed in placed.items()}
 
+        def keyed(placed: dict[str, _Placed]) -> dict[str, Keyed[U]]:
+            return {
+                text(key): (
+                    shared.units(
+                        tuple(
+                            dict.fromkeys(
+                                unit
+                                for template in listed
+                                if _prefix_and_star(template)
+                                for unit in groups[template.source].units
+                            )
+                        )
+                    ),
+                    bucket([t for t in listed if not _prefix_and_star(t)]),
+                )
+                for key, listed in placed.items()
+            }
+
         self.flat = bucket([t for t, _ in listing.values()]) if len(groups) <= _FLAT_LIMIT else None
-        self.heads = {
-            text(key): _Head[Bucket[U]](
-                buckets(head.prefixed),
-                {text(segment): lengths for segment, lengths in head.segments.items()},
-                buckets(head.partial),
-                head.partial_lengths,
-            )
-            for key, head in heads.items()
-        }
+        self.prefixed = keyed(prefixes.keyed)
+        self.segments = {text(key): lengths for key, lengths in prefixes.segments.items()}
+        self.partial_lengths = prefixes.partial_lengths
+        self.loose = bucket(loose) if loose else None
         self.services = {}
         for key, tails in services.items():
             rest = tails.rest
@@ -278,106 +312,127 @@ class ResourceIndex(Generic[S, U]):
         (a statement listing several matching resources may be in more than one)."""
         resource = request.resource
         found = [*self.always]
-        for test, unit in self.negated:
-            if test(request):
-                found.append(unit)
+        if self.negated:
+            for test, unit in self.negated:
+                if test(request):
+                    found.append(unit)
         exact = self.exact.get(resource)
         if exact is not None:
             found += exact
         flat = self.flat
-        for bucket in (flat,) if flat is not None else self._buckets(resource):
+        if flat is not None:
+            buckets = [flat]
+        else:
+            # The buckets of patterns that may match, found here rather than by a method of
+            # their own: a call costs as much as a few of the look-ups below.
+            loose = self.loose
+            buckets = [] if loose is None else [loose]
+            fields = resource.split(":", 5)
+            if len(fields) >= 4:
+                if len(fields) == 6 and self.prefixed:
+                    rest = fields[5]
+                    prefixed = self.prefixed
+                    if self.segments:
+                        # The first separator in the resource part, without `find`, which
+                        # parses its arguments as a tuple before Python 3.12: few resource
+                        # parts hold a colon, and `in` and `partition` cost a fraction.
+                        if ":" in rest:
+                            cut = _first_separator(rest)
+                        else:
+                            segment, slash, _ = rest.partition("/")
+                            cut = len(segment) if slash else -1
+                        if cut >= 0:
+                            lengths = self.segments.get(
+                                resource[: len(resource) - len(rest) + cut + 1]
+                            )
+                            if lengths is not None:
+                                for length in lengths:
+                                    keyed = prefixed.get(resource[:length])
+                                    if keyed is not None:
+                                        found += keyed[0]
+                                        if keyed[1]:
+                                            buckets.append(keyed[1])
+                    for length in self.partial_lengths:
+                        keyed = prefixed.get(resource[:length])
+                        if keyed is not None:
+                            found += keyed[0]
+                            if keyed[1]:
+                                buckets.append(keyed[1])
+                tails = self.services.get(fields[2])
+                if tails is not None:
+                    if tails.rest:
+                        buckets.append(tails.rest)
+                    if tails.tails:
+                        # The text after the last separator: after the last field's last
+                        # slash, and after a colon there (only the sixth field can hold one).
+                        tail = fields[-1].rpartition("/")[2]
+                        if ":" in tail:
+                            tail = tail.rpartition(":")[2]
+                        bucket = tails.tails.get(tail)
+                        if bucket is not None:
+                            buckets.append(bucket)
+                    if tails.tokens:
+                        by_token = tails.tokens
+                        sizes = tails.token_lengths
+                        for token in resource.replace("/", ":").split(":"):
+                            if len(token) in sizes:
+                                bucket = by_token.get(token)
+                                # A token the resource holds twice reaches its bucket once.
+                                if bucket is not None and bucket not in buckets:
+                                    buckets.append(bucket)
+        for bucket in buckets:
             for group in bucket:
                 match = group.match
                 if match(resource) if match is not None else group.test(request):
                     found += group.units
         return found
 
-    def _buckets(self, resource: str) -> list[Bucket[U]]:
-        """The lists of patterns that may match `resource`."""
-        buckets: list[Bucket[U]] = []
-        services = self.services
-        loose = services.get("")
-        if loose is not None:
-            buckets.append(loose.rest)
-        fields = resource.split(":", 5)
-        if len(fields) < 4:
-            return buckets
-        if len(fields) == 6 and self.heads:
-            rest = fields[5]
-            head = self.heads.get(resource[: len(resource) - len(rest)])
-            if head is not None:
-                if head.segments:
-                    # _first_separator, inlined: this runs for every request.
-                    cut = rest.find(":")
-                    slash = rest.find("/")
-                    if cut < 0 or 0 <= slash < cut:
-                        cut = slash
-                    if cut >= 0:
-                        lengths = head.segments.get(rest[: cut + 1])
-                        if lengths is not None:
-                            for length in lengths:
-                                found = head.prefixed.get(rest[:length])
-                                if found is not None:
-                                    buckets.append(found)
-                for length in head.partial_lengths:
-                    partial = head.partial.get(rest[:length])
-                    if partial is not None:
-                        buckets.append(partial)
-        if services:
-            tails = services.get(f"{fields[0]}:{fields[1]}:{fields[2]}:")
-            if tails is not None:
-                if tails.rest:
-                    buckets.append(tails.rest)
-                if tails.tails:
-                    cut = max(resource.rfind(":"), resource.rfind("/"))
-                    if cut >= 0:
-                        tail = tails.tails.get(resource[cut:])
-                        if tail is not None:
-                            buckets.append(tail)
-                if tails.tokens:
-                    by_token = tails.tokens
-                    # Each distinct token once, so that no pattern is tested twice.
-                    for token in dict.fromkeys(resource.replace("/", ":").split(":")):
-                        found = by_token.get(token)
-                        if found is not None:
-                            buckets.append(found)
-        return buckets
-
 
 def _slot(
-    heads: dict[str, _Head[_Placed]], services: dict[str, _Tails[_Placed]], template: Template
+    prefixes: _Prefixes[_Placed],
+    services: dict[str, _Tails[_Placed]],
+    loose: _Placed,
+    template: Template,
 ) -> _Placed:
     """Where a pattern is placed (see the module's docstring), made on first use."""
     prefix, suffix = _literal_ends(template)
     fields = prefix.split(":", 5)
     if len(fields) == 6:
-        head = heads.get(prefix[: len(prefix) - len(fields[5])])
-        if head is None:
-            head = heads[prefix[: len(prefix) - len(fields[5])]] = _Head[_Placed]({}, {}, {}, ())
         rest = fields[5]
         cut = _first_separator(rest)
         if cut >= 0:
-            segment = rest[: cut + 1]
-            lengths = head.segments.get(segment, ())
-            if len(rest) not in lengths:
-                head.segments[segment] = (*lengths, len(rest))
-            return head.prefixed.setdefault(rest, [])
-        if len(rest) not in head.partial_lengths:
-            head.partial_lengths = (*head.partial_lengths, len(rest))
-        return head.partial.setdefault(rest, [])
-    service = ":".join(fields[:3]) + ":" if len(fields) >= 4 else ""
-    tails = services.get(service)
+            segment = prefix[: len(prefix) - len(rest) + cut + 1]
+            lengths = prefixes.segments.get(segment, ())
+            if len(prefix) not in lengths:
+                prefixes.segments[segment] = (*lengths, len(prefix))
+        elif len(prefix) not in prefixes.partial_lengths:
+            prefixes.partial_lengths = (*prefixes.partial_lengths, len(prefix))
+        return prefixes.keyed.setdefault(prefix, [])
+    if len(fields) < 4:
+        return loose
+    # By the service's name alone: every resource the pattern matches has it as its third
+    # field; patterns of other partitions that share the name are merely tested as well.
+    tails = services.get(fields[2])
     if tails is None:
-        tails = services[service] = _Tails[_Placed]({}, {}, [])
-    if not service:
-        return tails.rest
+        tails = services[fields[2]] = _Tails[_Placed]({}, {}, [])
     cut = _last_separator(suffix)
     if cut >= 0:
-        return tails.tails.setdefault(suffix[cut:], [])
+        return tails.tails.setdefault(suffix[cut + 1 :], [])
     token = _last_token(template)
     if token:
         return tails.tokens.setdefault(token, [])
     return tails.rest
+
+
+def _prefix_and_star(template: Template) -> bool:
+    """Whether the pattern is literal text and one `*` at its end (`arn:aws:s3:::b/*`)."""
+    parts = template.parts
+    return (
+        len(parts) >= 2
+        and isinstance(parts[-1], Wildcard)
+        and parts[-1].char == "*"
+        and all(isinstance(p, Literal) for p in parts[:-1])
+    )
 
 
 def _static_matcher(template: Template) -> Matcher | None:

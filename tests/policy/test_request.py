@@ -271,3 +271,16 @@ def test_a_prepared_principal_gives_way_to_keys_the_context_states(
     keys = dict(Request("s3:GetObject", "*", prepared, {"aws:PrincipalArn": ROLE_ARN + "x"}).keys)
     assert keys["aws:principalarn"] == (ROLE_ARN + "x",)
     assert dict(Request("s3:GetObject", "*", prepared).keys) == keys_of(session(principal))
+
+
+def test_a_plain_principal_gives_the_keys_and_account_a_prepared_one_does(
+    principal: PrincipalFactory,
+) -> None:
+    plain = principal(account="111122223333")
+    context = {"aws:SourceIp": "10.0.0.1"}
+    request = Request("s3:GetObject", "arn:aws:s3:::b/k", plain, context)
+    prepared = Request("s3:GetObject", "arn:aws:s3:::b/k", PreparedPrincipal(plain), context)
+    assert request.keys == prepared.keys
+    assert request.keys["aws:sourceip"] == ("10.0.0.1",)
+    assert request.keys["aws:principalaccount"] == ("111122223333",)
+    assert request.principal_account == prepared.principal_account == "111122223333"

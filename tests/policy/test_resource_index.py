@@ -120,18 +120,28 @@ def test_indexed_decisions_equal_the_reference_on_arn_shaped_patterns(
 ) -> None:
     policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
     context: ContextInput = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
-    for limit, tokens in ((0, 0), (0, 8), (8, 8)):
-        saved = compiled_module._SCAN_LIMIT, resource_index._TOKEN_INDEX_MIN
+    for limit, tokens, flat in ((0, 0, 0), (0, 8, 6), (8, 8, 6)):
+        saved = (
+            compiled_module._SCAN_LIMIT,
+            resource_index._TOKEN_INDEX_MIN,
+            resource_index._FLAT_LIMIT,
+        )
         compiled_module._SCAN_LIMIT = limit
-        # 0: every pattern that holds a token is placed by it, however few there are.
+        # 0: every pattern that holds a token is placed by it, however few there are; and
+        # every pattern is placed by its keys, however few patterns there are.
         resource_index._TOKEN_INDEX_MIN = tokens
+        resource_index._FLAT_LIMIT = flat
         try:
             compiled = compile_policies([policy])
             for resource in resources:
                 request = Request("s3:GetObject", resource, build_principal(), context)
                 assert compiled.evaluate(request) == evaluate(request, [policy]), resource
         finally:
-            compiled_module._SCAN_LIMIT, resource_index._TOKEN_INDEX_MIN = saved
+            (
+                compiled_module._SCAN_LIMIT,
+                resource_index._TOKEN_INDEX_MIN,
+                resource_index._FLAT_LIMIT,
+            ) = saved
 
 
 def test_a_region_wildcard_spanning_colons_still_finds_the_deny() -> None:
@@ -192,6 +202,50 @@ def test_a_pattern_ending_in_a_wildcard_is_found_by_its_token_wherever_the_wildc
         assert compiled.evaluate(request) == evaluate(request, [policy]), resource
         explicit = compiled.evaluate(request).effect is Effect.EXPLICIT_DENY
         assert explicit is denied, resource
+
+
+def test_a_prefix_and_star_pattern_applies_untested_only_where_its_prefix_leads() -> None:
+    """`…:::bucket-1/*` and `…:::bucket-1*` are found by their literal prefix and apply
+    without a test; a resource that shares only part of that prefix (`bucket-10/…` for the
+    first, `bucket-2…` for both) must not reach them, and one that has it always must. A
+    pattern of another partition with the same service name shares its key, and is tested."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "Slash", "Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::bucket-1/*"},
+        {"Sid": "Inside", "Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bucket-1*"},
+        {
+            "Sid": "China",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "arn:aws-cn:dynamodb:*:123456789012:table/t-5",
+        },
+        {
+            "Sid": "Global",
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "arn:aws:dynamodb:*:123456789012:table/t-5",
+        },
+    ]
+    # Enough other patterns that the index places these by their keys rather than testing all.
+    statements += [
+        {"Effect": "Allow", "Action": "*", "Resource": f"arn:aws:s3:::other-{i}/*"}
+        for i in range(20)
+    ]
+    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    compiled = compile_policies([policy])
+    for resource, sids in (
+        ("arn:aws:s3:::bucket-1/k", ["Slash", "Inside"]),
+        ("arn:aws:s3:::bucket-1/", ["Slash", "Inside"]),
+        ("arn:aws:s3:::bucket-10/k", ["Inside"]),
+        ("arn:aws:s3:::bucket-1", ["Inside"]),
+        ("arn:aws:s3:::bucket-2/k", []),
+        ("arn:aws:s3:::bucket-", []),
+        ("arn:aws:dynamodb:us-east-1:123456789012:table/t-5", ["Global"]),
+        ("arn:aws-cn:dynamodb:cn-north-1:123456789012:table/t-5", ["China"]),
+    ):
+        request = Request("s3:GetObject", resource, build_principal())
+        assert compiled.evaluate(request) == evaluate(request, [policy]), resource
+        applied = compiled._index.applicable("s3:getobject", request)
+        assert [s.sid for s in applied if s.sid in {"Slash", "Inside", "China", "Global"}] == sids
 
 
 def test_statements_sharing_a_condition_block_decide_it_once_and_list_every_statement() -> None:
