@@ -8,7 +8,6 @@ statement; an attacker who could hide a Deny that way would turn it into an Allo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +19,7 @@ import gateway.policy.compiled as compiled_module
 import gateway.policy.resource_index as resource_index
 from gateway.policy import Effect, Policy, Request, compile_policies, evaluate, parse_policy
 from gateway.policy.request import ContextInput
-from tests.policy.conftest import build_principal
+from tests.policy.conftest import build_policy, build_principal
 from tests.policy.strategies import policies, requests
 
 
@@ -118,7 +117,7 @@ def arn_statements(draw: st.DrawFn) -> dict[str, Any]:
 def test_indexed_decisions_equal_the_reference_on_arn_shaped_patterns(
     statements: list[dict[str, Any]], resources: list[str], mfa: bool
 ) -> None:
-    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    policy = parse_policy(build_policy(*statements))
     context: ContextInput = {"aws:MultiFactorAuthPresent": mfa, "aws:ResourceTag/owner": "alice"}
     for limit, tokens, flat in ((0, 0, 0), (0, 8, 6), (8, 8, 6)):
         saved = (
@@ -157,7 +156,7 @@ def test_a_region_wildcard_spanning_colons_still_finds_the_deny() -> None:
         {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": f"arn:aws:s3:::b-{i}/*"}
         for i in range(20)
     ]
-    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    policy = parse_policy(build_policy(*statements))
     compiled = compile_policies([policy])
     for resource in (
         "arn:aws:dynamodb:us-east-1:123456789012:table/t-5",
@@ -189,7 +188,7 @@ def test_a_pattern_ending_in_a_wildcard_is_found_by_its_token_wherever_the_wildc
         }
         for i in range(20)
     ]
-    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    policy = parse_policy(build_policy(*statements))
     compiled = compile_policies([policy])
     for resource, denied in (
         ("arn:aws:logs:us-east-1:123456789012:log-group:/app/svc-5:*", True),
@@ -230,7 +229,7 @@ def test_a_prefix_and_star_pattern_applies_untested_only_where_its_prefix_leads(
         {"Effect": "Allow", "Action": "*", "Resource": f"arn:aws:s3:::other-{i}/*"}
         for i in range(20)
     ]
-    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    policy = parse_policy(build_policy(*statements))
     compiled = compile_policies([policy])
     for resource, sids in (
         ("arn:aws:s3:::bucket-1/k", ["Slash", "Inside"]),
@@ -259,7 +258,7 @@ def test_statements_sharing_a_condition_block_decide_it_once_and_list_every_stat
         }
         for i in range(30)
     ]
-    policy = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    policy = parse_policy(build_policy(*statements))
     compiled = compile_policies([policy])
     with_mfa = Request(
         "s3:GetObject", "arn:aws:s3:::b/k", build_principal(), {"aws:MultiFactorAuthPresent": True}
