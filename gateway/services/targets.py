@@ -120,15 +120,12 @@ def _storable(value: str, kind: Kind, column: str) -> bool:
 
 def _named(kind: Kind, *, lock: bool) -> PreparedSelect[Any]:
     model: Any = _MODELS[kind]  # one statement per kind: each is a plain QuerySet of its model
-    if lock:
-        return prepared_select(
-            lambda account, key: (
-                model.filter(account_id=account, name_lower=key).select_for_update().limit(1)
-            )
-        )
-    return prepared_select(
-        lambda account, key: model.filter(account_id=account, name_lower=key).limit(1)
-    )
+
+    def by_name(account: str, key: str) -> Any:
+        found = model.filter(account_id=account, name_lower=key)
+        return (found.select_for_update() if lock else found).limit(1)
+
+    return prepared_select(by_name)
 
 
 # Looking an entity up by name is most of what a request does before and inside a write: its

@@ -36,13 +36,14 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
+from tortoise.queryset import UpdateQuery
 from tortoise.transactions import in_transaction
 
 from gateway import notifications
 from gateway.errors import GatewayError, ServiceFailure
 from gateway.models import Account, AuditEvent, Outcome
 from gateway.services.audit_events import NO_REQUEST, new_event, request_id, user_agent
-from gateway.services.prepared import prepared_update
+from gateway.services.prepared import PreparedUpdate, prepared_update
 from gateway.services.principal import Principal
 
 logger = logging.getLogger("gateway.services.writes")
@@ -225,17 +226,19 @@ async def _store(event: Any, connection: BaseDBAsyncClient) -> None:
     await notifications.notify(AUDIT_CHANNEL, f"{event.account_id}:{event.id}", using=connection)
 
 
+def _bump(*, policies: bool) -> PreparedUpdate:
+    def update(account_id: str) -> UpdateQuery:
+        bumped = {"authz_generation": F("authz_generation") + 1}
+        if policies:
+            bumped["policy_generation"] = F("policy_generation") + 1
+        return Account.filter(id=account_id).update(**bumped)
+
+    return prepared_update(update)
+
+
 # Every write runs one of these: made once (gateway.services.prepared), not per write.
-_BUMP = prepared_update(
-    lambda account_id: Account.filter(id=account_id).update(
-        authz_generation=F("authz_generation") + 1
-    )
-)
-_BUMP_WITH_POLICIES = prepared_update(
-    lambda account_id: Account.filter(id=account_id).update(
-        authz_generation=F("authz_generation") + 1, policy_generation=F("policy_generation") + 1
-    )
-)
+_BUMP = _bump(policies=False)
+_BUMP_WITH_POLICIES = _bump(policies=True)
 
 
 async def bump_generation(
