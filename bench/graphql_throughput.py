@@ -314,26 +314,6 @@ def start(server: Server) -> None:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **server.env,
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        *server.uvicorn_args,
-        server.app,
-        "--host",
-        HOST,
-        "--port",
-        str(server.port),
-        "--lifespan",
-        "on",
-        "--ws",
-        "none",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--backlog",
-        "1024",
-    ]
     if server.serve_workers is not None:
         command = [
             sys.executable,
@@ -346,6 +326,27 @@ def start(server: Server) -> None:
             HOST,
             "--port",
             str(server.port),
+        ]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *server.uvicorn_args,
+            server.app,
+            "--host",
+            HOST,
+            "--port",
+            str(server.port),
+            "--lifespan",
+            "on",
+            "--ws",
+            "none",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "1024",
         ]
     if server.log is None:
         server.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
