@@ -177,7 +177,7 @@ def test_each_worker_listens_on_a_socket_of_its_own(two_workers: TwoWorkers) -> 
 def test_connections_opened_at_once_spread_over_the_workers(two_workers: TwoWorkers) -> None:
     """32 keep-alive connections opened together, as a load balancer's pool: with one shared
     socket one worker took 27 to 30 of them; with a socket each, the kernel's hash spreads
-    them (fewer than 4 on a worker has a chance of about 1 in 800,000)."""
+    them (fewer than 4 on a worker has a chance of about 1 in 400,000 on either)."""
     request = (f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{two_workers.port}\r\n\r\n").encode()
     connections = [
         socket.create_connection(("127.0.0.1", two_workers.port), timeout=10) for _ in range(32)
