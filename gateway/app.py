@@ -14,14 +14,15 @@
 | `GET /metrics` | Prometheus metrics of the GraphQL endpoint |
 
 Middleware, outermost first: the client's address behind trusted proxies
-(`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), request id, security
-headers, CORS (when origins are configured), body size limit. The lifespan holds a SQLite
-database for this process (`gateway.db.hold_database`: a second process on the same file
-stops at start-up), opens the Tortoise ORM on `Settings.database_url` (`RegisterTortoise` as
-an async context manager, so every request sees the ORM), starts the notification hub
-(`gateway.notifications`: LISTEN/NOTIFY on PostgreSQL), the access-activity flusher and,
-with `GATEWAY_AUDIT_RETENTION_DAYS`, the pruning of old audit events; it stops them,
-flushing the last tallies, on the way out.
+(`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), the recognized lane
+(`gateway.graphql.lane`: `authorize` and `authorizeAll` answered without the layers below),
+request id, security headers, CORS (when origins are configured), body size limit. The
+lifespan holds a SQLite database for this process (`gateway.db.hold_database`: a second
+process on the same file stops at start-up), opens the Tortoise ORM on
+`Settings.database_url` (`RegisterTortoise` as an async context manager, so every request
+sees the ORM), starts the notification hub (`gateway.notifications`: LISTEN/NOTIFY on
+PostgreSQL), the access-activity flusher and, with `GATEWAY_AUDIT_RETENTION_DAYS`, the
+pruning of old audit events; it stops them, flushing the last tallies, on the way out.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from gateway.console import page as console_page
 from gateway.db import DatabaseInUse, hold_database, secure_sqlite_files, tortoise_config
 from gateway.graphql import graphiql, limits
 from gateway.graphql.context import gateway_state
+from gateway.graphql.lane import RecognizedLane
 from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
 from gateway.http import health
@@ -84,6 +86,7 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
+    context_getter = context_getter or _context_getter
     # GraphiQL reads the schema by introspection: without it, it would only show errors.
     serve_graphiql = settings.graphiql and settings.introspection
     recognized = RecognizedDocuments(
@@ -93,12 +96,11 @@ def create_app(
     )
     view = GatewayGraphQL(
         schema,
-        context_getter=context_getter or _context_getter,
+        context_getter=context_getter,
         graphiql=graphiql.render if serve_graphiql else None,
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
         www_authenticate=challenge(key_header=settings.key_header),
-        recognized=recognized,
     )
     query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
@@ -116,6 +118,14 @@ def create_app(
         routes.extend(console_page.routes(settings))
     middleware = [
         Middleware(ClientAddressMiddleware, trusted=settings.trusted_proxies),
+        Middleware(
+            RecognizedLane,
+            documents=recognized,
+            context_getter=context_getter,
+            max_body_bytes=settings.max_body_bytes,
+            observe=metrics.observe,
+            cors=bool(settings.cors_origins),
+        ),
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),
         *cors_middleware(settings),

@@ -35,8 +35,8 @@ async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -
     """The caller's decisions, in order, as its session would be treated: an action the
     session may not do whatever its policies say is denied by `session` with the reason;
     otherwise its policies decide, and an allowed decision counts as access activity.
-    `authorize`, `authorizeAll` and the view's recognized documents
-    (`gateway.graphql.recognized`) all answer through here. A context that states a key of
+    `authorize`, `authorizeAll` and the lane's recognized documents
+    (`gateway.graphql.lane`) all answer through here. A context that states a key of
     the caller's own session (`check_caller_context`) is InvalidInput."""
     for _, _, context in questions:
         check_caller_context(context)

@@ -6,7 +6,8 @@ than the decision itself. A document is *recognized* when it is one query operat
 fragments, no directives) whose only root field is `authorize` or `authorizeAll` and whose
 selections are plain fields of `Decision` (and of its `statements`). It is parsed and
 validated once — graphql-core's rules and the gateway's limits, as the general path would —
-and kept by its text in a bounded LRU, with the plan of its answer.
+and kept by its text in a bounded LRU, with the plan of its answer (a closure per selected
+field). The recognized lane (`gateway.graphql.lane`) asks for the plans and answers with them.
 
 For each request the inputs are held to their caps (`gateway.graphql.input_caps`, as the
 general path does), the variables and arguments are coerced by graphql-core itself, and the
@@ -15,8 +16,8 @@ check (`gateway.services.authorization.session_refusal`) and the batch limit; th
 come from `gateway.graphql.decisions.caller_decision`, the function the resolvers call, so
 the answer, the deciding statements and the access activity are the same. Anything off the
 plain path — variables that do not coerce, an anonymous caller, a session the field refuses
-(which must be recorded), a batch over the limit — returns None and the view hands the
-request to Strawberry, so every error is exactly the general path's.
+(which must be recorded), a batch over the limit — returns None and the lane hands the
+request to the stack and Strawberry, so every error is exactly the general path's.
 """
 
 from __future__ import annotations
@@ -96,15 +97,8 @@ def _context(entries: Sequence[dict[str, Any]] | None) -> dict[str, str | list[s
     return context_dict([ContextEntry(key=e["key"], values=e["values"]) for e in entries])
 
 
-@dataclass(frozen=True, slots=True)
-class _Selected:
-    """One selected field of an object: where its value is and how it is written."""
-
-    key: str
-    attribute: str | None  # None: __typename
-    typename: str
-    leaf: Callable[[Any], Any] | None = None
-    children: tuple[_Selected, ...] = ()
+Shape = Callable[[Any], Any]
+"""Writes a resolved value (an object, or a list of them) as the answer's selections of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +117,7 @@ class Plan:
     key: str
     answer: Answer
     guard: NoPermission
-    selection: tuple[_Selected, ...]
+    shape: Shape
     constants: dict[str, Any] | None = None
     variables: dict[str, tuple[str, Check]] | None = None
 
@@ -240,7 +234,7 @@ class RecognizedDocuments:
             return None
         if result is None:
             return None
-        return {plan.key: _value(plan.selection, result)}
+        return {plan.key: plan.shape(result)}
 
     def _make(self, query: str) -> Plan | None:
         try:
@@ -269,11 +263,11 @@ class RecognizedDocuments:
         result_type = get_named_type(field.type)
         if guard is None or not is_object_type(result_type):
             return None
-        selection = _selection(result_type, node)
-        if selection is None:
+        shape = _shape(result_type, node)
+        if shape is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        plan = Plan(document, operation, node, field, key, answer, guard, selection)
+        plan = Plan(document, operation, node, field, key, answer, guard, shape)
         definitions = operation.variable_definitions or ()
         if not definitions:
             return replace(plan, constants=get_argument_values(field, node, None))
@@ -303,18 +297,19 @@ def _guard(field: GraphQLField) -> NoPermission | None:
     return guards[0] if len(guards) == 1 and not others else None
 
 
-def _selection(parent: GraphQLObjectType, node: FieldNode) -> tuple[_Selected, ...] | None:
-    """The plan of `node`'s selections on `parent`, or None unless every one is a plain
-    field (no resolver, extension, argument, directive or fragment)."""
+def _shape(parent: GraphQLObjectType, node: FieldNode) -> Shape | None:
+    """How to write `node`'s selections on `parent`, or None unless every one is a plain
+    field (no resolver, extension, argument, directive or fragment). Made once per document:
+    a closure per field, so writing an answer interprets nothing."""
     assert node.selection_set is not None
-    selected: list[_Selected] = []
+    fields: list[tuple[str, Shape]] = []
     for child in node.selection_set.selections:
         if not isinstance(child, FieldNode) or child.directives or child.arguments:
             return None
         name = child.name.value
         key = child.alias.value if child.alias else name
         if name == "__typename":
-            selected.append(_Selected(key, None, parent.name))
+            fields.append((key, _constant(parent.name)))
             continue
         field = parent.fields[name]
         definition = field.extensions.get("strawberry-definition")
@@ -322,34 +317,46 @@ def _selection(parent: GraphQLObjectType, node: FieldNode) -> tuple[_Selected, .
             return None
         named = get_named_type(field.type)
         if is_leaf_type(named):
-            selected.append(_Selected(key, definition.python_name, parent.name, named.serialize))
+            fields.append((key, _leaf(definition.python_name, named.serialize)))
             continue
         if not is_object_type(named) or child.selection_set is None:
             return None
-        children = _selection(named, child)
+        children = _shape(named, child)
         if children is None:
             return None
-        selected.append(_Selected(key, definition.python_name, parent.name, None, children))
-    return tuple(selected)
+        fields.append((key, _child(definition.python_name, children)))
+    selected = tuple(fields)
 
-
-def _value(selection: tuple[_Selected, ...], value: Any) -> Any:
-    if isinstance(value, list):
-        return [_value(selection, item) for item in value]
-    return {field.key: _field(field, value) for field in selection}
-
-
-def _field(field: _Selected, source: Any) -> Any:
-    if field.attribute is None:
-        return field.typename
-    value = getattr(source, field.attribute)
-    if value is None:
-        return None
-    if field.leaf is not None:
+    def shape(value: Any) -> Any:
         if isinstance(value, list):
-            return [field.leaf(item) for item in value]
-        return field.leaf(value)
-    return _value(field.children, value)
+            return [shape(item) for item in value]
+        return {key: write(value) for key, write in selected}
+
+    return shape
+
+
+def _constant(typename: str) -> Shape:
+    return lambda source: typename
+
+
+def _leaf(attribute: str, serialize: Callable[[Any], Any]) -> Shape:
+    def leaf(source: Any) -> Any:
+        value = getattr(source, attribute)
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [serialize(item) for item in value]
+        return serialize(value)
+
+    return leaf
+
+
+def _child(attribute: str, shape: Shape) -> Shape:
+    def child(source: Any) -> Any:
+        value = getattr(source, attribute)
+        return None if value is None else shape(value)
+
+    return child
 
 
 __all__ = ["RECOGNIZED", "Plan", "RecognizedDocuments"]

@@ -32,7 +32,9 @@ Every body is a GraphQL response whose errors carry `extensions.code`; request e
 (also for `*/*` and for a missing Accept header, the spec's rule since 2025-01-01), else
 `application/json` (`gateway.graphql.negotiation`). Bodies over the size limit get 413 from
 `gateway.http.body_limit`. Each request is reported once for the metrics
-(`gateway.graphql.observation`).
+(`gateway.graphql.observation`). Recognized `authorize` and `authorizeAll` documents are
+answered in front of the middleware by `gateway.graphql.lane`, which leaves to this view
+every request it does not answer exactly as this view would.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
@@ -76,9 +78,6 @@ from gateway.graphql.negotiation import (
 from gateway.graphql.observation import Observer, OperationRecord, current_operation, observed
 from gateway.graphql.websocket import GatewayTransportWSHandler
 from gateway.http.body_limit import BodyTooLarge
-
-if TYPE_CHECKING:
-    from gateway.graphql.recognized import RecognizedDocuments
 
 logger = logging.getLogger("gateway.graphql.view")
 
@@ -173,7 +172,6 @@ class GatewayGraphQL(GraphQL[Any, None]):
         observe: Observer | None = None,
         allowed_origins: Sequence[str] = (),
         www_authenticate: str = "Bearer",
-        recognized: RecognizedDocuments | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -187,7 +185,6 @@ class GatewayGraphQL(GraphQL[Any, None]):
         self._graphiql = graphiql
         self._observe = observe
         self._www_authenticate = www_authenticate
-        self._recognized = recognized
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -226,10 +223,6 @@ class GatewayGraphQL(GraphQL[Any, None]):
         try:
             if request.method == "POST":
                 self._check_content_type(request)
-                if self._recognized is not None:
-                    answered = await self._answer_recognized(request, media_type, record)
-                    if answered is not None:
-                        return answered
             return await self.run(request)
         except RequestRefused as refusal:
             record.outcome = "rejected"
@@ -273,36 +266,6 @@ class GatewayGraphQL(GraphQL[Any, None]):
                 "ServiceFailure",
                 media_type,
             )
-
-    async def _answer_recognized(
-        self, request: Request, media_type: str, record: OperationRecord
-    ) -> Response | None:
-        """The answer to a recognized document (`gateway.graphql.recognized`), or None for
-        the general path. The body read here stays cached on the request for that path."""
-        assert self._recognized is not None
-        body = await request.body()
-        if b"authorize" not in body:  # spares every other request a second JSON parse
-            return None
-        params = self.parse_json(body)
-        if not isinstance(params, dict):
-            return None
-        query = params.get("query")
-        if not isinstance(query, str):
-            return None
-        plan = self._recognized.plan(query, params.get("operationName"))
-        if plan is None:
-            return None
-        context = await self._context_getter(request, None)  # type: ignore[arg-type]
-        data = await self._recognized.execute(plan, context, params.get("variables"))
-        if data is None:
-            return None
-        record.operation_type = "query"
-        return Response(
-            self.encode_json({"data": data}),
-            status_code=200,
-            media_type=media_type,
-            headers={"Cache-Control": "no-store"},
-        )
 
     @staticmethod
     def _check_content_type(request: Request) -> None:

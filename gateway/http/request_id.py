@@ -12,6 +12,8 @@ id for its whole life (no response header: the handshake's answer is the server'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from random import getrandbits
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,12 +41,7 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
-        # request: an id must be unique, not secret (`random` reseeds in forked workers).
-        this_id = _incoming(scope) or f"{getrandbits(128):032x}"
-        scope.setdefault("state", {})["request_id"] = this_id
-        agent = _header(scope, b"user-agent")
-
+        this_id = assign_request_id(scope)
         raw_id = this_id.encode("ascii")
 
         async def send_with_id(message: Message) -> None:
@@ -55,13 +52,35 @@ class RequestIdMiddleware:
                 ]
             await send(message)
 
-        token = writes.request_id.set(this_id)
-        agent_token = writes.user_agent.set(agent.decode("latin-1") if agent else "")
-        try:
+        with request_in_progress(scope, this_id):
             await self.app(scope, receive, send_with_id)
-        finally:
-            writes.user_agent.reset(agent_token)
-            writes.request_id.reset(token)
+
+
+def assign_request_id(scope: Scope) -> str:
+    """The request's id, kept in `scope["state"]["request_id"]`: the one it already has (a
+    layer in front assigned it), else the client's sane `X-Request-ID`, else a new one."""
+    state = scope.setdefault("state", {})
+    this_id: str | None = state.get("request_id")
+    if this_id is None:
+        # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
+        # request: an id must be unique, not secret (`random` reseeds in forked workers).
+        this_id = _incoming(scope) or f"{getrandbits(128):032x}"
+        state["request_id"] = this_id
+    return this_id
+
+
+@contextmanager
+def request_in_progress(scope: Scope, this_id: str) -> Iterator[None]:
+    """While the block runs, `this_id` and the request's user agent are the current ones
+    (`writes.request_id`, `writes.user_agent`: log lines and audit events)."""
+    agent = _header(scope, b"user-agent")
+    token = writes.request_id.set(this_id)
+    agent_token = writes.user_agent.set(agent.decode("latin-1") if agent else "")
+    try:
+        yield
+    finally:
+        writes.user_agent.reset(agent_token)
+        writes.request_id.reset(token)
 
 
 def _incoming(scope: Scope) -> str | None:

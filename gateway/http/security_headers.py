@@ -17,7 +17,7 @@ DEFAULT_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
 
-_RAW_DEFAULTS = tuple(
+RAW_DEFAULT_HEADERS = tuple(
     (name.lower().encode("latin-1"), value.encode("latin-1"))
     for name, value in DEFAULT_HEADERS.items()
 )
@@ -39,7 +39,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {bytes(name).lower() for name, _ in headers}
-                headers.extend(raw for raw in _RAW_DEFAULTS if raw[0] not in present)
+                headers.extend(raw for raw in RAW_DEFAULT_HEADERS if raw[0] not in present)
                 message["headers"] = headers
             await send(message)
 

@@ -1,0 +1,366 @@
+"""The recognized lane (gateway/graphql/lane.py) answers what it takes exactly as the stack
+behind it would, and leaves everything else to that stack untouched.
+
+Each case is sent to the gateway as built (`app`) and to the same gateway without the lane
+(`stack`), on one database; the view's calls are counted to tell who answered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.graphql.lane import RecognizedLane
+from gateway.graphql.view import GatewayGraphQL
+from gateway.models import Account
+from gateway.services.builtin import ensure_builtin_policies
+from tests.api import Api, sign_in_root
+from tests.graphql.test_authorization import BUCKET, create_policy, document, make_user
+from tests.helpers import TEST_SECRET_KEY
+
+SELECTION = "{ action resource effect allowed statements { policy sid } missingContextKeys }"
+ONE = f"query One($a: String!, $r: String!) {{ authorize(action: $a, resource: $r) {SELECTION} }}"
+BATCH = f"query($r: [AuthorizeRequest!]!) {{ authorizeAll(requests: $r) {SELECTION} }}"
+LIST_BUCKET = {"a": "s3:ListBucket", "r": BUCKET}
+VARYING = ("date", "x-request-id")
+"""Headers that differ between any two responses."""
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def comparable(self) -> tuple[int, dict[str, str], Any]:
+        """Status, headers (but the varying ones, and the length of JSON written alike), the
+        body as JSON when it is."""
+        headers = {k: v for k, v in self.headers.items() if k not in VARYING}
+        try:
+            body: Any = json.loads(self.body)
+        except ValueError:
+            body = self.body
+        return self.status, headers, body
+
+
+class Gateway:
+    """Posts raw requests to one app."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, content: bytes, headers: dict[str, str]) -> Answer:
+        response = await self.client.post("/graphql", content=content, headers=headers)
+        return Answer(
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.content,
+        )
+
+
+def without_lane(app: Starlette) -> Starlette:
+    """`app` with its recognized lane taken out (before its first request builds the stack)."""
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not RecognizedLane]
+    return app
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET_KEY, max_body_bytes=4096)
+
+
+@pytest.fixture
+async def gateways(settings: Settings, db: object) -> AsyncIterator[tuple[Gateway, Gateway]]:
+    """(the app with its lane, the same app without it)."""
+    await ensure_builtin_policies()
+    apps = (create_app(settings), without_lane(create_app(settings)))
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://gw") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://gw") as b,
+    ):
+        yield Gateway(a), Gateway(b)
+
+
+@pytest.fixture
+def view_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the requests the GraphQL view itself answered."""
+    calls: list[str] = []
+    respond = GatewayGraphQL._respond
+
+    async def counted(self: GatewayGraphQL, request: Any, record: Any) -> Any:
+        calls.append(request.url.path)
+        return await respond(self, request, record)
+
+    monkeypatch.setattr(GatewayGraphQL, "_respond", counted)
+    return calls
+
+
+@pytest.fixture
+async def token(gateways: tuple[Gateway, Gateway], account: Account) -> str:
+    """A user allowed s3:ListBucket on BUCKET and nothing else: a session token."""
+    api = Api(gateways[1].client)
+    root = await sign_in_root(api)
+    allow = {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET}
+    arn = await create_policy(api, root, "Lister", document(allow))
+    return await make_user(api, root, "lister", arn)
+
+
+def body(query: str, variables: object = None, **extra: object) -> bytes:
+    return json.dumps({"query": query, "variables": variables, **extra}).encode()
+
+
+def sent(token: str, **headers: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}", **headers}
+
+
+TAKEN = {
+    "variables": (body(ONE, LIST_BUCKET), {}),
+    "a denial": (body(ONE, {"a": "s3:DeleteBucket", "r": BUCKET}), {}),
+    "constants, an alias and __typename": (
+        body(
+            f'{{ d: authorize(action: "s3:ListBucket", resource: "{BUCKET}") {{ __typename e: '
+            "effect reason evalDecision statements { layer index effect } } }"
+        ),
+        {},
+    ),
+    "a batch": (
+        body(BATCH, {"r": [{"action": "s3:ListBucket", "resource": BUCKET}] * 3}),
+        {},
+    ),
+    "its operation name": (body(ONE, LIST_BUCKET, operationName="One"), {}),
+    "application/json": (body(ONE, LIST_BUCKET), {"Accept": "application/json"}),
+    "any media type": (body(ONE, LIST_BUCKET), {"Accept": "*/*"}),
+    "a charset": (body(ONE, LIST_BUCKET), {"Content-Type": "Application/JSON; charset=UTF-8"}),
+    "the client's request id": (body(ONE, LIST_BUCKET), {"X-Request-ID": "trace-42"}),
+    "a context": (
+        body(
+            'query($c: [ContextEntry!]) { authorize(action: "s3:ListBucket", '
+            f'resource: "{BUCKET}", context: $c) {SELECTION} }}',
+            {"c": [{"key": "aws:SourceIp", "values": ["10.0.0.1"]}]},
+        ),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TAKEN.values(), ids=TAKEN.keys())
+async def test_the_lane_answers_what_it_takes_as_the_stack_does(
+    gateways: tuple[Gateway, Gateway],
+    token: str,
+    view_calls: list[str],
+    case: tuple[bytes, dict[str, str]],
+) -> None:
+    content, extra = case
+    lane, stack = gateways
+    answered = await lane.post(content, sent(token, **extra))
+    assert view_calls == []  # the lane answered
+    expected = await stack.post(content, sent(token, **extra))
+    assert view_calls == ["/graphql"]
+    assert answered.status == 200
+    assert answered.comparable() == expected.comparable()
+    assert answered.body == expected.body  # ASCII answers are written byte for byte alike
+    assert "errors" not in json.loads(answered.body)
+    if "X-Request-ID" in extra:
+        assert answered.headers["x-request-id"] == extra["X-Request-ID"]
+    else:
+        assert len(answered.headers["x-request-id"]) == 32
+
+
+LEFT = {
+    "no Content-Length (chunked)": (None, {}),
+    "a body over the limit": (b" " * 5000 + body(ONE, LIST_BUCKET), {}),
+    "a form": (body(ONE, LIST_BUCKET), {"Content-Type": "application/x-www-form-urlencoded"}),
+    "no Content-Type": (body(ONE, LIST_BUCKET), {"Content-Type": ""}),
+    "Latin-1": (body(ONE, LIST_BUCKET), {"Content-Type": "application/json; charset=latin-1"}),
+    "an Accept it cannot answer": (body(ONE, LIST_BUCKET), {"Accept": "text/html"}),
+    "not JSON": (b'{"query": "{ authorize', {}),
+    "not UTF-8": (b'{"query": "\xff authorize"}', {}),
+    "too deep": (b'{"query": "authorize", "v": ' + b"[" * 2000 + b"]" * 2000 + b"}", {}),
+    "a JSON list": (b"[" + body(ONE, LIST_BUCKET) + b"]", {}),
+    "no query": (json.dumps({"variables": {"authorize": 1}}).encode(), {}),
+    "another operation's name": (body(ONE, LIST_BUCKET, operationName="Other"), {}),
+    "a fragment": (
+        body(
+            f"query($a: String!, $r: String!) {{ authorize(action: $a, resource: $r) "
+            f"{{ ...F }} }} fragment F on Decision {SELECTION}",
+            LIST_BUCKET,
+        ),
+        {},
+    ),
+    "a variable of the wrong type": (body(ONE, {"a": 7, "r": BUCKET}), {}),
+    "variables that are not an object": (body(ONE, ["s3:ListBucket"]), {}),
+    "an input over its cap": (body(ONE, {"a": "s3:ListBucket", "r": "x" * 2049}), {}),
+    "a batch over the limit": (
+        body(BATCH, {"r": [{"action": "s3:ListBucket", "resource": BUCKET}] * 101}),
+        {},
+    ),
+    "a stated session key": (
+        body(
+            BATCH,
+            {
+                "r": [
+                    {
+                        "action": "s3:ListBucket",
+                        "resource": BUCKET,
+                        "context": [{"key": "aws:username", "values": ["root"]}],
+                    }
+                ]
+            },
+        ),
+        {},
+    ),
+    "no credentials": (body(ONE, LIST_BUCKET), {"Authorization": ""}),
+    "a token that does not hold": (body(ONE, LIST_BUCKET), {"Authorization": "Bearer gw_nope"}),
+    "another scheme": (body(ONE, LIST_BUCKET), {"Authorization": "Basic YTpi"}),
+    "another field": (body("{ whoAmI { arn } }"), {}),
+}
+
+
+@pytest.mark.parametrize("case", LEFT.values(), ids=LEFT.keys())
+async def test_anything_else_is_answered_by_the_stack_as_without_the_lane(
+    gateways: tuple[Gateway, Gateway],
+    token: str,
+    view_calls: list[str],
+    case: tuple[bytes | None, dict[str, str]],
+) -> None:
+    content, extra = case
+    lane, stack = gateways
+    headers = {k: v for k, v in sent(token, **extra).items() if v}
+    if content is None:  # an iterator is sent chunked, without a Content-Length
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body(ONE, LIST_BUCKET)
+
+        response = await lane.client.post("/graphql", content=chunks(), headers=headers)
+        answered = Answer(response.status_code, dict(response.headers), response.content)
+        response = await stack.client.post("/graphql", content=chunks(), headers=headers)
+        expected = Answer(response.status_code, dict(response.headers), response.content)
+    else:
+        answered = await lane.post(content, headers)
+        expected = await stack.post(content, headers)
+    assert answered.comparable() == expected.comparable()
+    assert answered.body == expected.body
+    if expected.status != 413:  # the body limit answers before the view
+        assert view_calls == ["/graphql", "/graphql"]
+
+
+async def test_non_ascii_answers_are_the_same_json(
+    gateways: tuple[Gateway, Gateway], token: str, view_calls: list[str]
+) -> None:
+    lane, stack = gateways
+    content = body(ONE, {"a": "s3:ListBucket", "r": "arn:aws:s3:::café-☕"})
+    answered, expected = (
+        await lane.post(content, sent(token)),
+        await stack.post(content, sent(token)),
+    )
+    assert view_calls == ["/graphql"]
+    assert json.loads(answered.body) == json.loads(expected.body)
+    assert json.loads(answered.body)["data"]["authorize"]["resource"] == "arn:aws:s3:::café-☕"
+
+
+async def test_the_lanes_answers_are_counted_in_the_metrics(
+    gateways: tuple[Gateway, Gateway], token: str
+) -> None:
+    lane, _ = gateways
+    for _ in range(3):
+        assert (await lane.post(body(ONE, LIST_BUCKET), sent(token))).status == 200
+    metrics = (await lane.client.get("/metrics")).text
+    count = 'gateway_graphql_requests_total{operation_type="query",outcome="ok"} 3.0'
+    assert count in metrics
+
+
+async def test_a_cross_origin_request_goes_to_the_stack_for_its_cors_headers(
+    database_url: str, db: object, account: Account, view_calls: list[str]
+) -> None:
+    await ensure_builtin_policies()
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            secret_key=TEST_SECRET_KEY,
+            cors_origins=("https://app.example",),
+        )
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        api = Api(c)
+        root = await sign_in_root(api)
+        view_calls.clear()
+        headers = sent(root, Origin="https://app.example")
+        response = await c.post("/graphql", content=body(ONE, LIST_BUCKET), headers=headers)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://app.example"
+    assert view_calls == ["/graphql"]
+
+
+async def asgi_post(
+    app: Starlette, messages: list[dict[str, Any]], length: int, token: str
+) -> tuple[int, bytes]:
+    """POST `messages` (the body's, then what the client does) to `app` directly, announcing
+    `length` bytes."""
+    pending = list(messages)
+    sent_back: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent_back.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"gw"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(length).encode()),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 1234),
+        "server": ("gw", 80),
+    }
+    await app(scope, receive, send)
+    start = next((m for m in sent_back if m["type"] == "http.response.start"), None)
+    return (0 if start is None else start["status"]), b"".join(
+        m.get("body", b"") for m in sent_back if m["type"] == "http.response.body"
+    )
+
+
+async def test_a_body_in_several_parts_is_read_whole(
+    settings: Settings, gateways: tuple[Gateway, Gateway], token: str, view_calls: list[str]
+) -> None:
+    app = create_app(settings)
+    content = body(ONE, LIST_BUCKET)
+    parts = [content[:10], content[10:50], content[50:]]
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": part, "more_body": i < 2} for i, part in enumerate(parts)
+    ]
+    status, answer = await asgi_post(app, messages, len(content), token)
+    assert status == 200
+    assert json.loads(answer)["data"]["authorize"]["effect"] == "ALLOW"
+    assert view_calls == []
+
+
+async def test_a_client_that_leaves_mid_body_is_left_to_the_stack(
+    settings: Settings, gateways: tuple[Gateway, Gateway], token: str, view_calls: list[str]
+) -> None:
+    app = create_app(settings)
+    content = body(ONE, LIST_BUCKET)
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": content[:20], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    await asgi_post(app, messages, len(content), token)
+    assert view_calls == ["/graphql"]  # the stack read the same messages, and saw it leave
