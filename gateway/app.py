@@ -33,13 +33,10 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -49,7 +46,7 @@ from gateway.config import Settings
 from gateway.console import page as console_page
 from gateway.db import DatabaseInUse, hold_database, secure_sqlite_files, tortoise_config
 from gateway.graphql import graphiql, limits
-from gateway.graphql.context import gateway_state
+from gateway.graphql.context import build_context, gateway_state
 from gateway.graphql.lane import RecognizedLane
 from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import ContextGetter, GatewayGraphQL
@@ -86,7 +83,7 @@ def create_app(
 
         schema = build_schema(settings)
     metrics = Metrics()
-    context_getter = context_getter or _context_getter
+    context_getter = context_getter or build_context
     # GraphiQL reads the schema by introspection: without it, it would only show errors.
     serve_graphiql = settings.graphiql and settings.introspection
     recognized = RecognizedDocuments(
@@ -178,13 +175,6 @@ def create_app(
 def _start(work: Coroutine[object, object, None], name: str) -> asyncio.Task[None]:
     """A background chore of the app, running until the lifespan ends."""
     return asyncio.get_running_loop().create_task(work, name=f"gateway {name}")
-
-
-async def _context_getter(request: Request, response: Response) -> Any:
-    """The GraphQL context of one request."""
-    from gateway.graphql.context import build_context
-
-    return await build_context(request, response)
 
 
 __all__ = ["create_app"]

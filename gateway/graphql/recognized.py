@@ -45,6 +45,7 @@ from graphql import (
     Undefined,
     VariableNode,
     get_named_type,
+    is_enum_type,
     is_input_type,
     is_leaf_type,
     is_object_type,
@@ -317,7 +318,10 @@ def _shape(parent: GraphQLObjectType, node: FieldNode) -> Shape | None:
             return None
         named = get_named_type(field.type)
         if is_leaf_type(named):
-            fields.append((key, _leaf(definition.python_name, named.serialize)))
+            serialize: Callable[[Any], Any] = named.serialize
+            if is_enum_type(named):
+                serialize = _remembered(serialize)
+            fields.append((key, _leaf(definition.python_name, serialize)))
             continue
         if not is_object_type(named) or child.selection_set is None:
             return None
@@ -349,6 +353,20 @@ def _leaf(attribute: str, serialize: Callable[[Any], Any]) -> Shape:
         return serialize(value)
 
     return leaf
+
+
+def _remembered(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`serialize` of an enum, remembered per member (Strawberry's searches its values)."""
+    names: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return names[value]
+        except KeyError:
+            name = names[value] = serialize(value)
+            return name
+
+    return remembered
 
 
 def _child(attribute: str, shape: Shape) -> Shape:

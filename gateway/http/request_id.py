@@ -12,8 +12,6 @@ id for its whole life (no response header: the handshake's answer is the server'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from random import getrandbits
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,18 +67,25 @@ def assign_request_id(scope: Scope) -> str:
     return this_id
 
 
-@contextmanager
-def request_in_progress(scope: Scope, this_id: str) -> Iterator[None]:
+class request_in_progress:
     """While the block runs, `this_id` and the request's user agent are the current ones
-    (`writes.request_id`, `writes.user_agent`: log lines and audit events)."""
-    agent = _header(scope, b"user-agent")
-    token = writes.request_id.set(this_id)
-    agent_token = writes.user_agent.set(agent.decode("latin-1") if agent else "")
-    try:
-        yield
-    finally:
+    (`writes.request_id`, `writes.user_agent`: log lines and audit events). A class rather
+    than a generator: it runs on every request, and costs a third as much."""
+
+    __slots__ = ("_agent", "_id", "_tokens")
+
+    def __init__(self, scope: Scope, this_id: str) -> None:
+        agent = _header(scope, b"user-agent")
+        self._id = this_id
+        self._agent = agent.decode("latin-1") if agent else ""
+
+    def __enter__(self) -> None:
+        self._tokens = (writes.request_id.set(self._id), writes.user_agent.set(self._agent))
+
+    def __exit__(self, *exc_info: object) -> None:
+        request_token, agent_token = self._tokens
         writes.user_agent.reset(agent_token)
-        writes.request_id.reset(token)
+        writes.request_id.reset(request_token)
 
 
 def _incoming(scope: Scope) -> str | None:
