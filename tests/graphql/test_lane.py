@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.graphql.lane import RecognizedLane
+from gateway.graphql.recognized import RecognizedDocuments
 from gateway.graphql.view import GatewayGraphQL
 from gateway.models import Account
 from gateway.services.builtin import ensure_builtin_policies
@@ -364,3 +365,24 @@ async def test_a_client_that_leaves_mid_body_is_left_to_the_stack(
     ]
     await asgi_post(app, messages, len(content), token)
     assert view_calls == ["/graphql"]  # the stack read the same messages, and saw it leave
+
+
+async def test_a_failure_in_the_lane_is_logged_and_the_stack_answers(
+    gateways: tuple[Gateway, Gateway],
+    token: str,
+    view_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(RecognizedDocuments, "execute", broken)
+    lane, _ = gateways
+    answered = await lane.post(body(ONE, LIST_BUCKET), sent(token))
+    assert answered.status == 200
+    assert json.loads(answered.body)["data"]["authorize"]["effect"] == "ALLOW"
+    assert view_calls == ["/graphql"]
+    assert [r.getMessage() for r in caplog.records if r.name == "gateway.graphql.lane"] == [
+        "The recognized lane failed; the stack answers instead"
+    ]
