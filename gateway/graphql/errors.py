@@ -141,6 +141,13 @@ class GatewayErrors(MaskErrors):
             id(error) for error in self.execution_context.pre_execution_errors or ()
         }
 
+    def _process_result(self, result: object) -> None:
+        # MaskErrors asks `isinstance(result, <a runtime-checkable Protocol>)`, which inspects
+        # the class on every operation (~1.5% of a small query's CPU); an attribute is enough.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         mapped = [
             to_client_error(error, validation=id(error) in self._validation_errors)

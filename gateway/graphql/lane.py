@@ -110,7 +110,10 @@ class RecognizedLane:
     def _media_type(self, headers: dict[bytes, bytes]) -> bytes | None:
         """The answer's media type when the request's headers are the lane's to answer."""
         length = headers.get(b"content-length")
-        if length is None or not length.isdigit() or int(length) > self.max_body_bytes:
+        # (Python refuses to read an int of more than 4,300 digits, and zeros may lead.)
+        if length is None or len(length) > 18 or not length.isdigit():
+            return None
+        if int(length) > self.max_body_bytes:
             return None
         if self.cors and b"origin" in headers:
             return None

@@ -300,7 +300,7 @@ async def test_a_cross_origin_request_goes_to_the_stack_for_its_cors_headers(
 
 
 async def asgi_post(
-    app: Starlette, messages: list[dict[str, Any]], length: int, token: str
+    app: Starlette, messages: list[dict[str, Any]], length: int | bytes, token: str
 ) -> tuple[int, bytes]:
     """POST `messages` (the body's, then what the client does) to `app` directly, announcing
     `length` bytes."""
@@ -326,7 +326,7 @@ async def asgi_post(
         "headers": [
             (b"host", b"gw"),
             (b"content-type", b"application/json"),
-            (b"content-length", str(length).encode()),
+            (b"content-length", length if isinstance(length, bytes) else b"%d" % length),
             (b"authorization", f"Bearer {token}".encode()),
         ],
         "client": ("127.0.0.1", 1234),
@@ -386,3 +386,15 @@ async def test_a_failure_in_the_lane_is_logged_and_the_stack_answers(
     assert [r.getMessage() for r in caplog.records if r.name == "gateway.graphql.lane"] == [
         "The recognized lane failed; the stack answers instead"
     ]
+
+
+async def test_a_content_length_python_cannot_read_is_the_stacks_400(
+    settings: Settings, gateways: tuple[Gateway, Gateway], token: str
+) -> None:
+    content = body(ONE, LIST_BUCKET)
+    length = b"0" * 5000 + b"%d" % len(content)  # the same number, past int()'s 4,300 digits
+    messages = [{"type": "http.request", "body": content}]
+    answered = await asgi_post(create_app(settings), messages, length, token)
+    expected = await asgi_post(without_lane(create_app(settings)), messages, length, token)
+    assert answered == expected
+    assert answered[0] == 400
