@@ -1361,13 +1361,16 @@ def workers_targets(extra: Extra) -> list[tuple[str, bool | None]]:
     one, two = extra.workers
     n = cores()
     left = n - two.generator_cpu - (two.other_cpu or 0.0)
+    passed = two.rps >= WORKERS_SPEEDUP * one.rps
+    # Said of a failure only: 2 workers can pass with less than 1.8 cores when they spend
+    # less CPU per request than 1 worker does (seen here: 0.91x).
     infeasible = (
         f" (infeasible in this run: {n} cores shared with the load generator; {cpu_budget(two)})"
-        if left < WORKERS_SPEEDUP
+        if left < WORKERS_SPEEDUP and not passed
         else ""
     )
     targets: list[tuple[str, bool | None]] = [
-        (f"{speedup}: {two.rps / one.rps:.2f}x{infeasible}", two.rps >= WORKERS_SPEEDUP * one.rps)
+        (f"{speedup}: {two.rps / one.rps:.2f}x{infeasible}", passed)
     ]
     one_per_cpu, two_per_cpu = one.requests_per_cpu_second, two.requests_per_cpu_second
     if one_per_cpu and two_per_cpu:
