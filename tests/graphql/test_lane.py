@@ -7,7 +7,7 @@ Each case is sent to the gateway as built (`app`) and to the same gateway withou
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,8 @@ class Gateway:
 
 def without_lane(app: Starlette) -> Starlette:
     """`app` with its recognized lane taken out (before its first request builds the stack)."""
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not RecognizedLane]
+    lane: object = RecognizedLane
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not lane]
     return app
 
 
@@ -314,8 +315,8 @@ async def asgi_post(
     async def receive() -> dict[str, Any]:
         return pending.pop(0) if pending else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent_back.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent_back.append(dict(message))
 
     scope = {
         "type": "http",
