@@ -84,6 +84,7 @@ def create_app(
         schema = build_schema(settings)
     metrics = Metrics()
     context_getter = context_getter or build_context
+    www_authenticate = challenge(key_header=settings.key_header)
     # GraphiQL reads the schema by introspection: without it, it would only show errors.
     serve_graphiql = settings.graphiql and settings.introspection
     recognized = RecognizedDocuments(
@@ -97,7 +98,7 @@ def create_app(
         graphiql=graphiql.render if serve_graphiql else None,
         observe=metrics.observe,
         allowed_origins=settings.cors_origins,
-        www_authenticate=challenge(key_header=settings.key_header),
+        www_authenticate=www_authenticate,
     )
     query_api = QueryApi(schema)
     routes: list[BaseRoute] = [
@@ -121,6 +122,7 @@ def create_app(
             context_getter=context_getter,
             max_body_bytes=settings.max_body_bytes,
             observe=metrics.observe,
+            www_authenticate=www_authenticate,
             cors=bool(settings.cors_origins),
         ),
         Middleware(RequestIdMiddleware),

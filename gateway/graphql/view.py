@@ -242,18 +242,7 @@ class GatewayGraphQL(GraphQL[Any, None]):
             )
         except GatewayError as error:  # raised while building the context (credentials)
             record.outcome = "rejected"
-            status = error.http_status
-            headers = error.http_headers()
-            if status == 401:  # RFC 9110: a 401 names the schemes this server accepts
-                headers["WWW-Authenticate"] = self._www_authenticate
-            if media_type == APPLICATION_JSON:
-                status = 200
-            return Response(
-                error_body(error.message, error.code, **error.extensions),
-                status_code=status,
-                media_type=media_type,
-                headers={"Cache-Control": "no-store", **headers},
-            )
+            return credentials_refusal(error, media_type, self._www_authenticate)
         except BodyTooLarge:
             record.outcome = "rejected"
             raise  # answered with 413 by the body-limit middleware
@@ -435,6 +424,24 @@ def _throttle(request: Any, errors: list[GraphQLError], *, data_is_null: bool) -
         sub_response.status_code = longest.http_status
 
 
+def credentials_refusal(error: GatewayError, media_type: str, www_authenticate: str) -> Response:
+    """The answer to a request whose context could not be built (credentials that do not
+    hold, a throttled caller): the error class's status and headers, a 401 naming the schemes
+    the server accepts (`www_authenticate`, RFC 9110), 200 in application/json."""
+    status = error.http_status
+    headers = error.http_headers()
+    if status == 401:
+        headers["WWW-Authenticate"] = www_authenticate
+    if media_type == APPLICATION_JSON:
+        status = 200
+    return Response(
+        error_body(error.message, error.code, **error.extensions),
+        status_code=status,
+        media_type=media_type,
+        headers={"Cache-Control": "no-store", **headers},
+    )
+
+
 def wants_graphiql(request: Request) -> bool:
     """A browser opening `/graphql`: GET without a query, asking for HTML."""
     return (
@@ -476,4 +483,4 @@ def _depth_exceeds(value: object, limit: int) -> bool:
     return False
 
 
-__all__ = ["ContextGetter", "GatewayGraphQL", "RequestRefused"]
+__all__ = ["ContextGetter", "GatewayGraphQL", "RequestRefused", "credentials_refusal"]

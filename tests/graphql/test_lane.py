@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from gateway.app import create_app
+from gateway.auth.credentials import Authenticator
 from gateway.config import Settings
 from gateway.graphql.lane import RecognizedLane
 from gateway.graphql.recognized import RecognizedDocuments
@@ -223,8 +225,6 @@ LEFT = {
         {},
     ),
     "no credentials": (body(ONE, LIST_BUCKET), {"Authorization": ""}),
-    "a token that does not hold": (body(ONE, LIST_BUCKET), {"Authorization": "Bearer gw_nope"}),
-    "another scheme": (body(ONE, LIST_BUCKET), {"Authorization": "Basic YTpi"}),
     "another field": (body("{ whoAmI { arn } }"), {}),
 }
 
@@ -461,3 +461,54 @@ async def test_any_request_gets_the_stacks_answer(
     answered = await lane.post(content.encode(), headers)
     expected = await stack.post(content.encode(), headers)
     assert answered.comparable() == expected.comparable()
+
+
+REFUSED = {
+    "a token of the right form that does not exist": ("Bearer gw_" + "A" * 43, {}),
+    "a token that is not one": ("Bearer nope", {}),
+    "an expired token": ("expired", {}),
+    "another scheme": ("Basic YTpi", {}),
+    "a scheme without credentials": ("Bearer ", {}),
+    "a bad SigV4 signature": (
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261205/us-east-1/iam/aws4_request, "
+        "SignedHeaders=host, Signature=" + "0" * 64,
+        {},
+    ),
+    "in application/json": ("Bearer nope", {"Accept": "application/json"}),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED.values(), ids=REFUSED.keys())
+async def test_credentials_that_do_not_hold_are_refused_once_as_by_the_stack(
+    gateways: tuple[Gateway, Gateway],
+    token: str,
+    view_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, dict[str, str]],
+) -> None:
+    credentials, extra = case
+    if credentials == "expired":
+        credentials = f"Bearer {token}"
+        monkeypatch.setattr(
+            "gateway.auth.sessions.clock.now", lambda: datetime.now(UTC) + timedelta(days=30)
+        )
+    lane, stack = gateways
+    proofs: list[str] = []
+    authenticate = Authenticator.authenticate_header
+
+    async def counted(self: Authenticator, header: str | None, **kwargs: Any) -> Any:
+        proofs.append(str(header))
+        return await authenticate(self, header, **kwargs)
+
+    monkeypatch.setattr(Authenticator, "authenticate_header", counted)
+    headers = {**sent(token, **extra), "Authorization": credentials}
+    answered = await lane.post(body(ONE, LIST_BUCKET), headers)
+    assert view_calls == []
+    assert len(proofs) == 1  # proven once
+    expected = await stack.post(body(ONE, LIST_BUCKET), headers)
+    assert view_calls == ["/graphql"]
+    assert answered.comparable() == expected.comparable()
+    assert answered.status in (401, 403, 200)
+    if answered.status == 401:
+        assert answered.headers["www-authenticate"].startswith("Bearer")
+    assert json.loads(answered.body)["errors"][0]["extensions"]["code"]
