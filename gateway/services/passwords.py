@@ -3,8 +3,9 @@
 Passwords are stored only as Argon2id hashes (argon2-cffi's `PasswordHasher`, its default
 parameters). The hasher is a seam, like the clock: `using_hasher()` swaps it for a block
 (tests use cheap parameters; a deployment could raise them). Hashing and verifying cost tens of
-milliseconds of CPU each, so they run in a thread pool sized to the cores and callers await
-them: a sign-in never stalls the event loop that serves everyone else.
+milliseconds of CPU each, so they run in a thread pool (as many hashes at once as the cores
+hold Argon2's lanes, at the lowest CPU priority) and callers await them: a sign-in never
+stalls the event loop that serves everyone else.
 
 `check_password_policy` enforces AWS's length limit (1..128, a ValidationError) and a
 `PasswordPolicy` (a PasswordPolicyViolation listing every rule broken). Without a policy it
@@ -95,27 +96,39 @@ def _verify(hasher: PasswordHasher, password_hash: str | None, password: str) ->
 
 HASHING_NICENESS = 19
 """How much lower than the event loop's the hashing threads' CPU priority is (Unix `nice`):
-the lowest. Each hash runs its Argon2 lanes (4 by default) as threads of this priority, and a
-pool thread per core may hash at once, so the hashing weighs lanes x cores times one thread's
-weight against the event loop's: at nice 10 that was about a third of the CPU under load, at
-19 it is about a twentieth. Hashing still gets every idle cycle."""
+the lowest. Each hash runs its Argon2 lanes (4 by default) as threads of this priority: at
+nice 10 that was about a third of the CPU under load, at 19 about a twentieth. Hashing still
+gets every idle cycle."""
+
+HASHES_AT_ONCE = max(1, (os.cpu_count() or 1) // _default_hasher.parallelism)
+"""How many hashes run at once: the cores over the lanes of one hash (Argon2 runs each lane
+as a thread, 4 by default), at least one. One hash already keeps every core of a small machine
+busy; a second beside it only takes cycles and memory (64 MiB each) from the event loop.
+Measured on 2 cores with `bench/signin_pressure.py` (5 wrong passwords a second): two at once
+at nice 19 cost `authorize` 18% of its throughput; one at once, or SCHED_IDLE, 16 to 17%;
+both 11 to 14%. Further sign-ins queue for their turn."""
 
 
 def _lower_priority() -> None:
-    # On Linux a thread has its own nice value (and the threads Argon2 starts for its lanes
-    # inherit it): when the CPU is short, serving requests wins over verifying passwords, so a
-    # password-guessing attacker slows sign-ins down, not everyone else.
+    # On Linux a thread has its own nice value and scheduling policy (and the threads Argon2
+    # starts for its lanes inherit both): when the CPU is short, serving requests wins over
+    # verifying passwords, so a password-guessing attacker slows sign-ins down, not everyone
+    # else. SCHED_IDLE also lets a waking event loop take the core at once instead of after
+    # the hashing thread's time slice.
+    this_thread = threading.get_native_id()
     if hasattr(os, "setpriority"):
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, this_thread, HASHING_NICENESS)
+    if hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(this_thread, os.SCHED_IDLE, os.sched_param(0))
 
 
-# The pool every Argon2 computation runs in. One thread per core: Argon2 releases the GIL, so
-# that many hashes run in parallel beside the event loop, and no more, since each also takes
-# its memory cost (64 MiB by default): a burst of sign-ins queues here instead of exhausting
-# memory. Its threads start on first use and live as long as the process.
+# The pool every Argon2 computation runs in (Argon2 releases the GIL): HASHES_AT_ONCE threads,
+# so a burst of sign-ins queues here instead of taking the cores and exhausting memory. Its
+# threads start on first use and live as long as the process.
 _POOL = ThreadPoolExecutor(
-    max_workers=os.cpu_count() or 1, thread_name_prefix="argon2", initializer=_lower_priority
+    max_workers=HASHES_AT_ONCE, thread_name_prefix="argon2", initializer=_lower_priority
 )
 
 

@@ -223,3 +223,18 @@ async def test_hashing_threads_run_at_the_lowest_cpu_priority() -> None:
     assert HASHING_NICENESS == 19
     assert await passwords._in_pool(own_niceness) == HASHING_NICENESS
     assert own_niceness() < HASHING_NICENESS  # the event loop's thread keeps its own
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+async def test_hashing_threads_run_only_when_the_cpu_would_idle() -> None:
+    def own_policy() -> int:
+        return os.sched_getscheduler(threading.get_native_id())
+
+    assert await passwords._in_pool(own_policy) == os.SCHED_IDLE
+    assert own_policy() != os.SCHED_IDLE
+
+
+def test_as_many_hashes_run_at_once_as_the_cores_hold_lanes() -> None:
+    lanes = PasswordHasher().parallelism
+    assert max(1, (os.cpu_count() or 1) // lanes) == passwords.HASHES_AT_ONCE
+    assert passwords._POOL._max_workers == passwords.HASHES_AT_ONCE
