@@ -83,7 +83,7 @@ class RecognizedLane:
         if media_type is None:
             await self.app(scope, receive, send)
             return
-        received, body = await _read_body(receive)
+        received, body = await _read_body(receive, self.max_body_bytes)
         replay = _replaying(received, receive)
         answer: bytes | Response | None = None
         if body is not None and b"authorize" in body:
@@ -97,8 +97,9 @@ class RecognizedLane:
         if answer is None:
             await self.app(scope, replay, send)
             return
+        raw_id = this_id.encode("ascii")
         if isinstance(answer, Response):
-            answer.raw_headers.extend((*RAW_DEFAULT_HEADERS, (b"x-request-id", this_id.encode())))
+            answer.raw_headers.extend((*RAW_DEFAULT_HEADERS, (b"x-request-id", raw_id)))
             await answer(scope, replay, send)
             if self.observe is not None:
                 self.observe("unknown", "rejected", time.perf_counter() - started)
@@ -112,7 +113,7 @@ class RecognizedLane:
                     (b"content-length", b"%d" % len(answer)),
                     (b"content-type", media_type),
                     *RAW_DEFAULT_HEADERS,
-                    (b"x-request-id", this_id.encode("ascii")),
+                    (b"x-request-id", raw_id),
                 ],
             }
         )
@@ -177,16 +178,23 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
     return found
 
 
-async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """The messages received for the body, and the body (None when the client went away)."""
+async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """The messages received for the body, and the body: None when the client went away, or
+    when more than `limit` bytes came whatever the Content-Length said (the stack's body
+    limit then refuses it; the lane never holds more than that)."""
     received = []
     chunks = []
+    size = 0
     while True:
         message = await receive()
         received.append(message)
         if message["type"] != "http.request":
             return received, None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return received, None
         if not message.get("more_body", False):
             return received, b"".join(chunks)
 

@@ -512,3 +512,22 @@ async def test_credentials_that_do_not_hold_are_refused_once_as_by_the_stack(
     if answered.status == 401:
         assert answered.headers["www-authenticate"].startswith("Bearer")
     assert json.loads(answered.body)["errors"][0]["extensions"]["code"]
+
+
+async def test_a_body_longer_than_announced_is_read_no_further_than_the_limit(
+    gateway_settings: Settings, gateways: tuple[Gateway, Gateway], token: str, view_calls: list[str]
+) -> None:
+    # The server frames bodies; should one ever pass more than the Content-Length said, the
+    # lane stops at the body limit (4096 here) and the stack's limit refuses the rest.
+    parts = [body(ONE, LIST_BUCKET)] + [b" " * 1000] * 8
+    messages = [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    ]
+    taken = [dict(m) for m in messages]
+    answered = await asgi_post(create_app(gateway_settings), taken, len(parts[0]), token)
+    expected = await asgi_post(
+        without_lane(create_app(gateway_settings)), messages, len(parts[0]), token
+    )
+    assert answered == expected
+    assert answered[0] == 413
