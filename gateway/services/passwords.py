@@ -106,7 +106,7 @@ as a thread, 4 by default), at least one. One hash already keeps every core of a
 busy; a second beside it only takes cycles and memory (64 MiB each) from the event loop.
 Measured on 2 cores with `bench/signin_pressure.py` (5 wrong passwords a second): two at once
 at nice 19 cost `authorize` 18% of its throughput; one at once, or SCHED_IDLE, 16 to 17%;
-both 11 to 14%. Further sign-ins queue for their turn."""
+both 11 to 16.5% over four runs. Further sign-ins queue for their turn."""
 
 
 def _lower_priority() -> None:
