@@ -1,18 +1,28 @@
-"""GATEWAY_LOG_FORMAT=json: every line a JSON object carrying the request id; an exception by
-its type only."""
+"""GATEWAY_LOG_FORMAT=json: every line a JSON object carrying the request id; in both formats
+an exception by its type only."""
 
 from __future__ import annotations
 
 import json
 import logging
 import logging.config
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from gateway.logs import JsonFormatter, RequestIdFilter, json_config, uvicorn_log_config
+from gateway.logs import (
+    JsonFormatter,
+    RequestIdFilter,
+    TextFormatter,
+    json_config,
+    text_config,
+    uvicorn_log_config,
+)
 from gateway.services import writes
 from tests.servers import serve
 
@@ -61,11 +71,68 @@ def test_an_exception_is_named_by_its_type_and_never_traced() -> None:
     assert "Traceback" not in text
 
 
-def test_text_keeps_uvicorns_own_format() -> None:
+def test_text_names_an_exception_by_its_type_and_never_traces_it() -> None:
+    try:
+        raise ValueError("SELECT secret FROM users")
+    except ValueError as error:
+        record = _record("failed", exc=error)
+    formatter = TextFormatter(fmt="%(levelprefix)s %(message)s", use_colors=False)
+
+    assert formatter.format(record) == "WARNING:  failed [ValueError]"
+    assert record.exc_info is not None  # left as it came, for any other handler
+
+
+def test_the_formats_configs() -> None:
     from uvicorn.config import LOGGING_CONFIG
 
-    assert uvicorn_log_config("text") is LOGGING_CONFIG
     assert uvicorn_log_config("json") == json_config()
+    text = uvicorn_log_config("text")
+    assert text == text_config()
+    assert text["formatters"]["default"]["()"] == "gateway.logs.TextFormatter"
+    assert text["formatters"]["access"] == LOGGING_CONFIG["formatters"]["access"]
+    assert text["loggers"]["uvicorn.access"] == LOGGING_CONFIG["loggers"]["uvicorn.access"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_logger_writes_a_traceback_in_either_format(log_format: str) -> None:
+    """The gateway's loggers (which uvicorn's config leaves without a handler, so that Python's
+    last resort wrote their tracebacks) and uvicorn's own, as `gateway serve` configures them."""
+    script = textwrap.dedent(
+        f"""
+        import logging, logging.config
+        from gateway.logs import uvicorn_log_config
+        logging.config.dictConfig(uvicorn_log_config({log_format!r}))
+        for name in ("gateway.graphql.lane", "uvicorn.error", "asyncio"):
+            try:
+                raise KeyError("SELECT password_hash FROM users")
+            except KeyError:
+                logging.getLogger(name).exception("It failed in %s", name)
+        logging.getLogger("gateway.app").info("started")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+    lines = done.stderr.splitlines()
+    assert "Traceback" not in done.stderr
+    assert "SELECT" not in done.stderr
+    assert len(lines) == 4
+    if log_format == "json":
+        parsed = [json.loads(line) for line in lines]
+        assert [line.get("exception") for line in parsed] == ["KeyError"] * 3 + [None]
+    else:
+        assert lines == [
+            "ERROR:    It failed in gateway.graphql.lane [KeyError]",
+            "ERROR:    It failed in uvicorn.error [KeyError]",
+            "ERROR:    It failed in asyncio [KeyError]",
+            "INFO:     started",
+        ]
 
 
 @pytest.mark.e2e
