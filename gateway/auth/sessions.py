@@ -176,7 +176,7 @@ def authenticated_with(auth: Authenticated, *, now: datetime, source_ip: str) ->
     if auth.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
     if source_ip and source_ip != auth.principal.source_ip:
-        auth = replace(auth, principal=replace(auth.principal, source_ip=source_ip))
+        auth = replace(auth, principal=auth.principal.from_address(source_ip))
     return auth
 
 

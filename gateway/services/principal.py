@@ -4,7 +4,7 @@ principal a session row stands for (`principal_of`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,6 +18,8 @@ from gateway.policy import PreparedPrincipal
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 SESSION_RELATED = ("account", "user", "role")
+ADDRESSES_REMEMBERED = 8
+"""How many client addresses a principal keeps a copy of itself for (`from_address`)."""
 """What `principal_of` needs loaded with a session (not the root user's row: a root session's
 principal is its account's, and its password hash has no business in the session cache)."""
 
@@ -71,6 +73,9 @@ class Principal:
     # asks for decisions on every request. `replace()` starts them afresh.
     _prepared: PreparedPrincipal | None = field(default=None, init=False, repr=False, compare=False)
     _context: tuple[tuple[datetime, timedelta | None], dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _addressed: dict[str, Principal] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
@@ -160,6 +165,24 @@ class Principal:
             PrincipalKind.USER: "User",
             PrincipalKind.ROLE: "AssumedRole",
         }[self.kind]
+
+    def from_address(self, source_ip: str) -> Principal:
+        """This principal calling from `source_ip` (aws:SourceIp): itself when that is its
+        address, else a copy, the same one each time for the first few addresses (with its
+        own memos: applications ask from their servers, not from where their users signed
+        in)."""
+        if source_ip == self.source_ip:
+            return self
+        addressed = self._addressed
+        if addressed is None:
+            addressed = {}
+            object.__setattr__(self, "_addressed", addressed)
+        moved = addressed.get(source_ip)
+        if moved is None:
+            moved = replace(self, source_ip=source_ip)
+            if len(addressed) < ADDRESSES_REMEMBERED:
+                addressed[source_ip] = moved
+        return moved
 
     def prepared(self) -> PreparedPrincipal:
         """The principal as `gateway.policy.Request` takes it, its aws: keys derived once."""

@@ -1,4 +1,4 @@
-"""The request context a principal brings to every decision."""
+"""The request context a principal brings to every decision, from wherever it calls."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import clock
-from gateway.services.principal import Principal
+from gateway.services.principal import ADDRESSES_REMEMBERED, Principal
 
 INSTANTS = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
@@ -40,3 +40,21 @@ def test_time_keys_follow_the_clock_zone() -> None:
         shifted = principal.request_context()["aws:CurrentTime"]
     assert in_utc == "2026-03-01T12:00:00Z"
     assert shifted == "2026-03-01T14:00:00Z"  # as strftime prints it, cached or not
+
+
+@given(st.lists(st.ip_addresses().map(str), min_size=1, max_size=3 * ADDRESSES_REMEMBERED))
+def test_a_principal_from_another_address_is_itself_but_for_aws_source_ip(
+    addresses: list[str],
+) -> None:
+    # Applications ask from their servers, not from where their users signed in: the copy
+    # for an address is kept (for the first few), and never tells another address.
+    principal = Principal.root("111122223333", session_id="s-1", source_ip="198.51.100.7")
+    for address in addresses:
+        moved = principal.from_address(address)
+        assert moved.request_context()["aws:SourceIp"] == address
+        assert moved == Principal.root("111122223333", session_id="s-1", source_ip=address)
+    assert principal.from_address("198.51.100.7") is principal
+    assert principal.request_context()["aws:SourceIp"] == "198.51.100.7"
+    remembered = list(dict.fromkeys(a for a in addresses if a != "198.51.100.7"))
+    for address in remembered[:ADDRESSES_REMEMBERED]:
+        assert principal.from_address(address) is principal.from_address(address)
