@@ -117,3 +117,17 @@ async def test_a_forwarding_header_from_a_trusted_proxy_names_the_client(
     assert other not in ("Throttled", "Unauthenticated")  # a token: not locked out
     events = await AuditEvent.filter(action="gateway:SignIn", error_code="Throttled")
     assert [event.source_ip for event in events] == ["198.51.100.66"]
+
+
+async def test_each_request_is_decided_from_its_own_client_not_the_sign_ins(
+    proxied: Api, account: Account
+) -> None:
+    """An application passing on its users' tokens asks from its own servers: aws:SourceIp is
+    each request's client, however often the addresses alternate (the gateway remembers
+    answers per address, and must never hand one address's to another)."""
+    [token] = await sign_in(proxied, account, GOOD_PASSWORD, via="198.51.100.1")
+    expected = {CLIENT: True, "192.0.2.1": False, "198.51.100.1": False, "203.0.113.77": True}
+    for _ in range(3):
+        for address, allowed in expected.items():
+            answer = await proxied(AUTHORIZE, token=token, headers={"X-Forwarded-For": address})
+            assert answer.data == {"authorize": {"allowed": allowed}}, address

@@ -3,13 +3,17 @@ from a trusted peer, never an address the client chose."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.types import Receive, Scope, Send
 
 from gateway.config import Network
-from gateway.http.client_address import client_address
+from gateway.http import client_address as module
+from gateway.http.client_address import ClientAddressMiddleware, client_address
 
 PROXIES: tuple[Network, ...] = (
     ipaddress.ip_network("10.0.0.0/8"),
@@ -87,3 +91,41 @@ def test_what_the_client_prepends_never_replaces_its_own_address(
         return
     headers = xff(", ".join([*spoofed, client]))
     assert client_address("10.0.0.1", headers, PROXIES) == str(ipaddress.ip_address(client))
+
+
+few_peers = st.sampled_from(["10.0.0.1", "10.2.3.4", "198.51.100.4", "2001:db8:ffff::1"])
+few_headers = st.lists(
+    st.tuples(
+        st.sampled_from([b"x-forwarded-for", b"forwarded", b"host", b"x-real-ip"]),
+        st.sampled_from([b"203.0.113.9", b"for=203.0.113.9", b"1.2.3.4, 10.1.1.1", b"unknown"]),
+    ),
+    max_size=3,
+)
+
+
+@given(requests=st.lists(st.tuples(few_peers, few_headers), min_size=1, max_size=30))
+def test_the_middleware_answers_as_client_address_for_every_request(
+    requests: list[tuple[str, list[tuple[bytes, bytes]]]],
+) -> None:
+    """It remembers answers (by peer and forwarding headers, a few at a time here): each
+    request's client is still the one `client_address` finds for it."""
+    seen: list[tuple[str, int]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["client"])
+
+    async def send_all() -> None:
+        middleware = ClientAddressMiddleware(app, PROXIES)
+        for peer, headers in requests:
+            scope = {"type": "http", "client": (peer, 5000), "headers": headers}
+            await middleware(scope, None, None)  # type: ignore[arg-type]
+            assert len(middleware._answers) <= module.ANSWERS_REMEMBERED
+
+    with mock.patch.object(module, "ANSWERS_REMEMBERED", 3):
+        asyncio.run(send_all())
+
+    expected = []
+    for peer, headers in requests:
+        client = client_address(peer, headers, PROXIES)
+        expected.append((peer, 5000) if client == peer else (client, 0))
+    assert seen == expected
