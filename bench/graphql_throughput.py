@@ -12,7 +12,12 @@ uvloop and httptools for all of them alike when they are installed):
   whose statements allow ``iam:ListGroupsForUser`` on her and a realistic mix besides (S3,
   DynamoDB, CloudWatch, KMS, EC2 reads; ``${aws:username}`` resources; Deny statements;
   MFA, source-IP, tag and region conditions); an administrator (``AdministratorAccess``) and
-  25 more users. The gateway is measured on five loads (issue 11's table):
+  25 more users. It runs as deployed behind a reverse proxy (``GATEWAY_TRUSTED_PROXIES``
+  names 127.0.0.1, where the load comes from): every request carries ``X-Forwarded-For``,
+  the sign-ins that of the user's browser (``BROWSER_ADDRESS``), the loads that of the
+  application server asking (``APPLICATION_ADDRESS``), so the caller's ``aws:SourceIp`` is
+  not the address its session was created from, as when an application passes on its
+  users' tokens. The gateway is measured on five loads (issue 11's table):
 
   - ``(a) authorize``: alice asks ``authorize`` (variables, as an application sends them);
   - ``(e) authorizeAll x50``: alice asks 50 decisions in one ``authorizeAll``;
@@ -95,6 +100,10 @@ STOP_GRACE = 10.0  # seconds after the end of a run before unfinished requests a
 
 GATEWAY_QUERY = "{ me { userName groups { edges { node { groupName } } } } }"
 HELLO_QUERY = "{ hello }"
+BROWSER_ADDRESS = "198.51.100.7"
+"""Where the bench's users sign in from (X-Forwarded-For, through the trusted proxy)."""
+APPLICATION_ADDRESS = "10.20.30.40"
+"""Where the application asking with their tokens calls from (its private network)."""
 USER_NAME = "alice"
 USER_PATH = "/staff/"
 GROUPS = ("analysts", "developers", "oncall")
@@ -201,22 +210,25 @@ class Load:
         return f"({self.key}) {self.name}"
 
 
+def gateway_env(database_url: str) -> dict[str, str]:
+    """The gateway's settings: its database, behind a proxy on 127.0.0.1 (the load's source)."""
+    return {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_TRUSTED_PROXIES": HOST}
+
+
 def gateway_server(database_url: str, name: str = "gateway") -> Server:
     return Server(
         "gateway",
         name,
         "gateway.app:create_app",
         uvicorn_args=("--factory",),
-        env={"GATEWAY_DATABASE_URL": database_url},
+        env=gateway_env(database_url),
     )
 
 
 def served_gateway(database_url: str, name: str, workers: int) -> Server:
     """The gateway as deployed: `gateway serve --workers N` (each worker on a socket of its
     own, uvicorn's access log on)."""
-    return Server(
-        "gateway", name, "", env={"GATEWAY_DATABASE_URL": database_url}, serve_workers=workers
-    )
+    return Server("gateway", name, "", env=gateway_env(database_url), serve_workers=workers)
 
 
 def servers(database_url: str) -> list[Server]:
@@ -774,6 +786,7 @@ def sign_in(client: Any, label: str, account_id: str, user_name: str) -> str:
             "{ signIn(account: $a, userName: $u, password: $p) { token } }",
             "variables": {"a": account_id, "u": user_name, "p": PASSWORD},
         },
+        headers={"X-Forwarded-For": BROWSER_ADDRESS},
     )
     doc = _json(response, label, "signIn")
     try:
@@ -794,6 +807,7 @@ def prepare(load: Load, seeded: Seeded, tokens: dict[tuple[str, str], str]) -> N
             if token_key not in tokens:
                 tokens[token_key] = sign_in(client, load.label, seeded.account_id, user)
             load.headers["Authorization"] = f"Bearer {tokens[token_key]}"
+            load.headers["X-Forwarded-For"] = APPLICATION_ADDRESS
         response = client.post("/graphql", json=graphql_request(load), headers=load.headers)
         doc = _json(response, load.label, load.query)
         data = doc.get("data")

@@ -5,9 +5,11 @@ Run with ``.venv/bin/python bench/signin_pressure.py`` (or ``--quick`` for a smo
 
 One gateway, one uvicorn worker, on a database seeded as ``graphql_throughput.py`` seeds it
 (user ``alice`` in three groups with ten managed policies; a temporary SQLite file, or
-``--database-url``). The load is an application asking ``authorize`` for alice (allowed) with
-her bearer token, from ``graphql_throughput.py``'s load generator (N keep-alive connections,
-closed loop). Each round measures it twice, in alternating order:
+``--database-url``), behind a proxy as there (every request names its client in
+``X-Forwarded-For``; the attacker's is ``ATTACKER_ADDRESS``). The load is an application
+asking ``authorize`` for alice (allowed) with her bearer token, from ``graphql_throughput.py``'s
+load generator (N keep-alive connections, closed loop). Each round measures it twice, in
+alternating order:
 
 * ``quiet``: nothing else reaches the server;
 * ``under attack``: meanwhile an attacker sends ``--attack-rate`` (5) wrong passwords per
@@ -50,6 +52,9 @@ SIGN_IN = (
     "mutation($a: String!, $u: String!, $p: String!) "
     "{ signIn(account: $a, userName: $u, password: $p) { token } }"
 )
+
+
+ATTACKER_ADDRESS = "203.0.113.66"
 
 
 def authorize_query(user_arn: str) -> str:
@@ -104,7 +109,8 @@ class Attacker:
     async def _guess(self, client: httpx.AsyncClient) -> None:
         began = time.perf_counter()
         body = {"query": SIGN_IN, "variables": self.variables}
-        answer = (await client.post("/graphql", json=body)).json()
+        headers = {"X-Forwarded-For": ATTACKER_ADDRESS}
+        answer = (await client.post("/graphql", json=body, headers=headers)).json()
         self.latencies.append(time.perf_counter() - began)
         codes = [e.get("extensions", {}).get("code", "?") for e in answer.get("errors") or []]
         self.answers[",".join(codes) or "signed in"] += 1
