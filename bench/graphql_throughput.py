@@ -20,6 +20,11 @@ uvloop and httptools for all of them alike when they are installed):
   users' tokens. The gateway is measured on five loads (issue 11's table):
 
   - ``(a) authorize``: alice asks ``authorize`` (variables, as an application sends them);
+  - ``(s) authorize, session read``: the same on a second gateway (a copy of the database)
+    with ``GATEWAY_SESSION_CACHE_MS=0``, which reads the caller's session from the database
+    for every request, and a session of its own per connection (alice signs in 32 times), so
+    that no read serves two requests: the cost of each request of a user whose requests come
+    further apart than the session cache's 0.5 s (people, not one busy client); no target;
   - ``(e) authorizeAll x50``: alice asks 50 decisions in one ``authorizeAll``;
   - ``(m) me+groups``: ``{ me { userName groups { … } } }`` as alice;
   - ``(u) users(first:20)``: the administrator lists 20 users;
@@ -80,6 +85,7 @@ import random
 import resource
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -158,7 +164,7 @@ DETAILS_QUERY = (
 
 @dataclass
 class Server:
-    key: str  # "gateway", "b" … "d"
+    key: str  # "gateway", "s" (no session cache), "b" … "d"
     name: str
     app: str  # uvicorn's APP argument
     uvicorn_args: tuple[str, ...] = ()
@@ -204,6 +210,8 @@ class Load:
     per_request: int = 1  # decisions answered by one request
     headers: dict[str, str] = field(default_factory=dict)
     expected_body: bytes = b""
+    sessions: int = 1  # sessions of the caller, signed in one by one: connection i uses i % n
+    more_tokens: list[str] = field(default_factory=list)  # those past the first
 
     @property
     def label(self) -> str:
@@ -231,10 +239,14 @@ def served_gateway(database_url: str, name: str, workers: int) -> Server:
     return Server("gateway", name, "", env=gateway_env(database_url), serve_workers=workers)
 
 
-def servers(database_url: str) -> list[Server]:
+def servers(database_url: str, uncached_url: str) -> list[Server]:
     apps_dir = ("--app-dir", str(BENCH))
+    uncached = gateway_server(uncached_url, "gateway, no session cache")
+    uncached.key = "s"
+    uncached.env["GATEWAY_SESSION_CACHE_MS"] = "0"
     return [
         gateway_server(database_url),
+        uncached,
         Server("b", "strawberry", "apps.hello:stock_app", uvicorn_args=apps_dir),
         Server("c", "strawberry+caches", "apps.hello:cached_app", uvicorn_args=apps_dir),
         Server("d", "starlette", "apps.bare:app", uvicorn_args=apps_dir),
@@ -273,6 +285,15 @@ def loads(by_key: dict[str, Server], seeded: Seeded) -> list[Load]:
             AUTHORIZE_QUERY,
             {"action": "iam:GetUser", "resource": seeded.user_arn},
             caller="alice",
+        ),
+        Load(
+            "s",
+            "authorize, session read",
+            by_key["s"],
+            AUTHORIZE_QUERY,
+            {"action": "iam:GetUser", "resource": seeded.user_arn},
+            caller="alice",
+            sessions=TARGET_CONNECTIONS,
         ),
         Load(
             "e",
@@ -808,6 +829,10 @@ def prepare(load: Load, seeded: Seeded, tokens: dict[tuple[str, str], str]) -> N
                 tokens[token_key] = sign_in(client, load.label, seeded.account_id, user)
             load.headers["Authorization"] = f"Bearer {tokens[token_key]}"
             load.headers["X-Forwarded-For"] = APPLICATION_ADDRESS
+            load.more_tokens = [
+                sign_in(client, load.label, seeded.account_id, user)
+                for _ in range(load.sessions - 1)
+            ]
         response = client.post("/graphql", json=graphql_request(load), headers=load.headers)
         doc = _json(response, load.label, load.query)
         data = doc.get("data")
@@ -904,7 +929,7 @@ def page_through_details(server: Server, account_id: str) -> DetailsRun:
 @dataclass
 class LoadSpec:
     port: int
-    request: str  # the full HTTP/1.1 request, latin-1
+    requests: list[str]  # full HTTP/1.1 requests, latin-1: connection i sends the i-th (mod n)
     expected_body: str  # latin-1
     connections: int
     warmup: float
@@ -959,8 +984,8 @@ def _acceptable(status: int, body: bytes) -> bool:
     return isinstance(doc, dict) and doc.get("data") is not None and not doc.get("errors")
 
 
-async def _connection(spec: LoadSpec, state: LoadState) -> None:
-    request = spec.request.encode("latin-1")
+async def _connection(spec: LoadSpec, state: LoadState, number: int) -> None:
+    request = spec.requests[number % len(spec.requests)].encode("latin-1")
     expected = spec.expected_body.encode("latin-1")
     clock = time.perf_counter_ns
     latencies = state.latencies
@@ -1018,7 +1043,7 @@ async def _generate(spec: LoadSpec) -> dict[str, Any]:
         stop_at=now + int((spec.warmup + spec.duration) * 1e9),
     )
     probe = asyncio.create_task(_cpu_probe(spec, state))
-    tasks = [asyncio.create_task(_connection(spec, state)) for _ in range(spec.connections)]
+    tasks = [asyncio.create_task(_connection(spec, state, n)) for n in range(spec.connections)]
     done, pending = await asyncio.wait(tasks, timeout=spec.warmup + spec.duration + STOP_GRACE)
     for task in pending:  # requests that never came back: failures, not silence
         task.cancel()
@@ -1047,7 +1072,8 @@ def load_generator_main(spec_json: str) -> int:
     return 0
 
 
-def http_request(load: Load) -> bytes:
+def http_requests(load: Load) -> list[bytes]:
+    """The request of `load`, once per session of its caller."""
     body = json.dumps(graphql_request(load), separators=(",", ":")).encode()
     headers = {
         "Host": f"{HOST}:{load.server.port}",
@@ -1056,8 +1082,14 @@ def http_request(load: Load) -> bytes:
         "Content-Length": str(len(body)),
         **load.headers,
     }
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return f"POST /graphql HTTP/1.1\r\n{head}\r\n".encode() + body
+    variants = [headers] + [{**headers, "Authorization": f"Bearer {t}"} for t in load.more_tokens]
+    return [
+        "".join(
+            ["POST /graphql HTTP/1.1\r\n", *(f"{k}: {v}\r\n" for k, v in h.items()), "\r\n"]
+        ).encode()
+        + body
+        for h in variants
+    ]
 
 
 @dataclass
@@ -1080,7 +1112,7 @@ def measure(load: Load, round_: int, args: argparse.Namespace) -> Measurement:
     assert server.process is not None
     spec = LoadSpec(
         port=server.port,
-        request=http_request(load).decode("latin-1"),
+        requests=[request.decode("latin-1") for request in http_requests(load)],
         expected_body=load.expected_body.decode("latin-1"),
         connections=args.connections,
         warmup=args.warmup,
@@ -1585,7 +1617,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     seeded = asyncio.run(seed(database_url, args.seed))
     print(f"seeding an account of {DETAILS_USERS} users", file=sys.stderr)
     big_account = asyncio.run(seed_details(database_url, args.seed))
-    all_servers = servers(database_url)
+    all_servers = servers(database_url, copy_of(database_url))
     by_key = {s.key: s for s in all_servers}
     all_loads = loads(by_key, seeded)
     tokens: dict[tuple[str, str], str] = {}
@@ -1602,6 +1634,24 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     else:
         extra.workers_skipped = "not measured (--no-postgres)"
     return report(rows, extra, args, seeded, _safe(database_url).split(":")[0])
+
+
+def copy_of(database_url: str) -> str:
+    """A database with the same data for a second gateway: a copy beside a SQLite file (one
+    process per file), the same database on PostgreSQL."""
+    path = sqlite_file(database_url)
+    if path is None:
+        return database_url
+    copy = path.with_name(f"{path.stem}-copy{path.suffix}")
+    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return f"sqlite://{copy}"
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a `sqlite://` URL, else None."""
+    prefix = "sqlite://"
+    return Path(database_url[len(prefix) :]) if database_url.startswith(prefix) else None
 
 
 def seed_in_subprocess(database_url: str, seed_value: int) -> Seeded:
