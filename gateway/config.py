@@ -63,6 +63,10 @@ class Settings:
     """How long a replica may reuse a checked session before reading it again (0: never).
     Bounds how late a revocation or permission change made through another replica is seen;
     at most 1,000 so that changes reach every replica within a second."""
+    session_cache_quiet_ms: int = 30_000
+    """How long a checked session is reused while every change is known to reach this
+    process (SQLite; PostgreSQL while the listener is connected): a change retires it at
+    once then, and this only bounds its age (at most 300,000; 0: as `session_cache_ms`)."""
     secret_key: str | None = field(default=None, repr=False)
     """Secret (16+ characters) that encrypts what the gateway must read back: TOTP seeds and
     the secrets of access keys (SigV4 verification needs them). Every replica needs the same;
@@ -140,6 +144,11 @@ class Settings:
         """`session_cache_ms` in seconds."""
         return self.session_cache_ms / 1000
 
+    @property
+    def session_cache_quiet_seconds(self) -> float:
+        """`session_cache_quiet_ms` in seconds."""
+        return self.session_cache_quiet_ms / 1000
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from `environ` (default: `os.environ`).
@@ -159,6 +168,9 @@ class Settings:
             root_password=env.get("GATEWAY_ROOT_PASSWORD") or None,
             session_ttl_seconds=_int(env, "GATEWAY_SESSION_TTL_SECONDS", 43200, minimum=60),
             session_cache_ms=_int(env, "GATEWAY_SESSION_CACHE_MS", 500, minimum=0, maximum=1000),
+            session_cache_quiet_ms=_int(
+                env, "GATEWAY_SESSION_CACHE_QUIET_MS", 30_000, minimum=0, maximum=300_000
+            ),
             secret_key=env.get("GATEWAY_SECRET_KEY") or None,
             graphiql=_bool(env, "GATEWAY_GRAPHIQL", True),
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),

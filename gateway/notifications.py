@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +42,9 @@ Callback = Callable[[str], None]
 _POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "asyncpg", "psycopg"})
 MAX_PAYLOAD_BYTES = 8000
 RECONNECT_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+LIVENESS_SECONDS = 5.0
+"""How often the listener's connection is pinged; unanswered for twice that, the hub no longer
+vouches that it hears every change (`hearing`)."""
 
 
 async def notify(channel: str, payload: str, *, using: BaseDBAsyncClient) -> None:
@@ -68,11 +72,29 @@ class NotificationHub:
         self._pending: set[asyncio.Task[None]] = set()
         self._reconnecting: asyncio.Task[None] | None = None
         self._stopped = False
+        self._connections = 0
+        self._stretch: int | None = None
+        self._answered_at = 0.0  # time.monotonic() of the listener's last answer
+        self._pinging: asyncio.Task[None] | None = None
 
     @property
     def listening(self) -> bool:
         """Whether notifications reach this process now (connected to PostgreSQL)."""
         return self._connection is not None and not self._connection.is_closed()
+
+    def hearing(self) -> int | None:
+        """A number for the stretch of time, up to now, in which every change committed
+        anywhere reaches this process, or None if one may not: on SQLite always 0 (one
+        process writes); on PostgreSQL the number of the listener's connection while it has
+        LISTENed on every subscribed channel, a new number after each reconnection (what was
+        sent in between is lost)."""
+        if self._dsn is None:
+            return 0
+        if not self.listening or self._pending:
+            return None
+        if time.monotonic() - self._answered_at > 2 * LIVENESS_SECONDS:
+            return None  # a connection can die without a word: it must answer pings
+        return self._stretch
 
     async def start(self) -> None:
         """Open the dedicated connection and LISTEN on the subscribed channels (PostgreSQL;
@@ -81,16 +103,19 @@ class NotificationHub:
             return
         self._stopped = False
         await self._connect()
+        self._pinging = asyncio.get_running_loop().create_task(self._keep_checking())
 
     async def stop(self) -> None:
         """Close the connection; callbacks stay registered but are no longer called."""
         self._stopped = True
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            self._reconnecting = None
+        for task in (self._reconnecting, self._pinging):
+            if task is not None:
+                task.cancel()
+        self._reconnecting = self._pinging = None
         for task in list(self._pending):
             task.cancel()
         connection, self._connection = self._connection, None
+        self._stretch = None
         if connection is not None and not connection.is_closed():
             await connection.close()
 
@@ -119,17 +144,39 @@ class NotificationHub:
     # --- the connection --------------------------------------------------------------------
 
     async def _connect(self) -> None:
+        self._stretch = None
         connection = await asyncpg.connect(self._dsn)
         connection.add_termination_listener(self._lost)
         self._connection = connection
         for channel in list(self._callbacks):
             await connection.add_listener(channel, self._dispatch)
+        self._connections += 1
+        self._stretch = self._connections
+        self._answered_at = time.monotonic()
+
+    async def _keep_checking(self) -> None:
+        """Ping the listener's connection every LIVENESS_SECONDS; one that does not answer
+        in time is closed, and so replaced (`_lost`)."""
+        while not self._stopped:
+            await asyncio.sleep(LIVENESS_SECONDS)
+            connection = self._connection
+            if connection is None or connection.is_closed():
+                continue
+            try:
+                await asyncio.wait_for(connection.fetchval("SELECT 1"), LIVENESS_SECONDS)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                if connection is self._connection and not connection.is_closed():
+                    connection.terminate()
+                continue
+            if connection is self._connection:
+                self._answered_at = time.monotonic()
 
     def _lost(self, connection: Any) -> None:
         if self._stopped or connection is not self._connection:
             return
         logger.warning("Lost the notification connection to the database; reconnecting")
         self._connection = None
+        self._stretch = None
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:

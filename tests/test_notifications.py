@@ -4,6 +4,7 @@ transaction commits, never when it rolls back; nothing at all on SQLite."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -12,7 +13,7 @@ from tortoise.context import TortoiseContext
 from tortoise.transactions import in_transaction
 
 from gateway.errors import EntityAlreadyExists
-from gateway.notifications import NotificationHub, is_postgres, notify
+from gateway.notifications import LIVENESS_SECONDS, NotificationHub, is_postgres, notify
 from gateway.services.principal import Principal
 from gateway.services.users import create_user
 from gateway.services.writes import CHANGES_CHANNEL
@@ -107,6 +108,54 @@ async def test_the_hub_reconnects_and_listens_again_after_losing_its_connection(
     assert await heard_within(queue, 1.0) == ["again"]
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's")
+async def test_the_hub_vouches_for_one_stretch_per_connection_and_none_without_one(
+    hub: NotificationHub, database_url: str
+) -> None:
+    """What the session cache keeps entries longer by: a stretch in which every change
+    reached the process. Lost, it is None; reconnected, a new one (what came between is
+    lost)."""
+    hub.subscribe(CHANGES_CHANNEL, lambda payload: None)
+    await hub.ready()
+    first = hub.hearing()
+    assert first is not None
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+            "AND query ILIKE 'LISTEN%'"
+        )
+        for _ in range(20):
+            await asyncio.sleep(0.05)
+            if not hub.listening:
+                break
+        assert hub.hearing() is None
+    finally:
+        await admin.close()
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if hub.hearing() is not None:
+            break
+    second = hub.hearing()
+    assert second is not None
+    assert second != first
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's")
+async def test_a_listener_that_stops_answering_pings_is_no_longer_vouched_for(
+    hub: NotificationHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection can die without the kernel noticing (no reset): the hub pings it, and
+    vouches for it only while it answered lately."""
+    hub.subscribe(CHANGES_CHANNEL, lambda payload: None)
+    await hub.ready()
+    assert hub.hearing() is not None
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + 2 * LIVENESS_SECONDS + 1)
+    assert hub.hearing() is None
+
+
 async def test_on_sqlite_notify_does_nothing_and_the_hub_never_listens(
     hub: NotificationHub, database_url: str
 ) -> None:
@@ -116,6 +165,7 @@ async def test_on_sqlite_notify_does_nothing_and_the_hub_never_listens(
     async with in_transaction() as tx:
         await notify(CHANNEL, "ignored", using=tx)
     assert not hub.listening
+    assert hub.hearing() == 0  # one process writes: it hears every change, always
 
 
 async def test_payloads_postgresql_would_refuse_are_refused_here(db: TortoiseContext) -> None:

@@ -36,6 +36,8 @@ class Authenticated:
     `user` is the IAM user as loaded with the session (None for root). `signing_secret` is
     the secret of the access key that SigV4 requests are verified with, held only while
     cached for that (`gateway.auth.signed_requests`); it is None everywhere else.
+    `depends_on` names other accounts whose changes can end it: a role session that a
+    console switched to from another account's sign-in lives inside that sign-in.
     """
 
     principal: Principal
@@ -44,6 +46,12 @@ class Authenticated:
     user: User | None
     expires_at: datetime
     signing_secret: str | None = field(default=None, repr=False)
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The accounts whose changes can end or change this authentication."""
+        return (self.principal.account_id, *self.depends_on)
 
     @classmethod
     def of_account(
@@ -54,6 +62,7 @@ class Authenticated:
         expires_at: datetime,
         *,
         signing_secret: str | None = None,
+        depends_on: tuple[str, ...] = (),
     ) -> Authenticated:
         """`principal`'s authentication, at the generations of its (loaded) `account`."""
         return cls(
@@ -63,33 +72,50 @@ class Authenticated:
             user,
             expires_at,
             signing_secret=signing_secret,
+            depends_on=depends_on,
         )
 
 
 class SessionCache:
-    """Recently checked credentials, by a hash of them, for at most `ttl` seconds.
+    """Recently checked credentials, by a hash of them.
 
     Session tokens are cached by their hash; access keys (`gateway.auth.access_keys`) by a
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
-    Replicas share nothing but the database. A change made here retires its account's entries
-    at once: an entry is only used while this process has committed no write in the entry's
-    account since its read began (writes act in their actor's account, as the notifications
-    below say). A
-    change made elsewhere arrives as a notification (`changed(account_id)`, from PostgreSQL's
-    LISTEN/NOTIFY: `gateway.notifications`), which retires that account's entries, those
-    still being read included; without notifications (the listener down), after at most
-    `ttl` (`GATEWAY_SESSION_CACHE_MS`, at most one second).
+    Replicas share nothing but the database. A change retires the entries of the accounts it
+    was made in (its actor's, and any it `touches`: `gateway.services.writes`) at once, those
+    still being read included: one committed by this process as it commits; one committed
+    elsewhere when its notification arrives (`changed(account_id)`, from PostgreSQL's
+    LISTEN/NOTIFY: `gateway.notifications`). An entry also retires with age:
+
+    - after `quiet_ttl` (`GATEWAY_SESSION_CACHE_QUIET_MS`, 30 s by default) while every change
+      is known to reach this process, that is while `hearing()` names the same stretch as
+      when the entry was read (on SQLite always: one process writes; on PostgreSQL while the
+      listener has stayed connected);
+    - after `ttl` otherwise (`GATEWAY_SESSION_CACHE_MS`, at most one second): a change may
+      then go unheard, and this bounds how long it goes unseen.
+
+    The quiet age matters for people rather than programs: a user whose requests come
+    seconds apart would otherwise have every session read from the database again. `ttl` 0
+    turns the cache off.
     """
 
     def __init__(
-        self, ttl: float, size: int = 10_000, *, monotonic: Callable[[], float] = time.monotonic
+        self,
+        ttl: float,
+        size: int = 10_000,
+        *,
+        quiet_ttl: float = 0.0,
+        hearing: Callable[[], int | None] = lambda: None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
+        self.quiet_ttl = max(quiet_ttl, ttl)
         self.size = size
+        self._hearing = hearing
         # Seconds that only move forward; tests pass a FrozenClock's `monotonic`.
         self._monotonic = monotonic
-        self._entries: dict[str, tuple[float, int, int, Authenticated]] = {}
+        self._entries: dict[str, _Entry] = {}
         self._loading: dict[str, asyncio.Future[Authenticated]] = {}
         self._changes = 0
         self._changed: dict[str, int] = {}  # account id → number of the last change notified
@@ -108,11 +134,15 @@ class SessionCache:
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        stored_at, writes, seen, auth = entry
+        stored_at, since, auth = entry
+        writes, seen, stretch = since
+        age = self._monotonic() - stored_at
         if (
-            last_local_write(auth.principal.account_id) > writes
-            or self._changed.get(auth.principal.account_id, 0) > seen
-            or self._monotonic() - stored_at > self.ttl
+            age > self.ttl
+            and (age > self.quiet_ttl or stretch is None or stretch != self._hearing())
+        ) or any(
+            last_local_write(account_id) > writes or self._changed.get(account_id, 0) > seen
+            for account_id in auth.accounts
         ):
             del self._entries[token_hash]
             return None
@@ -127,7 +157,7 @@ class SessionCache:
             return await asyncio.shield(pending)
         future: asyncio.Future[Authenticated] = asyncio.get_running_loop().create_future()
         self._loading[token_hash] = future
-        since = (local_write_count(), self._changes)
+        since = self.now()
         try:
             auth = await read()
         except Exception as error:
@@ -143,17 +173,23 @@ class SessionCache:
         self.put(token_hash, auth, since=since)
         return auth
 
-    def put(
-        self, token_hash: str, auth: Authenticated, *, since: tuple[int, int] | None = None
-    ) -> None:
+    def now(self) -> Since:
+        """What an entry read from here on is checked against (see `put`)."""
+        return (local_write_count(), self._changes, self._hearing())
+
+    def put(self, token_hash: str, auth: Authenticated, *, since: Since | None = None) -> None:
         """Remember a successful authentication, read from the database after `since`
-        (`local_write_count()` and the changes notified then; default: now)."""
+        (`now()` when the read began; default: now)."""
         if self.ttl <= 0:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()
-        writes, seen = since if since is not None else (local_write_count(), self._changes)
-        self._entries[token_hash] = (self._monotonic(), writes, seen, auth)
+        self._entries[token_hash] = (self._monotonic(), since or self.now(), auth)
+
+
+Since = tuple[int, int, int | None]
+"""When a read began: this process's write count, the changes notified, the stretch heard."""
+_Entry = tuple[float, Since, Authenticated]
 
 
 async def authenticate(
@@ -200,17 +236,27 @@ async def session_authenticated(session: Session | None, now: datetime) -> Authe
         raise Unauthenticated(INVALID_TOKEN)
     if session.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
-    if session.switched_from_id is not None and not await _still_valid(
-        session.switched_from_id, now
-    ):
+    depends_on: tuple[str, ...] = ()
+    if session.switched_from_id is not None:
         # A console switch lives inside the sign-in it came from: signing that out ends it.
-        raise Unauthenticated(INVALID_TOKEN)
+        origin_account = await _live_session_account(session.switched_from_id, now)
+        if origin_account is None:
+            raise Unauthenticated(INVALID_TOKEN)
+        if origin_account != session.account_id:
+            depends_on = (origin_account,)
     if now - session.last_used_at > LAST_USED_RESOLUTION:
         await Session.filter(id=session.id).update(last_used_at=now)
     principal = principal_of(session, source_ip=session.source_ip)
-    return Authenticated.of_account(principal, session.account, session.user, session.expires_at)
+    return Authenticated.of_account(
+        principal, session.account, session.user, session.expires_at, depends_on=depends_on
+    )
 
 
-async def _still_valid(session_id: str, now: datetime) -> bool:
-    """Whether the session `session_id` is neither revoked nor expired."""
-    return await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=now).exists()
+async def _live_session_account(session_id: str, now: datetime) -> str | None:
+    """The account of the session `session_id` if it is neither revoked nor expired."""
+    found = (
+        await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=now)
+        .limit(1)
+        .values_list("account_id", flat=True)
+    )
+    return str(found[0]) if found else None

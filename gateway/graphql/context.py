@@ -224,7 +224,11 @@ def gateway_state(app: Any) -> AppState:
         state = AppState(
             settings=settings,
             authorizer=Authorizer(),
-            sessions=SessionCache(settings.session_cache_seconds),
+            sessions=SessionCache(
+                settings.session_cache_seconds,
+                quiet_ttl=settings.session_cache_quiet_seconds,
+                hearing=hub.hearing if hub is not None else lambda: None,
+            ),
             reads=ReadCache(),
             activity=getattr(app_state, "activity", None) or ActivityRecorder(),
             notifications=hub,

@@ -389,13 +389,13 @@ async def issue(
     actor: Principal,
     plan: SessionPlan,
     *,
-    replaces: str | None = None,
+    replaces: Principal | None = None,
     cipher: SeedCipher | None = None,
 ) -> tuple[TemporaryCredentials, Session]:
     """Write the planned role session, its audit event(s) and the role's last use, in one
-    transaction; `replaces` is a session id revoked in the same transaction (a console
-    switch replacing an earlier one). The access key's secret is sealed with `cipher`, so
-    that the credentials can sign SigV4 requests."""
+    transaction; `replaces` is a session (of a principal of any account) revoked in the same
+    transaction (a console switch replacing an earlier one). The access key's secret is
+    sealed with `cipher`, so that the credentials can sign SigV4 requests."""
     role = plan.role
     token = new_token()
     now = clock.now()
@@ -441,10 +441,11 @@ async def issue(
         await Role.filter(id=role.id).using_db(tx.connection).update(last_used_at=now)
         if replaces is not None:
             await (
-                Session.filter(id=replaces, revoked_at=None)
+                Session.filter(id=replaces.session_id, revoked_at=None)
                 .using_db(tx.connection)
                 .update(revoked_at=now)
             )
+            tx.touches(replaces.account_id)
         tx.details.update(details)
         if role.account_id != actor.account_id:
             # The role's owner sees who assumed its role, as CloudTrail logs in both accounts.

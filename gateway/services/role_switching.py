@@ -128,7 +128,7 @@ async def switch_role(
         with_access_key=False,
         chained=False,
     )
-    replaces = actor.session_id if origin is not actor else None
+    replaces = actor if origin is not actor else None
     credentials, session = await issue(origin, plan, replaces=replaces)
     principal = principal_of(
         await Session.get(id=session.id).select_related(*SESSION_RELATED),
@@ -162,6 +162,7 @@ async def switch_back(actor: Principal) -> Switched:
         )
         if rotated != 1:
             raise Unauthenticated(INVALID_TOKEN)
+        tx.touches(origin_session.account_id)  # its old token, cached there, is no more
         tx.details.update(sessionId=origin_session.id)
     return Switched(token, origin_session.expires_at, origin)
 

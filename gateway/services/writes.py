@@ -111,6 +111,13 @@ class Write:
     connection: BaseDBAsyncClient
     resource: str
     details: dict[str, Any] = field(default_factory=dict)
+    other_accounts: set[str] = field(default_factory=set)
+
+    def touches(self, account_id: str) -> None:
+        """Say that the write also changes a session of another account than its actor's
+        (one a console switched roles from, or to): that account's cached sessions are
+        retired too, here and on every replica."""
+        self.other_accounts.add(account_id)
 
 
 @asynccontextmanager
@@ -146,14 +153,14 @@ async def writing(
             if changes_permissions:
                 await bump_generation(actor.account_id, policies=changes_policies, using=connection)
             # Revocations and sign-ins change no permission but end or start sessions.
-            await notifications.notify(CHANGES_CHANNEL, actor.account_id, using=connection)
+            for account_id in _accounts(actor, write):
+                await notifications.notify(CHANGES_CHANNEL, account_id, using=connection)
             # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
             # can be lost after it took effect; SQLite's is local, and a failed one leaves the
             # transaction open on the one connection, where the event would be seen anyway.
             if connection.capabilities.dialect == "postgres":
                 witness = event_id
-        _LocalWrites.count += 1
-        _LocalWrites.last[actor.account_id] = _LocalWrites.count
+        _committed_here(_accounts(actor, write))
     except GatewayError as error:
         await record(
             actor,
@@ -168,8 +175,19 @@ async def writing(
         if witness is None or not await committed(witness):
             raise
         logger.warning("A COMMIT failed, but the write it carried is in: answering success")
-        _LocalWrites.count += 1
-        _LocalWrites.last[actor.account_id] = _LocalWrites.count
+        _committed_here(_accounts(actor, write))
+
+
+def _accounts(actor: Principal, write: Write | None) -> list[str]:
+    """The accounts a write changes: its actor's, and any it `touches`."""
+    others = write.other_accounts if write is not None else set()
+    return [actor.account_id, *sorted(others - {actor.account_id})]
+
+
+def _committed_here(accounts: list[str]) -> None:
+    _LocalWrites.count += 1
+    for account_id in accounts:
+        _LocalWrites.last[account_id] = _LocalWrites.count
 
 
 async def committed(event_id: str) -> bool:

@@ -1,15 +1,19 @@
 """The session cache (gateway/auth/sessions.py SessionCache) forgets an account's entries when
 another replica announces a change there, or this process commits one, including reads that
-were under way."""
+were under way; it keeps them the quiet TTL while every change is heard, the short one when a
+change may have gone unheard."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from tortoise.context import TortoiseContext
 
 from gateway.auth.sessions import Authenticated, SessionCache
+from gateway.clock import FrozenClock
 from gateway.models import Account
 from gateway.services.principal import Principal
 from gateway.services.writes import writing
@@ -85,3 +89,98 @@ async def test_a_read_under_way_when_a_write_here_commits_is_not_kept(
     release.set()
     await loading
     assert cache.get("a") is None
+
+
+class Hearing:
+    """What the notification hub says: the stretch in which every change is heard, or None."""
+
+    def __init__(self) -> None:
+        self.stretch: int | None = 1
+
+    def __call__(self) -> int | None:
+        return self.stretch
+
+
+def quiet_cache(hearing: Hearing, clock: FrozenClock) -> SessionCache:
+    return SessionCache(ttl=0.5, quiet_ttl=30, hearing=hearing, monotonic=clock.monotonic)
+
+
+async def test_while_every_change_is_heard_an_entry_lives_the_quiet_ttl() -> None:
+    hearing, clock = Hearing(), FrozenClock()
+    cache = quiet_cache(hearing, clock)
+    cache.put("a", caller("111111111111"))
+    clock.advance(seconds=29.9)
+    assert cache.get("a") is not None
+    clock.advance(seconds=0.2)
+    assert cache.get("a") is None
+
+
+@pytest.mark.parametrize("then", [None, 2], ids=["listener lost", "reconnected"])
+async def test_when_a_change_may_have_gone_unheard_an_entry_lives_the_short_ttl(
+    then: int | None,
+) -> None:
+    hearing, clock = Hearing(), FrozenClock()
+    cache = quiet_cache(hearing, clock)
+    cache.put("a", caller("111111111111"))
+    hearing.stretch = then
+    clock.advance(seconds=0.4)
+    assert cache.get("a") is not None
+    clock.advance(seconds=0.2)
+    assert cache.get("a") is None
+
+
+async def test_a_read_begun_before_a_reconnection_is_kept_only_the_short_ttl() -> None:
+    hearing, clock = Hearing(), FrozenClock()
+    cache = quiet_cache(hearing, clock)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_read() -> Authenticated:
+        started.set()
+        await release.wait()
+        return caller("111111111111")
+
+    loading = asyncio.create_task(cache.load("a", slow_read))
+    await started.wait()
+    hearing.stretch = 2  # a change may have come, unheard, while the listener was away
+    release.set()
+    await loading
+    clock.advance(seconds=0.6)
+    assert cache.get("a") is None
+
+
+async def test_a_cache_without_ttl_keeps_nothing_whatever_it_hears() -> None:
+    cache = SessionCache(ttl=0, quiet_ttl=30, hearing=Hearing())
+    cache.put("a", caller("111111111111"))
+    assert cache.get("a") is None
+
+
+async def test_a_session_switched_to_from_another_account_retires_with_changes_there(
+    db: TortoiseContext,
+) -> None:
+    """A console's role session in one account lives inside a sign-in of another: signing
+    that out (a change there) must end it at once, here and when another replica says so."""
+    role_account, origin_account = "111111111111", "222222222222"
+    switched = replace(caller(role_account), depends_on=(origin_account,))
+    cache = SessionCache(ttl=60, quiet_ttl=60, hearing=Hearing())
+    cache.put("a", switched)
+    cache.changed(origin_account)
+    assert cache.get("a") is None
+    cache.put("a", switched)
+    await Account.create(id=origin_account)
+    async with writing(Principal.root(origin_account), "gateway:SignOut", "*"):
+        pass
+    assert cache.get("a") is None
+
+
+async def test_a_write_that_touches_another_account_retires_that_accounts_entries(
+    db: TortoiseContext,
+) -> None:
+    actor_account, touched, untouched = "111111111111", "222222222222", "333333333333"
+    cache = SessionCache(ttl=60, quiet_ttl=60, hearing=Hearing())
+    cache.put("touched", caller(touched))
+    cache.put("untouched", caller(untouched))
+    await Account.create(id=actor_account)
+    async with writing(Principal.root(actor_account), "gateway:SwitchBack", "*") as tx:
+        tx.touches(touched)
+    assert cache.get("touched") is None
+    assert cache.get("untouched") is not None

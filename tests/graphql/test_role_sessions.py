@@ -6,8 +6,13 @@ import json
 from typing import Any
 
 from gateway.models import Account, AuditEvent, Session
+from gateway.services.accounts import bootstrap_account
+from gateway.services.inline_policies import put_role_policy
+from gateway.services.principal import Principal
+from gateway.services.roles import create_role
 from tests.api import Api
 from tests.graphql.test_authorization import make_user
+from tests.helpers import GOOD_PASSWORD
 
 ASSUME = """mutation($arn: String!, $name: String!, $duration: Int, $policy: String) {
   assumeRole(roleArn: $arn, roleSessionName: $name, durationSeconds: $duration,
@@ -194,6 +199,48 @@ async def test_switching_roles_in_a_console(api: Api, root_token: str, account: 
     assert (await ok(api, WHO, token=back["token"]))["me"] == {"userName": "alice"}
     assert (await api(WHO_ARN, token=as_inventory)).error_codes() == ["Unauthenticated"]
     assert (await api(BACK, token=back["token"])).error_codes() == ["InvalidInput"]
+
+
+async def test_switching_to_another_accounts_roles_ends_each_session_it_replaces_at_once(
+    api: Api, root_token: str, account: Account
+) -> None:
+    """A switch, a second switch and a switch back each end a session of the other account
+    than their caller's (the replaced role session, the sign-in's old token), and signing the
+    sign-in out ends the role session over there: at once, however long sessions are cached."""
+    other, _ = await bootstrap_account(email="roles@example.com", password=GOOD_PASSWORD)
+    assuming = await ok(
+        api,
+        'mutation($d: String!) { createPolicy(input: {policyName: "Switch", '
+        "policyDocument: $d}) { arn } }",
+        {"d": allow("sts:AssumeRole")},
+        token=root_token,
+    )
+    signed_in = await make_user(api, root_token, "alice", assuming["createPolicy"]["arn"])
+    user_arn = f"arn:aws:iam::{account.id}:user/alice"
+    owner = Principal.root(other.id)
+    for name, action in (("Cashier", "pos:*"), ("Inventory", "inventory:*")):
+        await create_role(owner, role_name=name, assume_role_policy_document=trusting(user_arn))
+        await put_role_policy(
+            owner, role_name=name, policy_name="Work", policy_document=allow(action)
+        )
+    cashier = f"arn:aws:iam::{other.id}:role/Cashier"
+    inventory = f"arn:aws:iam::{other.id}:role/Inventory"
+
+    as_cashier = (await ok(api, SWITCH, {"arn": cashier}, token=signed_in))["switchRole"]["token"]
+    assert await effect(api, "pos:OpenDrawer", REGISTER, token=as_cashier) == "ALLOW"
+    as_inventory = (await ok(api, SWITCH, {"arn": inventory}, token=as_cashier))["switchRole"][
+        "token"
+    ]
+    assert (await api(WHO_ARN, token=as_cashier)).error_codes() == ["Unauthenticated"]
+    assert (await ok(api, WHO_ARN, token=signed_in))["whoAmI"]["arn"] == user_arn  # cached
+    back = (await ok(api, BACK, token=as_inventory))["switchBack"]["token"]
+    assert (await api(WHO_ARN, token=signed_in)).error_codes() == ["Unauthenticated"]
+    assert (await api(WHO_ARN, token=as_inventory)).error_codes() == ["Unauthenticated"]
+
+    again = (await ok(api, SWITCH, {"arn": cashier}, token=back))["switchRole"]["token"]
+    assert await effect(api, "pos:OpenDrawer", REGISTER, token=again) == "ALLOW"
+    assert (await ok(api, "mutation { signOut }", token=back)) == {"signOut": True}
+    assert (await api(WHO_ARN, token=again)).error_codes() == ["Unauthenticated"]
 
 
 async def test_revoking_a_roles_sessions(api: Api, root_token: str, account: Account) -> None:
