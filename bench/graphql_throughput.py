@@ -1,9 +1,9 @@
 """GraphQL throughput: the gateway's hot paths against stock Strawberry and bare Starlette.
 
 Run with ``make bench`` (or ``.venv/bin/python bench/graphql_throughput.py --quick`` for a
-smoke run). Four servers, each one uvicorn worker in its own process on a free port of
-127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``; uvicorn picks
-uvloop and httptools for all of them alike when they are installed):
+smoke run). Five servers (the gateway twice), each one uvicorn worker in its own process on a
+free port of 127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``;
+uvicorn picks uvloop and httptools for all of them alike when they are installed):
 
 * ``gateway``: ``gateway.app:create_app`` on a database seeded beforehand through the
   services (a temporary SQLite file, or ``--database-url``): user ``alice`` (path
@@ -23,8 +23,9 @@ uvloop and httptools for all of them alike when they are installed):
   - ``(s) authorize, session read``: the same on a second gateway (a copy of the database)
     with ``GATEWAY_SESSION_CACHE_MS=0``, which reads the caller's session from the database
     for every request, and a session of its own per connection (alice signs in 32 times), so
-    that no read serves two requests: the cost of each request of a user whose requests come
-    further apart than the session cache's 0.5 s (people, not one busy client); no target;
+    that no read serves two requests: the cost of a request whose session is not cached (a
+    user's first request after ``GATEWAY_SESSION_CACHE_QUIET_MS``, 30 s, or after a change in
+    the account); no target;
   - ``(e) authorizeAll x50``: alice asks 50 decisions in one ``authorizeAll``;
   - ``(m) me+groups``: ``{ me { userName groups { … } } }`` as alice;
   - ``(u) users(first:20)``: the administrator lists 20 users;
