@@ -31,6 +31,19 @@ async def heard_within(queue: asyncio.Queue[str], seconds: float) -> list[str]:
         return got
 
 
+async def end_listener_connection(database_url: str) -> None:
+    """Make PostgreSQL end the hub's listening connection, as a restart or a network cut."""
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+            "AND query ILIKE 'LISTEN%'"
+        )
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
 async def hub(db: TortoiseContext, database_url: str) -> AsyncIterator[NotificationHub]:
     hub = NotificationHub(database_url)
@@ -89,15 +102,7 @@ async def test_the_hub_reconnects_and_listens_again_after_losing_its_connection(
     queue: asyncio.Queue[str] = asyncio.Queue()
     hub.subscribe(CHANNEL, queue.put_nowait)
     await hub.ready()
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND datname = current_database() "
-            "AND query ILIKE 'LISTEN%'"
-        )
-    finally:
-        await admin.close()
+    await end_listener_connection(database_url)
     for _ in range(50):  # the first retry comes after a second
         await asyncio.sleep(0.1)
         if hub.listening:
@@ -119,20 +124,12 @@ async def test_the_hub_vouches_for_one_stretch_per_connection_and_none_without_o
     await hub.ready()
     first = hub.hearing()
     assert first is not None
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND datname = current_database() "
-            "AND query ILIKE 'LISTEN%'"
-        )
-        for _ in range(20):
-            await asyncio.sleep(0.05)
-            if not hub.listening:
-                break
-        assert hub.hearing() is None
-    finally:
-        await admin.close()
+    await end_listener_connection(database_url)
+    for _ in range(20):
+        await asyncio.sleep(0.05)
+        if not hub.listening:
+            break
+    assert hub.hearing() is None
     for _ in range(50):
         await asyncio.sleep(0.1)
         if hub.hearing() is not None:
