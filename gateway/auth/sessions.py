@@ -134,16 +134,15 @@ class SessionCache:
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        stored_at, since, auth = entry
-        writes, seen, stretch = since
+        stored_at, (writes, seen, stretch), auth = entry
         age = self._monotonic() - stored_at
-        if (
-            age > self.ttl
-            and (age > self.quiet_ttl or stretch is None or stretch != self._hearing())
-        ) or any(
-            last_local_write(account_id) > writes or self._changed.get(account_id, 0) > seen
-            for account_id in auth.accounts
-        ):
+        stale = age > self.ttl and (
+            age > self.quiet_ttl or stretch is None or stretch != self._hearing()
+        )
+        for account_id in auth.accounts:
+            if last_local_write(account_id) > writes or self._changed.get(account_id, 0) > seen:
+                stale = True
+        if stale:
             del self._entries[token_hash]
             return None
         return auth
