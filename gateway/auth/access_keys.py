@@ -16,8 +16,8 @@ Every failure (malformed header, unknown or deleted key, wrong secret, Inactive 
 same Unauthenticated error with AWS's InvalidClientTokenId wording, "The security token
 included in the request is invalid.", so that nothing tells a guesser which part was wrong.
 A key made Inactive or deleted through this replica fails on the very next request (its
-cached entry dies with the write); through another replica, within the cache's freshness
-(`GATEWAY_SESSION_CACHE_MS`).
+cached entry dies with the write); through another replica, when its notification arrives
+(or within `GATEWAY_SESSION_CACHE_MS` while this one's listener is down: `SessionCache`).
 
 A request signed with a long-term key has no session: its principal has `session_id` None,
 so the request context carries no `aws:MultiFactorAuthPresent` key at all, as in AWS.

@@ -140,8 +140,8 @@ class GatewayContext:
 
     def fresh(self, *, counts_activity: bool = True) -> GatewayContext:
         """A new context for the same connection: nothing remembered, the caller to be proven
-        again (through the app's credential cache, so at most `GATEWAY_SESSION_CACHE_MS` old)
-        and every decision made again."""
+        again (through the app's credential cache, which a change retires at once:
+        `SessionCache`) and every decision made again."""
         return GatewayContext(
             request=self.request,
             response=None,

@@ -3,7 +3,8 @@
 A session is a `Session` row: a sign-in's bearer token, or GetSessionToken's temporary
 credentials. It is active while neither revoked nor expired. Revoking sets `revoked_at`; the
 token fails on the next request, at once on the replica that revoked it (every write empties
-its credential cache) and within `GATEWAY_SESSION_CACHE_MS` on the others. Deleting a user
+its account's credential cache) and on the others when its notification arrives (within
+`GATEWAY_SESSION_CACHE_MS` for one whose listener is down: `gateway.auth.sessions`). Deleting a user
 deletes its sessions with it (the foreign key cascades), in the same transaction.
 """
 
