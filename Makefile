@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit_lookup.py
 	$(BIN)/python bench/least_privilege.py
 	$(BIN)/python bench/signin_pressure.py
+	$(BIN)/python bench/session_cache.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
