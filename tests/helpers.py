@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from tortoise.models import Model
@@ -40,3 +43,20 @@ def principal_for_root(account_id: str) -> Principal:
 def principal_for_user(user: User) -> Principal:
     """An IAM user as an acting principal."""
     return Principal.user(user)
+
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def run_bench(script: str, *args: str) -> str:
+    """Run `bench/<script>` with `args` in a process of its own; its standard output, once it
+    has exited 0 (the test fails with both outputs otherwise)."""
+    run = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "audit_lookup.py"
+from tests.helpers import run_bench
 
 
 def test_quick_benchmark_run_times_every_query_and_reports_the_target() -> None:
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--events", "3000", "--samples", "3"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = run.stdout
-    assert run.returncode == 0, output + run.stderr
+    output = run_bench("audit_lookup.py", "--quick", "--events", "3000", "--samples", "3")
     for query in (
         "principal + 24 h (service)",
         "principal + 24 h (GraphQL, in process)",

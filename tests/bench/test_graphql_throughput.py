@@ -15,20 +15,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.helpers import run_bench
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "graphql_throughput.py"
 
 
 def test_quick_benchmark_run_measures_every_server_without_failures() -> None:
     # In its own process: the benchmark seeds its database through its own ORM context.
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--duration", "0.5", "--no-postgres"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = run.stdout
-    assert run.returncode == 0, output + run.stderr
+    output = run_bench("graphql_throughput.py", "--quick", "--duration", "0.5", "--no-postgres")
     for load in (
         "(a) gateway authorize",
         "(e) authorizeAll x50",

@@ -3,23 +3,11 @@ the target reported."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "signin_pressure.py"
+from tests.helpers import run_bench
 
 
 def test_quick_benchmark_run_measures_authorize_with_and_without_an_attacker() -> None:
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--duration", "0.5"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = run.stdout
-    assert run.returncode == 0, output + run.stderr
+    output = run_bench("signin_pressure.py", "--quick", "--duration", "0.5")
     for line in ("quiet", "under attack", "under attack / quiet, per round", "'Unauthenticated'"):
         assert line in output
     assert output.count("PASS") + output.count("FAIL") == 1  # reported, not asserted
