@@ -63,6 +63,9 @@ def client_address(
 ANSWERS_REMEMBERED = 4096
 """How many (peer, forwarding headers) answers the middleware keeps: behind a proxy every
 request asks, of the same few, and parsing addresses costs tens of microseconds."""
+REMEMBERED_HEADER_BYTES = 512
+"""Longer forwarding headers are answered but not remembered: 4,096 of them must not hold
+megabytes."""
 
 
 class ClientAddressMiddleware:
@@ -77,13 +80,15 @@ class ClientAddressMiddleware:
         if self.trusted and scope["type"] in ("http", "websocket") and scope.get("client"):
             peer = scope["client"][0]
             headers = scope["headers"]
-            key = (peer, *(item for item in headers if item[0] in _FORWARDING))
+            forwarding = tuple(item for item in headers if item[0] in _FORWARDING)
+            key = (peer, *forwarding)
             client = self._answers.get(key)
             if client is None:
                 client = client_address(peer, headers, self.trusted)
-                if len(self._answers) >= ANSWERS_REMEMBERED:
-                    self._answers.clear()  # whoever sends new headers only misses
-                self._answers[key] = client
+                if sum(len(value) for _, value in forwarding) <= REMEMBERED_HEADER_BYTES:
+                    if len(self._answers) >= ANSWERS_REMEMBERED:
+                        self._answers.clear()  # whoever sends new headers only misses
+                    self._answers[key] = client
             if client != peer:
                 scope = {**scope, "client": (client, 0)}
         await self.app(scope, receive, send)

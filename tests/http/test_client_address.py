@@ -129,3 +129,17 @@ def test_the_middleware_answers_as_client_address_for_every_request(
         client = client_address(peer, headers, PROXIES)
         expected.append((peer, 5000) if client == peer else (client, 0))
     assert seen == expected
+
+
+def test_long_forwarding_headers_are_answered_but_not_remembered() -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["client"])
+
+    middleware = ClientAddressMiddleware(app, PROXIES)
+    long_chain = ", ".join(["10.1.1.1"] * 100 + ["203.0.113.9"])
+    scope = {"type": "http", "client": ("10.0.0.1", 5000), "headers": xff(long_chain)}
+    asyncio.run(middleware(scope, None, None))  # type: ignore[arg-type]
+    assert seen == [("203.0.113.9", 0)]
+    assert middleware._answers == {}
