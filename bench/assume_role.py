@@ -37,11 +37,9 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +49,7 @@ from graphql_throughput import (
     BenchError,
     _safe,
     gateway_server,
+    run_on_database,
     running,
     seed,
 )
@@ -256,19 +255,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    try:
-        if args.database_url:
-            code = run(args, args.database_url)
-        else:
-            with tempfile.TemporaryDirectory(prefix="bench-assume-role-") as tmp:
-                code = run(args, f"sqlite://{Path(tmp) / 'gateway.db'}")
-    except BenchError as error:
-        print(f"\nBROKEN: {error}")
-        code = 1
-    print(f"\ntotal {time.perf_counter() - started:.0f} s")
-    return code
+    return run_on_database(run, parse_args(argv), prefix="bench-assume-role-")
 
 
 if __name__ == "__main__":

@@ -449,6 +449,26 @@ class BenchError(Exception):
     """Something is broken (a server, the seed data, an answer): exit 1."""
 
 
+def run_on_database(
+    run: Callable[[argparse.Namespace, str], int], args: argparse.Namespace, *, prefix: str
+) -> int:
+    """`run(args, database_url)`'s exit code, on `args.database_url` or else on a new SQLite
+    file (gone afterwards, its directory named `prefix`...); a `BenchError` is printed as
+    BROKEN and exits 1. The whole run's time is printed last."""
+    started = time.perf_counter()
+    try:
+        if args.database_url:
+            code = run(args, args.database_url)
+        else:
+            with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+                code = run(args, f"sqlite://{Path(tmp) / 'gateway.db'}")
+    except BenchError as error:
+        print(f"\nBROKEN: {error}")
+        code = 1
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    return code
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/PID/stat after the command name (field 3, the state, first)."""
     try:
@@ -1739,22 +1759,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeded = asyncio.run(seed(args.seed_database, args.seed))
         sys.stdout.write(json.dumps(seeded.__dict__))
         return 0
-    started = time.perf_counter()
-    try:
-        if args.only == "workers":
-            extra = Extra()
-            workers(args, extra)
-            code = report_workers(extra, args)
-        elif args.database_url:
-            code = run(args, args.database_url)
-        else:
-            with tempfile.TemporaryDirectory(prefix="bench-graphql-") as tmp:
-                code = run(args, f"sqlite://{Path(tmp) / 'gateway.db'}")
-    except BenchError as error:
-        print(f"\nBROKEN: {error}")
-        code = 1
-    print(f"\ntotal {time.perf_counter() - started:.0f} s")
-    return code
+    if args.only == "workers":
+        return run_on_database(_run_workers, args, prefix="bench-graphql-")
+    return run_on_database(run, args, prefix="bench-graphql-")
+
+
+def _run_workers(args: argparse.Namespace, database_url: str) -> int:
+    """The workers' loads alone (`--only workers`): they make databases of their own."""
+    extra = Extra()
+    workers(args, extra)
+    return report_workers(extra, args)
 
 
 if __name__ == "__main__":

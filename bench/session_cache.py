@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -173,19 +172,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    try:
-        if args.database_url:
-            code = asyncio.run(run(args, args.database_url))
-        else:
-            with tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp:
-                code = asyncio.run(run(args, f"sqlite://{Path(tmp) / 'gateway.db'}"))
-    except load.BenchError as error:
-        print(f"\nBROKEN: {error}")
-        code = 1
-    print(f"\ntotal {time.perf_counter() - started:.0f} s")
-    return code
+    return load.run_on_database(
+        lambda args, url: asyncio.run(run(args, url)), parse_args(argv), prefix="bench-sessions-"
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -211,19 +210,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    try:
-        if args.database_url:
-            code = run(args, args.database_url)
-        else:
-            with tempfile.TemporaryDirectory(prefix="bench-signin-") as tmp:
-                code = run(args, f"sqlite://{Path(tmp) / 'gateway.db'}")
-    except load.BenchError as error:
-        print(f"\nBROKEN: {error}")
-        code = 1
-    print(f"total {time.perf_counter() - started:.0f} s")
-    return code
+    return load.run_on_database(run, parse_args(argv), prefix="bench-signin-")
 
 
 if __name__ == "__main__":
