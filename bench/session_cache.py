@@ -13,11 +13,15 @@ ASGI app called directly, no HTTP, so that the figure is the gateway's own CPU):
 * the database is seeded as ``graphql_throughput.py`` seeds it (alice, three groups, ten
   managed policies), and alice signs in ``--sessions`` times (one session per user here);
 * ``(q) quiet TTL``: the app with the default settings; ``(s) short TTL only``: the same with
-  ``GATEWAY_SESSION_CACHE_QUIET_MS=0``. Each runs ``--rounds`` rounds, ``--spacing`` seconds
-  apart (0.6, past the short TTL), in which every session asks one ``authorize``; the first
-  round (which reads every session anyway) is not counted;
+  ``GATEWAY_SESSION_CACHE_QUIET_MS=0``; ``(i) quiet TTL, sign-ins``: the default settings
+  while somebody else in the account signs in between rounds, as people do all day (a sign-in
+  changes no session, so it must not send the others back to the database). Each runs
+  ``--rounds`` rounds, ``--spacing`` seconds apart (0.6, past the short TTL), in which every
+  session asks one ``authorize`` (the sign-in is not timed); the first round (which reads
+  every session anyway) is not counted;
 * printed: the process's CPU per ``authorize`` over the counted rounds, per round and overall,
-  and the ratio. No target: the figure says what the quiet TTL is worth.
+  and the ratios to ``(q)``. No target: the figures say what the quiet TTL is worth, and that
+  sign-ins leave it alone.
 """
 
 from __future__ import annotations
@@ -91,10 +95,17 @@ async def call(app: Any, body: dict[str, Any], token: str | None = None) -> Mess
 
 
 async def measure(
-    database_url: str, quiet_ms: str | None, tokens: list[str], seeded: load.Seeded, args: Any
+    database_url: str,
+    quiet_ms: str | None,
+    tokens: list[str],
+    seeded: load.Seeded,
+    args: Any,
+    *,
+    signs_in: bool = False,
 ) -> tuple[list[str], list[float]]:
-    """Sign in (if `tokens` is empty) and time the rounds on an app; the tokens and the CPU
-    per `authorize` of each counted round, in seconds."""
+    """Sign in (if `tokens` is empty) and time the rounds on an app, with a sign-in before
+    each round if `signs_in`; the tokens and the CPU per `authorize` of each counted round,
+    in seconds."""
     from gateway.app import create_app
     from gateway.config import Settings
 
@@ -110,15 +121,20 @@ async def measure(
         "query": load.AUTHORIZE_QUERY,
         "variables": {"action": "iam:GetUser", "resource": seeded.user_arn},
     }
+    sign_in = {
+        "query": SIGN_IN,
+        "variables": {"a": seeded.account_id, "u": load.USER_NAME, "p": load.PASSWORD},
+    }
     per_round: list[float] = []
     async with app.router.lifespan_context(app):
         if not tokens:
-            variables = {"a": seeded.account_id, "u": load.USER_NAME, "p": load.PASSWORD}
             for _ in range(args.sessions):
-                answer = await call(app, {"query": SIGN_IN, "variables": variables})
+                answer = await call(app, sign_in)
                 tokens.append(answer["data"]["signIn"]["token"])
         for round_ in range(args.rounds + 1):
             await asyncio.sleep(args.spacing)
+            if signs_in:  # a new session, not one of `tokens`
+                await call(app, sign_in)
             started = time.process_time()
             for token in tokens:
                 answer = await call(app, question, token)
@@ -129,24 +145,36 @@ async def measure(
     return tokens, per_round
 
 
+ROWS = (
+    ("q", "quiet TTL", None),
+    ("s", "short TTL only", "0"),
+    ("i", "quiet, sign-ins", None),
+)
+"""Each measured app: its key, its label and its GATEWAY_SESSION_CACHE_QUIET_MS."""
+
+
 async def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding ({database_url.split(':')[0]})", file=sys.stderr)
     seeded = await load.seed(database_url, 2024)
     tokens: list[str] = []
     results = {}
-    for key, label, quiet_ms in (("q", "quiet TTL", None), ("s", "short TTL only", "0")):
+    for key, label, quiet_ms in ROWS:
         print(f"measuring ({key}) {label}", file=sys.stderr)
-        tokens, results[key] = await measure(database_url, quiet_ms, tokens, seeded, args)
+        tokens, results[key] = await measure(
+            database_url, quiet_ms, tokens, seeded, args, signs_in=key == "i"
+        )
     print(
         f"\n{args.sessions} sessions, each asking one authorize per round, rounds "
         f"{args.spacing:g} s apart, {args.rounds} counted (in process; CPU of the process)"
     )
     print(f"{'':22}{'µs/authorize':>14}  per round")
-    for key, label in (("q", "quiet TTL"), ("s", "short TTL only")):
+    for key, label, _ in ROWS:
         rounds = " ".join(f"{1e6 * r:.0f}" for r in results[key])
         print(f"({key}) {label:<17}{1e6 * mean(results[key]):>14.0f}  {rounds}")
     ratio = mean(results["s"]) / mean(results["q"])
     print(f"\nthe short TTL alone costs {ratio:.2f}x the CPU per authorize of the quiet TTL")
+    ratio = mean(results["i"]) / mean(results["q"])
+    print(f"sign-ins between rounds cost {ratio:.2f}x the CPU per authorize of the quiet TTL")
     return 0
 
 

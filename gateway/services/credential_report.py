@@ -144,7 +144,9 @@ async def generate_credential_report(actor: Principal) -> Generation:
     # Read and written out before the write: on SQLite a transaction holds the one
     # connection, and every other request's queries would wait for the whole report.
     content = await _content(actor.account_id)
-    async with writing(actor, GENERATE, "*", changes_permissions=False) as tx:
+    async with writing(
+        actor, GENERATE, "*", changes_permissions=False, changes_sessions=False
+    ) as tx:
         await _store(actor.account_id, content, now, tx.connection)
         tx.details["generatedTime"] = timestamp(now)
     return Generation(ReportState.STARTED, STARTED_NEW if existing is None else STARTED_STALE)

@@ -157,7 +157,9 @@ async def generate_service_last_accessed_details(
         subject = await subject_of(actor.account_id, arn)
     now = clock.now()
     services = await services_last_accessed(actor.account_id, subject, granularity)
-    async with writing(actor, GENERATE, subject.arn, changes_permissions=False) as tx:
+    async with writing(
+        actor, GENERATE, subject.arn, changes_permissions=False, changes_sessions=False
+    ) as tx:
         job = await AnalysisJob.create(
             id=new_job_id(),
             account_id=actor.account_id,

@@ -92,7 +92,9 @@ async def start_policy_generation(
     documents = [json.dumps(d, indent=2) for d in _documents(statements)]
     for text in documents:
         parse_policy(text, "identity", max_size=MAX_POLICY_SIZE)  # the engine's own check
-    async with writing(actor, START, principal_arn, changes_permissions=False) as tx:
+    async with writing(
+        actor, START, principal_arn, changes_permissions=False, changes_sessions=False
+    ) as tx:
         job = await AnalysisJob.create(
             id=new_job_id(),
             account_id=actor.account_id,

@@ -436,7 +436,11 @@ async def issue(
         **({"sourceIdentity": plan.source_identity} if plan.source_identity else {}),
         **({"switchedFrom": plan.switched_from_id} if plan.switched_from_id else {}),
     }
-    async with writing(actor, ASSUME_ROLE, role.arn, changes_permissions=False) as tx:
+    # A new session: the caller's account keeps its cached sessions; one it replaces is retired
+    # with its account (`touches`).
+    async with writing(
+        actor, ASSUME_ROLE, role.arn, changes_permissions=False, changes_sessions=False
+    ) as tx:
         await session.save(using_db=tx.connection, force_create=True)
         await Role.filter(id=role.id).using_db(tx.connection).update(last_used_at=now)
         if replaces is not None:

@@ -104,7 +104,9 @@ async def get_session_token(
         mfa_authenticated=mfa_at is not None,
         mfa_authenticated_at=mfa_at,
     )
-    async with writing(actor, ACTION, actor.arn, changes_permissions=False) as tx:
+    async with writing(
+        actor, ACTION, actor.arn, changes_permissions=False, changes_sessions=False
+    ) as tx:
         await session.save(using_db=tx.connection, force_create=True)
         tx.details.update(
             accessKeyId=key_id,

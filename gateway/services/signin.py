@@ -293,7 +293,11 @@ async def _open_session(
         mfa_authenticated_at=now if mfa_method is not None else None,
     )
     principal = principal_of(session, source_ip=source_ip)
-    async with writing(principal, SIGN_IN, principal.arn, changes_permissions=False) as tx:
+    # A new session: the account's cached ones stay (`me` shows this sign-in's passwordLastUsed
+    # in other sessions when they are next read, as the read cache shows it).
+    async with writing(
+        principal, SIGN_IN, principal.arn, changes_permissions=False, changes_sessions=False
+    ) as tx:
         await session.save(using_db=tx.connection, force_create=True)
         if mfa_method is not None:
             tx.details["mfa"] = mfa_method

@@ -85,8 +85,8 @@ __all__ = [
 
 class _LocalWrites:
     """How many writes this process has committed, and the count just after its last write
-    in each account: the signal that its short-lived caches (sessions, see
-    gateway.auth.sessions) must not answer from before a change made here."""
+    that changed sessions in each account: the signal that its short-lived caches (sessions,
+    see gateway.auth.sessions) must not answer from before a change made here."""
 
     count = 0
     last: dict[str, int] = {}  # noqa: RUF012 - one per process, on purpose
@@ -98,8 +98,8 @@ def local_write_count() -> int:
 
 
 def last_local_write(account_id: str) -> int:
-    """`local_write_count()` just after this process last committed a write in `account_id`
-    (0 if it never has)."""
+    """`local_write_count()` just after this process last committed a write that changed
+    sessions in `account_id` (0 if it never has; see `writing`'s `changes_sessions`)."""
     return _LocalWrites.last.get(account_id, 0)
 
 
@@ -128,14 +128,22 @@ async def writing(
     *,
     changes_permissions: bool = True,
     changes_policies: bool = True,
+    changes_sessions: bool = True,
 ) -> AsyncIterator[Write]:
     """Run a write as one transaction with its audit event; see the module docstring.
 
-    `changes_permissions=False` is for writes that cannot change what anyone may do (signing
-    in, say), so that they leave every cached permission in place; `changes_policies=False`
-    for writes that may change decisions, but not what any principal's policies say (tags,
-    new entities), so that compiled policies stay cached.
+    `changes_permissions=False` is for writes that cannot change what anyone may do (a
+    revocation, say), so that they leave every cached permission in place; `changes_policies=
+    False` for writes that may change decisions, but not what any principal's policies say
+    (tags, new entities), so that compiled policies stay cached. `changes_sessions=False`, with
+    `changes_permissions=False`, is for writes that only add (a new session, a report) and
+    change nothing that a credential in use stands for: the account's cached sessions stay
+    cached (the retirement of another account's that the write `touches` still happens).
+    Without it, every sign-in or AssumeRole sent every session of its account back to the
+    database.
     """
+    if changes_permissions and not changes_sessions:
+        raise ValueError("a write that changes permissions changes what sessions stand for")
     witness: str | None = None
     write = None
     try:
@@ -152,15 +160,15 @@ async def writing(
             )
             if changes_permissions:
                 await bump_generation(actor.account_id, policies=changes_policies, using=connection)
-            # Revocations and sign-ins change no permission but end or start sessions.
-            for account_id in _accounts(actor, write):
+            # Revocations change no permission but end sessions.
+            for account_id in _accounts(actor, write, changes_sessions):
                 await notifications.notify(CHANGES_CHANNEL, account_id, using=connection)
             # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
             # can be lost after it took effect; SQLite's is local, and a failed one leaves the
             # transaction open on the one connection, where the event would be seen anyway.
             if connection.capabilities.dialect == "postgres":
                 witness = event_id
-        _committed_here(_accounts(actor, write))
+        _committed_here(_accounts(actor, write, changes_sessions))
     except GatewayError as error:
         await record(
             actor,
@@ -175,13 +183,15 @@ async def writing(
         if witness is None or not await committed(witness):
             raise
         logger.warning("A COMMIT failed, but the write it carried is in: answering success")
-        _committed_here(_accounts(actor, write))
+        _committed_here(_accounts(actor, write, changes_sessions))
 
 
-def _accounts(actor: Principal, write: Write | None) -> list[str]:
-    """The accounts a write changes: its actor's, and any it `touches`."""
+def _accounts(actor: Principal, write: Write | None, changes_sessions: bool) -> list[str]:
+    """The accounts whose cached sessions a write retires: its actor's (unless it changes no
+    session), and any it `touches`."""
     others = write.other_accounts if write is not None else set()
-    return [actor.account_id, *sorted(others - {actor.account_id})]
+    own = [actor.account_id] if changes_sessions else []
+    return [*own, *sorted(others - set(own))]
 
 
 def _committed_here(accounts: list[str]) -> None:

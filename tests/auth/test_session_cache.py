@@ -12,11 +12,20 @@ from datetime import UTC, datetime
 import pytest
 from tortoise.context import TortoiseContext
 
-from gateway.auth.sessions import Authenticated, SessionCache
+from gateway.auth.access_keys import authenticate_key
+from gateway.auth.sessions import Authenticated, SessionCache, authenticate
 from gateway.clock import FrozenClock
 from gateway.models import Account
+from gateway.services.access_keys import create_access_key
+from gateway.services.bearer_tokens import hash_token
+from gateway.services.credential_report import generate_credential_report
+from gateway.services.login_profiles import create_login_profile
 from gateway.services.principal import Principal
+from gateway.services.session_tokens import get_session_token
+from gateway.services.signin import sign_in_root, sign_in_user, sign_out
+from gateway.services.users import create_user
 from gateway.services.writes import writing
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 
 EXPIRES = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -184,3 +193,57 @@ async def test_a_write_that_touches_another_account_retires_that_accounts_entrie
         tx.touches(touched)
     assert cache.get("touched") is None
     assert cache.get("untouched") is not None
+
+
+async def test_a_write_that_changes_no_session_keeps_its_accounts_entries(
+    db: TortoiseContext,
+) -> None:
+    """A new session or a report changes nothing a cached credential stands for; had it
+    retired the account's entries, every sign-in would send all its sessions back to the
+    database. A session it touches in its own account is still retired."""
+    account_id = "111111111111"
+    cache = SessionCache(ttl=60, quiet_ttl=60, hearing=Hearing())
+    cache.put("a", caller(account_id))
+    await Account.create(id=account_id)
+    actor = Principal.root(account_id)
+    quiet = {"changes_permissions": False, "changes_sessions": False}
+    async with writing(actor, "gateway:SignIn", "*", **quiet):
+        pass
+    assert cache.get("a") is not None
+    async with writing(actor, "sts:AssumeRole", "*", **quiet) as tx:
+        tx.touches(account_id)  # it replaced a session of the account
+    assert cache.get("a") is None
+
+
+async def test_a_write_that_changes_permissions_cannot_say_it_changes_no_session(
+    db: TortoiseContext,
+) -> None:
+    with pytest.raises(ValueError, match="changes permissions"):
+        async with writing(
+            Principal.root("111111111111"), "iam:TagUser", "*", changes_sessions=False
+        ):
+            pass
+
+
+async def test_sign_ins_session_tokens_and_reports_keep_the_accounts_cached_sessions(
+    account: Account, root: Principal
+) -> None:
+    """The writes people and programs make all day: none of them retires the sessions other
+    callers of the account have cached, and a sign-out still does."""
+    cache = SessionCache(ttl=60, quiet_ttl=60, hearing=Hearing())
+    signed_in = await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=3600)
+    held = hash_token(signed_in.token)
+    await authenticate(signed_in.token, cache=cache)
+    await create_user(root, user_name="bob")
+    await create_login_profile(root, "bob", password=GOOD_PASSWORD)
+    created = await create_access_key(root, "bob")
+    bob_with_key = (await authenticate_key(f"{created.key.id}:{created.secret}")).principal
+    assert cache.get(held) is None  # those were changes: read it again
+    await authenticate(signed_in.token, cache=cache)
+
+    bob = await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=3600)
+    await get_session_token(bob_with_key)
+    await generate_credential_report(root)
+    assert cache.get(held) is not None
+    await sign_out(bob.principal)
+    assert cache.get(held) is None

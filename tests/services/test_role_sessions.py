@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gateway import clock
 from gateway.auth.access_keys import authenticate_key
-from gateway.auth.sessions import authenticate
+from gateway.auth.sessions import SessionCache, authenticate
 from gateway.errors import (
     AccessDenied,
     ExpiredToken,
@@ -29,6 +29,7 @@ from gateway.policy import Effect
 from gateway.services.access_keys import list_access_keys
 from gateway.services.accounts import bootstrap_account
 from gateway.services.authorization import Authorizer
+from gateway.services.bearer_tokens import hash_token
 from gateway.services.boundaries import put_role_permissions_boundary
 from gateway.services.inline_policies import (
     get_role_policy,
@@ -59,10 +60,10 @@ from gateway.services.role_switching import (
 from gateway.services.roles import create_role
 from gateway.services.seeds import SeedCipher
 from gateway.services.sessions import active_sessions
-from gateway.services.signin import sign_in_user, sign_out
+from gateway.services.signin import sign_in_root, sign_in_user, sign_out
 from gateway.services.users import create_user
 from gateway.services.validation import NON_USER_CREDENTIALS
-from tests.helpers import GOOD_PASSWORD
+from tests.helpers import GOOD_PASSWORD, ROOT_EMAIL, ROOT_PASSWORD
 from tests.mfa import enroll
 from tests.services.helpers import Rejects
 
@@ -1017,3 +1018,15 @@ async def test_a_role_session_must_name_the_user_whose_credentials_it_manages(
     with pytest.raises(ValidationError) as devices:
         await list_mfa_devices(session, None)
     assert keys.value.message == devices.value.message == NON_USER_CREDENTIALS
+
+
+async def test_assuming_a_role_keeps_the_accounts_cached_sessions(
+    root: Principal, alice: Principal, cashier: Role
+) -> None:
+    """Programs assume roles all day: a new role session must not send every cached session
+    of the account back to the database."""
+    cache = SessionCache(ttl=60, quiet_ttl=60, hearing=lambda: 1)
+    signed_in = await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=3600)
+    await authenticate(signed_in.token, cache=cache)
+    await assume_role(alice, role_arn=cashier.arn, role_session_name="till-1")
+    assert cache.get(hash_token(signed_in.token)) is not None
