@@ -91,7 +91,7 @@ def serve(
             log = Path(directory) / "server.log"
             log.touch()
             process = _PROCESSES.Process(
-                target=_run_uvicorn, args=(arguments, environment, str(log)), daemon=False
+                target=_run_uvicorn, args=(arguments, environment, str(log))
             )
             process.start()
             try:

@@ -83,10 +83,11 @@ class SessionCache:
     hash of the whole `id:secret` credential, so that a wrong secret never finds an entry.
 
     Replicas share nothing but the database. A change retires the entries of the accounts it
-    was made in (its actor's, and any it `touches`: `gateway.services.writes`) at once, those
-    still being read included: one committed by this process as it commits; one committed
-    elsewhere when its notification arrives (`changed(account_id)`, from PostgreSQL's
-    LISTEN/NOTIFY: `gateway.notifications`). An entry also retires with age:
+    was made in (its actor's unless it only adds a session or a report, and any it `touches`:
+    `gateway.services.writes`) at once, those still being read included: one committed by
+    this process as it commits; one committed elsewhere when its notification arrives
+    (`changed(account_id)`, from PostgreSQL's LISTEN/NOTIFY: `gateway.notifications`). An
+    entry also retires with age:
 
     - after `quiet_ttl` (`GATEWAY_SESSION_CACHE_QUIET_MS`, 30 s by default) while every change
       is known to reach this process, that is while `hearing()` names the same stretch as

@@ -52,9 +52,10 @@ AUDIT_CHANNEL = "audit_events"
 """The notification channel every committed audit event is announced on, as
 `<account id>:<event id>` (see `gateway.notifications`)."""
 CHANGES_CHANNEL = "authz_changes"
-"""The channel every committed write is announced on, as its account id: other replicas then
-stop using what they cached of that account (sessions, and with them the authorization
-generation they read), so the change is in force there at once."""
+"""The channel every committed write that changes sessions (`writing`'s `changes_sessions`)
+is announced on, as its account id: other replicas then stop using what they cached of that
+account (sessions, and with them the authorization generation they read), so the change is
+in force there at once."""
 
 COMMIT_CHECKS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Seconds waited before each look for a write's audit event after its COMMIT failed: about
@@ -139,8 +140,6 @@ async def writing(
     `changes_permissions=False`, is for writes that only add (a new session, a report) and
     change nothing that a credential in use stands for: the account's cached sessions stay
     cached (the retirement of another account's that the write `touches` still happens).
-    Without it, every sign-in or AssumeRole sent every session of its account back to the
-    database.
     """
     if changes_permissions and not changes_sessions:
         raise ValueError("a write that changes permissions changes what sessions stand for")
