@@ -14,6 +14,7 @@ from gateway.models import Account, Session, User
 from gateway.services.bearer_tokens import TOKEN_PREFIX, hash_token
 from gateway.services.prepared import prepared_select
 from gateway.services.principal import (
+    ADDRESSES_REMEMBERED,
     EXPIRED_TOKEN,
     INVALID_TOKEN,
     SESSION_RELATED,
@@ -47,11 +48,32 @@ class Authenticated:
     expires_at: datetime
     signing_secret: str | None = field(default=None, repr=False)
     depends_on: tuple[str, ...] = ()
+    # A cached authentication is asked from the same few addresses on every request.
+    _addressed: dict[str, Authenticated] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def accounts(self) -> tuple[str, ...]:
         """The accounts whose changes can end or change this authentication."""
         return (self.principal.account_id, *self.depends_on)
+
+    def from_address(self, source_ip: str) -> Authenticated:
+        """This authentication for a request from `source_ip`: itself when that is its
+        principal's address, else a copy whose principal is `Principal.from_address`'s, the
+        same one each time for the first few addresses."""
+        if source_ip == self.principal.source_ip:
+            return self
+        addressed = self._addressed
+        if addressed is None:
+            addressed = {}
+            object.__setattr__(self, "_addressed", addressed)
+        moved = addressed.get(source_ip)
+        if moved is None:
+            moved = replace(self, principal=self.principal.from_address(source_ip))
+            if len(addressed) < ADDRESSES_REMEMBERED:
+                addressed[source_ip] = moved
+        return moved
 
     @classmethod
     def of_account(
@@ -211,9 +233,7 @@ def authenticated_with(auth: Authenticated, *, now: datetime, source_ip: str) ->
     """A (possibly cached) authentication checked for expiry, for a request from `source_ip`."""
     if auth.expires_at <= now:
         raise ExpiredToken(EXPIRED_TOKEN)
-    if source_ip and source_ip != auth.principal.source_ip:
-        auth = replace(auth, principal=auth.principal.from_address(source_ip))
-    return auth
+    return auth.from_address(source_ip) if source_ip else auth
 
 
 # Read again after every write in the account: its SQL is made once (gateway.services.prepared).

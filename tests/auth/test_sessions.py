@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway import clock
-from gateway.auth.sessions import SessionCache, authenticate
+from gateway.auth.sessions import Authenticated, SessionCache, authenticate, authenticated_with
 from gateway.errors import ExpiredToken, Unauthenticated
 from gateway.models import Account, Session
 from gateway.services.bearer_tokens import hash_token
+from gateway.services.principal import ADDRESSES_REMEMBERED, Principal
 from gateway.services.signin import sign_in_root, sign_out
 from tests.helpers import ROOT_EMAIL, ROOT_PASSWORD
 from tests.services.policy_fixtures import counting_queries
@@ -114,3 +117,30 @@ async def test_expiry_is_checked_even_on_a_cached_session(account: Account) -> N
         fake.advance(seconds=timedelta(seconds=61).total_seconds())
         with pytest.raises(ExpiredToken):
             await authenticate(signed_in.token, cache=cache)
+
+
+@given(st.lists(st.ip_addresses().map(str), min_size=1, max_size=3 * ADDRESSES_REMEMBERED))
+def test_an_authentication_from_another_address_is_itself_but_for_the_address(
+    addresses: list[str],
+) -> None:
+    # A cached session is asked from an application's few servers on every request: the
+    # copy for an address is made once (for the first few), with the principal's own copy.
+    principal = Principal.root("111122223333", session_id="s-1", source_ip="198.51.100.7")
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+    auth = Authenticated(principal, 3, 2, None, expires, depends_on=("444455556666",))
+    for address in addresses:
+        moved = auth.from_address(address)
+        assert moved.principal == principal.from_address(address)
+        assert moved.principal.source_ip == address
+        assert (moved.generation, moved.policy_generation, moved.expires_at) == (3, 2, expires)
+        assert moved.accounts == ("111122223333", "444455556666")
+    assert auth.from_address("198.51.100.7") is auth
+    before = expires - timedelta(seconds=1)
+    assert authenticated_with(auth, now=before, source_ip="") is auth
+    remembered = list(dict.fromkeys(a for a in addresses if a != "198.51.100.7"))
+    for address in remembered[:ADDRESSES_REMEMBERED]:
+        moved = authenticated_with(auth, now=before, source_ip=address)
+        assert moved is auth.from_address(address)
+        assert moved.principal is principal.from_address(address)
+        with pytest.raises(ExpiredToken):
+            authenticated_with(auth, now=expires, source_ip=address)
