@@ -1,7 +1,7 @@
 """GraphQL throughput: the gateway's hot paths against stock Strawberry and bare Starlette.
 
 Run with ``make bench`` (or ``.venv/bin/python bench/graphql_throughput.py --quick`` for a
-smoke run). Five servers (the gateway twice), each one uvicorn worker in its own process on a
+smoke run). Six servers (the gateway twice), each one uvicorn worker in its own process on a
 free port of 127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``;
 uvicorn picks uvloop and httptools for all of them alike when they are installed):
 
@@ -34,7 +34,11 @@ uvicorn picks uvloop and httptools for all of them alike when they are installed
 * ``(b) strawberry``: stock Strawberry answering ``{ hello }`` (``bench/apps/hello.py``);
 * ``(c) strawberry+caches``: the same with Strawberry's ``ParserCache`` and
   ``ValidationCache``;
-* ``(d) starlette``: a bare Starlette JSON endpoint (``bench/apps/bare.py``).
+* ``(d) starlette``: a bare Starlette JSON endpoint (``bench/apps/bare.py``);
+* ``(f) HTTP floor of (a)``: (a)'s request, byte for byte, to a bare ASGI app that reads and
+  parses it and sends a prepared decision with the gateway's answer headers
+  (``bench/apps/floor.py``): what uvicorn alone costs (a), so that the report can say how
+  much of (a)'s CPU per request is the gateway's own work, and how much 0.5x (d) leaves it.
 
 Two more measurements follow the interleaved rounds:
 
@@ -165,7 +169,7 @@ DETAILS_QUERY = (
 
 @dataclass
 class Server:
-    key: str  # "gateway", "s" (no session cache), "b" … "d"
+    key: str  # "gateway", "s" (no session cache), "b" … "d", "f" (the HTTP floor)
     name: str
     app: str  # uvicorn's APP argument
     uvicorn_args: tuple[str, ...] = ()
@@ -251,6 +255,7 @@ def servers(database_url: str, uncached_url: str) -> list[Server]:
         Server("b", "strawberry", "apps.hello:stock_app", uvicorn_args=apps_dir),
         Server("c", "strawberry+caches", "apps.hello:cached_app", uvicorn_args=apps_dir),
         Server("d", "starlette", "apps.bare:app", uvicorn_args=apps_dir),
+        Server("f", "HTTP floor", "apps.floor:app", uvicorn_args=apps_dir),
     ]
 
 
@@ -323,6 +328,13 @@ def loads(by_key: dict[str, Server], seeded: Seeded) -> list[Load]:
         Load("b", "strawberry", by_key["b"], HELLO_QUERY, expected={"hello": "world"}),
         Load("c", "strawberry+caches", by_key["c"], HELLO_QUERY, expected={"hello": "world"}),
         Load("d", "starlette", by_key["d"], HELLO_QUERY, expected={"hello": "world"}),
+        Load(
+            "f",
+            "HTTP floor of (a)",
+            by_key["f"],
+            AUTHORIZE_QUERY,
+            {"action": "iam:GetUser", "resource": seeded.user_arn},
+        ),
     ]
 
 
@@ -1368,6 +1380,28 @@ def print_table(rows: Sequence[Row], b: Row, d: Row) -> None:
         )
 
 
+def cpu_us_per_request(row: Row) -> float | None:
+    """Microseconds of server CPU per request (None: unmeasured)."""
+    return 1e6 * row.server_cpu / row.rps if row.server_cpu and row.rps else None
+
+
+def authorize_budget(a: Row, d: Row, f: Row) -> str:
+    """What (a) ≥ 0.5x (d) leaves the gateway's own work, beside what it spends: the server
+    CPU per request of (a) and of its HTTP floor (f), and the most (a) may spend to answer
+    half (d)'s requests per second with the server CPU (a) had."""
+    spent, floor = cpu_us_per_request(a), cpu_us_per_request(f)
+    if spent is None or floor is None or a.server_cpu is None:
+        return ""
+    allowed = 1e6 * a.server_cpu / (AUTHORIZE_VS_STARLETTE * d.rps)
+    return (
+        f"server CPU per request: {a.label} {spent:.0f} µs, {f.label} {floor:.0f} µs (uvicorn "
+        "with the same request and answer\n"
+        f"  headers, nothing decided): the gateway's own work costs {spent - floor:.0f} µs; "
+        f"{AUTHORIZE_VS_STARLETTE}x (d)'s req/s allows {allowed:.0f} µs per request, "
+        f"{allowed - floor:.0f} µs beyond the floor"
+    )
+
+
 def print_workers(one: Row, two: Row) -> None:
     """The 1-vs-2-workers table, with what the throughput ratio is made of: the server CPU
     each got, and how many requests each answered per second of it."""
@@ -1492,7 +1526,7 @@ def report(
     rows: dict[str, Row], extra: Extra, args: argparse.Namespace, seeded: Seeded, db_label: str
 ) -> int:
     a, b, c, d = rows["a"], rows["b"], rows["c"], rows["d"]
-    m, e, t = rows["m"], rows["e"], rows["t"]
+    m, e, t, f = rows["m"], rows["e"], rows["t"], rows["f"]
     print()
     print_settings(args, db_label)
     print(
@@ -1527,6 +1561,10 @@ def report(
         "than with load\n"
         "  from another machine; a row whose gen cpu is near 100% is limited by the generator."
     )
+    floor_line = authorize_budget(a, d, f)
+    if floor_line:
+        print()
+        print(floor_line)
     print()
     at = "" if args.connections == TARGET_CONNECTIONS else f" (target is at {TARGET_CONNECTIONS})"
     decisions = e.rps * e.per_request
@@ -1646,6 +1684,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     with running(all_servers):
         for load in all_loads:
             prepare(load, seeded, tokens)
+        by_load = {load.key: load for load in all_loads}
+        by_load["f"].headers = dict(by_load["a"].headers)  # (a)'s request, byte for byte
         runs = interleaved(all_loads, args)
         print("paging through accountAuthorizationDetails", file=sys.stderr)
         extra.details = page_through_details(by_key["gateway"], big_account)

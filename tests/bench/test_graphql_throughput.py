@@ -32,9 +32,11 @@ def test_quick_benchmark_run_measures_every_server_without_failures() -> None:
         "(b) strawberry",
         "(c) strawberry+caches",
         "(d) starlette",
+        "(f) HTTP floor of (a)",
     ):
         assert load in output
     assert "accountAuthorizationDetails at 5000 users" in output
+    assert "the gateway's own work costs" in output
     assert "OK: all" in output
     # targets reported, not asserted; the two workers ones (speedup, CPU per request) are
     # skipped without PostgreSQL
