@@ -14,11 +14,11 @@ from gateway.models import Account, Session, User
 from gateway.services.bearer_tokens import TOKEN_PREFIX, hash_token
 from gateway.services.prepared import prepared_select
 from gateway.services.principal import (
-    ADDRESSES_REMEMBERED,
     EXPIRED_TOKEN,
     INVALID_TOKEN,
     SESSION_RELATED,
     Principal,
+    copy_for_address,
     principal_of,
 )
 from gateway.services.writes import last_local_write, local_write_count
@@ -64,16 +64,11 @@ class Authenticated:
         same one each time for the first few addresses."""
         if source_ip == self.principal.source_ip:
             return self
-        addressed = self._addressed
-        if addressed is None:
-            addressed = {}
-            object.__setattr__(self, "_addressed", addressed)
-        moved = addressed.get(source_ip)
-        if moved is None:
-            moved = replace(self, principal=self.principal.from_address(source_ip))
-            if len(addressed) < ADDRESSES_REMEMBERED:
-                addressed[source_ip] = moved
-        return moved
+        return copy_for_address(
+            self,
+            source_ip,
+            lambda: replace(self, principal=self.principal.from_address(source_ip)),
+        )
 
     @classmethod
     def of_account(

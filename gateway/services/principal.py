@@ -3,11 +3,11 @@ principal a session row stands for (`principal_of`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway import clock
 from gateway.arns import assumed_role_arn, root_arn
@@ -173,16 +173,7 @@ class Principal:
         in)."""
         if source_ip == self.source_ip:
             return self
-        addressed = self._addressed
-        if addressed is None:
-            addressed = {}
-            object.__setattr__(self, "_addressed", addressed)
-        moved = addressed.get(source_ip)
-        if moved is None:
-            moved = replace(self, source_ip=source_ip)
-            if len(addressed) < ADDRESSES_REMEMBERED:
-                addressed[source_ip] = moved
-        return moved
+        return copy_for_address(self, source_ip, lambda: replace(self, source_ip=source_ip))
 
     def prepared(self) -> PreparedPrincipal:
         """The principal as `gateway.policy.Request` takes it, its aws: keys derived once."""
@@ -240,6 +231,25 @@ class Principal:
         if self.session_issued_at is not None:
             context["aws:TokenIssueTime"] = _issue_time(self.session_issued_at)
         return context
+
+
+Addressed = TypeVar("Addressed")
+
+
+def copy_for_address(owner: Any, source_ip: str, make: Callable[[], Addressed]) -> Addressed:
+    """`owner`'s copy for requests from `source_ip`: `make()`, kept in `owner`'s `_addressed`
+    memo (a frozen dataclass's field, a dict once used) and given again for the first
+    ADDRESSES_REMEMBERED addresses."""
+    addressed: dict[str, Addressed] | None = owner._addressed
+    if addressed is None:
+        addressed = {}
+        object.__setattr__(owner, "_addressed", addressed)
+    moved = addressed.get(source_ip)
+    if moved is None:
+        moved = make()
+        if len(addressed) < ADDRESSES_REMEMBERED:
+            addressed[source_ip] = moved
+    return moved
 
 
 def principal_of(session: Session, *, source_ip: str) -> Principal:
