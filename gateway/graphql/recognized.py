@@ -10,11 +10,13 @@ and kept by its text in a bounded LRU, with the plan of its answer (a closure pe
 field). The recognized lane (`gateway.graphql.lane`) asks for the plans and answers with them.
 
 For each request the inputs are held to their caps (`gateway.graphql.input_caps`, as the
-general path does), the variables and arguments are coerced by graphql-core itself, and the
-field's declarations are honoured from the field: its `@noPermission` extension's session
-check (`gateway.services.authorization.session_refusal`) and the batch limit; the decisions
-come from `gateway.graphql.decisions.caller_decision`, the function the resolvers call, so
-the answer, the deciding statements and the access activity are the same. Anything off the
+general path does) and the variables and arguments coerced by graphql-core itself, unless
+every argument is a variable whose value is already in its coerced form and within its caps
+(`_plain`, made once per document from the same caps); the field's declarations are honoured
+from the field: its `@noPermission` extension's session check
+(`gateway.services.authorization.session_refusal`) and the batch limit; the decisions come
+from `gateway.graphql.decisions.caller_decision`, the function the resolvers call, so the
+answer, the deciding statements and the access activity are the same. Anything off the
 plain path — variables that do not coerce, an anonymous caller, a session the field refuses
 (which must be recorded), a batch over the limit — returns None and the lane hands the
 request to the stack and Strawberry, so every error is exactly the general path's.
@@ -64,6 +66,7 @@ from gateway.graphql.decisions import MAX_BATCH, caller_decision, caller_decisio
 from gateway.graphql.request_parameters import RecordArguments
 from gateway.graphql.types.decision import ContextEntry, context_dict
 from gateway.services.authorization import session_refusal
+from gateway.services.validation import cap_of
 
 MAX_DOCUMENT_CHARS = 4_096
 """Longer documents are never recognized (the cache holds their text)."""
@@ -122,14 +125,21 @@ class Plan:
     constants: dict[str, Any] | None = None
     variables: dict[str, tuple[str, Check]] | None = None
 
+    def plain_arguments(self, inputs: dict[str, Any]) -> dict[str, Any] | None:
+        """The field's arguments when every one is a variable whose value is already in its
+        coerced form and within its caps (`_plain`): nothing to check or coerce. None
+        otherwise."""
+        if self.variables is None:
+            return None
+        for name, plain in self.variables.values():
+            if not plain(inputs.get(name)):
+                return None
+        return {argument: inputs.get(name) for argument, (name, _) in self.variables.items()}
+
     def arguments(self, schema: GraphQLSchema, inputs: dict[str, Any]) -> dict[str, Any] | None:
         """The field's coerced arguments, or None when the variables do not coerce."""
         if self.constants is not None:
             return self.constants
-        if self.variables is not None and all(
-            plain(inputs.get(name)) for name, plain in self.variables.values()
-        ):
-            return {argument: inputs.get(name) for argument, (name, _) in self.variables.items()}
         coerced = get_variable_values(schema, self.operation.variable_definitions or (), inputs)
         if isinstance(coerced, list):  # variable errors: the general path reports them
             return None
@@ -139,23 +149,39 @@ class Plan:
 Check = Callable[[Any], bool]
 
 
-def _plain(kind: GraphQLInputType) -> Check:
+def _plain(kind: GraphQLInputType, name: str, input_type: str | None = None) -> Check:
     """Whether a value is already what graphql-core's coercion to `kind` would make of it: a
     string for String, a list of such for a list, an object of exactly such fields for an
-    input object (JSON's own forms). Anything else (an Int given as "3", one value for a list,
-    another scalar) goes through graphql-core."""
+    input object (JSON's own forms); and within the caps `gateway.graphql.input_caps` holds
+    argument (or field of `input_type`) `name` to, so that it needs no check either. Anything
+    else (an Int given as "3", one value for a list, another scalar, an input over its cap)
+    goes through the general checks and graphql-core."""
+    cap = cap_of(name, input_type)
     if isinstance(kind, GraphQLNonNull):
-        inner = _plain(kind.of_type)
+        inner = _plain(kind.of_type, name, input_type)
         return lambda value: value is not None and value is not Undefined and inner(value)
     if isinstance(kind, GraphQLList):
-        item = _plain(kind.of_type)
+        item = _plain(kind.of_type, name, input_type)
+        most = cap.members if cap is not None and cap.members is not None else None
         return lambda value: (
-            value is None or (isinstance(value, list) and all(item(v) for v in value))
+            value is None
+            or (
+                isinstance(value, list)
+                and (most is None or len(value) <= most)
+                and all(item(v) for v in value)
+            )
         )
     if kind is GraphQLString:
-        return lambda value: value is None or isinstance(value, str)
+        if cap is None:
+            return lambda value: value is None or isinstance(value, str)
+        longest = cap.length
+        return lambda value: value is None or (isinstance(value, str) and len(value) <= longest)
     if isinstance(kind, GraphQLInputObjectType):
-        fields = {name: _plain(field.type) for name, field in kind.fields.items()}
+        object_type = kind.name
+        fields = {
+            field_name: _plain(field.type, field_name, object_type)
+            for field_name, field in kind.fields.items()
+        }
         names = fields.keys()
 
         def input_object(value: Any) -> bool:
@@ -164,7 +190,7 @@ def _plain(kind: GraphQLInputType) -> Check:
             return (
                 isinstance(value, dict)
                 and value.keys() <= names
-                and all(check(value.get(name)) for name, check in fields.items())
+                and all(check(value.get(field_name)) for field_name, check in fields.items())
             )
 
         return input_object
@@ -213,13 +239,16 @@ class RecognizedDocuments:
         """The response body's `data`, or None to leave the request to the general path."""
         if variables is not None and not isinstance(variables, dict):
             return None
-        try:  # an input over its cap: refused by the general path, as always
-            input_caps.check_request(self._schema, plan.document, variables, None)
-        except GatewayError:
-            return None
-        arguments = plan.arguments(self._schema, variables or {})
+        inputs = variables or {}
+        arguments = plan.plain_arguments(inputs)
         if arguments is None:
-            return None
+            try:  # an input over its cap: refused by the general path, as always
+                input_caps.check_request(self._schema, plan.document, variables, None)
+            except GatewayError:
+                return None
+            arguments = plan.arguments(self._schema, inputs)
+            if arguments is None:
+                return None
         if not plan.guard.anonymous:
             try:
                 principal = await ctx.principal()
@@ -285,7 +314,7 @@ class RecognizedDocuments:
             kind = types.get(name)
             if not is_input_type(kind):
                 return plan
-            variables[argument.name.value] = (name, _plain(kind))
+            variables[argument.name.value] = (name, _plain(kind, argument.name.value))
         return replace(plan, variables=variables)
 
 

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import Settings
-from gateway.graphql import limits
+from gateway.errors import GatewayError
+from gateway.graphql import input_caps, limits
 from gateway.graphql.recognized import RecognizedDocuments, _plain
 from gateway.graphql.schema import build_schema
 
@@ -91,14 +92,95 @@ REQUESTS = SCHEMA.query_type.fields["authorizeAll"].args["requests"].type  # typ
 STRING = SCHEMA.query_type.fields["authorize"].args["action"].type  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("kind", [REQUESTS, STRING], ids=["[AuthorizeRequest!]!", "String!"])
+KINDS = pytest.mark.parametrize(
+    ("kind", "name"),
+    [(REQUESTS, "requests"), (STRING, "action"), (STRING, "resource")],
+    ids=["requests: [AuthorizeRequest!]!", "action: String!", "resource: String!"],
+)
+
+
+@KINDS
 @given(value=JSON | SHAPED)
-def test_a_value_taken_as_coerced_is_what_graphql_core_makes_of_it(kind: Any, value: Any) -> None:
-    if not _plain(kind)(value):
+def test_a_value_taken_as_coerced_is_what_graphql_core_makes_of_it(
+    kind: Any, name: str, value: Any
+) -> None:
+    if not _plain(kind, name)(value):
         return
     coerced = coerce_input_value(value, kind)
     assert coerced is not Undefined
     assert _without_nones(coerced) == _without_nones(value)
+
+
+LONG = st.sampled_from([0, 1, 49, 50, 51, 64, 127, 128, 255, 256, 257, 2047, 2048, 2049]).map(
+    lambda n: "x" * n
+)
+"""Strings about the caps of actions (128), context keys (256), ARNs and context values
+(2048)."""
+NEAR_CAPS = st.recursive(
+    st.none() | LONG,
+    lambda inner: (
+        st.lists(inner, max_size=52)
+        | st.dictionaries(
+            st.sampled_from(["action", "resource", "context", "key", "values"]), inner
+        )
+    ),
+    max_leaves=60,
+)
+
+
+def _sized(members: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
+    """Lists of about 50 members (the caps on context entries and values), or a few: one
+    member repeated, so that a list over its cap is often otherwise within them."""
+    return st.tuples(st.sampled_from([0, 1, 2, 49, 50, 51]), members).map(
+        lambda drawn: [drawn[1]] * drawn[0]
+    )
+
+
+NEAR_CAPS_REQUESTS = st.lists(
+    st.fixed_dictionaries(
+        {"action": LONG, "resource": LONG},
+        optional={
+            "context": _sized(
+                st.fixed_dictionaries(
+                    {"key": LONG, "values": _sized(st.sampled_from(["v", "x" * 2048, "x" * 2049]))}
+                )
+            )
+        },
+    ),
+    max_size=3,
+)
+
+
+@KINDS
+@given(value=NEAR_CAPS | SHAPED | NEAR_CAPS_REQUESTS)
+def test_a_value_taken_as_plain_is_within_its_caps(kind: Any, name: str, value: Any) -> None:
+    # The lane then skips the caps check: a value over a cap must never be taken as plain.
+    plain = _plain(kind, name)(value)
+    try:
+        input_caps.check_value(value, kind, name, name, None)
+    except GatewayError:
+        assert not plain
+        return
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("x" * 2048, True),
+        ("x" * 2049, False),
+        ([{"action": "a" * 128, "resource": "*"}], True),
+        ([{"action": "a" * 129, "resource": "*"}], False),
+        ([{"action": "a", "resource": "*", "context": [{"key": "k", "values": ["v"] * 50}]}], True),
+        (
+            [{"action": "a", "resource": "*", "context": [{"key": "k", "values": ["v"] * 51}]}],
+            False,
+        ),
+        ([{"action": "a", "resource": "*", "context": [{"key": "k" * 257, "values": []}]}], False),
+    ],
+)
+def test_inputs_over_their_caps_are_not_plain(value: Any, plain: bool) -> None:
+    kind, name = (STRING, "resource") if isinstance(value, str) else (REQUESTS, "requests")
+    assert _plain(kind, name)(value) is plain
 
 
 def _without_nones(value: Any) -> Any:
