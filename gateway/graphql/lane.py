@@ -48,6 +48,8 @@ logger = logging.getLogger("gateway.graphql.lane")
 
 
 _WANTED = frozenset((b"content-length", b"content-type", b"accept", b"origin"))
+_REMEMBERED_MEDIA_TYPES = 256
+_REMEMBERED_HEADERS_BYTES = 512
 
 
 class RecognizedLane:
@@ -73,6 +75,8 @@ class RecognizedLane:
         self.www_authenticate = www_authenticate
         self.cors = cors
         self.path = path
+        # (Content-Type, Accept) → the answer's media type or None, as `_media_type` found it.
+        self._media_types: dict[tuple[bytes, bytes | None], bytes | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
@@ -132,11 +136,24 @@ class RecognizedLane:
         if self.cors and b"origin" in headers:
             return None
         content_type = headers.get(b"content-type")
-        if content_type is None or content_type_refusal(content_type.decode("latin-1")):
+        if content_type is None:
             return None
         accept = headers.get(b"accept")
-        media_type = negotiate(None if accept is None else accept.decode("latin-1"))
-        return None if media_type is None else media_type.encode("ascii")
+        key = (content_type, accept)
+        try:
+            return self._media_types[key]
+        except KeyError:
+            pass
+        media_type: bytes | None = None
+        if not content_type_refusal(content_type.decode("latin-1")):
+            chosen = negotiate(None if accept is None else accept.decode("latin-1"))
+            media_type = None if chosen is None else chosen.encode("ascii")
+        # Clients send the same few pairs; an attacker's endless variety is not kept.
+        if len(content_type) + len(accept or b"") <= _REMEMBERED_HEADERS_BYTES:
+            if len(self._media_types) >= _REMEMBERED_MEDIA_TYPES:
+                self._media_types.clear()
+            self._media_types[key] = media_type
+        return media_type
 
     async def _answer(
         self, scope: Scope, receive: Receive, body: bytes, media_type: bytes

@@ -173,9 +173,11 @@ class Authorizer:
         in order, asked at one moment: its policies and request context are found once."""
         loaded = await self.policies(principal, generation)
         who = principal.prepared()
-        known = principal.request_context()
+        known = principal.request_context()  # a new dict, which a Request only reads
         return [
-            loaded.evaluate(Request(action, resource, who, {**known, **(context or {})}))
+            loaded.evaluate(
+                Request(action, resource, who, {**known, **context} if context else known)
+            )
             for action, resource, context in requests
         ]
 

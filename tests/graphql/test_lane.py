@@ -531,3 +531,33 @@ async def test_a_body_longer_than_announced_is_read_no_further_than_the_limit(
     )
     assert answered == expected
     assert answered[0] == 413
+
+
+CONTENT_TYPES = [b"application/json", b"application/json; charset=utf-8", b"text/plain", b""]
+ACCEPTS = [None, b"*/*", b"application/json", b"text/html", b"*/*;q=0", b"x" * 600]
+
+
+def _bare_lane() -> RecognizedLane:
+    """A lane for its header checks alone (nothing it would answer or hand on is called)."""
+    unused: Any = None
+    return RecognizedLane(unused, documents=unused, context_getter=unused, max_body_bytes=99)
+
+
+@given(st.lists(st.tuples(st.sampled_from(CONTENT_TYPES), st.sampled_from(ACCEPTS)), max_size=30))
+def test_the_lane_remembers_media_types_per_header_pair_and_boundedly(
+    pairs: list[tuple[bytes, bytes | None]],
+) -> None:
+    # Each pair decides what a lane that never saw it decides; an attacker's endless variety,
+    # or headers of any length, are not kept.
+    lane = _bare_lane()
+    for content_type, accept in pairs * 2:
+        headers = {b"content-length": b"10", b"content-type": content_type}
+        if accept is not None:
+            headers[b"accept"] = accept
+        assert lane._media_type(headers) == _bare_lane()._media_type(headers)
+    assert all(len(c) + len(a or b"") <= 512 for c, a in lane._media_types)
+    for n in range(300):
+        accept = b"*/*;v=%d" % n
+        headers = {b"content-length": b"1", b"content-type": b"application/json", b"accept": accept}
+        assert lane._media_type(headers) == b"application/graphql-response+json"
+    assert 0 < len(lane._media_types) <= 256

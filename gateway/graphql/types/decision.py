@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from gateway.policy import Decision as PolicyDecision
+from gateway.policy import Effect
 
 
 @strawberry.enum(description="The outcome of evaluating a request against policies.")
@@ -21,6 +22,11 @@ _EVAL_DECISIONS = {
     "ExplicitDeny": "explicitDeny",
     "ImplicitDeny": "implicitDeny",
 }
+_EFFECTS = {
+    str(effect): (DecisionEffect(str(effect)), _EVAL_DECISIONS[str(effect)]) for effect in Effect
+}
+"""The engine's effect → this type's and the simulator's EvalDecision (an Enum call per
+decision costs as much as the rest of `from_decision`)."""
 
 
 @strawberry.type(description="A policy statement that took part in a decision.")
@@ -60,11 +66,12 @@ class Decision:
     @classmethod
     def from_decision(cls, action: str, resource: str, decision: PolicyDecision) -> Decision:
         """The engine's decision as a GraphQL object."""
+        effect, eval_decision = _EFFECTS[decision.effect]
         return cls(
             action=action,
             resource=resource,
-            effect=DecisionEffect(str(decision.effect)),
-            eval_decision=_EVAL_DECISIONS[str(decision.effect)],
+            effect=effect,
+            eval_decision=eval_decision,
             allowed=decision.allowed,
             denied_by=decision.denied_by,
             statements=[
