@@ -45,7 +45,7 @@ Two more measurements follow the interleaved rounds:
 * **workers** (PostgreSQL only: ``--postgres-url``, by default the local server on 127.0.0.1:5432;
   skipped when it does not answer; ``--only workers`` measures nothing else): the gateway as
   deployed, ``gateway serve --workers 1`` and ``--workers 2`` (each worker on a socket of its own,
-  ``gateway.listeners``; uvicorn's access log on, as by default), on a database of its own,
+  ``gateway.listeners``; no access log, as by default), on a database of its own,
   ``authorize`` load on each, interleaved. Issue 11 asks 2 workers for ≥ 1.8x the requests per
   second of 1, which needs about 2 cores free for the servers. The load comes from **wrk** when it
   is installed (``apt-get install wrk``; one thread, the same connections, every answer checked
@@ -240,7 +240,7 @@ def gateway_server(database_url: str, name: str = "gateway") -> Server:
 
 def served_gateway(database_url: str, name: str, workers: int) -> Server:
     """The gateway as deployed: `gateway serve --workers N` (each worker on a socket of its
-    own, uvicorn's access log on)."""
+    own, no access log: the defaults)."""
     return Server("gateway", name, "", env=gateway_env(database_url), serve_workers=workers)
 
 

@@ -68,6 +68,12 @@ def _run(argv: list[str] | None) -> int:
         help="server processes sharing the port (GATEWAY_WORKERS; default 1); more than one "
         "needs PostgreSQL (GATEWAY_DATABASE_URL=postgres://…): SQLite is for one process",
     )
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        help="a log line per HTTP request (GATEWAY_ACCESS_LOG; default off: a line costs about "
+        "a third of an authorize's CPU)",
+    )
     export = commands.add_parser(
         "export-schema", help="print the GraphQL schema (SDL), or write it to a file"
     )
@@ -203,16 +209,17 @@ async def _reset_root_password(settings: Settings, account_id: str) -> int:
 
 
 def _serve_settings(settings: Settings, args: argparse.Namespace) -> Settings:
-    """The settings with the command line's --host, --port and --workers over the
-    environment's; the environment of the process gets them too, so that every worker
+    """The settings with the command line's --host, --port, --workers and --access-log over
+    the environment's; the environment of the process gets them too, so that every worker
     (which reads its settings afresh) agrees."""
     chosen = {
         name: value
-        for name in ("host", "port", "workers")
+        for name in ("host", "port", "workers", "access_log")
         if (value := getattr(args, name)) is not None
     }
     for name, value in chosen.items():
-        os.environ[f"GATEWAY_{name.upper()}"] = str(value)
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        os.environ[f"GATEWAY_{name.upper()}"] = text
     return dataclasses.replace(settings, **chosen) if chosen else settings
 
 
@@ -265,6 +272,7 @@ def _serve(settings: Settings) -> int:
         "ws_max_size": settings.max_body_bytes,
         "proxy_headers": False,
         "server_header": False,
+        "access_log": settings.access_log,
         "log_config": logs.uvicorn_log_config(settings.log_format),
     }
     if settings.workers > 1 and HAS_REUSE_PORT:

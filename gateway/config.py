@@ -125,6 +125,10 @@ class Settings:
     log_format: str = "text"
     """`text`: uvicorn's plain lines; `json`: one JSON object per line with the request id
     (`gateway.logs`), for log collectors. The image sets `json`."""
+    access_log: bool = False
+    """`gateway serve` writes a line per HTTP request (uvicorn's access log, in `log_format`).
+    Off by default, as Keycloak's and OPA's: applications ask `authorize` for every request
+    of theirs, and a line each cost a third of the gateway's CPU per decision."""
     key_header: bool = False
     """Accept `Authorization: GatewayKey <id>:<secret>`, which sends the secret itself with every
     request. Off by default: scripts sign with AWS Signature Version 4 instead, so the secret
@@ -200,6 +204,7 @@ class Settings:
             ),
             key_header=_bool(env, "GATEWAY_KEY_HEADER", False),
             log_format=_choice(env, "GATEWAY_LOG_FORMAT", "text", ("text", "json")),
+            access_log=_bool(env, "GATEWAY_ACCESS_LOG", False),
             trusted_proxies=_networks(env, "GATEWAY_TRUSTED_PROXIES"),
         )
 

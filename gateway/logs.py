@@ -7,7 +7,8 @@ could carry SQL or values, which never reach a log line. A text line reads as uv
     ERROR:    The recognized lane failed; the stack answers instead [KeyError]
 
 `GATEWAY_LOG_FORMAT=json` (the image's default) makes every line of the server (the gateway's
-loggers, uvicorn's, its access log, Tortoise's) a JSON object such as
+loggers, uvicorn's, its access log when `GATEWAY_ACCESS_LOG` turns it on, Tortoise's) a JSON
+object such as
 
     {"time": "2026-12-04T10:21:07.412Z", "level": "INFO", "logger": "uvicorn.access",
      "message": "127.0.0.1:50312 - \"POST /graphql HTTP/1.1\" 200", "requestId": "4b1f…"}

@@ -46,9 +46,12 @@ def test_serve_help_lists_the_options_and_their_environment_variables() -> None:
         "--host",
         "--port",
         "--workers",
+        "--access-log",
+        "--no-access-log",
         "GATEWAY_HOST",
         "GATEWAY_PORT",
         "GATEWAY_WORKERS",
+        "GATEWAY_ACCESS_LOG",
     ):
         assert text in run.stdout
 
@@ -104,6 +107,62 @@ def test_bad_option_values_are_usage_errors(args: tuple[str, ...]) -> None:
     run = gateway("serve", *args)
     assert run.returncode == 2
     assert "must be" in run.stderr
+
+
+@contextlib.contextmanager
+def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[int, Path]]:
+    """`gateway serve` (one worker) with `args` and `env` until the block ends (SIGINT): its
+    port and the file its output goes to, once it answers."""
+    port = free_port()
+    log = Path(env["GATEWAY_DATABASE_URL"].removeprefix("sqlite://")).with_suffix(".log")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *args],
+            cwd=ROOT,
+            env={**os.environ, "GATEWAY_HOST": "127.0.0.1", **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                with contextlib.suppress(httpx.TransportError):
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                    break
+                time.sleep(0.2)
+            yield port, log
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("args", "env", "logged"),
+    [
+        ((), {}, False),
+        (("--access-log",), {}, True),
+        ((), {"GATEWAY_ACCESS_LOG": "true"}, True),
+        (("--no-access-log",), {"GATEWAY_ACCESS_LOG": "true"}, False),
+    ],
+    ids=["default", "--access-log", "GATEWAY_ACCESS_LOG=true", "--no-access-log over it"],
+)
+def test_a_line_per_request_only_when_the_access_log_is_asked_for(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str], logged: bool
+) -> None:
+    database = {"GATEWAY_DATABASE_URL": f"sqlite://{tmp_path / 'g.db'}"}
+    with serving(*args, env={**database, **env}) as (port, log):
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
+        assert answer.json() == {"data": {"__typename": "Query"}}
+    output = log.read_text()
+    assert "Application startup complete" in output  # the server's own lines are written
+    assert ('"POST /graphql HTTP/1.1" 200' in output) is logged
 
 
 @pytest.fixture

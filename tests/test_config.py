@@ -76,10 +76,17 @@ def test_root_mfa_required_and_a_custom_age_are_read() -> None:
     assert settings.unused_access_age_days == 30
 
 
+def test_the_access_log_is_off_unless_asked_for() -> None:
+    assert not Settings.from_env({}).access_log
+    assert Settings.from_env({"GATEWAY_ACCESS_LOG": "true"}).access_log
+    assert not Settings.from_env({"GATEWAY_ACCESS_LOG": "false"}).access_log
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
         ("GATEWAY_ROOT_MFA", "always", "GATEWAY_ROOT_MFA must be one of optional, required"),
+        ("GATEWAY_ACCESS_LOG", "sometimes", "GATEWAY_ACCESS_LOG must be true or false"),
         ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "0", "at least 1 and at most 365, got 0"),
         ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "366", "at least 1 and at most 365, got 366"),
     ],
