@@ -110,11 +110,12 @@ def test_bad_option_values_are_usage_errors(args: tuple[str, ...]) -> None:
 
 
 @contextlib.contextmanager
-def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[int, Path]]:
-    """`gateway serve` (one worker) with `args` and `env` until the block ends (SIGINT): its
-    port and the file its output goes to, once it answers."""
+def serving(
+    *args: str, env: dict[str, str], log: Path, started: int = 1
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`gateway serve` with `args` and `env` (its output in `log`) until the block ends, then
+    SIGINT: the process and its port, once it answers and `started` workers have started."""
     port = free_port()
-    log = Path(env["GATEWAY_DATABASE_URL"].removeprefix("sqlite://")).with_suffix(".log")
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *args],
@@ -128,11 +129,15 @@ def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[int, Path]]:
             while True:
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
-                with contextlib.suppress(httpx.TransportError):
+                try:
                     httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+                    continue
+                if log.read_text().count("Application startup complete.") >= started:
+                    break  # every worker listens
                 time.sleep(0.2)
-            yield port, log
+            yield process, port
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -157,7 +162,8 @@ def test_a_line_per_request_only_when_the_access_log_is_asked_for(
     tmp_path: Path, args: tuple[str, ...], env: dict[str, str], logged: bool
 ) -> None:
     database = {"GATEWAY_DATABASE_URL": f"sqlite://{tmp_path / 'g.db'}"}
-    with serving(*args, env={**database, **env}) as (port, log):
+    log = tmp_path / "serve.log"
+    with serving(*args, env={**database, **env}, log=log) as (_, port):
         answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
         assert answer.json() == {"data": {"__typename": "Query"}}
     output = log.read_text()
@@ -170,38 +176,12 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[TwoWorkers]:
     """`gateway serve --workers 2` on PostgreSQL, answering; stopped with SIGINT afterwards."""
     if BACKEND != "postgres":
         pytest.skip("several workers need PostgreSQL")
-    port = free_port()
     log = tmp_path / "serve.log"
-    output = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--workers", "2", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_HOST": "127.0.0.1"},
-        stdout=output,
-        stderr=subprocess.STDOUT,
+    workers = serving(
+        "--workers", "2", env={"GATEWAY_DATABASE_URL": database_url}, log=log, started=2
     )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            except httpx.TransportError:
-                time.sleep(0.2)
-                continue
-            if log.read_text().count("Application startup complete.") == 2:
-                break  # both workers listen
-            time.sleep(0.2)
+    with workers as (process, port):
         yield TwoWorkers(process, port, log)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        output.close()
 
 
 @dataclass
