@@ -55,7 +55,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 break
         request = orjson.loads(body)
         authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
-        _callers.get(authorization, request.get("query"))
+        # What the lane does before it decides anything: read the document, look the caller up.
+        request.get("query")
+        _callers.get(authorization)
         request_id = b"%032x" % id(request)
         headers = [*HEADERS, (b"x-request-id", request_id)]
         await send({"type": "http.response.start", "status": 200, "headers": headers})

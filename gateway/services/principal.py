@@ -18,10 +18,11 @@ from gateway.policy import PreparedPrincipal
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 SESSION_RELATED = ("account", "user", "role")
-ADDRESSES_REMEMBERED = 8
-"""How many client addresses a principal keeps a copy of itself for (`from_address`)."""
 """What `principal_of` needs loaded with a session (not the root user's row: a root session's
 principal is its account's, and its password hash has no business in the session cache)."""
+ADDRESSES_REMEMBERED = 8
+"""How many client addresses a principal, or an authentication, keeps a copy of itself for
+(`copy_for_address`)."""
 
 
 @dataclass(frozen=True, slots=True)
