@@ -94,8 +94,8 @@ class GatewayContext:
     @property
     def source_ip(self) -> str:
         """The client's address."""
-        client = self.request.client
-        return client.host if client is not None else ""
+        client = self.request.scope.get("client")  # as `request.client` reads it
+        return client[0] if client else ""
 
     @property
     def loaders(self) -> Loaders:
@@ -111,7 +111,13 @@ class GatewayContext:
         """The `Authorization` value: the HTTP header, or for a WebSocket the entry of that
         name (any case) in its `connection_init` payload."""
         if self.connection_params is None:
-            return self.request.headers.get("authorization")
+            # As `request.headers.get` reads it (the first), without making the Headers.
+            name: bytes
+            value: bytes
+            for name, value in self.request.scope["headers"]:
+                if name == b"authorization":
+                    return value.decode("latin-1")
+            return None
         for key, value in self.connection_params.items():
             if isinstance(key, str) and key.lower() == "authorization":
                 return value if isinstance(value, str) else None

@@ -47,7 +47,9 @@ from gateway.http.security_headers import RAW_DEFAULT_HEADERS
 logger = logging.getLogger("gateway.graphql.lane")
 
 
-_WANTED = frozenset((b"content-length", b"content-type", b"accept", b"origin"))
+_WANTED = frozenset(
+    (b"content-length", b"content-type", b"accept", b"origin", b"x-request-id", b"user-agent")
+)
 _REMEMBERED_MEDIA_TYPES = 256
 _REMEMBERED_HEADERS_BYTES = 512
 
@@ -92,8 +94,8 @@ class RecognizedLane:
         answer: bytes | Response | None = None
         if body is not None and b"authorize" in body:
             started = time.perf_counter()
-            this_id = assign_request_id(scope)
-            with request_in_progress(scope, this_id):
+            this_id = assign_request_id(scope, headers)
+            with request_in_progress(scope, this_id, headers):
                 try:
                     answer = await self._answer(scope, replay, body, media_type)
                 except Exception:

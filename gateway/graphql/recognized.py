@@ -35,6 +35,7 @@ from graphql import (
     FieldNode,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -131,10 +132,13 @@ class Plan:
         otherwise."""
         if self.variables is None:
             return None
-        for name, plain in self.variables.values():
-            if not plain(inputs.get(name)):
+        arguments = {}
+        for argument, (name, plain) in self.variables.items():
+            value = inputs.get(name)
+            if not plain(value):
                 return None
-        return {argument: inputs.get(name) for argument, (name, _) in self.variables.items()}
+            arguments[argument] = value
+        return arguments
 
     def arguments(self, schema: GraphQLSchema, inputs: dict[str, Any]) -> dict[str, Any] | None:
         """The field's coerced arguments, or None when the variables do not coerce."""
@@ -158,6 +162,11 @@ def _plain(kind: GraphQLInputType, name: str, input_type: str | None = None) -> 
     goes through the general checks and graphql-core."""
     cap = cap_of(name, input_type)
     if isinstance(kind, GraphQLNonNull):
+        if kind.of_type is GraphQLString:  # the usual variable, checked in one call
+            if cap is None:
+                return lambda value: isinstance(value, str)
+            length = cap.length
+            return lambda value: isinstance(value, str) and len(value) <= length
         inner = _plain(kind.of_type, name, input_type)
         return lambda value: value is not None and value is not Undefined and inner(value)
     if isinstance(kind, GraphQLList):
@@ -329,17 +338,18 @@ def _guard(field: GraphQLField) -> NoPermission | None:
 
 def _shape(parent: GraphQLObjectType, node: FieldNode) -> Shape | None:
     """How to write `node`'s selections on `parent`, or None unless every one is a plain
-    field (no resolver, extension, argument, directive or fragment). Made once per document:
-    a closure per field, so writing an answer interprets nothing."""
+    field (no resolver, extension, argument, directive or fragment). Made once per document,
+    so writing an answer interprets nothing: one loop per object over what to write, without
+    a call per field (an answer has a dozen fields, and a call costs more than the field)."""
     assert node.selection_set is not None
-    fields: list[tuple[str, Shape]] = []
+    fields: list[_Selected] = []
     for child in node.selection_set.selections:
         if not isinstance(child, FieldNode) or child.directives or child.arguments:
             return None
         name = child.name.value
         key = child.alias.value if child.alias else name
         if name == "__typename":
-            fields.append((key, _constant(parent.name)))
+            fields.append((key, None, parent.name, None, False))
             continue
         field = parent.fields[name]
         definition = field.extensions.get("strawberry-definition")
@@ -350,38 +360,49 @@ def _shape(parent: GraphQLObjectType, node: FieldNode) -> Shape | None:
             serialize: Callable[[Any], Any] = named.serialize
             if is_enum_type(named):
                 serialize = _remembered(serialize)
-            fields.append((key, _leaf(definition.python_name, serialize)))
+            # A str is its own serialization as a String or an ID (graphql-core's give it back).
+            text = named is GraphQLString or named is GraphQLID
+            fields.append((key, definition.python_name, serialize, None, text))
             continue
         if not is_object_type(named) or child.selection_set is None:
             return None
         children = _shape(named, child)
         if children is None:
             return None
-        fields.append((key, _child(definition.python_name, children)))
+        fields.append((key, definition.python_name, None, children, False))
     selected = tuple(fields)
 
     def shape(value: Any) -> Any:
         if isinstance(value, list):
             return [shape(item) for item in value]
-        return {key: write(value) for key, write in selected}
+        answer = {}
+        for key, attribute, serialize, children, text in selected:
+            if attribute is None:  # __typename
+                answer[key] = serialize
+                continue
+            found = getattr(value, attribute)
+            if found is None:
+                answer[key] = None
+            elif text and found.__class__ is str:
+                answer[key] = found
+            elif children is not None:
+                answer[key] = children(found)
+            elif isinstance(found, list):
+                if text:
+                    answer[key] = [i if i.__class__ is str else serialize(i) for i in found]
+                else:
+                    answer[key] = [serialize(item) for item in found]
+            else:
+                answer[key] = serialize(found)
+        return answer
 
     return shape
 
 
-def _constant(typename: str) -> Shape:
-    return lambda source: typename
-
-
-def _leaf(attribute: str, serialize: Callable[[Any], Any]) -> Shape:
-    def leaf(source: Any) -> Any:
-        value = getattr(source, attribute)
-        if value is None:
-            return None
-        if isinstance(value, list):
-            return [serialize(item) for item in value]
-        return serialize(value)
-
-    return leaf
+_Selected = tuple[str, str | None, Any, Shape | None, bool]
+"""A selection as `_shape` writes it: the answer's key; the attribute to read (None for
+`__typename`); how to serialize a leaf (for `__typename`, the type's name); the shape of an
+object's own selections; whether the leaf is text (String or ID: a str stands for itself)."""
 
 
 def _remembered(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -396,14 +417,6 @@ def _remembered(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return name
 
     return remembered
-
-
-def _child(attribute: str, shape: Shape) -> Shape:
-    def child(source: Any) -> Any:
-        value = getattr(source, attribute)
-        return None if value is None else shape(value)
-
-    return child
 
 
 __all__ = ["RECOGNIZED", "Plan", "RecognizedDocuments"]

@@ -78,19 +78,20 @@ class ClientAddressMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.trusted and scope["type"] in ("http", "websocket") and scope.get("client"):
-            peer = scope["client"][0]
             headers = scope["headers"]
-            forwarding = tuple(item for item in headers if item[0] in _FORWARDING)
-            key = (peer, *forwarding)
-            client = self._answers.get(key)
-            if client is None:
-                client = client_address(peer, headers, self.trusted)
-                if sum(len(value) for _, value in forwarding) <= REMEMBERED_HEADER_BYTES:
-                    if len(self._answers) >= ANSWERS_REMEMBERED:
-                        self._answers.clear()  # whoever sends new headers only misses
-                    self._answers[key] = client
-            if client != peer:
-                scope = {**scope, "client": (client, 0)}
+            forwarding = [item for item in headers if item[0] in _FORWARDING]
+            if forwarding:  # without, the client is the peer, whoever the peer is
+                peer = scope["client"][0]
+                key = (peer, *forwarding)
+                client = self._answers.get(key)
+                if client is None:
+                    client = client_address(peer, headers, self.trusted)
+                    if sum(len(value) for _, value in forwarding) <= REMEMBERED_HEADER_BYTES:
+                        if len(self._answers) >= ANSWERS_REMEMBERED:
+                            self._answers.clear()  # whoever sends new headers only misses
+                        self._answers[key] = client
+                if client != peer:
+                    scope = {**scope, "client": (client, 0)}
         await self.app(scope, receive, send)
 
 

@@ -12,6 +12,7 @@ id for its whole life (no response header: the handshake's answer is the server'
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from random import getrandbits
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,15 +55,18 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
 
 
-def assign_request_id(scope: Scope) -> str:
+def assign_request_id(scope: Scope, headers: Mapping[bytes, bytes] | None = None) -> str:
     """The request's id, kept in `scope["state"]["request_id"]`: the one it already has (a
-    layer in front assigned it), else the client's sane `X-Request-ID`, else a new one."""
+    layer in front assigned it), else the client's sane `X-Request-ID`, else a new one.
+    `headers`: the request's headers by lower-case name (at least `x-request-id`), when the
+    caller has read them already."""
     state = scope.setdefault("state", {})
     this_id: str | None = state.get("request_id")
     if this_id is None:
+        sent = _header(scope, _RAW_NAME) if headers is None else headers.get(_RAW_NAME)
         # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
         # request: an id must be unique, not secret (`random` reseeds in forked workers).
-        this_id = _incoming(scope) or f"{getrandbits(128):032x}"
+        this_id = _sane(sent) or f"{getrandbits(128):032x}"
         state["request_id"] = this_id
     return this_id
 
@@ -70,12 +74,15 @@ def assign_request_id(scope: Scope) -> str:
 class request_in_progress:
     """While the block runs, `this_id` and the request's user agent are the current ones
     (`writes.request_id`, `writes.user_agent`: log lines and audit events). A class rather
-    than a generator: it runs on every request, and costs a third as much."""
+    than a generator: it runs on every request, and costs a third as much. `headers`: as for
+    `assign_request_id` (at least `user-agent`)."""
 
     __slots__ = ("_agent", "_id", "_tokens")
 
-    def __init__(self, scope: Scope, this_id: str) -> None:
-        agent = _header(scope, b"user-agent")
+    def __init__(
+        self, scope: Scope, this_id: str, headers: Mapping[bytes, bytes] | None = None
+    ) -> None:
+        agent = _header(scope, b"user-agent") if headers is None else headers.get(b"user-agent")
         self._id = this_id
         self._agent = agent.decode("latin-1") if agent else ""
 
@@ -88,8 +95,8 @@ class request_in_progress:
         writes.request_id.reset(request_token)
 
 
-def _incoming(scope: Scope) -> str | None:
-    value = _header(scope, b"x-request-id")
+def _sane(value: bytes | None) -> str | None:
+    """A client's `X-Request-ID`, if it is one to keep."""
     if value is not None and _SANE.fullmatch(value):
         return bytes(value).decode("ascii")
     return None

@@ -62,6 +62,18 @@ class PreparedPrincipal(Mapping[str, Any]):
         self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(self._derived)
         """The context keys that follow from the principal, lower-cased."""
 
+    def with_context(self, context: ContextInput) -> PreparedPrincipal:
+        """This principal with context keys that hold for many of its requests (its session's:
+        times, address, MFA) made part of what it derives: a `Request` made with the result and
+        a context has the keys it would have with this principal and both contexts, its own
+        context's winning. (Making a request's keys then copies one dict.)"""
+        prepared = PreparedPrincipal.__new__(PreparedPrincipal)
+        prepared._fields = self._fields
+        prepared.account = self.account
+        prepared._derived = _given_context(context, self._derived.copy())
+        prepared.derived = MappingProxyType(prepared._derived)
+        return prepared
+
     def __getitem__(self, key: str) -> Any:
         return self._fields[key]
 

@@ -172,12 +172,9 @@ class Authorizer:
         """The decisions for several (action, resource, context) questions of `principal`,
         in order, asked at one moment: its policies and request context are found once."""
         loaded = await self.policies(principal, generation)
-        who = principal.prepared()
-        known = principal.request_context()  # a new dict, which a Request only reads
+        who = principal.prepared_in_context()
         return [
-            loaded.evaluate(
-                Request(action, resource, who, {**known, **context} if context else known)
-            )
+            loaded.evaluate(Request(action, resource, who, context))
             for action, resource, context in requests
         ]
 

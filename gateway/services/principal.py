@@ -25,6 +25,11 @@ ADDRESSES_REMEMBERED = 8
 (`copy_for_address`)."""
 
 
+_Known = tuple[tuple[datetime, timedelta | None], dict[str, str], PreparedPrincipal]
+"""A principal's request context as of one second: that second and zone, the keys, and the
+principal prepared with them."""
+
+
 @dataclass(frozen=True, slots=True)
 class RoleOf:
     """The role behind a role session: its id, name and ARN, the session's name, and the
@@ -73,9 +78,7 @@ class Principal:
     # Memos of what follows from the fields above: a principal is cached with its session and
     # asks for decisions on every request. `replace()` starts them afresh.
     _prepared: PreparedPrincipal | None = field(default=None, init=False, repr=False, compare=False)
-    _context: tuple[tuple[datetime, timedelta | None], dict[str, str]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    _context: _Known | None = field(default=None, init=False, repr=False, compare=False)
     _addressed: dict[str, Principal] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -200,6 +203,14 @@ class Principal:
     def request_context(self) -> dict[str, str]:
         """The `aws:` context keys that follow from how the caller authenticated (a new dict
         the caller may change)."""
+        return dict(self._known()[1])
+
+    def prepared_in_context(self) -> PreparedPrincipal:
+        """`prepared()` with the `request_context()` of now (`PreparedPrincipal.with_context`):
+        what `gateway.policy.Request` takes for the caller's own requests."""
+        return self._known()[2]
+
+    def _known(self) -> _Known:
         now = clock.now()
         second = now.replace(microsecond=0)
         # Every key here changes at most once a second (times and ages are whole seconds); the
@@ -207,9 +218,10 @@ class Principal:
         moment = (second, now.utcoffset())
         known = self._context
         if known is None or known[0] != moment:
-            known = (moment, self._request_context(now, second))
+            context = self._request_context(now, second)
+            known = (moment, context, self.prepared().with_context(context))
             object.__setattr__(self, "_context", known)
-        return dict(known[1])
+        return known
 
     def _request_context(self, now: datetime, second: datetime) -> dict[str, str]:
         current_time, epoch_time = _time_keys(second, now.utcoffset())

@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import Undefined, coerce_input_value
+import strawberry
+from graphql import FieldNode, OperationDefinitionNode, Undefined, coerce_input_value, parse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graphql import input_caps, limits
-from gateway.graphql.recognized import RecognizedDocuments, _plain
+from gateway.graphql.recognized import RecognizedDocuments, _plain, _shape
 from gateway.graphql.schema import build_schema
+from gateway.graphql.types.decision import Decision
+from tests.policy.strategies import DECISIONS as ENGINE_DECISIONS
 
 SCHEMA = build_schema(Settings())._schema
 DOCUMENTS = RecognizedDocuments(
@@ -191,3 +194,42 @@ def _without_nones(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nones(v) for v in value]
     return value
+
+
+TEXT = st.text(max_size=4)
+DECISIONS = st.builds(Decision.from_decision, TEXT, TEXT, ENGINE_DECISIONS) | st.builds(
+    Decision.refused, TEXT, TEXT, TEXT
+)
+
+
+@strawberry.type
+class _Given:
+    """A schema whose one field answers a given Decision, as Strawberry executes it."""
+
+    @strawberry.field
+    def decision(self, info: strawberry.Info) -> Decision:
+        decided: Decision = info.root_value
+        return decided
+
+
+GIVEN = strawberry.Schema(query=_Given)
+SELECTIONS = [
+    "{ effect statements { policy sid } missingContextKeys }",
+    "{ __typename a: action resource e: effect evalDecision allowed deniedBy reason "
+    "missingContextKeys s: statements { __typename layer policy sid index effect } }",
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+@given(decision=DECISIONS)
+def test_an_answer_is_written_as_strawberry_writes_it(selection: str, decision: Decision) -> None:
+    query = "{ decision " + selection + " }"
+    operation = parse(query).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    node = operation.selection_set.selections[0]
+    assert isinstance(node, FieldNode)
+    shape = _shape(GIVEN._schema.get_type("Decision"), node)  # type: ignore[arg-type]
+    assert shape is not None
+    executed = GIVEN.execute_sync(query, root_value=decision)
+    assert executed.errors is None
+    assert executed.data == {"decision": shape(decision)}

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gateway.policy import Policy, Request, parse_policy
+from gateway.policy import Decision, Effect, Policy, Request, StatementRef, parse_policy
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -177,3 +177,24 @@ def requests(draw: st.DrawFn) -> Request:
         principal=draw(st.sampled_from(PRINCIPALS)),
         context=draw(contexts()),
     )
+
+
+_TEXT = st.text(max_size=4)
+DECISIONS = st.builds(
+    Decision,
+    effect=st.sampled_from(list(Effect)),
+    statements=st.lists(
+        st.builds(
+            StatementRef,
+            layer=st.sampled_from(["identity", "resource", "boundary", "session"]),
+            policy=st.none() | _TEXT,
+            sid=st.none() | _TEXT,
+            index=st.integers(0, 99),
+            effect=st.sampled_from(["Allow", "Deny"]),
+        ),
+        max_size=3,
+    ).map(tuple),
+    denied_by=st.none() | st.sampled_from(["identity", "session"]),
+    missing_keys=st.lists(_TEXT, max_size=3).map(tuple),
+)
+"""Decisions as the engine gives them, any fields (for what is made of them)."""
