@@ -15,8 +15,9 @@
 
 Middleware, outermost first: the client's address behind trusted proxies
 (`gateway.http.client_address`, with `GATEWAY_TRUSTED_PROXIES`), the recognized lane
-(`gateway.graphql.lane`: `authorize` and `authorizeAll` answered without the layers below),
-request id, security headers, CORS (when origins are configured), body size limit. The
+(`gateway.graphql.lane`: `authorize` and `authorizeAll` answered without the layers below;
+both in front of Starlette's error layer, `GatewayApp`), request id, security headers, CORS
+(when origins are configured), body size limit. The
 lifespan holds a SQLite database for this process (`gateway.db.hold_database`: a second
 process on the same file stops at start-up), opens the Tortoise ORM on
 `Settings.database_url` (`RegisterTortoise` as an async context manager, so every request
@@ -31,13 +32,15 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gateway.auth.credentials import challenge
@@ -71,7 +74,7 @@ def create_app(
     *,
     schema: strawberry.Schema | None = None,
     context_getter: ContextGetter | None = None,
-) -> Starlette:
+) -> GatewayApp:
     """The gateway for `settings` (default: from the environment).
 
     `schema` defaults to `gateway.graphql.schema.build_schema(settings)` and `context_getter`
@@ -114,7 +117,7 @@ def create_app(
         routes.append(graphiql.static_files())
     if settings.signin_page:
         routes.extend(console_page.routes(settings))
-    middleware = [
+    front = [
         Middleware(ClientAddressMiddleware, trusted=settings.trusted_proxies),
         Middleware(
             RecognizedLane,
@@ -125,6 +128,8 @@ def create_app(
             www_authenticate=www_authenticate,
             cors=bool(settings.cors_origins),
         ),
+    ]
+    middleware = [
         Middleware(RequestIdMiddleware),
         Middleware(SecurityHeadersMiddleware),
         *cors_middleware(settings),
@@ -166,12 +171,28 @@ def create_app(
                         await chore
                 await hub.stop()
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = GatewayApp(front=front, routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.activity = activity
     app.state.notifications = hub
     return app
+
+
+class GatewayApp(Starlette):
+    """Starlette with `front` middleware in front of its own error layer as well as of the
+    rest: the client's address and the recognized lane, which answers most requests and
+    catches its own failures, so that a decision does not pay for a layer it never uses."""
+
+    def __init__(self, *, front: Sequence[Middleware], **options: Any) -> None:
+        self.front = list(front)
+        super().__init__(**options)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        for cls, args, kwargs in reversed(self.front):
+            app = cls(app, *args, **kwargs)
+        return app
 
 
 def _start(work: Coroutine[object, object, None], name: str) -> asyncio.Task[None]:

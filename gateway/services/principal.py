@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -25,9 +25,10 @@ ADDRESSES_REMEMBERED = 8
 (`copy_for_address`)."""
 
 
-_Known = tuple[tuple[datetime, timedelta | None], dict[str, str], PreparedPrincipal]
-"""A principal's request context as of one second: that second and zone, the keys, and the
-principal prepared with them."""
+_Known = tuple[datetime, datetime, tzinfo | None, dict[str, str], PreparedPrincipal]
+"""A principal's request context as of one second: from when, until when, in which zone; the
+keys, and the principal prepared with them."""
+_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,24 +204,31 @@ class Principal:
     def request_context(self) -> dict[str, str]:
         """The `aws:` context keys that follow from how the caller authenticated (a new dict
         the caller may change)."""
-        return dict(self._known()[1])
+        return dict(self._known()[3])
 
     def prepared_in_context(self) -> PreparedPrincipal:
         """`prepared()` with the `request_context()` of now (`PreparedPrincipal.with_context`):
         what `gateway.policy.Request` takes for the caller's own requests."""
-        return self._known()[2]
+        return self._known()[4]
 
     def _known(self) -> _Known:
         now = clock.now()
-        second = now.replace(microsecond=0)
-        # Every key here changes at most once a second (times and ages are whole seconds); the
-        # zone is part of the key, as equal instants in other zones print differently.
-        moment = (second, now.utcoffset())
         known = self._context
-        if known is None or known[0] != moment:
-            context = self._request_context(now, second)
-            known = (moment, context, self.prepared().with_context(context))
-            object.__setattr__(self, "_context", known)
+        # Every key here changes at most once a second (times and ages are whole seconds); the
+        # zone is part of the key, as equal instants in other zones print differently. (Two
+        # comparisons: `replace(microsecond=0)` alone costs more than the rest of a check.)
+        if known is not None and now.tzinfo is known[2] and known[0] <= now < known[1]:
+            return known
+        second = now.replace(microsecond=0)
+        context = self._request_context(now, second)
+        known = (
+            second,
+            second + _SECOND,
+            now.tzinfo,
+            context,
+            self.prepared().with_context(context),
+        )
+        object.__setattr__(self, "_context", known)
         return known
 
     def _request_context(self, now: datetime, second: datetime) -> dict[str, str]:

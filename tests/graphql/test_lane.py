@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from gateway.app import create_app
+from gateway.app import GatewayApp, create_app
 from gateway.auth.credentials import Authenticator
 from gateway.config import Settings
 from gateway.graphql.lane import RecognizedLane
@@ -70,10 +70,10 @@ class Gateway:
         )
 
 
-def without_lane(app: Starlette) -> Starlette:
+def without_lane(app: GatewayApp) -> GatewayApp:
     """`app` with its recognized lane taken out (before its first request builds the stack)."""
     lane: object = RecognizedLane
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not lane]
+    app.front = [m for m in app.front if m.cls is not lane]
     return app
 
 

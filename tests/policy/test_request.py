@@ -6,8 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.policy import PreparedPrincipal, Request, compile_policies, evaluate, parse_policy
+from tests.policy.strategies import PRINCIPALS
 
 PrincipalFactory = Callable[..., dict[str, Any]]
 
@@ -284,3 +287,35 @@ def test_a_plain_principal_gives_the_keys_and_account_a_prepared_one_does(
     assert request.keys["aws:sourceip"] == ("10.0.0.1",)
     assert request.keys["aws:principalaccount"] == ("111122223333",)
     assert request.principal_account == prepared.principal_account == "111122223333"
+
+
+VALUES = st.text(max_size=3) | st.lists(st.text(max_size=3), max_size=2) | st.booleans()
+SESSION_CONTEXTS = st.dictionaries(
+    st.sampled_from(["aws:SourceIp", "aws:username", "aws:TokenIssueTime", "k"]), VALUES
+)
+"""Keys as a principal's request context states them: each once."""
+CALLER_CONTEXTS = st.dictionaries(
+    st.sampled_from(["aws:SourceIp", "AWS:SOURCEIP", "aws:username", "aws:TokenIssueTime", "K"]),
+    VALUES,
+    max_size=4,
+)
+
+
+@given(
+    principal=st.sampled_from(PRINCIPALS),
+    session=SESSION_CONTEXTS,
+    context=CALLER_CONTEXTS,
+)
+def test_a_principal_prepared_with_a_context_gives_the_keys_of_both_contexts(
+    principal: dict[str, Any], session: dict[str, Any], context: dict[str, Any]
+) -> None:
+    # The caller's own keys are made part of its prepared principal once a second; a request
+    # must still see the principal's keys, then the session's, then its own (in any case).
+    prepared = PreparedPrincipal(principal).with_context(session)
+    request = Request("s3:GetObject", "*", prepared, context)
+    expected = keys_of(principal, session) | keys_of({}, context)
+    assert request.keys == expected
+    assert request.principal_account == Request("s3:GetObject", "*", principal).principal_account
+    assert dict(Request("s3:GetObject", "*", prepared).keys) == keys_of(principal, session)
+    if not {key.lower() for key in session} & {key.lower() for key in context}:
+        assert request.keys == keys_of(principal, {**session, **context})
