@@ -58,9 +58,10 @@ KEY_HEADER_OFF = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Presented:
-    """The credentials of one request, as a validator sees them."""
+    """The credentials of one request, as a validator sees them. (Not frozen: one is made for
+    every request, and a frozen dataclass costs twice as much to make.)"""
 
     request: Request | None
     """The HTTP request, or None for a WebSocket's `connection_init` payload."""

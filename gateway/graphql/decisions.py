@@ -39,19 +39,24 @@ async def caller_decisions(ctx: GatewayContext, questions: Sequence[Question]) -
     (`gateway.graphql.lane`) all answer through here. A context that states a key of
     the caller's own session (`check_caller_context`) is InvalidInput."""
     for _, _, context in questions:
-        check_caller_context(context)
+        if context:
+            check_caller_context(context)
     auth = await ctx.authenticated()
     principal = auth.principal
+    state = ctx.state
     refusals = [session_refusal(principal, action) for action, _, _ in questions]
-    asked = [q for q, refusal in zip(questions, refusals, strict=True) if refusal is None]
-    decided = iter(await ctx.state.authorizer.decide_all(principal, auth.policy_generation, asked))
+    asked = questions
+    if any(refusals):
+        asked = [q for q, refusal in zip(questions, refusals, strict=True) if refusal is None]
+    decided = iter(await state.authorizer.decide_all(principal, auth.policy_generation, asked))
+    note = state.activity.note
     answers = []
     for (action, resource, _), refusal in zip(questions, refusals, strict=True):
         if refusal is not None:
             answers.append(Decision.refused(action, resource, refusal.message))
             continue
         decision = next(decided)
-        ctx.state.activity.note(principal, action, decision)
+        note(principal, action, decision)
         answers.append(Decision.from_decision(action, resource, decision))
     return answers
 

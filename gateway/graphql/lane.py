@@ -187,11 +187,10 @@ class RecognizedLane:
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
-    """The request's headers the lane reads, by lower-case name (the first of each, as
-    Starlette's `Headers.get` reads them)."""
+    """The request's headers the lane reads, by name (the first of each, as Starlette's
+    `Headers.get` reads them: ASGI servers give names in lower case)."""
     found: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:
-        name = name.lower()
         if name in _WANTED and name not in found:
             found[name] = value
     return found
@@ -202,7 +201,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes
     when more than `limit` bytes came whatever the Content-Length said (the stack's body
     limit then refuses it; the lane never holds more than that)."""
     received = []
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
@@ -210,12 +209,15 @@ async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes
         if message["type"] != "http.request":
             return received, None
         chunk = message.get("body", b"")
-        chunks.append(chunk)
         size += len(chunk)
         if size > limit:
             return received, None
         if not message.get("more_body", False):
+            if not chunks:
+                return received, chunk  # the usual: the whole body in one message
+            chunks.append(chunk)
             return received, b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _replaying(received: list[Message], receive: Receive) -> Receive:
