@@ -139,13 +139,12 @@ class Authenticator:
             raise Unauthenticated(NOT_UNDERSTOOD)
         return await validator(Presented(request, header, value, services, source_ip))
 
-    async def _bearer(self, presented: Presented) -> Authenticated:
-        return await authenticate(presented.value, source_ip=presented.source_ip, cache=self.cache)
+    # Plain functions handing back the coroutine they call: a coroutine less per request.
+    def _bearer(self, presented: Presented) -> Awaitable[Authenticated]:
+        return authenticate(presented.value, source_ip=presented.source_ip, cache=self.cache)
 
-    async def _gateway_key(self, presented: Presented) -> Authenticated:
-        return await authenticate_key(
-            presented.value, source_ip=presented.source_ip, cache=self.cache
-        )
+    def _gateway_key(self, presented: Presented) -> Awaitable[Authenticated]:
+        return authenticate_key(presented.value, source_ip=presented.source_ip, cache=self.cache)
 
     async def _signed(self, presented: Presented) -> Authenticated:
         if presented.request is None:

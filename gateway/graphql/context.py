@@ -76,9 +76,8 @@ class GatewayContext:
     re-checks of a live subscription, which are the gateway's, not the caller's use)."""
     _auth: Authenticated | None = None
     _proven: bool = False
-    _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] = field(
-        default_factory=dict
-    )
+    _decisions: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decision] | None = None
+    """Made on first use: most requests (the lane's) never ask `decide`."""
     _loaders: Loaders | None = None
 
     @property
@@ -165,13 +164,16 @@ class GatewayContext:
     ) -> Decision:
         """The caller's decision for `action` on `resource`, once per request and triple."""
         key = (action, resource, tuple(sorted((context or {}).items())))
-        decision = self._decisions.get(key)
+        decisions = self._decisions
+        if decisions is None:
+            decisions = self._decisions = {}
+        decision = decisions.get(key)
         if decision is None:
             auth = await self.authenticated()
             decision = await self.state.authorizer.decide(
                 auth.principal, auth.policy_generation, action, resource, context
             )
-            self._decisions[key] = decision
+            decisions[key] = decision
             if self.counts_activity:
                 self.state.activity.note(auth.principal, action, decision)
         return decision
@@ -222,9 +224,11 @@ def gateway_state(app: Any) -> AppState:
     """The app-wide state of a gateway app (`app.state.gateway`), made on first use from its
     settings; with the app's notification hub, its session cache hears of every change
     committed through another replica (`CHANGES_CHANNEL`)."""
-    app_state: Any = app.state
-    state: AppState | None = getattr(app_state, "gateway", None)
+    # Read from the app object itself: Starlette's `app.state` answers every attribute through
+    # a Python `__getattr__`, and this runs on every request.
+    state: AppState | None = getattr(app, "_gateway_state", None)
     if state is None:
+        app_state: Any = app.state
         settings: Settings = app_state.settings
         hub: NotificationHub | None = getattr(app_state, "notifications", None)
         state = AppState(
@@ -242,4 +246,5 @@ def gateway_state(app: Any) -> AppState:
         if hub is not None:
             hub.subscribe(CHANGES_CHANNEL, state.sessions.changed)
         app_state.gateway = state
+        app._gateway_state = state
     return state
