@@ -48,7 +48,7 @@ class PreparedPrincipal(Mapping[str, Any]):
     from do not reach it.
     """
 
-    __slots__ = ("_derived", "_fields", "account", "derived")
+    __slots__ = ("_derived", "_fields", "account", "derived", "type")
 
     def __init__(self, principal: Mapping[str, Any]) -> None:
         fields = dict(principal)
@@ -58,6 +58,8 @@ class PreparedPrincipal(Mapping[str, Any]):
         self._fields = fields
         self.account = _principal_account(fields)
         """The principal's account id, as `Request.principal_account` gives it."""
+        self.type = str(fields.get("type", ""))
+        """aws:PrincipalType, as `Request.principal_type` gives it."""
         self._derived = _derived(fields)
         self.derived: Mapping[str, tuple[str, ...]] = MappingProxyType(self._derived)
         """The context keys that follow from the principal, lower-cased."""
@@ -70,6 +72,7 @@ class PreparedPrincipal(Mapping[str, Any]):
         prepared = PreparedPrincipal.__new__(PreparedPrincipal)
         prepared._fields = self._fields
         prepared.account = self.account
+        prepared.type = self.type
         prepared._derived = _given_context(context, self._derived.copy())
         prepared.derived = MappingProxyType(prepared._derived)
         return prepared
@@ -118,6 +121,8 @@ class Request:
 
     keys: Context
     """The full request context: lower-cased key → values, principal keys included."""
+    principal_type: str
+    """aws:PrincipalType of the caller."""
     principal_account: str
     """The calling principal's account id."""
 
@@ -133,19 +138,20 @@ class Request:
         """The action as actions are compared: case-insensitively."""
         self.resource = resource
         self.principal: Mapping[str, Any] = principal or {}
-        self.principal_type = str(self.principal.get("type", ""))
-        """aws:PrincipalType of the caller."""
         self.context: ContextInput = context or {}
         principal = self.principal
         # The full context and the principal's account are plain attributes, made now: a
         # decision reads them without calling anything (a property costs a call per read,
         # and a __getattr__ for making them later slows every attribute of a Request).
         if principal.__class__ is PreparedPrincipal:
+            self.principal_type = principal.type
             # One dict filled over a copy of the derived keys, rather than a dict of the
             # given keys and later a merged one: a decision touches one object, not two.
-            self.keys = _given_context(self.context, principal._derived.copy())
+            derived = principal._derived.copy()
+            self.keys = _given_context(context, derived) if context else derived
             self.principal_account = principal.account
         else:
+            self.principal_type = str(principal.get("type", ""))
             self.keys = _build_context(principal, _given_context(self.context, {}))
             self.principal_account = _principal_account(principal)
         self._same_account: bool | None = None
