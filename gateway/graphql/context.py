@@ -209,7 +209,9 @@ async def build_context(
     from its `connection_init`, and it has no response to decorate."""
     if not isinstance(response, Response):
         response = None
-    context = GatewayContext(request=request, response=response, state=app_state(request))
+    context = GatewayContext(
+        request=request, response=response, state=gateway_state(request.scope["app"])
+    )
     if request.scope["type"] == "http":
         await context.authenticate()
     return context

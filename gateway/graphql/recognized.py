@@ -405,17 +405,24 @@ object's own selections; whether the leaf is text (String or ID: a str stands fo
 
 
 def _remembered(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`serialize` of an enum, remembered per member (Strawberry's searches its values)."""
-    names: dict[Any, Any] = {}
+    """`serialize` of an enum, remembered per member (Strawberry's searches its values), by
+    identity: an Enum's hash is a Python call, and a member lives as long as its class (the
+    entry keeps any other value alive while it is remembered)."""
+    names: dict[int, tuple[Any, Any]] = {}
 
     def remembered(value: Any) -> Any:
-        try:
-            return names[value]
-        except KeyError:
-            name = names[value] = serialize(value)
-            return name
+        known = names.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        name = serialize(value)
+        if len(names) < _ENUM_VALUES_REMEMBERED:
+            names[id(value)] = (value, name)
+        return name
 
     return remembered
+
+
+_ENUM_VALUES_REMEMBERED = 64
 
 
 __all__ = ["RECOGNIZED", "Plan", "RecognizedDocuments"]

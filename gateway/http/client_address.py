@@ -79,8 +79,14 @@ class ClientAddressMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.trusted and scope["type"] in ("http", "websocket") and scope.get("client"):
             headers = scope["headers"]
+            for name, _ in headers:
+                if name in _FORWARDING:
+                    break
+            else:  # no forwarding header: the client is the peer, whoever the peer is
+                await self.app(scope, receive, send)
+                return
             forwarding = [item for item in headers if item[0] in _FORWARDING]
-            if forwarding:  # without, the client is the peer, whoever the peer is
+            if forwarding:
                 peer = scope["client"][0]
                 key = (peer, *forwarding)
                 client = self._answers.get(key)

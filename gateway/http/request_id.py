@@ -64,9 +64,12 @@ def assign_request_id(scope: Scope, headers: Mapping[bytes, bytes] | None = None
     this_id: str | None = state.get("request_id")
     if this_id is None:
         sent = _header(scope, _RAW_NAME) if headers is None else headers.get(_RAW_NAME)
-        # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
-        # request: an id must be unique, not secret (`random` reseeds in forked workers).
-        this_id = _sane(sent) or f"{getrandbits(128):032x}"
+        if sent is not None and _SANE.fullmatch(sent):
+            this_id = bytes(sent).decode("ascii")
+        else:
+            # 128 random bits as 32 hex digits, like uuid4().hex, without a system call per
+            # request: an id must be unique, not secret (`random` reseeds in forked workers).
+            this_id = f"{getrandbits(128):032x}"
         state["request_id"] = this_id
     return this_id
 
@@ -93,13 +96,6 @@ class request_in_progress:
         request_token, agent_token = self._tokens
         writes.user_agent.reset(agent_token)
         writes.request_id.reset(request_token)
-
-
-def _sane(value: bytes | None) -> str | None:
-    """A client's `X-Request-ID`, if it is one to keep."""
-    if value is not None and _SANE.fullmatch(value):
-        return bytes(value).decode("ascii")
-    return None
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

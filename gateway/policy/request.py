@@ -137,9 +137,11 @@ class Request:
         self.action_lower = _LOWERED.get(action) or lowered(action)
         """The action as actions are compared: case-insensitively."""
         self.resource = resource
-        self.principal: Mapping[str, Any] = principal or {}
+        # `is None`, not `or`: the truth of a Mapping is a Python `__len__` call.
+        if principal is None:
+            principal = {}
+        self.principal: Mapping[str, Any] = principal
         self.context: ContextInput = context or {}
-        principal = self.principal
         # The full context and the principal's account are plain attributes, made now: a
         # decision reads them without calling anything (a property costs a call per read,
         # and a __getattr__ for making them later slows every attribute of a Request).

@@ -222,7 +222,7 @@ def session_refusal(principal: Principal, action: str) -> GatewayError | None:
         MFA_ENROLLMENT_ACTIONS | PASSWORD_CHANGE_ACTIONS
     ):
         return MfaEnrollmentRequired(MFA_ENROLLMENT_REQUIRED)
-    if principal.temporary_without_mfa and action.lower().startswith("iam:"):
+    if action[:4].lower() == "iam:" and principal.temporary_without_mfa:
         return AccessDenied(IAM_NEEDS_MFA, decision="ImplicitDeny", deniedBy="session")
     return None
 
