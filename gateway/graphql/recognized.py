@@ -77,7 +77,8 @@ Answer = Callable[[GatewayContext, dict[str, Any]], Awaitable[Any]]
 
 
 async def _authorize(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
-    question = (arguments["action"], arguments["resource"], _context(arguments.get("context")))
+    entries = arguments.get("context")
+    question = (arguments["action"], arguments["resource"], _context(entries) if entries else {})
     return (await caller_decisions(ctx, [question]))[0]  # as caller_decision, a call less
 
 
