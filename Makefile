@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/least_privilege.py
 	$(BIN)/python bench/signin_pressure.py
 	$(BIN)/python bench/session_cache.py
+	$(BIN)/python bench/instructions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
