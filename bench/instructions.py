@@ -48,7 +48,7 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 import graphql_throughput as load  # noqa: E402  (the shared seed and request)
-import session_cache  # noqa: E402  (signing in, in process)
+import session_cache  # noqa: E402  (requests to an ASGI app, signing in)
 
 ROWS = (
     ("a", "gateway authorize"),
@@ -58,46 +58,6 @@ ROWS = (
 """Each counted app: its key (the `--child` argument) and its label."""
 CLIENT = ("198.51.100.20", 40000)
 """The application's address (alice signed in from 127.0.0.1)."""
-Message = dict[str, Any]
-
-
-def asgi_request(body: bytes, token: str | None) -> tuple[dict[str, Any], Any, Any, list[Message]]:
-    """A scope, receive and send for one `POST /graphql` (what the app sent lands in the
-    list)."""
-    headers = [
-        (b"host", b"bench"),
-        (b"content-type", b"application/json"),
-        (b"accept", b"application/json"),
-        (b"content-length", b"%d" % len(body)),
-        (b"user-agent", b"bench/1.0"),
-    ]
-    if token is not None:
-        headers.append((b"authorization", b"Bearer " + token.encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "client": CLIENT,
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return pending.pop() if pending else {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    return scope, receive, send, sent
 
 
 async def count(key: str, database_url: str, seeded: dict[str, str], warmup: int, n: int) -> None:
@@ -132,14 +92,14 @@ async def count(key: str, database_url: str, seeded: dict[str, str], warmup: int
             await _send(target, body, token, key)
         _callgrind("on")
         for _ in range(n):
-            scope, receive, send, _sent = asgi_request(body, token)
+            scope, receive, send, _sent = session_cache.asgi_request(body, token, CLIENT)
             await target(scope, receive, send)
         _callgrind("off")
 
 
 async def _send(target: Any, body: bytes, token: str | None, key: str) -> None:
     """One request, checked: a 200 with alice's Allow from the gateway, a 200 from Starlette."""
-    scope, receive, send, sent = asgi_request(body, token)
+    scope, receive, send, sent = session_cache.asgi_request(body, token, CLIENT)
     await target(scope, receive, send)
     if key == "0":
         return

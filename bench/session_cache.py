@@ -51,26 +51,20 @@ NO_LOCKOUT = "1000000"
 Message = dict[str, Any]
 
 
-async def call(app: Any, body: dict[str, Any], token: str | None = None) -> Message:
-    """POST `body` to the app's /graphql; the decoded answer (it must be 200)."""
-    raw = json.dumps(body).encode()
+def asgi_request(
+    body: bytes, token: str | None, client: tuple[str, int] = ("127.0.0.1", 40000)
+) -> tuple[dict[str, Any], Any, Any, list[Message]]:
+    """A scope, receive and send for one `POST /graphql` of `body` from `client`, as uvicorn
+    gives them (what the app sends lands in the list)."""
     headers = [
         (b"host", b"bench"),
         (b"content-type", b"application/json"),
         (b"accept", b"application/json"),
-        (b"content-length", str(len(raw)).encode()),
+        (b"content-length", b"%d" % len(body)),
+        (b"user-agent", b"bench/1.0"),
     ]
     if token is not None:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    pending = [{"type": "http.request", "body": raw, "more_body": False}]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return pending.pop() if pending else {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
+        headers.append((b"authorization", b"Bearer " + token.encode()))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -82,10 +76,25 @@ async def call(app: Any, body: dict[str, Any], token: str | None = None) -> Mess
         "root_path": "",
         "query_string": b"",
         "headers": headers,
-        "client": ("127.0.0.1", 40000),
+        "client": client,
         "server": ("127.0.0.1", 8000),
         "state": {},
     }
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return pending.pop() if pending else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    return scope, receive, send, sent
+
+
+async def call(app: Any, body: dict[str, Any], token: str | None = None) -> Message:
+    """POST `body` to the app's /graphql; the decoded answer (it must be 200)."""
+    scope, receive, send, sent = asgi_request(json.dumps(body).encode(), token)
     await app(scope, receive, send)
     status = sent[0]["status"]
     answer: Message = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
