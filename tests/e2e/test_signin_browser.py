@@ -509,6 +509,7 @@ def test_a_recovery_code_then_switching_role_and_back_and_revoking_a_session(
         f"{shop.base}/graphql",
         json={"query": "{ whoAmI { arn } }"},
         headers={"Authorization": f"Bearer {elsewhere}"},
+        timeout=30,
     ).json()
     assert gone["errors"][0]["extensions"]["code"] == "Unauthenticated"
 
@@ -540,5 +541,8 @@ def _challenge(shop: Shop, user: str) -> str:
             " signIn(account: $a, userName: $u, password: $p) { token } }",
             "variables": {"a": shop.account_id, "u": user, "p": GOOD_PASSWORD},
         },
+        # As `Shop.call`: a sign-in's Argon2 runs at idle priority, and CI's two passes side
+        # by side can hold it past httpx's default 5 s.
+        timeout=30,
     ).json()
     return str(response["errors"][0]["extensions"]["challenge"])
