@@ -1,9 +1,14 @@
 """GraphQL throughput: the gateway's hot paths against stock Strawberry and bare Starlette.
 
 Run with ``make bench`` (or ``.venv/bin/python bench/graphql_throughput.py --quick`` for a
-smoke run). Six servers (the gateway twice), each one uvicorn worker in its own process on a
+smoke run). Seven servers (the gateway twice), each one uvicorn worker in its own process on a
 free port of 127.0.0.1, all with the same uvicorn options (``--no-access-log``, ``--ws none``;
-uvicorn picks uvloop and httptools for all of them alike when they are installed):
+uvicorn picks uvloop and httptools for all of them alike when they are installed). The
+gateway, its HTTP floor (f) and (g) are served as ``gateway serve`` serves the gateway
+(``SERVED_AS_THE_GATEWAY``): with its HTTP protocol, which writes each answer in one system
+call (``gateway.http.coalescing``), without uvicorn's proxy headers (the gateway reads
+``X-Forwarded-For`` itself) and without a ``Server`` header; the baselines (b), (c) and (d)
+as uvicorn serves any app by default, the yardsticks of issue 11:
 
 * ``gateway``: ``gateway.app:create_app`` on a database seeded beforehand through the
   services (a temporary SQLite file, or ``--database-url``): user ``alice`` (path
@@ -39,6 +44,9 @@ uvicorn picks uvloop and httptools for all of them alike when they are installed
   parses it and sends a prepared decision with the gateway's answer headers
   (``bench/apps/floor.py``): what uvicorn alone costs (a), so that the report can say how
   much of (a)'s CPU per request is the gateway's own work, and how much 0.5x (d) leaves it.
+* ``(g) starlette, served as the gateway``: (d)'s app served as the gateway is: the gateway's
+  own work against bare Starlette's on equal footing, where (d) is bare Starlette as commonly
+  served (printed beside the targets, no target of its own).
 
 Two more measurements follow the interleaved rounds:
 
@@ -104,6 +112,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # run from a checkout, uninstalled (the seeding imports gateway)
     sys.path.insert(0, str(ROOT))
+
+from gateway.http.coalescing import HTTP_PROTOCOL  # noqa: E402  (after the path above)
+
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 60.0
 MAX_REQUESTS_PER_CONNECTION = 1_000_000  # a bound on the generator, far above any real run
@@ -169,7 +180,7 @@ DETAILS_QUERY = (
 
 @dataclass
 class Server:
-    key: str  # "gateway", "s" (no session cache), "b" … "d", "f" (the HTTP floor)
+    key: str  # "gateway", "s" (no session cache), "b" … "d", "f" (the HTTP floor), "g"
     name: str
     app: str  # uvicorn's APP argument
     uvicorn_args: tuple[str, ...] = ()
@@ -228,12 +239,16 @@ def gateway_env(database_url: str) -> dict[str, str]:
     return {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_TRUSTED_PROXIES": HOST}
 
 
+SERVED_AS_THE_GATEWAY = ("--http", HTTP_PROTOCOL, "--no-proxy-headers", "--no-server-header")
+"""uvicorn's options that `gateway serve` sets (`gateway.cli`), beside those every server gets."""
+
+
 def gateway_server(database_url: str, name: str = "gateway") -> Server:
     return Server(
         "gateway",
         name,
         "gateway.app:create_app",
-        uvicorn_args=("--factory",),
+        uvicorn_args=("--factory", *SERVED_AS_THE_GATEWAY),
         env=gateway_env(database_url),
     )
 
@@ -246,6 +261,7 @@ def served_gateway(database_url: str, name: str, workers: int) -> Server:
 
 def servers(database_url: str, uncached_url: str) -> list[Server]:
     apps_dir = ("--app-dir", str(BENCH))
+    as_gateway = SERVED_AS_THE_GATEWAY
     uncached = gateway_server(uncached_url, "gateway, no session cache")
     uncached.key = "s"
     uncached.env["GATEWAY_SESSION_CACHE_MS"] = "0"
@@ -255,7 +271,8 @@ def servers(database_url: str, uncached_url: str) -> list[Server]:
         Server("b", "strawberry", "apps.hello:stock_app", uvicorn_args=apps_dir),
         Server("c", "strawberry+caches", "apps.hello:cached_app", uvicorn_args=apps_dir),
         Server("d", "starlette", "apps.bare:app", uvicorn_args=apps_dir),
-        Server("f", "HTTP floor", "apps.floor:app", uvicorn_args=apps_dir),
+        Server("f", "HTTP floor", "apps.floor:app", uvicorn_args=(*apps_dir, *as_gateway)),
+        Server("g", "starlette as gateway", "apps.bare:app", uvicorn_args=(*apps_dir, *as_gateway)),
     ]
 
 
@@ -335,6 +352,7 @@ def loads(by_key: dict[str, Server], seeded: Seeded) -> list[Load]:
             AUTHORIZE_QUERY,
             {"action": "iam:GetUser", "resource": seeded.user_arn},
         ),
+        Load("g", "starlette, as gateway", by_key["g"], HELLO_QUERY, expected={"hello": "world"}),
     ]
 
 
@@ -1565,6 +1583,12 @@ def report(
     if floor_line:
         print()
         print(floor_line)
+    g = rows["g"]
+    print(
+        f"{a.label} ÷ {g.label}: {a.rps / g.rps:.2f}x (bare Starlette served as the gateway "
+        "is, one write per answer:\n  the gateway's own work against Starlette's on equal "
+        "footing; no target)"
+    )
     print()
     at = "" if args.connections == TARGET_CONNECTIONS else f" (target is at {TARGET_CONNECTIONS})"
     decisions = e.rps * e.per_request

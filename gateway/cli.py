@@ -259,6 +259,8 @@ def _serve(settings: Settings) -> int:
     interrupted."""
     import uvicorn
 
+    from gateway.http.coalescing import HTTP_PROTOCOL
+
     refusal = serve_refusal(settings)
     if refusal is not None:
         print(refusal, file=sys.stderr)
@@ -270,6 +272,7 @@ def _serve(settings: Settings) -> int:
         "lifespan": "on",
         "ws": "websockets-sansio",
         "ws_max_size": settings.max_body_bytes,
+        "http": HTTP_PROTOCOL,  # each answer in one write (gateway.http.coalescing)
         "proxy_headers": False,
         "server_header": False,
         "access_log": settings.access_log,

@@ -35,11 +35,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.http.coalescing import HTTP_PROTOCOL
+
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 30.0
 STARTS = 3
 
-_PRELOADED = ["tests.servers", "uvicorn.main", "gateway.app", "gateway.graphql.schema"]
+_PRELOADED = [
+    "tests.servers",
+    "uvicorn.main",
+    "gateway.app",
+    "gateway.graphql.schema",
+    "gateway.http.coalescing",
+]
 _PROCESSES = multiprocessing.get_context("forkserver")
 _PROCESSES.set_forkserver_preload(_PRELOADED)
 
@@ -82,6 +90,8 @@ def serve(
             "--ws",
             "websockets-sansio",
             "--no-proxy-headers",  # as `gateway serve`: GATEWAY_TRUSTED_PROXIES decides
+            "--http",
+            HTTP_PROTOCOL,  # as `gateway serve`: each answer in one write
             "--no-access-log" if log_config is None else "--access-log",
             "--log-level",
             log_level,

@@ -1,0 +1,127 @@
+"""Each answer in one write: uvicorn's HTTP protocol with the writes of one loop step joined.
+
+uvicorn writes a response's status line and headers to the socket when the app sends
+`http.response.start`, and its body when the app sends `http.response.body`: two system calls
+and two TCP segments for every answer, however small (and the client reads twice, and
+acknowledges twice). On the gateway's hot path that second write was the largest single cost
+left: one `authorize` answered over loopback under load cost 88 µs of server CPU with two
+writes and 63 µs with one (`bench/graphql_throughput.py`; the kernel's TCP work, not Python).
+
+`CoalescingHttpProtocol` is uvicorn's httptools protocol whose transport
+(`CoalescingTransport`) keeps what is written during one step of the event loop and writes it
+at the end of that step, in one call: the headers and a body sent in the same step leave in
+one segment, as aiohttp's server does for small answers (aio-libs/aiohttp#10991). Nothing
+waits longer than the step that wrote it: a streaming answer whose app awaits between chunks
+sends each chunk when it awaits, as before. Closing, aborting and handing the connection to
+another protocol (a WebSocket upgrade) write what is pending first (or, for an abort, drop
+it). Everything else is uvicorn's, unchanged.
+
+`gateway serve` serves with it (`HTTP_PROTOCOL`, uvicorn's `--http` option), and so do the
+test servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HTTP_PROTOCOL = "gateway.http.coalescing:CoalescingHttpProtocol"
+"""uvicorn's `--http` option naming this protocol (an import string)."""
+
+
+class CoalescingTransport(asyncio.Transport):
+    """A transport writing through `transport` once per event-loop step (see the module)."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes | bytearray | memoryview] | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Write `data` at the end of this loop step, with whatever else is written in it."""
+        if not data:
+            return
+        pending = self._pending
+        if pending is not None:
+            pending.append(data)
+        elif self._transport.is_closing():
+            self._transport.write(data)  # as the transport itself answers it
+        else:
+            self._pending = [data]
+            self._loop.call_soon(self.flush)
+
+    def writelines(self, list_of_data: Any) -> None:
+        """Write each of `list_of_data`, as `write` does."""
+        for data in list_of_data:
+            self.write(data)
+
+    def flush(self) -> None:
+        """Write what is pending now (the end of the step calls this)."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.flush()  # what the old protocol wrote goes first
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_size(self) -> int:
+        pending = sum(len(data) for data in self._pending or ())
+        return self._transport.get_write_buffer_size() + pending
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+
+class CoalescingHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools HTTP/1.1 protocol writing through a `CoalescingTransport`."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # flow control and addresses: the socket's own
+        self.transport = CoalescingTransport(transport, self.loop)
+
+
+__all__ = ["HTTP_PROTOCOL", "CoalescingHttpProtocol", "CoalescingTransport"]
