@@ -49,7 +49,7 @@ async def served(
     writes: list[bytes] = []
 
     class Counting(protocol):  # type: ignore[valid-type,misc]
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(Counted(transport, writes))
 
     server = await asyncio.get_running_loop().create_server(
@@ -172,7 +172,7 @@ async def test_an_abort_drops_what_is_pending() -> None:
     loop = asyncio.get_running_loop()
     ours, theirs = socket.socketpair()
     transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
-    coalescing = CoalescingTransport(transport, loop)  # type: ignore[arg-type]
+    coalescing = CoalescingTransport(transport, loop)
     coalescing.write(b"never sent")
     assert coalescing.get_write_buffer_size() == len(b"never sent")
     coalescing.abort()
