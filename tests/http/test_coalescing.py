@@ -137,6 +137,32 @@ async def test_a_streamed_answer_is_written_whenever_the_app_waits() -> None:
     assert len(writes) == 2
 
 
+async def test_a_100_continue_is_written_while_the_app_waits_for_the_body() -> None:
+    """A client that sends `Expect: 100-continue` waits for it before sending its body (curl
+    waits a second): it must not wait for the end of the answer."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = (await receive())["body"]
+        length = [(b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": length})
+        await send({"type": "http.response.body", "body": body})
+
+    async with served(app) as (port, writes):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+        )
+        interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(b"hello")
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert answer.endswith(b"hello")
+    assert len(writes) == 2  # the interim answer, then the answer
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
