@@ -12,9 +12,10 @@ writes and 63 µs with one (`bench/graphql_throughput.py`; the kernel's TCP work
 at the end of that step, in one call: the headers and a body sent in the same step leave in
 one segment, as aiohttp's server does for small answers (aio-libs/aiohttp#10991). Nothing
 waits longer than the step that wrote it: a streaming answer whose app awaits between chunks
-sends each chunk when it awaits, as before. Closing, aborting and handing the connection to
-another protocol (a WebSocket upgrade) write what is pending first (or, for an abort, drop
-it). Everything else is uvicorn's, unchanged.
+sends each chunk when it awaits, as before, and one that never waits still writes every
+64 KiB (`WRITE_AT_BYTES`), meeting the socket's back-pressure. Closing, aborting and handing
+the connection to another protocol (a WebSocket upgrade) write what is pending first (or,
+for an abort, drop it). Everything else is uvicorn's, unchanged.
 
 `gateway serve` serves with it (`HTTP_PROTOCOL`, uvicorn's `--http` option), and so do the
 test servers.
@@ -29,31 +30,43 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HTTP_PROTOCOL = "gateway.http.coalescing:CoalescingHttpProtocol"
 """uvicorn's `--http` option naming this protocol (an import string)."""
+WRITE_AT_BYTES = 65_536
+"""Pending bytes that are written at once rather than at the end of the step: an app that
+streams a large body without ever waiting must still meet the socket's back-pressure
+(uvicorn waits for a transport over its high-water mark, 64 KiB by default, to drain) instead
+of piling the whole body up here."""
 
 
 class CoalescingTransport(asyncio.Transport):
     """A transport writing through `transport` once per event-loop step (see the module)."""
 
-    __slots__ = ("_loop", "_pending", "_transport")
+    __slots__ = ("_loop", "_pending", "_pending_bytes", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes | bytearray | memoryview] | None = None
+        self._pending_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Write `data` at the end of this loop step, with whatever else is written in it."""
+        """Write `data` at the end of this loop step, with whatever else is written in it
+        (at once when WRITE_AT_BYTES are pending)."""
         if not data:
             return
         pending = self._pending
         if pending is not None:
             pending.append(data)
+            self._pending_bytes += len(data)
         elif self._transport.is_closing():
             self._transport.write(data)  # as the transport itself answers it
+            return
         else:
             self._pending = [data]
+            self._pending_bytes = len(data)
             self._loop.call_soon(self.flush)
+        if self._pending_bytes >= WRITE_AT_BYTES:
+            self.flush()
 
     def writelines(self, list_of_data: Any) -> None:
         """Write each of `list_of_data`, as `write` does."""
@@ -66,6 +79,7 @@ class CoalescingTransport(asyncio.Transport):
         if pending is None:
             return
         self._pending = None
+        self._pending_bytes = 0
         self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def write_eof(self) -> None:
@@ -81,6 +95,7 @@ class CoalescingTransport(asyncio.Transport):
 
     def abort(self) -> None:
         self._pending = None
+        self._pending_bytes = 0
         self._transport.abort()
 
     def is_closing(self) -> bool:
@@ -109,8 +124,7 @@ class CoalescingTransport(asyncio.Transport):
         self._transport.set_write_buffer_limits(high, low)
 
     def get_write_buffer_size(self) -> int:
-        pending = sum(len(data) for data in self._pending or ())
-        return self._transport.get_write_buffer_size() + pending
+        return self._transport.get_write_buffer_size() + self._pending_bytes
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._transport.get_write_buffer_limits()

@@ -18,7 +18,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from gateway.http.coalescing import CoalescingHttpProtocol, CoalescingTransport
+from gateway.http.coalescing import WRITE_AT_BYTES, CoalescingHttpProtocol, CoalescingTransport
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
@@ -183,10 +183,23 @@ def test_whatever_one_step_sends_arrives_whole_and_in_order_in_one_write(
     asyncio.run(run())
 
 
+async def test_a_large_body_sent_without_waiting_is_written_as_it_grows() -> None:
+    """An app streaming without ever waiting: the writes leave every WRITE_AT_BYTES, so the
+    socket's back-pressure still holds it (nothing piles up here), and the bytes arrive whole
+    and in order."""
+    chunks = [bytes([index]) * 8192 for index in range(40)]  # 320 KiB in one step
+    length = [(b"content-length", b"%d" % sum(map(len, chunks)))]
+    async with served(answering(*chunks, headers=length)) as (port, writes):
+        answer = await exchange(port)
+    assert body_of(answer) == b"".join(chunks)
+    assert len(writes) >= sum(map(len, chunks)) // WRITE_AT_BYTES
+    assert max(map(len, writes)) < WRITE_AT_BYTES + 8192
+
+
 async def test_a_closing_connection_writes_what_is_pending_first() -> None:
     """`Connection: close`: uvicorn closes the transport right after the body; the answer is
     whole all the same (the test's `exchange` reads to the end)."""
-    body = b"x" * 70_000  # larger than a socket write takes at once
+    body = b"x" * 60_000  # more than the socket takes at once, less than WRITE_AT_BYTES
     length = [(b"content-length", b"%d" % len(body))]
     async with served(answering(body, headers=length)) as (port, writes):
         answer = await exchange(port)
