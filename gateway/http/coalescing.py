@@ -63,8 +63,7 @@ class CoalescingTransport(asyncio.Transport):
             pending.append(data)
             self._pending_bytes += len(data)
         elif self._transport.is_closing():
-            self._transport.write(data)  # as the transport itself answers it
-            return
+            return  # nowhere to go: dropped, as asyncio's transports drop it
         else:
             self._pending = [data]
             self._pending_bytes = len(data)
@@ -78,13 +77,17 @@ class CoalescingTransport(asyncio.Transport):
             self.write(data)
 
     def flush(self) -> None:
-        """Write what is pending now (the end of the step calls this)."""
+        """Write what is pending now (the end of the step calls this); drop it if the
+        connection was closed meanwhile (the client went away). A write to a closed uvloop
+        transport raises, and here it would be raised into the event loop, which logs it
+        with its traceback."""
         pending = self._pending
         if pending is None:
             return
         self._pending = None
         self._pending_bytes = 0
-        self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        if not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def write_eof(self) -> None:
         self.flush()
