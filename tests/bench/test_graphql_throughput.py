@@ -33,8 +33,10 @@ def test_quick_benchmark_run_measures_every_server_without_failures() -> None:
         "(c) strawberry+caches",
         "(d) starlette",
         "(f) HTTP floor of (a)",
+        "(g) starlette, as gateway",
     ):
         assert load in output
+    assert "(a) gateway authorize ÷ (g) starlette, as gateway:" in output
     assert "accountAuthorizationDetails at 5000 users" in output
     assert "the gateway's own work costs" in output
     assert "OK: all" in output
