@@ -159,7 +159,7 @@ class SessionCache:
         stale = age > self.ttl and (
             age > self.quiet_ttl or stretch is None or stretch != self._hearing()
         )
-        for account_id in (auth.principal.account_id, *auth.depends_on):  # auth.accounts
+        for account_id in auth.accounts:
             if last_local_write(account_id) > writes or self._changed.get(account_id, 0) > seen:
                 stale = True
         if stale:

@@ -27,7 +27,6 @@ from gateway.errors import (
     MfaEnrollmentRequired,
     PasswordChangeRequired,
 )
-from gateway.models import PrincipalKind
 from gateway.policy import (
     CompiledPolicies,
     Decision,
@@ -142,7 +141,7 @@ class Authorizer:
 
     async def policies(self, principal: Principal, generation: int) -> PrincipalPolicies:
         """The principal's compiled policies as of its account's policy `generation`."""
-        if principal.kind is PrincipalKind.ROOT:  # is_root, a property call less per decision
+        if principal.is_root:
             return _EMPTY
         role = principal.role
         owner = role.id if role is not None else principal.id
@@ -155,8 +154,6 @@ class Authorizer:
             self._cache[key] = cached
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        if role is None or not role.session_policies:  # with_session_policies' own test
-            return cached
         return with_session_policies(cached, principal)
 
     async def decide(
