@@ -15,7 +15,7 @@ every argument is a variable whose value is already in its coerced form and with
 (`_plain`, made once per document from the same caps); the field's declarations are honoured
 from the field: its `@noPermission` extension's session check
 (`gateway.services.authorization.session_refusal`) and the batch limit; the decisions come
-from `gateway.graphql.decisions.caller_decisions`, the function the resolvers call, so the
+from `gateway.graphql.decisions.caller_decision(s)`, the functions the resolvers call, so the
 answer, the deciding statements and the access activity are the same. Anything off the
 plain path — variables that do not coerce, an anonymous caller, a session the field refuses
 (which must be recorded), a batch over the limit — returns None and the lane hands the
@@ -63,7 +63,7 @@ from gateway.errors import GatewayError
 from gateway.graphql import input_caps
 from gateway.graphql.authorize import NoPermission
 from gateway.graphql.context import GatewayContext
-from gateway.graphql.decisions import MAX_BATCH, caller_decisions
+from gateway.graphql.decisions import MAX_BATCH, caller_decision, caller_decisions
 from gateway.graphql.request_parameters import RecordArguments
 from gateway.graphql.types.decision import ContextEntry, context_dict
 from gateway.services.authorization import session_refusal
@@ -77,9 +77,9 @@ Answer = Callable[[GatewayContext, dict[str, Any]], Awaitable[Any]]
 
 
 async def _authorize(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
-    entries = arguments.get("context")
-    question = (arguments["action"], arguments["resource"], _context(entries) if entries else {})
-    return (await caller_decisions(ctx, [question]))[0]  # as caller_decision, a call less
+    return await caller_decision(
+        ctx, arguments["action"], arguments["resource"], _context(arguments.get("context"))
+    )
 
 
 async def _authorize_all(ctx: GatewayContext, arguments: dict[str, Any]) -> Any:
