@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from gateway import clock
 from gateway.models import AccessActivity, PrincipalKind
-from gateway.policy import Decision, Effect
+from gateway.policy import Decision
 from gateway.services.principal import Principal
 
 logger = logging.getLogger("gateway.access_activity")
@@ -74,7 +74,7 @@ class ActivityRecorder:
     def note(self, principal: Principal, action: str, decision: Decision) -> None:
         """Count `decision` for `principal` doing `action`, if it allows (the hook that every
         place deciding for a caller calls once per decision; costs a dictionary update)."""
-        if decision.effect is not Effect.ALLOW:  # `allowed`, without a call per decision
+        if not decision.allowed:
             return
         role = principal.role
         owner = role.arn if role is not None else principal.arn

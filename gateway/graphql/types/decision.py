@@ -23,15 +23,10 @@ _EVAL_DECISIONS = {
     "ImplicitDeny": "implicitDeny",
 }
 _EFFECTS = {
-    str(effect): (
-        DecisionEffect(str(effect)),
-        _EVAL_DECISIONS[str(effect)],
-        effect is Effect.ALLOW,
-    )
-    for effect in Effect
+    str(effect): (DecisionEffect(str(effect)), _EVAL_DECISIONS[str(effect)]) for effect in Effect
 }
-"""The engine's effect → this type's, the simulator's EvalDecision and whether it allows (an
-Enum call per decision costs as much as the rest of `from_decision`)."""
+"""The engine's effect → this type's and the simulator's EvalDecision (an Enum call per
+decision costs as much as the rest of `from_decision`)."""
 
 
 @strawberry.type(description="A policy statement that took part in a decision.")
@@ -71,13 +66,13 @@ class Decision:
     @classmethod
     def from_decision(cls, action: str, resource: str, decision: PolicyDecision) -> Decision:
         """The engine's decision as a GraphQL object."""
-        effect, eval_decision, allowed = _EFFECTS[decision.effect]
+        effect, eval_decision = _EFFECTS[decision.effect]
         return cls(
             action=action,
             resource=resource,
             effect=effect,
             eval_decision=eval_decision,
-            allowed=allowed,
+            allowed=decision.allowed,
             denied_by=decision.denied_by,
             statements=[_deciding(s) for s in decision.statements],
             missing_context_keys=list(decision.missing_keys),
