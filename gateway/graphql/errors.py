@@ -26,11 +26,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError, ServiceFailure
+from gateway.graphql.extension_hooks import CachedHooksRunner
 
 logger = logging.getLogger("gateway.graphql.errors")
 
@@ -177,6 +179,13 @@ class GatewaySchema(strawberry.Schema):
         if allowed is not None:
             kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         return await super().execute(*args, **kwargs)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Strawberry's runner, with each extension class's hooks looked up once
+        (`gateway.graphql.extension_hooks`)."""
+        return CachedHooksRunner(execution_context, extensions)
 
 
 __all__ = [

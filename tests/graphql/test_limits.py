@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import strawberry
-from graphql import get_introspection_query
+from graphql import get_introspection_query, parse
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.schema import validate_document
 
 from gateway.config import Settings
 from gateway.graphql import limits
@@ -137,6 +140,47 @@ def test_parsing_and_validation_are_cached() -> None:
     built = [factory() for factory in limits.extensions(OPEN)]
     assert any(isinstance(extension, ParserCache) for extension in built)
     assert any(isinstance(extension, ValidationCache) for extension in built)
+
+
+async def test_a_document_is_validated_once_while_its_parse_is_cached(
+    schema: strawberry.Schema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[object] = []
+
+    def counting(*args: Any) -> Any:
+        validated.append(args[1])
+        return validate_document(*args)
+
+    monkeypatch.setattr(limits, "validate_document", counting)
+    query = '{ node { value } alias: hello(name: "validated once") }'
+    results = [await schema.execute(query) for _ in range(3)]
+
+    assert [result.data for result in results] == [
+        {"node": {"value": 0}, "alias": "Hello, validated once!"}
+    ] * 3
+    assert len(validated) == 1
+
+
+async def test_validation_errors_are_cached_with_the_document(
+    schema: strawberry.Schema,
+) -> None:
+    query = "{ node { missingField } }"
+    for _ in range(2):
+        result = await schema.execute(query)
+        assert result.data is None
+        assert codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+        assert "missingField" in result.errors[0].message  # type: ignore[index]
+
+
+def test_the_validation_cache_tells_equal_documents_apart_by_identity() -> None:
+    # graphql-core's nodes compare by value; the cache must never answer for a document it
+    # did not validate, even an equal one (its id could be a freed document's).
+    one, other = parse("{ hello }"), parse("{ hello }")
+    assert one == other
+    assert hash(one) == hash(other)
+    assert limits._ByIdentity(one) == limits._ByIdentity(one)
+    assert limits._ByIdentity(one) != limits._ByIdentity(other)
+    assert hash(limits._ByIdentity(one)) == id(one)
 
 
 def test_validation_rules_are_the_same_classes_for_every_request() -> None:
