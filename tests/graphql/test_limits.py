@@ -172,6 +172,25 @@ async def test_validation_errors_are_cached_with_the_document(
         assert "missingField" in result.errors[0].message  # type: ignore[index]
 
 
+@pytest.mark.parametrize("closed_first", [True, False])
+async def test_one_cached_document_is_validated_apart_for_each_schema(
+    closed_first: bool,
+) -> None:
+    # Both schemas get the same document object from the shared parser cache; the validation
+    # cache must still answer each with its own rules (introspection on, and off).
+    query = f"{{ __schema {{ queryType {{ name }} }} }} # {closed_first}"
+    open_schema, closed_schema = build_test_schema(OPEN), build_test_schema(CLOSED)
+    order = [closed_schema, open_schema] if closed_first else [open_schema, closed_schema]
+    for _ in range(2):
+        for each in order:
+            result = await each.execute(query)
+            if each is closed_schema:
+                assert codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+            else:
+                assert result.errors is None
+                assert result.data == {"__schema": {"queryType": {"name": "Query"}}}
+
+
 def test_the_validation_cache_tells_equal_documents_apart_by_identity() -> None:
     # graphql-core's nodes compare by value; the cache must never answer for a document it
     # did not validate, even an equal one (its id could be a freed document's).
