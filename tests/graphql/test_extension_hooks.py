@@ -24,14 +24,15 @@ class Query:
 
 
 class Recording(SchemaExtension):
-    """Generator hooks at every stage; `calls` is shared by a request's extensions."""
+    """Generator hooks at every stage; `calls` is shared by a request's extensions (and keeps
+    each extension object alive, so that two requests' objects are never at one address)."""
 
-    def __init__(self, calls: list[tuple[str, int]], name: str) -> None:
+    def __init__(self, calls: list[tuple[str, SchemaExtension]], name: str) -> None:
         self.calls = calls
         self.name = name
 
     def record(self, event: str) -> None:
-        self.calls.append((f"{self.name}:{event}", id(self)))
+        self.calls.append((f"{self.name}:{event}", self))
 
     def on_operation(self) -> Iterator[None]:
         self.record("operation in")
@@ -73,7 +74,7 @@ class NoHooks(SchemaExtension):
     pass
 
 
-def schema_with(calls: list[tuple[str, int]]) -> GatewaySchema:
+def schema_with(calls: list[tuple[str, SchemaExtension]]) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         extensions=[
@@ -85,7 +86,7 @@ def schema_with(calls: list[tuple[str, int]]) -> GatewaySchema:
 
 
 async def test_every_kind_of_hook_runs_in_order_on_the_requests_own_extensions() -> None:
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[str, SchemaExtension]] = []
     schema = schema_with(calls)
 
     first = await schema.execute("{ hello }")
@@ -115,15 +116,15 @@ async def test_every_kind_of_hook_runs_in_order_on_the_requests_own_extensions()
     assert [event for event, _ in calls] == [event for event, _ in first_calls]
     # Each request's hooks ran on that request's extension objects, not on cached ones.
     for name in ("first", "second"):
-        first_ids = {object_id for event, object_id in first_calls if event.startswith(name)}
-        second_ids = {object_id for event, object_id in calls if event.startswith(name)}
+        first_ids = {id(each) for event, each in first_calls if event.startswith(name)}
+        second_ids = {id(each) for event, each in calls if event.startswith(name)}
         assert len(first_ids) == len(second_ids) == 1
         assert first_ids != second_ids
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_runner_finds_the_same_hooks_as_strawberrys(stage: str) -> None:
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[str, SchemaExtension]] = []
     extensions = [Recording(calls, "first"), AsyncHooks(calls, "second"), NoHooks()]
 
     stock = getattr(SchemaExtensionsRunner(None, extensions), stage)()  # type: ignore[arg-type]
