@@ -2,7 +2,8 @@
 
 `tortoise_config(url)` is the one Tortoise config of the project: app label `models` (the
 label in `"models.User"` references), the models in `gateway.models`, migrations in the
-top-level `migrations` package, timezone-aware UTC datetimes.
+top-level `migrations` package, timezone-aware UTC datetimes, and SQLite through
+`gateway.sqlite_client`.
 
 Schema changes go through Tortoise's built-in migrations; from the repository root::
 
@@ -36,7 +37,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import ConfigurationError
 from tortoise.migrations.api import migrate as _migrate
 
 APP_LABEL = "models"
@@ -45,10 +48,27 @@ MIGRATIONS_MODULE = "migrations"
 MIGRATIONS_TABLE = "tortoise_migrations"
 
 
+SQLITE_ENGINE = "gateway.sqlite_client"
+"""The engine of every SQLite URL: Tortoise's client with a leaner `BEGIN`."""
+
+
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """Tortoise's connection settings for `database_url`: the URL itself, except that a SQLite
+    one is expanded (as Tortoise would) with `SQLITE_ENGINE` as its engine."""
+    try:
+        config: dict[str, Any] = expand_db_url(database_url)
+    except ConfigurationError:  # Tortoise reports it, as for any URL it cannot read
+        return database_url
+    if config["engine"] != "tortoise.backends.sqlite":
+        return database_url
+    config["engine"] = SQLITE_ENGINE
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """Return the Tortoise config for the gateway's models on `database_url`."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],

@@ -164,7 +164,8 @@ async def writing(
                 await notifications.notify(CHANGES_CHANNEL, account_id, using=connection)
             # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
             # can be lost after it took effect; SQLite's is local, and a failed one leaves the
-            # transaction open on the one connection, where the event would be seen anyway.
+            # transaction open on the one connection, where the event would be seen anyway
+            # (until the next write's BEGIN rolls it back: gateway.sqlite_client).
             if connection.capabilities.dialect == "postgres":
                 witness = event_id
         _committed_here(_accounts(actor, write, changes_sessions))
