@@ -18,8 +18,9 @@ The rules:
   `gateway.logs` is not shared for that reason: it reads the request id from `gateway.http`,
   which reads `gateway.services.writes`.
 - Everything else (`OUTER`: app, cli, listeners, db, sqlite_client, logs, first_start,
-  tortoise_cli, http/, aws/, console/, data/) sits above the layers, may import any of them, and is imported by none,
-  except that graphql, the HTTP side of the layers, may import `gateway.http`.
+  tortoise_cli, http/, aws/, console/, data/) sits above the layers, may import any of them,
+  and is imported by none, except that graphql, the HTTP side of the layers, may import
+  `gateway.http`.
 - Every top-level module of `gateway` is one of the above: a new one fails
   `test_every_top_level_module_has_a_place` until it is given its place here.
 """
