@@ -3,6 +3,7 @@ open on the shared connection is rolled back, never committed by the next write.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -62,6 +63,30 @@ async def test_a_transaction_begins_with_begin_alone(
 
     assert calls == ["execute BEGIN", "commit"]
     assert (await Account.get(id=account.id)).alias == "begun"
+
+
+@pytest.mark.usefixtures("on_sqlite")
+async def test_a_write_whose_commit_fails_is_rolled_back_at_once(account: Account) -> None:
+    # A foreign key checked only at COMMIT makes SQLite refuse the COMMIT and keep the
+    # transaction open; the write before the bad row must not stay pending on the connection.
+    raw = connections.get("default")._connection
+
+    async def doomed_write() -> None:
+        async with in_transaction() as connection:
+            await Account.filter(id=account.id).using_db(connection).update(alias="doomed")
+            await connection.execute_query("PRAGMA defer_foreign_keys = ON")
+            await connection.execute_query(
+                "UPDATE accounts SET id = '999999999999' WHERE id = ?", [account.id]
+            )
+
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await doomed_write()
+
+    assert not raw.in_transaction
+    await Account.filter(id=account.id).update(name="later")  # outside any transaction
+    stored = await Account.get(id=account.id)
+    assert stored.alias != "doomed"
+    assert stored.name == "later"
 
 
 @pytest.mark.usefixtures("on_sqlite")

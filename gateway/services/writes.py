@@ -163,9 +163,8 @@ async def writing(
             for account_id in _accounts(actor, write, changes_sessions):
                 await notifications.notify(CHANGES_CHANNEL, account_id, using=connection)
             # From here on only the COMMIT can fail. Over a network (PostgreSQL) its answer
-            # can be lost after it took effect; SQLite's is local, and a failed one leaves the
-            # transaction open on the one connection, where the event would be seen anyway
-            # (until the next write's BEGIN rolls it back: gateway.sqlite_client).
+            # can be lost after it took effect; SQLite's is local, and a failed one is rolled
+            # back at once (gateway.sqlite_client): the write did not happen.
             if connection.capabilities.dialect == "postgres":
                 witness = event_id
         _committed_here(_accounts(actor, write, changes_sessions))
