@@ -722,6 +722,7 @@ async def seed(database_url: str, seed_value: int) -> Seeded:
     from tortoise.context import TortoiseContext
 
     from gateway import arns
+    from gateway.config import Settings
     from gateway.db import migrate, tortoise_config
     from gateway.models import Account, PrincipalKind
     from gateway.services.accounts import bootstrap_account
@@ -729,11 +730,13 @@ async def seed(database_url: str, seed_value: int) -> Seeded:
     from gateway.services.builtin import builtin_policies, ensure_builtin_policies
     from gateway.services.groups import add_user_to_group, create_group
     from gateway.services.login_profiles import create_login_profile
+    from gateway.services.passwords import configure_hashing
     from gateway.services.policies import create_policy
     from gateway.services.principal import Principal
     from gateway.services.users import create_user
 
     await migrate(database_url)
+    configure_hashing(Settings.from_env())  # the passwords hashed as the gateway would hash them
     rng = random.Random(seed_value)
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(database_url))

@@ -119,6 +119,18 @@ class Attacker:
         self.answers[",".join(codes) or "signed in"] += 1
 
 
+def hashing_parameters() -> str:
+    """The Argon2id parameters alice's password is hashed with: the gateway's settings
+    (`GATEWAY_PASSWORD_HASH_*`, which the seed and the server both read)."""
+    from gateway.config import Settings
+
+    settings = Settings.from_env()
+    return (
+        f"m={settings.password_hash_memory_kib},t={settings.password_hash_iterations},"
+        f"p={settings.password_hash_parallelism}"
+    )
+
+
 def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"seeding ({database_url.split(':')[0]})", file=sys.stderr)
     seeded = asyncio.run(load.seed(database_url, args.seed))
@@ -165,7 +177,8 @@ def report(
     print(
         f"\nauthorize throughput, one worker, {args.connections} connections, {args.rounds} "
         f"rounds of {args.duration:g} s ({database_url.split(':')[0]}); attacker: "
-        f"{args.attack_rate:g} wrong passwords/s, every one verified; load from "
+        f"{args.attack_rate:g} wrong passwords/s, every one verified (Argon2id "
+        f"{hashing_parameters()}); load from "
         f"{'wrk' if args.generator == 'wrk' else 'the Python load generator'}"
     )
     print(f"{'scenario':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}  rounds")

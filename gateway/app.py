@@ -61,7 +61,7 @@ from gateway.http.metrics import Metrics
 from gateway.http.request_id import RequestIdMiddleware
 from gateway.http.security_headers import SecurityHeadersMiddleware
 from gateway.notifications import NotificationHub
-from gateway.services import audit_retention, pruning
+from gateway.services import audit_retention, passwords, pruning
 from gateway.services.access_activity import ActivityRecorder
 from gateway.services.builtin import ensure_builtin_policies
 from gateway.services.signin_throttling import Lockout
@@ -81,6 +81,7 @@ def create_app(
     to `gateway.graphql.context.build_context`; tests may pass their own.
     """
     settings = settings or Settings.from_env()
+    passwords.configure_hashing(settings)
     if schema is None:
         from gateway.graphql.schema import build_schema
 

@@ -25,6 +25,7 @@ from gateway.notifications import is_postgres
 from gateway.services.accounts import bootstrap_account
 from gateway.services.audit_export import export
 from gateway.services.builtin import ensure_builtin_policies
+from gateway.services.passwords import configure_hashing
 from gateway.services.root_tasks import reset_root_password
 
 WRITING_COMMANDS = frozenset({"serve", "migrate", "bootstrap", "reset-root-password"})
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     with one line naming the variable and exit status 2 (argparse's status for a usage error).
     """
     try:
-        Settings.from_env()
+        configure_hashing(Settings.from_env())
         return _run(argv)
     except SettingError as error:
         print(f"gateway: {error}", file=sys.stderr)

@@ -94,6 +94,16 @@ class Settings:
     """The first lockout's length; each further failure doubles it."""
     lockout_max_delay_seconds: int = 900
     """The longest lockout."""
+    password_hash_memory_kib: int = 7168
+    """Argon2id's memory cost for password hashes, in KiB. With `password_hash_iterations` and
+    `password_hash_parallelism`, the defaults are Keycloak's, OWASP's 7 MiB profile (m=7168,
+    t=5, p=1); OWASP rates its profiles as equally strong, and this one leaves the most of the
+    CPU's cache to the requests served meanwhile. A password hashed with other parameters is
+    re-hashed with these when it next signs in."""
+    password_hash_iterations: int = 5
+    """Argon2id's time cost (passes over the memory) for password hashes."""
+    password_hash_parallelism: int = 1
+    """Argon2id's lanes per password hash (each computed by a thread of its own)."""
     webauthn_rp_id: str = "localhost"
     """The WebAuthn relying-party id: the domain security keys are registered for (the
     sign-in page's host or a parent domain of it). Changing it orphans every registered key."""
@@ -187,6 +197,15 @@ class Settings:
             lockout_delay_seconds=_int(env, "GATEWAY_LOCKOUT_DELAY_SECONDS", 30, minimum=1),
             lockout_max_delay_seconds=_int(
                 env, "GATEWAY_LOCKOUT_MAX_DELAY_SECONDS", 900, minimum=1
+            ),
+            password_hash_memory_kib=_int(
+                env, "GATEWAY_PASSWORD_HASH_MEMORY_KIB", 7168, minimum=7168, maximum=4_194_304
+            ),
+            password_hash_iterations=_int(
+                env, "GATEWAY_PASSWORD_HASH_ITERATIONS", 5, minimum=1, maximum=64
+            ),
+            password_hash_parallelism=_int(
+                env, "GATEWAY_PASSWORD_HASH_PARALLELISM", 1, minimum=1, maximum=16
             ),
             webauthn_rp_id=rp_id,
             webauthn_origins=_origins(env, port, rp_id),

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,9 +22,12 @@ from tests.databases import BACKEND
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def gateway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gateway(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gateway.cli", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -54,6 +58,28 @@ def test_serve_help_lists_the_options_and_their_environment_variables() -> None:
         "GATEWAY_ACCESS_LOG",
     ):
         assert text in run.stdout
+
+
+def test_the_command_hashes_passwords_with_the_configured_parameters(tmp_path: Path) -> None:
+    database = tmp_path / "g.db"
+    run = gateway(
+        "bootstrap",
+        "--email",
+        "owner@example.com",
+        "--password-stdin",
+        stdin="Root-Passw0rd-1\n",
+        env={
+            "GATEWAY_DATABASE_URL": f"sqlite://{database}",
+            "GATEWAY_PASSWORD_HASH_MEMORY_KIB": "8192",
+            "GATEWAY_PASSWORD_HASH_ITERATIONS": "2",
+            "GATEWAY_PASSWORD_HASH_PARALLELISM": "2",
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        (stored,) = connection.execute("SELECT password_hash FROM root_users").fetchone()
+    assert stored.startswith("$argon2id$v=19$m=8192,t=2,p=2$")
+    assert "Root-Passw0rd-1" not in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize(

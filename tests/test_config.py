@@ -76,6 +76,28 @@ def test_root_mfa_required_and_a_custom_age_are_read() -> None:
     assert settings.unused_access_age_days == 30
 
 
+def test_password_hashes_default_to_keycloaks_argon2id_parameters() -> None:
+    settings = Settings.from_env({})
+    assert (
+        settings.password_hash_memory_kib,
+        settings.password_hash_iterations,
+        settings.password_hash_parallelism,
+    ) == (7168, 5, 1)
+
+    chosen = Settings.from_env(
+        {
+            "GATEWAY_PASSWORD_HASH_MEMORY_KIB": "65536",
+            "GATEWAY_PASSWORD_HASH_ITERATIONS": "3",
+            "GATEWAY_PASSWORD_HASH_PARALLELISM": "4",
+        }
+    )
+    assert (
+        chosen.password_hash_memory_kib,
+        chosen.password_hash_iterations,
+        chosen.password_hash_parallelism,
+    ) == (65536, 3, 4)
+
+
 def test_the_access_log_is_off_unless_asked_for() -> None:
     assert not Settings.from_env({}).access_log
     assert Settings.from_env({"GATEWAY_ACCESS_LOG": "true"}).access_log
@@ -89,6 +111,10 @@ def test_the_access_log_is_off_unless_asked_for() -> None:
         ("GATEWAY_ACCESS_LOG", "sometimes", "GATEWAY_ACCESS_LOG must be true or false"),
         ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "0", "at least 1 and at most 365, got 0"),
         ("GATEWAY_UNUSED_ACCESS_AGE_DAYS", "366", "at least 1 and at most 365, got 366"),
+        # 64 meant as MiB would be 64 KiB: below OWASP's smallest profile, refused
+        ("GATEWAY_PASSWORD_HASH_MEMORY_KIB", "64", "at least 7168 and at most 4194304, got 64"),
+        ("GATEWAY_PASSWORD_HASH_ITERATIONS", "0", "at least 1 and at most 64, got 0"),
+        ("GATEWAY_PASSWORD_HASH_PARALLELISM", "17", "at least 1 and at most 16, got 17"),
     ],
 )
 def test_values_that_mean_nothing_are_refused(variable: str, value: str, message: str) -> None:

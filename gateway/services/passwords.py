@@ -1,11 +1,15 @@
 """Passwords: Argon2id hashing and AWS's password rules.
 
-Passwords are stored only as Argon2id hashes (argon2-cffi's `PasswordHasher`, its default
-parameters). The hasher is a seam, like the clock: `using_hasher()` swaps it for a block
-(tests use cheap parameters; a deployment could raise them). Hashing and verifying cost tens of
-milliseconds of CPU each, so they run in a thread pool (as many hashes at once as the cores
-hold Argon2's lanes, at the lowest CPU priority) and callers await them: a sign-in never
-stalls the event loop that serves everyone else.
+Passwords are stored only as Argon2id hashes (argon2-cffi's `PasswordHasher`), by default
+with Keycloak's parameters, OWASP's 7 MiB profile (m=7168 KiB, t=5, p=1); a deployment sets
+its own (`Settings.password_hash_*`, applied by `configure_hashing`). A hash records its
+parameters, so older hashes keep verifying, and sign-in re-hashes a password whose hash is
+not current (`upgraded_hash`). The hasher is a seam, like the clock: `using_hasher()` swaps it
+for a block (tests use cheap parameters). Hashing and verifying cost milliseconds of CPU each
+(15 ms with the defaults, about 150 with argon2-cffi's own, RFC 9106's 64 MiB profile), so
+they run in a thread pool (as many hashes at once as the cores hold Argon2's lanes, at the
+lowest CPU priority) and callers await them: a sign-in never stalls the event loop that
+serves everyone else.
 
 `check_password_policy` enforces AWS's length limit (1..128, a ValidationError) and a
 `PasswordPolicy` (a PasswordPolicyViolation listing every rule broken). Without a policy it
@@ -36,6 +40,7 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gateway.config import Settings
 from gateway.errors import PasswordPolicyViolation, ValidationError
 
 _T = TypeVar("_T")
@@ -49,7 +54,17 @@ SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
 """The characters AWS counts as symbols in password rules."""
 SYMBOLS_TEXT = "! @ # $ % ^ & * ( ) _ + - = [ ] { } | '"
 
-_default_hasher = PasswordHasher()
+
+def hasher_for(settings: Settings) -> PasswordHasher:
+    """The Argon2id hasher with the parameters `settings` ask for."""
+    return PasswordHasher(
+        time_cost=settings.password_hash_iterations,
+        memory_cost=settings.password_hash_memory_kib,
+        parallelism=settings.password_hash_parallelism,
+    )
+
+
+_default_hasher = hasher_for(Settings())
 _hasher: ContextVar[PasswordHasher | None] = ContextVar("gateway_password_hasher", default=None)
 
 
@@ -71,6 +86,15 @@ async def hash_password(password: str) -> str:
     """An Argon2id hash of `password` (salted, with its parameters encoded in it), computed
     in the hashing pool: the caller's event loop keeps serving other requests meanwhile."""
     return await _in_pool(_current().hash, password)
+
+
+async def upgraded_hash(password_hash: str, password: str) -> str | None:
+    """A hash of `password` with the current parameters when `password_hash`, which `password`
+    was just verified against, was made with other ones (or is not one we can read); None when
+    it is current. Computed in the hashing pool."""
+    if not needs_rehash(password_hash):
+        return None
+    return await hash_password(password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -96,17 +120,20 @@ def _verify(hasher: PasswordHasher, password_hash: str | None, password: str) ->
 
 HASHING_NICENESS = 19
 """How much lower than the event loop's the hashing threads' CPU priority is (Unix `nice`):
-the lowest. Each hash runs its Argon2 lanes (4 by default) as threads of this priority: at
+the lowest. Each hash runs its Argon2 lanes (1 by default) as threads of this priority: at
 nice 10 that was about a third of the CPU under load, at 19 about a twentieth. Hashing still
 gets every idle cycle."""
 
-HASHES_AT_ONCE = max(1, (os.cpu_count() or 1) // _default_hasher.parallelism)
-"""How many hashes run at once: the cores over the lanes of one hash (Argon2 runs each lane
-as a thread, 4 by default), at least one. One hash already keeps every core of a small machine
-busy; a second beside it only takes cycles and memory (64 MiB each) from the event loop.
-Measured on 2 cores with `bench/signin_pressure.py` (5 wrong passwords a second): two at once
-at nice 19 cost `authorize` 18% of its throughput; one at once, or SCHED_IDLE, 16 to 17%;
-both 11 to 16.5% over four runs. Further sign-ins queue for their turn."""
+
+def hashes_at_once(parallelism: int) -> int:
+    """How many hashes of `parallelism` lanes run at once: the cores over the lanes of one
+    hash (Argon2 runs each lane as a thread), at least one. More only take cycles and memory
+    from the event loop; further sign-ins queue for their turn.
+
+    Measured on 2 cores with `bench/signin_pressure.py` (5 wrong passwords a second) with
+    RFC 9106's parameters (64 MiB, 4 lanes): two at once at nice 19 cost `authorize` 18% of its
+    throughput; one at once, or SCHED_IDLE, 16 to 17%; both 11 to 16.5% over four runs."""
+    return max(1, (os.cpu_count() or 1) // parallelism)
 
 
 def _lower_priority() -> None:
@@ -124,16 +151,33 @@ def _lower_priority() -> None:
             os.sched_setscheduler(this_thread, os.SCHED_IDLE, os.sched_param(0))
 
 
-# The pool every Argon2 computation runs in (Argon2 releases the GIL): HASHES_AT_ONCE threads,
-# so a burst of sign-ins queues here instead of taking the cores and exhausting memory. Its
-# threads start on first use and live as long as the process.
-_POOL = ThreadPoolExecutor(
-    max_workers=HASHES_AT_ONCE, thread_name_prefix="argon2", initializer=_lower_priority
-)
+# The pool every Argon2 computation runs in (Argon2 releases the GIL), `hashes_at_once` threads
+# for the configured hasher's lanes, so that a burst of sign-ins queues here instead of taking
+# the cores and the memory. Its threads start on first use and live as long as the process.
+def _new_pool(parallelism: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=hashes_at_once(parallelism),
+        thread_name_prefix="argon2",
+        initializer=_lower_priority,
+    )
+
+
+_pool = _new_pool(_default_hasher.parallelism)
+
+
+def configure_hashing(settings: Settings) -> None:
+    """Hash passwords with the settings' parameters from now on in this process, as many at
+    once as `hashes_at_once` says for their lanes. Every entry point calls it with its settings
+    (`gateway.app.create_app`, the `gateway` command)."""
+    global _default_hasher, _pool
+    lanes_before, _default_hasher = _default_hasher.parallelism, hasher_for(settings)
+    if hashes_at_once(_default_hasher.parallelism) != hashes_at_once(lanes_before):
+        retired, _pool = _pool, _new_pool(_default_hasher.parallelism)
+        retired.shutdown(wait=False)  # what it was given still runs
 
 
 async def _in_pool(function: Callable[..., _T], *arguments: object) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(_POOL, function, *arguments)
+    return await asyncio.get_running_loop().run_in_executor(_pool, function, *arguments)
 
 
 # One decoy per set of hashing parameters (a cache: it never needs invalidating).
@@ -157,8 +201,7 @@ def _decoy(hasher: PasswordHasher) -> str:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    """True if the hash was made with other parameters than the hasher's now (or is invalid);
-    sign-in re-hashes the password it just verified when this says so."""
+    """True if the hash was made with other parameters than the hasher's now (or is invalid)."""
     try:
         return _current().check_needs_rehash(password_hash)
     except (InvalidHashError, ValueError):

@@ -16,6 +16,10 @@ many attempts arrive at once, no more than the threshold are verified. An attemp
 right password that still needs an MFA code is taken back;
 `signin_throttling.unlock_login_profile` lifts a user's lock.
 
+A verified password whose hash was made with other Argon2id parameters than the current ones
+is re-hashed with them (`passwords.upgraded_hash`), so that changed settings reach every
+password as its owner signs in.
+
 When the identity has an enabled MFA device, a right password does not open a session: it
 answers `MfaRequired` with a challenge (`gateway.services.mfa_challenges`), and `verify_mfa` opens
 the session, marked as MFA-authenticated, once a code checks out. Failures are only forgotten
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from tortoise.queryset import QuerySet
 
 from gateway import clock
 from gateway.arns import root_arn
@@ -42,7 +48,7 @@ from gateway.services.accounts import find_account
 from gateway.services.bearer_tokens import hash_token, new_token
 from gateway.services.mfa_devices import Owner, accept_code, has_mfa
 from gateway.services.password_policy import password_expired, policy_for
-from gateway.services.passwords import verify_password
+from gateway.services.passwords import upgraded_hash, verify_password
 from gateway.services.principal import Principal, principal_of
 from gateway.services.security_keys import RelyingParty
 from gateway.services.seeds import SeedCipher
@@ -102,6 +108,7 @@ async def sign_in_root(
         if root is not None and arn is not None:
             await _record_failure(_Attempt(root.account_id, arn, root=True), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
+    await _keep_hash_current(RootUser.filter(id=root.id), root.password_hash, password)
     owner = Owner(root.account_id, arn, "root", root_id=root.id)
     if await has_mfa(owner):
         await signin_throttling.release(attempt)
@@ -155,6 +162,7 @@ async def sign_in_user(
         if user is not None:
             await _record_failure(_Attempt(user.account_id, user.arn), source_ip)
         raise Unauthenticated(SIGN_IN_FAILED)
+    await _keep_hash_current(LoginProfile.filter(id=profile.id), profile.password_hash, password)
     policy = await policy_for(user.account_id)
     expired = password_expired(profile, policy, clock.now())
     if expired and policy.hard_expiry:
@@ -308,6 +316,19 @@ async def _open_session(
         elif root is not None:
             await RootUser.filter(id=root.id).using_db(tx.connection).update(password_last_used=now)
     return SignedIn(token, expires_at, principal)
+
+
+async def _keep_hash_current(
+    row: QuerySet[LoginProfile] | QuerySet[RootUser], verified: str, password: str
+) -> None:
+    """Re-hash a password that was just verified against a hash of other parameters than the
+    current ones (`passwords.upgraded_hash`), so that changed settings reach every password as
+    its owner signs in. Only while the row still holds the hash verified: a password changed
+    meanwhile stays as it was changed. The password is the same, so nothing else changes and
+    nothing is audited."""
+    fresh = await upgraded_hash(verified, password)
+    if fresh is not None:
+        await row.filter(password_hash=verified).update(password_hash=fresh)
 
 
 @dataclass(frozen=True, slots=True)

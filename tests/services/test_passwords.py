@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 import time
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.config import Settings
 from gateway.errors import PasswordPolicyViolation, ValidationError
 from gateway.services import passwords
 from gateway.services.passwords import (
@@ -19,7 +21,10 @@ from gateway.services.passwords import (
     HASHING_NICENESS,
     PasswordPolicy,
     check_password_policy,
+    configure_hashing,
     hash_password,
+    hasher_for,
+    hashes_at_once,
     needs_rehash,
     using_hasher,
     verify_password,
@@ -83,13 +88,39 @@ async def test_hashing_runs_beside_the_event_loop_which_keeps_serving() -> None:
     assert during >= 3, (during, elapsed)
 
 
-async def test_default_hasher_uses_argon2id_default_parameters() -> None:
-    with using_hasher(PasswordHasher()):
+async def test_the_default_hasher_has_keycloaks_parameters() -> None:
+    # Outside the tests' cheap hasher (`conftest`), in a context of its own.
+    default = contextvars.Context().run(passwords._current)
+    assert default.type is Type.ID
+    assert (default.memory_cost, default.time_cost, default.parallelism) == (7168, 5, 1)
+    with using_hasher(hasher_for(Settings())):
         hashed = await hash_password("Sup3r-Secret")
-
-    assert "$argon2id$v=19$m=65536,t=3,p=4$" in hashed
-    with using_hasher(PasswordHasher()):
         assert not needs_rehash(hashed)
+        assert await verify_password(hashed, "Sup3r-Secret")
+    assert "$argon2id$v=19$m=7168,t=5,p=1$" in hashed
+
+
+async def test_configured_parameters_hash_new_passwords_in_a_pool_sized_for_their_lanes() -> None:
+    four_lanes = Settings(
+        password_hash_memory_kib=8192, password_hash_iterations=1, password_hash_parallelism=4
+    )
+    pool = passwords._pool
+    try:
+        configure_hashing(four_lanes)
+        configured = contextvars.Context().run(passwords._current)
+        assert (configured.memory_cost, configured.time_cost, configured.parallelism) == (
+            8192,
+            1,
+            4,
+        )
+        assert passwords._pool._max_workers == hashes_at_once(4)
+        assert (passwords._pool is pool) == (hashes_at_once(4) == hashes_at_once(1))
+        stored = await hash_password("Sup3r-Secret")  # the new pool hashes
+        assert await verify_password(stored, "Sup3r-Secret")
+    finally:
+        configure_hashing(Settings())
+    assert contextvars.Context().run(passwords._current).memory_cost == 7168
+    assert passwords._pool._max_workers == hashes_at_once(1)
 
 
 async def test_needs_rehash_when_parameters_change_or_hash_is_invalid() -> None:
@@ -234,7 +265,11 @@ async def test_hashing_threads_run_only_when_the_cpu_would_idle() -> None:
     assert own_policy() != os.SCHED_IDLE
 
 
-def test_as_many_hashes_run_at_once_as_the_cores_hold_lanes() -> None:
-    lanes = PasswordHasher().parallelism
-    assert max(1, (os.cpu_count() or 1) // lanes) == passwords.HASHES_AT_ONCE
-    assert passwords._POOL._max_workers == passwords.HASHES_AT_ONCE
+@pytest.mark.parametrize("lanes", [1, 2, 4, 64])
+def test_as_many_hashes_run_at_once_as_the_cores_hold_lanes(lanes: int) -> None:
+    assert hashes_at_once(lanes) == max(1, (os.cpu_count() or 1) // lanes)
+    assert hashes_at_once(lanes) >= 1
+
+
+def test_the_pool_holds_as_many_hashes_as_the_default_lanes_allow() -> None:
+    assert passwords._pool._max_workers == hashes_at_once(Settings().password_hash_parallelism)

@@ -4,12 +4,14 @@ reset-required passwords."""
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 
 from gateway import clock
 from gateway.errors import Unauthenticated
-from gateway.models import Account, AuditEvent, Session
+from gateway.models import Account, AuditEvent, LoginProfile, RootUser, Session
+from gateway.services import signin
 from gateway.services.login_profiles import create_login_profile, update_login_profile
-from gateway.services.passwords import using_hasher
+from gateway.services.passwords import needs_rehash, using_hasher, verify_password
 from gateway.services.principal import Principal
 from gateway.services.signin import PASSWORD_EXPIRED, SIGN_IN_FAILED, sign_in_root, sign_in_user
 from gateway.services.users import create_user
@@ -161,3 +163,61 @@ async def test_reset_required_signs_in_to_a_session_that_must_change_the_passwor
     await update_login_profile(root, "bob", password_reset_required=True)
     signed_in = await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
     assert signed_in.principal.password_change_required
+
+
+# -- hashes made with other parameters ------------------------------------------------------
+
+OLD_PARAMETERS = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+
+
+async def _bobs_hash() -> str:
+    return (await LoginProfile.get(user__name="bob")).password_hash
+
+
+async def test_a_password_hashed_with_other_parameters_is_rehashed_when_it_signs_in(
+    account: Account, root: Principal, bob: None
+) -> None:
+    with using_hasher(OLD_PARAMETERS):
+        await update_login_profile(root, "bob", password=GOOD_PASSWORD)
+    old = await _bobs_hash()
+    assert "$m=16,t=2,p=1$" in old
+
+    with pytest.raises(Unauthenticated):
+        await sign_in_user(account.id, "bob", "Wrong-Passw0rd", ttl_seconds=TTL)
+    assert await _bobs_hash() == old  # only a verified password is re-hashed
+
+    await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+    new = await _bobs_hash()
+    assert "$m=8,t=1,p=1$" in new  # the current (the tests' cheap) parameters
+    assert not needs_rehash(new)
+    assert await verify_password(new, GOOD_PASSWORD)
+
+    await sign_in_user(account.id, "bob", GOOD_PASSWORD, ttl_seconds=TTL)
+    assert await _bobs_hash() == new  # a current hash stays
+
+
+async def test_the_root_users_password_is_rehashed_too(account: Account) -> None:
+    await RootUser.filter(account_id=account.id).update(
+        password_hash=OLD_PARAMETERS.hash(ROOT_PASSWORD)
+    )
+
+    await sign_in_root(ROOT_EMAIL, ROOT_PASSWORD, ttl_seconds=TTL)
+
+    stored = (await RootUser.get(account_id=account.id)).password_hash
+    assert "$m=8,t=1,p=1$" in stored
+    assert await verify_password(stored, ROOT_PASSWORD)
+
+
+async def test_a_password_changed_since_it_was_verified_is_not_overwritten(
+    account: Account, root: Principal, bob: None
+) -> None:
+    # The re-hash is of the hash that was verified: had the password been changed in between,
+    # the change stands.
+    verified_then = OLD_PARAMETERS.hash(GOOD_PASSWORD)
+    changed_since = await _bobs_hash()
+
+    await signin._keep_hash_current(
+        LoginProfile.filter(user__name="bob"), verified_then, GOOD_PASSWORD
+    )
+
+    assert await _bobs_hash() == changed_since
