@@ -114,3 +114,33 @@ def test_wrk_counts_every_answer_that_is_not_the_checked_one() -> None:
     assert wrong.count > 0
     assert wrong.failures == wrong.count
     assert wrong.failure_samples[0].startswith('200 {"data":{"hello":"world"}}')
+
+
+def _row(bench: ModuleType, rps: float, server_cpu: float, generator_cpu: float) -> object:
+    return bench.Row("load", rps, [rps], 1.0, 2.0, 1000, 0, generator_cpu, server_cpu, 1, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("two_rps", "generator_cpu", "verdict"),
+    [
+        (1900, 0.05, True),  # 1.9x with the cores free: PASS
+        (1700, 0.05, False),  # 1.7x with 1.95 cores left for the servers: FAIL
+        (1700, 0.30, None),  # 1.7x with 1.7 cores left: the run cannot decide it
+        (1850, 0.30, True),  # passing needs no excuse
+    ],
+)
+def test_a_workers_speedup_is_undecided_only_when_the_servers_lacked_the_cores(
+    two_rps: float, generator_cpu: float, verdict: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench_module()
+    monkeypatch.setattr(bench, "cores", lambda: 2)
+    one = _row(bench, 1000, 1.0, generator_cpu)
+    two = _row(bench, two_rps, 1.9, generator_cpu)
+    extra = bench.Extra(workers=(one, two), batch_workers=(one, two), batch_connections=64)
+
+    targets = bench.workers_targets(extra)
+
+    speedups = [(text, ok) for text, ok in targets if text.startswith("2 workers ≥")]
+    assert [ok for _, ok in speedups] == [verdict, verdict]
+    assert "authorizeAll x50, 64 connections" in speedups[1][0]
+    assert ("cannot be decided" in speedups[0][0]) == (verdict is None)
