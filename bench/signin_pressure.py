@@ -22,8 +22,9 @@ Each round measures it twice, in alternating order:
 The server runs with lockout thresholds so high that no attempt is ever locked out, so that
 every one of the attacker's passwords is verified with Argon2id at the gateway's cost (its
 settings, ``GATEWAY_PASSWORD_HASH_*``, which the seed reads too): the worst case (an attacker
-spread over many addresses and names); a locked attempt costs no hash at all. The target (issue 11): the attacker lowers ``authorize`` throughput by at most 15 %,
-judged on the median of the rounds' ratios. It holds when hashing runs beside the event loop
+spread over many addresses and names); a locked attempt costs no hash at all. The target
+(issue 11): the attacker lowers ``authorize`` throughput by at most 15 %, judged on the
+median of the rounds' ratios. It holds when hashing runs beside the event loop
 (``gateway.services.passwords``' thread pool), and not when it runs on it.
 """
 
