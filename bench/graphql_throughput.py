@@ -69,8 +69,8 @@ Two more measurements follow the interleaved rounds:
   A second pair of loads on the same servers, ``authorizeAll`` x50 at twice the connections
   (as many per worker of 2 as 1 worker has above), costs the load generator about a twentieth
   of a core instead of a third: there the servers have about 1.9 of the 2 cores, and the
-  speedup can be decided. A speedup line is SKIP, not FAIL, when the servers had less than
-  1.8 cores (the run cannot decide it);
+  speedup can be decided. A speedup line is SKIP, not FAIL, when it did not pass and the
+  servers had less than 1.8 cores (the run cannot decide it);
 * **large answers**: an account of 5,000 users in 20 groups whose root pages through
   ``accountAuthorizationDetails`` one request at a time; the slowest request is what one
   request can hold a worker for.
@@ -1463,8 +1463,10 @@ def print_workers(one: Row, two: Row) -> None:
 
 def print_all_workers(extra: Extra, args: argparse.Namespace) -> None:
     """The workers' tables, one per pair of loads measured."""
-    pairs = [("authorize", args.connections, extra.workers)]
-    pairs.append((f"authorizeAll x{BATCH}", extra.batch_connections, extra.batch_workers))
+    pairs = [
+        ("authorize", args.connections, extra.workers),
+        (f"authorizeAll x{BATCH}", extra.batch_connections, extra.batch_workers),
+    ]
     for load, connections, pair in pairs:
         if pair is not None:
             title = WORKERS_TITLE.format(load=load, connections=connections)
@@ -1826,12 +1828,17 @@ def workers(args: argparse.Namespace, extra: Extra) -> None:
         for load in pair:
             load.variables = {"action": "iam:GetUser", "resource": seeded.user_arn}
         batch = [
-            Load("w1e", f"1 worker authorizeAll x{BATCH}", one, AUTHORIZE_ALL_QUERY),
-            Load("w2e", f"2 workers authorizeAll x{BATCH}", two, AUTHORIZE_ALL_QUERY),
+            Load(
+                key,
+                f"{name} authorizeAll x{BATCH}",
+                server,
+                AUTHORIZE_ALL_QUERY,
+                {"requests": batch_requests(seeded)},
+                caller="alice",
+                per_request=BATCH,
+            )
+            for key, name, server in (("w1e", "1 worker", one), ("w2e", "2 workers", two))
         ]
-        for load in batch:
-            load.caller, load.per_request = "alice", BATCH
-            load.variables = {"requests": batch_requests(seeded)}
         more = argparse.Namespace(**vars(args))
         more.connections = WORKERS_BATCH_CONNECTIONS * args.connections
         measure_one = measure_with_wrk if WRK is not None else measure
